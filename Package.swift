@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The engine's speed comes from SIMD8<Float> FMAs; Swift's default x86-64 target has neither AVX nor FMA
+// (SIMD8 would be split in two SSE halves and every FMA would become a libm call). Haswell's feature set
+// (AVX2 + FMA) is the floor of every x86-64 machine lmc targets, Zen included.
+#if arch(x86_64)
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let engineFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "lmc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lmc", targets: ["lmc"]),
+    ],
+    dependencies: [
+        // Subcommands, --help with examples and option parsing: the CLI's only external dependency.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "DSL", dependencies: ["CYAML"]),
+        .target(name: "Engine", dependencies: ["CZlib"], swiftSettings: engineFlags),
+        .target(name: "Interpreter", dependencies: ["DSL", "Engine"]),
+        .executableTarget(
+            name: "lmc",
+            dependencies: ["Interpreter", "DSL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "DSLTests", dependencies: ["DSL"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "DSL", "Engine"]),
+        .testTarget(name: "LMCTests", dependencies: ["lmc"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

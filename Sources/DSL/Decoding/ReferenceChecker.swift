@@ -1,0 +1,76 @@
+/// Checks that every name a spec uses is defined, of the right kind, and consistent with its neighbours.
+struct ReferenceChecker {
+    let spec: Spec
+    let sink: DiagnosticSink
+
+    private enum Kind: String {
+        case dataset, model, recipe, network, alignment, interpolation
+    }
+
+    private func kinds(of name: String) -> [Kind] {
+        var result: [Kind] = []
+        if spec.datasets.named(name) != nil { result.append(.dataset) }
+        if spec.models.named(name) != nil { result.append(.model) }
+        if spec.recipes.named(name) != nil { result.append(.recipe) }
+        if spec.networks.named(name) != nil { result.append(.network) }
+        if spec.alignments.named(name) != nil { result.append(.alignment) }
+        if spec.interpolations.named(name) != nil { result.append(.interpolation) }
+        return result
+    }
+
+    /// Reports a reference that names nothing of `kind`; returns whether it resolves.
+    @discardableResult
+    private func resolve(_ reference: Reference, as kind: Kind, candidates: [String]) -> Bool {
+        if candidates.contains(reference.name) { return true }
+        if let other = kinds(of: reference.name).first {
+            sink.error("wrong-kind", at: reference.location, "'\(reference.name)' is \(article(other)) \(other.rawValue), not \(article(kind)) \(kind.rawValue)")
+        } else {
+            let defined = candidates.isEmpty ? "; no \(kind.rawValue)s are defined" : Suggestion.hint(for: reference.name, among: candidates)
+            sink.error("dangling-reference", at: reference.location, "no \(kind.rawValue) named '\(reference.name)'\(defined)")
+        }
+        return false
+    }
+
+    private func article(_ kind: Kind) -> String { kind == .alignment || kind == .interpolation ? "an" : "a" }
+
+    func check() {
+        let networks = spec.networks.map(\.name)
+        for network in spec.networks {
+            resolve(network.value.model, as: .model, candidates: spec.models.map(\.name))
+            resolve(network.value.data, as: .dataset, candidates: spec.datasets.map(\.name))
+            resolve(network.value.recipe, as: .recipe, candidates: spec.recipes.map(\.name))
+        }
+        for alignment in spec.alignments {
+            let a = alignment.value
+            let both = [resolve(a.network, as: .network, candidates: networks), resolve(a.target, as: .network, candidates: networks)]
+            if both.allSatisfy({ $0 }) { checkCompatible(a.network, a.target) }
+            if a.network.name == a.target.name {
+                sink.error("self-alignment", at: a.target.location, "alignment '\(alignment.name)' aligns '\(a.network.name)' to itself")
+            }
+        }
+        for interpolation in spec.interpolations {
+            let i = interpolation.value
+            let both = [resolve(i.from, as: .network, candidates: networks), resolve(i.to, as: .network, candidates: networks)]
+            if both.allSatisfy({ $0 }) { checkCompatible(i.from, i.to) }
+            guard let permute = i.permute, resolve(permute, as: .alignment, candidates: spec.alignments.map(\.name)),
+                let alignment = spec.alignments.named(permute.name)?.value
+            else { continue }
+            if alignment.network.name != i.to.name || alignment.target.name != i.from.name {
+                sink.error("wrong-direction", at: permute.location,
+                           "'\(permute.name)' aligns '\(alignment.network.name)' to '\(alignment.target.name)'; interpolation '\(interpolation.name)' needs '\(i.to.name)' aligned to '\(i.from.name)'")
+            }
+        }
+    }
+
+    /// Two networks can be aligned or interpolated only if they share an architecture and a dataset.
+    private func checkCompatible(_ a: Reference, _ b: Reference) {
+        guard let first = spec.networks.named(a.name)?.value, let second = spec.networks.named(b.name)?.value else { return }
+        let modelA = spec.models.named(first.model.name)?.value, modelB = spec.models.named(second.model.name)?.value
+        if let modelA, let modelB, modelA != modelB {
+            sink.error("incompatible-networks", at: b.location, "'\(a.name)' and '\(b.name)' have different models (\(first.model.name), \(second.model.name))")
+        }
+        if first.data.name != second.data.name {
+            sink.error("incompatible-networks", at: b.location, "'\(a.name)' and '\(b.name)' are trained on different datasets (\(first.data.name), \(second.data.name))")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// Turns a YAML tree into a typed, validated `Spec`, reporting every problem at once.
+public struct SpecDecoder: Sendable {
+    public init() {}
+
+    static let topLevelKeys = [
+        "lmc", "name", "description", "datasets", "models", "recipes", "networks", "alignments",
+        "interpolations", "evaluation",
+    ]
+
+    /// Reads and decodes a spec file's text.
+    ///
+    /// - Parameters:
+    ///   - text: The YAML text.
+    ///   - file: The file's name as given by the user (used in locations).
+    ///   - directory: Directory against which the spec's relative paths resolve.
+    /// - Throws: `DiagnosticError` with every problem, YAML syntax and semantics alike.
+    public func decode(_ text: String, file: String, directory: String) throws(DiagnosticError) -> Spec {
+        let root = try YAMLReader().read(text, file: file)
+        let sink = DiagnosticSink()
+        let spec = decode(root, file: file, directory: directory, sink: sink)
+        try sink.throwIfErrors()
+        guard let spec else { throw DiagnosticError(sink.sorted) }
+        return spec
+    }
+
+    func decode(_ root: YAMLNode, file: String, directory: String, sink: DiagnosticSink) -> Spec? {
+        let reader = NodeReader(sink: sink)
+        guard let top = reader.fields(root, of: "the spec", allowed: Self.topLevelKeys) else { return nil }
+        if let version = top.required("lmc"), let number = reader.int(version, "'lmc' (the spec language version)"),
+            number != 1
+        {
+            reader.rangeError(version, "this lmc reads spec version 1; the file declares version \(number)")
+        }
+        let name = top.required("name").flatMap { node in
+            reader.string(node, "'name'").flatMap { checkName($0, at: node.location, sink: sink) }
+        }
+        let description = top.optional("description").flatMap { reader.string($0, "'description'") }
+        let sections = SectionDecoder(reader: reader, directory: directory)
+        var spec = Spec(
+            file: file, directory: directory, name: name ?? "", description: description,
+            datasets: section(top, "datasets", reader, sections.dataset),
+            models: section(top, "models", reader, sections.model),
+            recipes: section(top, "recipes", reader, sections.recipe),
+            networks: section(top, "networks", reader, sections.network),
+            alignments: section(top, "alignments", reader, sections.alignment),
+            interpolations: section(top, "interpolations", reader, sections.interpolation),
+            evaluation: .standard
+        )
+        if let node = top.optional("evaluation"), let evaluation = sections.evaluation(node) {
+            spec.evaluation = evaluation
+        }
+        if spec.networks.isEmpty, !top.has("networks") {
+            sink.error("missing-key", at: root.location, "the spec needs 'networks': there is nothing to train")
+        }
+        ReferenceChecker(spec: spec, sink: sink).check()
+        return name == nil ? nil : spec
+    }
+
+    private func section<Value>(
+        _ top: Fields, _ key: String, _ reader: NodeReader, _ decode: (YAMLNode, String) -> Value?
+    ) -> [Named<Value>] {
+        guard let node = top.optional(key), let entries = reader.entries(node, of: "'\(key)'") else { return [] }
+        return entries.compactMap { entry in
+            guard checkName(entry.key, at: entry.keyLocation, sink: reader.sink) != nil,
+                let value = decode(entry.value, "\(key).\(entry.key)")
+            else { return nil }
+            return Named(name: entry.key, location: entry.keyLocation, value: value)
+        }
+    }
+
+    /// Names become parts of file and node names, so they are restricted to a safe alphabet.
+    private func checkName(_ name: String, at location: SourceLocation, sink: DiagnosticSink) -> String? {
+        let allowed = name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
+        guard !name.isEmpty, allowed, !name.hasPrefix("."), name.count <= 100 else {
+            sink.error("bad-name", at: location,
+                       "'\(name)' is not a valid name: use letters, digits, '-', '_' and '.' (not first), at most 100")
+            return nil
+        }
+        return name
+    }
+}

@@ -1,0 +1,38 @@
+/// One unit of work in a plan, with a stable name such as `train/a` or `barrier/weight`.
+///
+/// A step's `action` holds every parameter its result depends on and no names, so that renaming an entry
+/// in a spec does not change what the step computes; `inputs` name the steps whose results it consumes.
+public struct PlanStep: Sendable, Hashable, Codable {
+    /// What a step computes.
+    public enum Action: Sendable, Hashable, Codable {
+        /// Train a network from its seed. Inputs: none; reads `dataset`.
+        case train(model: ModelSpec, recipe: RecipeSpec, seed: UInt64)
+        /// Loss and error of a trained network. Inputs: the training step.
+        case evaluate(splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
+        /// A permutation aligning the first input's network to the second's.
+        case align(AlignmentSpec.Method)
+        /// Loss and error along the path between two networks. Inputs: both training steps, then the
+        /// alignment step when the second network is permuted.
+        case interpolate(alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
+    }
+
+    /// The step's kind as a word (`train`, `evaluate`, `align`, `interpolate`).
+    public var kind: String {
+        switch action {
+        case .train: "train"
+        case .evaluate: "evaluate"
+        case .align: "align"
+        case .interpolate: "interpolate"
+        }
+    }
+
+    /// A stable, human-readable name, unique in the plan.
+    public var name: String
+    public var action: Action
+    /// Names of the steps this one consumes, in the order the action expects.
+    public var inputs: [String]
+    /// The dataset the step reads, by name in the spec.
+    public var dataset: String
+    /// The spec entry the step comes from, for messages.
+    public var origin: SourceLocation
+}

@@ -1,0 +1,34 @@
+/// A permutation of one network's hidden units that aligns it to another network.
+///
+/// Direction convention: aligning `network` to `target` yields π with π(network) ≈ target.
+public struct AlignmentSpec: Sendable, Hashable, Codable {
+    /// The algorithm that finds the permutation.
+    public enum Method: Sendable, Hashable, Codable {
+        /// Coordinate ascent on Σ⟨θ_A, π(θ_B)⟩ (Git Re-Basin): `maxSweeps` at most, group order from `seed`.
+        case weightMatching(maxSweeps: Int, seed: UInt64)
+        /// One assignment per layer on the similarity of unit activations over `samples` training inputs.
+        case activationMatching(samples: Int, similarity: Similarity)
+    }
+
+    /// How two units' activations are compared.
+    public enum Similarity: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Pearson correlation of post-activation values.
+        case correlation
+        /// Uncentred cross-moment E[a·b].
+        case crossMoment = "cross-moment"
+    }
+
+    public var method: Method
+    /// The network that is permuted.
+    public var network: Reference
+    /// The network it is aligned to.
+    public var target: Reference
+
+    /// Short name of the method for tables (`wm`, `am`).
+    public var methodAbbreviation: String {
+        switch method {
+        case .weightMatching: "wm"
+        case .activationMatching: "am"
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// How networks and paths are measured.
+public struct EvaluationSpec: Sendable, Hashable, Codable {
+    /// A data split.
+    public enum Split: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+        case train, test
+        public static func < (lhs: Split, rhs: Split) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// A quantity measured on a split.
+    public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Mean softmax cross-entropy.
+        case loss
+        /// Mean 0-1 error, a fraction.
+        case error
+    }
+
+    /// One split to evaluate on: the first `count` examples, or all of them when `count` is nil.
+    public struct SplitSize: Sendable, Hashable, Codable {
+        public var split: Split
+        public var count: Int?
+    }
+
+    /// The α grid, ascending, from 0 to 1 inclusive.
+    public var alphas: [Double]
+    /// Splits in a fixed order (train before test).
+    public var splits: [SplitSize]
+    public var metrics: [Metric]
+    /// Examples per forward pass; affects speed only.
+    public var batchSize: Int
+
+    /// The defaults of the science protocol: 25 alphas, 10,000 training examples and the whole test set.
+    public static let standard = EvaluationSpec(
+        alphas: uniformGrid(25),
+        splits: [SplitSize(split: .train, count: 10_000), SplitSize(split: .test, count: nil)],
+        metrics: [.loss, .error],
+        batchSize: 1000
+    )
+
+    /// `count` evenly spaced values from 0 to 1, both ends included.
+    public static func uniformGrid(_ count: Int) -> [Double] {
+        (0..<count).map { Double($0) / Double(count - 1) }
+    }
+}

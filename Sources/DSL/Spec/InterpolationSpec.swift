@@ -1,0 +1,7 @@
+/// A straight path θ(α) = (1−α)·θ_A + α·θ_B between two networks, optionally with B permuted first.
+public struct InterpolationSpec: Sendable, Hashable, Codable {
+    public var from: Reference
+    public var to: Reference
+    /// An alignment of `to` onto `from`, applied to `to` before interpolating.
+    public var permute: Reference?
+}
