@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Interpreter", dependencies: ["DSL", "Engine"]),
         .executableTarget(
             name: "lmc",
-            dependencies: ["Interpreter", "DSL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Interpreter", "DSL", "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DSLTests", dependencies: ["DSL"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),

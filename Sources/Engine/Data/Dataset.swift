@@ -1,0 +1,106 @@
+import Foundation
+
+/// A classification dataset held in memory: flat Float32 inputs and integer labels, train and test.
+public struct Dataset: Sendable {
+    /// One split's examples: `inputs` holds `count × features` values, row by row.
+    public struct Split: Sendable {
+        public var inputs: [Float]
+        public var labels: [Int32]
+
+        public var count: Int { labels.count }
+
+        /// The first `limit` examples (all when nil or larger than the split).
+        public func prefix(_ limit: Int?, features: Int) -> Split {
+            guard let limit, limit < count else { return self }
+            return Split(inputs: Array(inputs[0..<limit * features]), labels: Array(labels[0..<limit]))
+        }
+    }
+
+    public var features: Int
+    public var classes: Int
+    public var train: Split
+    public var test: Split
+
+    /// Rescales both splits by one scalar mean and std taken over every training input value.
+    ///
+    /// The mean and variance are summed in Double, in index order, so they are reproducible exactly.
+    public mutating func standardize() {
+        var sum = 0.0
+        for v in train.inputs { sum += Double(v) }
+        let mean = sum / Double(max(train.inputs.count, 1))
+        var squares = 0.0
+        for v in train.inputs {
+            let d = Double(v) - mean
+            squares += d * d
+        }
+        let std = (squares / Double(max(train.inputs.count, 1))).squareRoot()
+        let scale = std > 0 ? 1 / std : 1
+        train.inputs = train.inputs.map { Float((Double($0) - mean) * scale) }
+        test.inputs = test.inputs.map { Float((Double($0) - mean) * scale) }
+    }
+}
+
+extension Dataset {
+    /// The four IDX files of an MNIST-style directory, each with or without `.gz`.
+    ///
+    /// - Throws: `DataError` naming the directory and the missing file.
+    public static func idxFiles(in directory: String) throws(DataError) -> [String] {
+        let names = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+        var paths: [String] = []
+        for name in names {
+            let candidates = [name + ".gz", name].map { directory + "/" + $0 }
+            guard let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
+                throw DataError("no \(name)[.gz] in \(directory)")
+            }
+            paths.append(found)
+        }
+        return paths
+    }
+
+    /// Loads an MNIST-style directory, with pixel values mapped to [0, 1].
+    public static func loadIDX(directory: String) throws(DataError) -> Dataset {
+        let paths = try idxFiles(in: directory)
+        let trainImages = try IDXFile.read(paths[0]), trainLabels = try IDXFile.read(paths[1])
+        let testImages = try IDXFile.read(paths[2]), testLabels = try IDXFile.read(paths[3])
+        guard trainImages.extents.count >= 2, trainImages.extents.dropFirst() == testImages.extents.dropFirst() else {
+            throw DataError("\(directory): train and test images have different shapes")
+        }
+        let features = trainImages.extents.dropFirst().reduce(1, *)
+        guard features > 0 else { throw DataError("\(directory): images have no pixels") }
+        for (images, labels, path) in [(trainImages, trainLabels, paths[1]), (testImages, testLabels, paths[3])] {
+            guard labels.extents.count == 1, labels.extents[0] == images.extents[0] else {
+                throw DataError("\(path): \(labels.extents.first ?? 0) labels for \(images.extents[0]) images")
+            }
+        }
+        let classes = Int((trainLabels.bytes + testLabels.bytes).max() ?? 0) + 1
+        guard classes >= 2 else { throw DataError("\(directory): labels name fewer than two classes") }
+        func split(_ images: IDXFile.Contents, _ labels: IDXFile.Contents) -> Split {
+            Split(inputs: images.bytes.map { Float($0) / 255 }, labels: labels.bytes.map { Int32($0) })
+        }
+        return Dataset(features: features, classes: classes,
+                       train: split(trainImages, trainLabels), test: split(testImages, testLabels))
+    }
+
+    /// Gaussian clusters: each class owns three centres, so classes are not linearly separable.
+    ///
+    /// Everything is drawn from streams keyed by `seed`, so the same parameters give the same data.
+    public static func synthetic(features: Int, classes: Int, trainCount: Int, testCount: Int, noise: Double, seed: UInt64) -> Dataset {
+        let clustersPerClass = 3
+        var centreStream = RandomStream(seed: seed, purpose: "synthetic/centres")
+        let centres = (0..<classes * clustersPerClass).map { _ in (0..<features).map { _ in centreStream.normal() } }
+        func split(_ count: Int, _ purpose: String) -> Split {
+            var stream = RandomStream(seed: seed, purpose: purpose)
+            var inputs: [Float] = []
+            inputs.reserveCapacity(count * features)
+            var labels: [Int32] = []
+            for _ in 0..<count {
+                let cluster = stream.below(classes * clustersPerClass)
+                labels.append(Int32(cluster % classes))
+                for f in 0..<features { inputs.append(Float(centres[cluster][f] + noise * 0.5 * stream.normal())) }
+            }
+            return Split(inputs: inputs, labels: labels)
+        }
+        return Dataset(features: features, classes: classes, train: split(trainCount, "synthetic/train"),
+                       test: split(testCount, "synthetic/test"))
+    }
+}

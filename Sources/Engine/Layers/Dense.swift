@@ -1,0 +1,46 @@
+/// A fully connected layer y = x·Wᵀ + b (optionally followed by ReLU), forward and backward.
+///
+/// Weights are `[out, in]` as in PyTorch. Shapes below: x is `batch × in`, y and dy are `batch × out`.
+enum Dense {
+    /// y = x·Wᵀ + b, then max(·, 0) when `relu`.
+    static func forward(
+        x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>, parallelism: Parallelism
+    ) {
+        Gemm.multiply(
+            m: batch, n: outputs, k: inputs,
+            a: .init(base: x, ld: inputs, transposed: false),
+            b: .init(base: weight, ld: inputs, transposed: true),
+            c: y, ldc: outputs, epilogue: relu ? .biasReLU(bias) : .bias(bias), parallelism: parallelism)
+    }
+
+    /// Gradients of a layer given dL/dy: dW = dyᵀ·x, db = Σ_rows dy, and (when `dx` is given) dx = dy·W.
+    ///
+    /// If this layer's input came out of a ReLU, pass that input as `reluOutput` so `dx` is masked where the
+    /// ReLU was inactive. Column sums for db run in row order, so they are deterministic.
+    static func backward(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
+        inputs: Int, outputs: Int, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, reluOutput: UnsafePointer<Float>?, parallelism: Parallelism
+    ) {
+        Gemm.multiply(
+            m: outputs, n: inputs, k: batch,
+            a: .init(base: dy, ld: outputs, transposed: true),
+            b: .init(base: x, ld: inputs, transposed: false),
+            c: dWeight, ldc: inputs, parallelism: parallelism)
+        for o in 0..<outputs { dBias[o] = 0 }
+        for r in 0..<batch {
+            let row = dy + r * outputs
+            for o in 0..<outputs { dBias[o] += row[o] }
+        }
+        guard let dx else { return }
+        Gemm.multiply(
+            m: batch, n: inputs, k: outputs,
+            a: .init(base: dy, ld: outputs, transposed: false),
+            b: .init(base: weight, ld: inputs, transposed: false),
+            c: dx, ldc: inputs, parallelism: parallelism)
+        if let mask = reluOutput {
+            for i in 0..<batch * inputs where mask[i] <= 0 { dx[i] = 0 }
+        }
+    }
+}

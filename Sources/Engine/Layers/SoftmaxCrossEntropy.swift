@@ -1,0 +1,41 @@
+import Foundation
+
+/// Softmax cross-entropy on logits, with its gradient.
+enum SoftmaxCrossEntropy {
+    /// Per-example loss −log softmax(z)[label], computed stably in Double (max subtracted first), and
+    /// whether the arg-max is wrong; ties go to the lowest class index.
+    static func loss(logits: UnsafePointer<Float>, classes: Int, label: Int) -> (loss: Double, wrong: Bool) {
+        var best = 0
+        var top = logits[0]
+        for c in 1..<classes where logits[c] > top {
+            top = logits[c]
+            best = c
+        }
+        var sum = 0.0
+        for c in 0..<classes { sum += exp(Double(logits[c]) - Double(top)) }
+        let loss = log(sum) - (Double(logits[label]) - Double(top))
+        // A NaN logit makes the comparison above false everywhere; count it as wrong so errors stay honest.
+        return (loss, best != label || !top.isFinite)
+    }
+
+    /// Overwrites `logits` (batch × classes) with dL/dz for the mean loss over the batch:
+    /// (softmax(z) − onehot(label)) / batch. Returns the summed loss of the batch.
+    static func lossAndGradient(logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int) -> Double {
+        var total = 0.0
+        let scale = 1 / Double(batch)
+        for r in 0..<batch {
+            let z = logits + r * classes
+            let label = Int(labels[r])
+            total += loss(logits: z, classes: classes, label: label).loss
+            var top = z[0]
+            for c in 1..<classes { top = max(top, z[c]) }
+            var sum = 0.0
+            for c in 0..<classes { sum += exp(Double(z[c]) - Double(top)) }
+            for c in 0..<classes {
+                let p = exp(Double(z[c]) - Double(top)) / sum
+                z[c] = Float((p - (c == label ? 1 : 0)) * scale)
+            }
+        }
+        return total
+    }
+}

@@ -1,0 +1,81 @@
+/// Where a training run is, reported after every update.
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Int
+    /// Mean loss of the batch just used.
+    public var batchLoss: Double
+    public var examplesSeen: Int
+}
+
+/// A training run stopped because the loss stopped being a finite number.
+public struct DivergenceError: Error, Sendable, CustomStringConvertible {
+    public var step: Int
+    public var loss: Double
+    public var description: String { "loss became \(loss) at step \(step)" }
+}
+
+/// A trained network with the checkpoints its recipe asked for.
+public struct TrainedNetwork: Sendable {
+    public var final: MLP
+    public var steps: Int
+    /// Weights after `step` updates, for each requested checkpoint step ≤ `steps`.
+    public var checkpoints: [(step: Int, network: MLP)]
+}
+
+/// Trains MLPs with minibatch SGD.
+public enum Trainer {
+    /// Trains a network from `seed`: the seed drives initialisation and the order of examples.
+    ///
+    /// Each epoch visits the training split in the order of a permutation drawn from the stream
+    /// (seed, "order", epoch). Nothing depends on thread scheduling, so the result is bitwise reproducible.
+    ///
+    /// - Parameters:
+    ///   - sizes: input width, hidden widths, classes.
+    ///   - progress: called on the calling thread after every update.
+    /// - Throws: `DivergenceError` at the first non-finite batch loss.
+    public static func train(
+        sizes: [Int], seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, parallelism: Parallelism,
+        progress: (TrainingProgress) -> Void = { _ in }
+    ) throws(DivergenceError) -> TrainedNetwork {
+        let initial = MLP(sizes: sizes, seed: seed)
+        let features = sizes[0]
+        let examples = data.count
+        let perEpoch = recipe.stepsPerEpoch(examples: examples)
+        let total = perEpoch * recipe.epochs
+        let state = TrainingState(network: initial, batchCapacity: min(recipe.batchSize, examples))
+        var checkpoints: [(step: Int, network: MLP)] = []
+        let wanted = Set(recipe.checkpoints.filter { $0 <= total })
+        if wanted.contains(0) { checkpoints.append((0, initial)) }
+        var step = 0, seen = 0
+        for epoch in 0..<recipe.epochs {
+            var order = RandomStream(seed: seed, purpose: "order", index: UInt64(epoch))
+            let permutation = order.permutation(examples)
+            for start in stride(from: 0, to: examples, by: recipe.batchSize) {
+                let batch = min(recipe.batchSize, examples - start)
+                data.inputs.withUnsafeBufferPointer { inputs in
+                    guard let src = inputs.baseAddress else { return }
+                    for r in 0..<batch {
+                        let index = permutation[start + r]
+                        (state.batchInputs + r * features).update(from: src + index * features, count: features)
+                        state.batchLabels[r] = data.labels[index]
+                    }
+                }
+                let loss = state.computeGradients(batch: batch, parallelism: parallelism) / Double(batch)
+                guard loss.isFinite else { throw DivergenceError(step: step + 1, loss: loss) }
+                let lr = recipe.learningRate(step: step, total: total, stepsPerEpoch: perEpoch)
+                SGD.update(weights: state.parameters, gradients: state.gradients, velocity: state.velocity,
+                           count: state.parameterCount, learningRate: Float(lr), momentum: Float(recipe.momentum),
+                           weightDecay: Float(recipe.weightDecay), nesterov: recipe.nesterov)
+                step += 1
+                seen += batch
+                if wanted.contains(step) && step < total { checkpoints.append((step, state.snapshot())) }
+                progress(TrainingProgress(step: step, totalSteps: total, epoch: epoch, batchLoss: loss,
+                                          examplesSeen: seen))
+            }
+        }
+        let final = state.snapshot()
+        if wanted.contains(total) { checkpoints.append((total, final)) }
+        return TrainedNetwork(final: final, steps: total, checkpoints: checkpoints)
+    }
+}

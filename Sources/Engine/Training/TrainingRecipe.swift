@@ -1,0 +1,49 @@
+import Foundation
+
+/// SGD hyperparameters, schedule and checkpoints for one training run.
+public struct TrainingRecipe: Sendable, Hashable {
+    /// Learning-rate shape after warmup.
+    public enum Decay: Sendable, Hashable {
+        case linear, cosine, none
+    }
+
+    public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
+    public var nesterov: Bool
+    public var batchSize: Int
+    public var epochs: Int
+    public var warmupEpochs: Double
+    public var decay: Decay
+    /// Steps (number of updates done) at which to keep the weights; the end is always kept.
+    public var checkpoints: [Int]
+
+    public init(learningRate: Double, momentum: Double, weightDecay: Double, nesterov: Bool, batchSize: Int,
+                epochs: Int, warmupEpochs: Double, decay: Decay, checkpoints: [Int]) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        self.batchSize = batchSize
+        self.epochs = epochs
+        self.warmupEpochs = warmupEpochs
+        self.decay = decay
+        self.checkpoints = checkpoints
+    }
+
+    /// Updates per epoch; the last batch of an epoch may be smaller.
+    public func stepsPerEpoch(examples: Int) -> Int { (examples + batchSize - 1) / batchSize }
+
+    /// The learning rate of update `step` (from 0) out of `total`: linear warmup from 0, then the decay.
+    public func learningRate(step: Int, total: Int, stepsPerEpoch: Int) -> Double {
+        let warmup = Int((warmupEpochs * Double(stepsPerEpoch)).rounded())
+        if step < warmup { return learningRate * Double(step + 1) / Double(warmup) }
+        let span = Double(max(total - warmup, 1))
+        let t = Double(step - warmup)
+        switch decay {
+        case .none: return learningRate
+        case .linear: return learningRate * (span - t) / span
+        case .cosine: return learningRate * 0.5 * (1 + cos(Double.pi * t / span))
+        }
+    }
+}
