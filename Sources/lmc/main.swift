@@ -1,13 +1,28 @@
-import Engine
+import ArgumentParser
+import DSL
 import Foundation
-var d = try Dataset.loadIDX(directory: "/usr/share/datasets/fashion-mnist")
-d.standardize()
-let threads = Int(CommandLine.arguments.dropFirst().first ?? "2") ?? 2
-let recipe = TrainingRecipe(learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: 128, epochs: 1, warmupEpochs: 0.5, decay: .linear, checkpoints: [])
-let t0 = Date()
-let net = try Trainer.train(sizes: [784, 512, 512, 512, 10], seed: 1, recipe: recipe, data: d.train, parallelism: Parallelism(threads: threads))
-let dt = Date().timeIntervalSince(t0)
-print("train samples/s", Double(d.train.count) / dt, dt)
-let t1 = Date()
-let m = net.final.measure(on: d.test, parallelism: Parallelism(threads: threads))
-print("eval", m, Double(d.test.count) / Date().timeIntervalSince(t1))
+
+// Our own entry point, so exit codes follow lmc's contract (0 success, 1 runtime failure, 2 invalid input)
+// rather than swift-argument-parser's (64 for usage errors on Linux).
+do {
+    var command = try LMC.parseAsRoot()
+    try command.run()
+    exit(0)
+} catch let error as DiagnosticError {
+    FileHandle.standardError.write(Data(DiagnosticRenderer.render(error.diagnostics).utf8))
+    exit(2)
+} catch let error as InvalidInput {
+    FileHandle.standardError.write(Data("lmc: error: \(error.message)\n".utf8))
+    exit(2)
+} catch let error as RuntimeFailure {
+    FileHandle.standardError.write(Data("lmc: error: \(error.message)\n".utf8))
+    exit(1)
+} catch {
+    let code = LMC.exitCode(for: error)
+    if code == .success {
+        print(LMC.fullMessage(for: error))
+        exit(0)
+    }
+    FileHandle.standardError.write(Data((LMC.fullMessage(for: error) + "\n").utf8))
+    exit(code == ExitCode(1) ? 1 : 2)
+}

@@ -21,6 +21,12 @@ public struct TrainedNetwork: Sendable {
     public var steps: Int
     /// Weights after `step` updates, for each requested checkpoint step ≤ `steps`.
     public var checkpoints: [(step: Int, network: MLP)]
+
+    public init(final: MLP, steps: Int, checkpoints: [(step: Int, network: MLP)]) {
+        self.final = final
+        self.steps = steps
+        self.checkpoints = checkpoints
+    }
 }
 
 /// Trains MLPs with minibatch SGD.

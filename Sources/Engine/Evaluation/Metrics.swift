@@ -1,5 +1,5 @@
-/// Mean loss and error of a network on a set of examples.
-public struct Measurement: Sendable, Hashable, Codable {
+/// Mean loss and error of a network on a set of examples (named to avoid Foundation.Measurement).
+public struct Metrics: Sendable, Hashable, Codable {
     /// Mean softmax cross-entropy.
     public var loss: Double
     /// Fraction of examples whose arg-max logit is not the label.
@@ -14,7 +14,7 @@ public struct Measurement: Sendable, Hashable, Codable {
 extension MLP {
     /// Loss and error on a split. Per-example losses are summed in Double in example order, so the result
     /// does not depend on `batchSize` or the thread count.
-    public func measure(on split: Dataset.Split, batchSize: Int = 1000, parallelism: Parallelism) -> Measurement {
+    public func measure(on split: Dataset.Split, batchSize: Int = 1000, parallelism: Parallelism) -> Metrics {
         let classes = sizes.last ?? 0
         var loss = 0.0
         var wrong = 0
@@ -31,6 +31,6 @@ extension MLP {
             }
         }
         let n = Double(max(split.count, 1))
-        return Measurement(loss: loss / n, error: Double(wrong) / n)
+        return Metrics(loss: loss / n, error: Double(wrong) / n)
     }
 }

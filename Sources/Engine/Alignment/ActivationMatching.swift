@@ -1,0 +1,75 @@
+/// Activation matching (Ainsworth et al. 2023; Li et al. 2015): pair each hidden unit of B with the unit
+/// of A whose activations it resembles most over the same inputs, one assignment per hidden layer.
+public enum ActivationMatching {
+    /// How two units' activations are compared.
+    public enum Similarity: Sendable, Hashable {
+        /// Pearson correlation; a unit that never varies correlates 0 with everything.
+        case correlation
+        /// Uncentred cross-moment E[a·b].
+        case crossMoment
+    }
+
+    /// Aligns `b` to `a` on `inputs`: the result π has π(b) ≈ a, one permutation per hidden layer.
+    ///
+    /// Activations are post-ReLU. Permutations of different layers are independent, since each layer's
+    /// activations do not depend on how earlier layers are ordered.
+    public static func align(
+        _ b: MLP, to a: MLP, inputs: Dataset.Split, similarity: Similarity, parallelism: Parallelism
+    ) throws(LinearAssignment.NonFiniteInput) -> [Permutation] {
+        let actsA = a.hiddenActivations(inputs, parallelism: parallelism)
+        let actsB = b.hiddenActivations(inputs, parallelism: parallelism)
+        let widths = Array(a.sizes.dropFirst().dropLast())
+        var result: [Permutation] = []
+        for (h, width) in widths.enumerated() {
+            let gain = similarityMatrix(actsA[h], actsB[h], samples: inputs.count, width: width,
+                                        similarity: similarity, parallelism: parallelism)
+            let assignment = try LinearAssignment.maximize(gain, n: width)
+            result.append(Permutation(assignment) ?? Permutation(identity: width))
+        }
+        return result
+    }
+
+    /// The width × width matrix S[i][j] = similarity(unit i of A, unit j of B) over `samples` rows.
+    static func similarityMatrix(
+        _ x: [Float], _ y: [Float], samples: Int, width: Int, similarity: Similarity, parallelism: Parallelism
+    ) -> [Double] {
+        var x = x, y = y
+        var scaleX = [Double](repeating: 1, count: width), scaleY = scaleX
+        if similarity == .correlation {
+            // Centre first (means in Double) so the Float32 product does not cancel catastrophically.
+            scaleX = centre(&x, samples: samples, width: width)
+            scaleY = centre(&y, samples: samples, width: width)
+        }
+        var product = [Float](repeating: 0, count: width * width)
+        x.withUnsafeBufferPointer { l in
+            y.withUnsafeBufferPointer { r in
+                product.withUnsafeMutableBufferPointer { c in
+                    guard let l = l.baseAddress, let r = r.baseAddress, let c = c.baseAddress else { return }
+                    Gemm.multiply(m: width, n: width, k: samples, a: .init(base: l, ld: width, transposed: true),
+                                  b: .init(base: r, ld: width, transposed: false), c: c, ldc: width, parallelism: parallelism)
+                }
+            }
+        }
+        let n = Double(samples)
+        return (0..<width * width).map { k in Double(product[k]) / n * scaleX[k / width] * scaleY[k % width] }
+    }
+
+    /// Subtracts each column's mean; returns 1/std per column (0 for a constant column).
+    private static func centre(_ m: inout [Float], samples: Int, width: Int) -> [Double] {
+        var mean = [Double](repeating: 0, count: width)
+        for s in 0..<samples { for j in 0..<width { mean[j] += Double(m[s * width + j]) } }
+        for j in 0..<width { mean[j] /= Double(samples) }
+        var variance = [Double](repeating: 0, count: width)
+        for s in 0..<samples {
+            for j in 0..<width {
+                let d = Double(m[s * width + j]) - mean[j]
+                m[s * width + j] = Float(d)
+                variance[j] += d * d
+            }
+        }
+        return variance.map { v in
+            let std = (v / Double(samples)).squareRoot()
+            return std > 1e-12 ? 1 / std : 0
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// Which tensor axes each permutation group reorders, derived from the model, never written by hand.
+public struct PermutationSpec: Sendable, Hashable {
+    /// One tensor axis that a group permutes.
+    public struct Member: Sendable, Hashable {
+        public var tensor: String
+        public var axis: Int
+    }
+
+    /// A set of hidden units that may be permuted together, with every axis that indexes them.
+    public struct Group: Sendable, Hashable {
+        public var name: String
+        public var size: Int
+        public var members: [Member]
+    }
+
+    public var groups: [Group]
+
+    /// The spec of an MLP: group `h_l` is hidden layer l, the rows of `fc_l` and the columns of `fc_{l+1}`.
+    /// Inputs and logits are never permuted.
+    public static func mlp(sizes: [Int]) -> PermutationSpec {
+        PermutationSpec(groups: (1..<max(sizes.count - 1, 1)).map { l in
+            Group(name: "h\(l)", size: sizes[l], members: [
+                Member(tensor: "fc\(l).weight", axis: 0),
+                Member(tensor: "fc\(l).bias", axis: 0),
+                Member(tensor: "fc\(l + 1).weight", axis: 1),
+            ])
+        })
+    }
+
+    /// Applies one permutation per group to every member axis.
+    ///
+    /// - Precondition: `permutations.count == groups.count`, sizes match, and every member tensor exists.
+    public func apply(_ permutations: [Permutation], to tensors: [String: Tensor]) -> [String: Tensor] {
+        precondition(permutations.count == groups.count)
+        var result = tensors
+        for (group, permutation) in zip(groups, permutations) {
+            for member in group.members {
+                guard let tensor = result[member.tensor] else { preconditionFailure("no tensor \(member.tensor)") }
+                result[member.tensor] = tensor.permuted(axis: member.axis, by: permutation)
+            }
+        }
+        return result
+    }
+}
+
+extension MLP {
+    /// Tensors by PyTorch name (`fc1.weight`, …).
+    public var tensorsByName: [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: namedTensors().map { ($0.name, $0.tensor) })
+    }
+
+    /// A network with the same shapes as `self` and its tensors taken from `tensors` by name.
+    public func replacing(with tensors: [String: Tensor]) -> MLP {
+        MLP(layers: layers.indices.map { l in
+            Layer(weight: tensors["fc\(l + 1).weight"] ?? layers[l].weight, bias: tensors["fc\(l + 1).bias"] ?? layers[l].bias)
+        })
+    }
+
+    public var permutationSpec: PermutationSpec { .mlp(sizes: sizes) }
+
+    /// The network with its hidden units permuted, one permutation per hidden layer; it computes the same function.
+    public func permuted(by permutations: [Permutation]) -> MLP {
+        replacing(with: permutationSpec.apply(permutations, to: tensorsByName))
+    }
+}

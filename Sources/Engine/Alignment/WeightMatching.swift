@@ -1,0 +1,91 @@
+/// Weight matching (Ainsworth et al., *Git Re-Basin*, 2023): find permutations π of B's hidden units that
+/// maximise Σ over tensors ⟨θ_A, π(θ_B)⟩, by coordinate ascent over permutation groups.
+public enum WeightMatching {
+    /// The permutations found (one per group, in spec order) and how many sweeps it took.
+    public struct Result: Sendable {
+        public var permutations: [Permutation]
+        public var sweeps: Int
+    }
+
+    /// Aligns `b` to `a`: the result π has π(b) ≈ a.
+    ///
+    /// Each sweep visits the groups in an order drawn from (seed, "wm/order", sweep). For group g it builds
+    /// C = Σ_(t, axis) A_t · B'_tᵀ, with each tensor's axis moved first and the rest flattened and B' carrying
+    /// every other group's current permutation, and solves the assignment. A new assignment is kept only
+    /// when it raises Σ_i C[i, π(i)] by more than 1e-12. Stops after a sweep that changes nothing, or `maxSweeps`.
+    ///
+    /// - Throws: `LinearAssignment.NonFiniteInput` if the weights hold NaN or infinities.
+    public static func align(
+        _ b: [String: Tensor], to a: [String: Tensor], spec: PermutationSpec, maxSweeps: Int, seed: UInt64,
+        parallelism: Parallelism
+    ) throws(LinearAssignment.NonFiniteInput) -> Result {
+        var permutations = spec.groups.map { Permutation(identity: $0.size) }
+        var sweeps = 0
+        while sweeps < maxSweeps {
+            var stream = RandomStream(seed: seed, purpose: "wm/order", index: UInt64(sweeps))
+            sweeps += 1
+            var changed = false
+            for g in stream.permutation(spec.groups.count) {
+                let group = spec.groups[g]
+                let gain = gainMatrix(group: g, spec: spec, a: a, b: b, permutations: permutations, parallelism: parallelism)
+                let n = group.size
+                let candidate = try LinearAssignment.maximize(gain, n: n)
+                let old = (0..<n).reduce(0.0) { $0 + gain[$1 * n + permutations[g].indices[$1]] }
+                let new = (0..<n).reduce(0.0) { $0 + gain[$1 * n + candidate[$1]] }
+                if new > old + 1e-12, let next = Permutation(candidate) {
+                    permutations[g] = next
+                    changed = true
+                }
+            }
+            if !changed { break }
+        }
+        return Result(permutations: permutations, sweeps: sweeps)
+    }
+
+    /// C[i][j] = Σ over the group's members of ⟨A_t[unit i], B'_t[unit j]⟩.
+    static func gainMatrix(
+        group g: Int, spec: PermutationSpec, a: [String: Tensor], b: [String: Tensor], permutations: [Permutation],
+        parallelism: Parallelism
+    ) -> [Double] {
+        let n = spec.groups[g].size
+        var gain = [Double](repeating: 0, count: n * n)
+        var product = [Float](repeating: 0, count: n * n)
+        for member in spec.groups[g].members {
+            guard let tensorA = a[member.tensor], var tensorB = b[member.tensor] else { continue }
+            for (h, other) in spec.groups.enumerated() where h != g {
+                for m in other.members where m.tensor == member.tensor {
+                    tensorB = tensorB.permuted(axis: m.axis, by: permutations[h])
+                }
+            }
+            let lhs = tensorA.axisFirst(member.axis), rhs = tensorB.axisFirst(member.axis)
+            let rest = tensorA.count / n
+            lhs.withUnsafeBufferPointer { l in
+                rhs.withUnsafeBufferPointer { r in
+                    product.withUnsafeMutableBufferPointer { c in
+                        guard let l = l.baseAddress, let r = r.baseAddress, let c = c.baseAddress else { return }
+                        Gemm.multiply(m: n, n: n, k: rest, a: .init(base: l, ld: rest, transposed: false),
+                                      b: .init(base: r, ld: rest, transposed: true), c: c, ldc: n, parallelism: parallelism)
+                    }
+                }
+            }
+            for i in 0..<n * n { gain[i] += Double(product[i]) }
+        }
+        return gain
+    }
+}
+
+extension Tensor {
+    /// The elements reordered so that `axis` comes first and the other axes, in order, are flattened after it.
+    func axisFirst(_ axis: Int) -> [Float] {
+        if axis == 0 { return scalars }
+        let n = shape[axis]
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        var result = [Float](repeating: 0, count: count)
+        for o in 0..<outer {
+            for i in 0..<n {
+                for e in 0..<inner { result[(i * outer + o) * inner + e] = scalars[(o * n + i) * inner + e] }
+            }
+        }
+        return result
+    }
+}

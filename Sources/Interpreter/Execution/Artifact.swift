@@ -1,0 +1,109 @@
+import DSL
+import Engine
+import Foundation
+
+/// A step's result in memory, and its file form in the content store.
+enum Artifact: Sendable {
+    /// A trained network: `network.safetensors`, plus `checkpoint-<step>.safetensors` for each checkpoint.
+    case network(TrainedNetwork)
+    /// Endpoint loss and error per split: `measurements.json`.
+    case measurements([String: Metrics])
+    /// One permutation per hidden group: `permutation.json`.
+    case alignment(AlignmentRecord)
+    /// Loss and error along a path: `curve.json`.
+    case curve(Curve)
+
+    /// The network, or nil for other kinds.
+    var network: TrainedNetwork? {
+        if case .network(let network) = self { return network }
+        return nil
+    }
+
+    func files() -> [String: [UInt8]] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        func json<T: Encodable>(_ value: T) -> [UInt8] { (try? encoder.encode(value)).map { [UInt8]($0) } ?? [] }
+        switch self {
+        case .network(let trained):
+            var files = ["network.safetensors": SafeTensors.encode(trained.final.namedTensors(), metadata: ["steps": "\(trained.steps)"])]
+            for (step, network) in trained.checkpoints {
+                files["checkpoint-\(step).safetensors"] = SafeTensors.encode(network.namedTensors(), metadata: ["step": "\(step)"])
+            }
+            return files
+        case .measurements(let measurements): return ["measurements.json": json(measurements)]
+        case .alignment(let record): return ["permutation.json": json(record)]
+        case .curve(let curve): return ["curve.json": json(curve)]
+        }
+    }
+
+    /// Rebuilds an artifact of a step's kind from its stored files.
+    ///
+    /// - Throws: `ArtifactError` when a file is missing or does not decode (the entry is then recomputed).
+    static func decode(kind: String, files: [String: [UInt8]], layers: Int) throws -> Artifact {
+        let decoder = JSONDecoder()
+        func file(_ name: String) throws -> [UInt8] {
+            guard let bytes = files[name] else { throw ArtifactError(description: "missing \(name)") }
+            return bytes
+        }
+        func network(_ name: String) throws -> (MLP, [String: String]) {
+            let (tensors, metadata) = try SafeTensors.decode(try file(name), file: name)
+            let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            return (try MLP(tensors: byName, prefixes: (1...layers).map { "fc\($0)" }, file: name), metadata)
+        }
+        switch kind {
+        case "train":
+            let (final, metadata) = try network("network.safetensors")
+            var checkpoints: [(step: Int, network: MLP)] = []
+            for name in files.keys.sorted() where name.hasPrefix("checkpoint-") {
+                let (net, meta) = try network(name)
+                checkpoints.append((Int(meta["step"] ?? "") ?? 0, net))
+            }
+            checkpoints.sort { $0.step < $1.step }
+            return .network(TrainedNetwork(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: checkpoints))
+        case "evaluate":
+            return .measurements(try decoder.decode([String: Metrics].self, from: Data(try file("measurements.json"))))
+        case "align":
+            return .alignment(try decoder.decode(AlignmentRecord.self, from: Data(try file("permutation.json"))))
+        default:
+            return .curve(try decoder.decode(Curve.self, from: Data(try file("curve.json"))))
+        }
+    }
+}
+
+/// A stored artifact that cannot be decoded.
+struct ArtifactError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The permutations an alignment found, by group name.
+struct AlignmentRecord: Codable, Sendable {
+    struct Group: Codable, Sendable {
+        var name: String
+        var indices: [Int]
+    }
+
+    var groups: [Group]
+    /// Weight-matching sweeps used; nil for activation matching.
+    var sweeps: Int?
+
+    /// The permutations, validated.
+    func permutations() throws -> [Permutation] {
+        try groups.map { group in
+            guard let permutation = Permutation(group.indices) else {
+                throw ArtifactError(description: "group \(group.name) does not hold a permutation")
+            }
+            return permutation
+        }
+    }
+}
+
+/// Loss and error curves along a path, per split.
+package struct Curve: Codable, Sendable {
+    package struct SplitCurve: Codable, Sendable {
+        package var loss: [Double]?
+        package var error: [Double]?
+    }
+
+    package var alphas: [Double]
+    package var splits: [String: SplitCurve]
+}

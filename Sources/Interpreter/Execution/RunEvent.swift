@@ -1,0 +1,14 @@
+import Engine
+
+/// What a run reports while it works, for a progress display. Delivered from worker threads.
+public enum RunEvent: Sendable {
+    /// The plan is known: how many nodes, how many already cached.
+    case planned(total: Int, cached: Int)
+    case started(node: String, threads: Int)
+    /// A training step finished.
+    case training(node: String, progress: TrainingProgress)
+    case finished(node: String, seconds: Double)
+    case failed(node: String, message: String)
+    /// Something went wrong that the run recovered from (a corrupt cache entry, an unwritable cache).
+    case warning(String)
+}

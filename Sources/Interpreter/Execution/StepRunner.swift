@@ -1,0 +1,102 @@
+import DSL
+import Engine
+
+/// Computes one plan step from its inputs' artifacts. Stateless; safe to call from any thread.
+struct StepRunner: Sendable {
+    let datasets: DatasetProvider
+    let events: @Sendable (RunEvent) -> Void
+
+    func run(_ step: PlanStep, inputs: [Artifact], parallelism: Parallelism) throws -> Artifact {
+        let data = try datasets.dataset(step.dataset)
+        switch step.action {
+        case .train(let model, let recipe, let seed):
+            let sizes = [data.features] + model.hidden + [data.classes]
+            return .network(try Trainer.train(sizes: sizes, seed: seed, recipe: recipe.engineRecipe, data: data.train,
+                                              parallelism: parallelism) { progress in
+                events(.training(node: step.name, progress: progress))
+            })
+        case .evaluate(let splits, _):
+            let network = try networks(inputs, count: 1)[0]
+            var result: [String: Metrics] = [:]
+            for size in splits {
+                let split = data.split(size.split).prefix(size.count, features: data.features)
+                result[size.split.rawValue] = network.measure(on: split, parallelism: parallelism)
+            }
+            return .measurements(result)
+        case .align(let method):
+            let pair = try networks(inputs, count: 2)
+            let (moving, target) = (pair[0], pair[1])
+            let spec = target.permutationSpec
+            switch method {
+            case .weightMatching(let maxSweeps, let seed):
+                let result = try WeightMatching.align(moving.tensorsByName, to: target.tensorsByName, spec: spec,
+                                                      maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+                return .alignment(record(spec, result.permutations, sweeps: result.sweeps))
+            case .activationMatching(let samples, let similarity):
+                let inputs = data.train.prefix(samples, features: data.features)
+                let permutations = try ActivationMatching.align(moving, to: target, inputs: inputs,
+                                                                similarity: similarity.engineSimilarity, parallelism: parallelism)
+                return .alignment(record(spec, permutations, sweeps: nil))
+            }
+        case .interpolate(let alphas, let splits, let metrics):
+            let pair = try networks(inputs, count: 2)
+            var b = pair[1]
+            if inputs.count > 2, case .alignment(let record) = inputs[2] {
+                b = b.permuted(by: try record.permutations())
+            }
+            var curves: [String: Curve.SplitCurve] = [:]
+            let parts = splits.map { ($0.split.rawValue, data.split($0.split).prefix($0.count, features: data.features)) }
+            var values: [String: [Metrics]] = [:]
+            for alpha in alphas {
+                let point = Interpolation.point(pair[0], b, alpha: alpha)
+                for (name, split) in parts { values[name, default: []].append(point.measure(on: split, parallelism: parallelism)) }
+            }
+            for (name, series) in values {
+                curves[name] = Curve.SplitCurve(loss: metrics.contains(.loss) ? series.map(\.loss) : nil,
+                                                error: metrics.contains(.error) ? series.map(\.error) : nil)
+            }
+            return .curve(Curve(alphas: alphas, splits: curves))
+        }
+    }
+
+    private func networks(_ inputs: [Artifact], count: Int) throws -> [MLP] {
+        let networks = inputs.prefix(count).compactMap { $0.network?.final }
+        guard networks.count == count else { throw ArtifactError(description: "a step's inputs are not trained networks") }
+        return networks
+    }
+
+    private func record(_ spec: PermutationSpec, _ permutations: [Permutation], sweeps: Int?) -> AlignmentRecord {
+        AlignmentRecord(groups: zip(spec.groups, permutations).map { .init(name: $0.name, indices: $1.indices) }, sweeps: sweeps)
+    }
+}
+
+extension Dataset {
+    func split(_ split: EvaluationSpec.Split) -> Split {
+        switch split {
+        case .train: train
+        case .test: test
+        }
+    }
+}
+
+extension RecipeSpec {
+    var engineRecipe: TrainingRecipe {
+        let shape: TrainingRecipe.Decay = switch decay {
+        case .linear: .linear
+        case .cosine: .cosine
+        case .none: .none
+        }
+        return TrainingRecipe(learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov,
+                              batchSize: batchSize, epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
+                              checkpoints: checkpoints)
+    }
+}
+
+extension AlignmentSpec.Similarity {
+    var engineSimilarity: ActivationMatching.Similarity {
+        switch self {
+        case .correlation: .correlation
+        case .crossMoment: .crossMoment
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Writes a summary's files: `summary.json`, `barriers.csv`, `curves.csv`, `endpoints.csv`.
+enum ResultWriter {
+    static func write(_ summary: Summary, order: [String], to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try atomicWrite(summary.jsonData(), to: directory + "/summary.json")
+        var barriers = "interpolation,split,permutation,loss_barrier,error_barrier\n"
+        for b in summary.barriers {
+            barriers += "\(b.interpolation),\(b.split),\(b.permutation),\(csv(b.lossBarrier)),\(csv(b.errorBarrier))\n"
+        }
+        try atomicWrite(Data(barriers.utf8), to: directory + "/barriers.csv")
+        var curves = "interpolation,permutation,split,alpha,loss,error\n"
+        for name in order {
+            guard let result = summary.interpolations[name] else { continue }
+            for (split, curve) in result.splits.sorted(by: { $0.key < $1.key }) {
+                for (i, alpha) in result.alphas.enumerated() {
+                    curves += "\(name),\(result.permutation),\(split),\(alpha),\(csv(curve.loss?[i])),\(csv(curve.error?[i]))\n"
+                }
+            }
+        }
+        try atomicWrite(Data(curves.utf8), to: directory + "/curves.csv")
+        var endpoints = "network,split,loss,error\n"
+        for (network, splits) in summary.networks.sorted(by: { $0.key < $1.key }) {
+            for (split, m) in splits.sorted(by: { $0.key < $1.key }) {
+                endpoints += "\(network),\(split),\(csv(m.loss)),\(csv(m.error))\n"
+            }
+        }
+        try atomicWrite(Data(endpoints.utf8), to: directory + "/endpoints.csv")
+    }
+
+    private static func csv(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+
+    /// Writes through a temporary file and a rename, so a reader never sees half a file.
+    static func atomicWrite(_ data: Data, to path: String) throws {
+        let temporary = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}
+
+extension Summary {
+    /// Pretty, sorted-key JSON: stable for diffs and `jq`.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return try encoder.encode(self)
+    }
+}

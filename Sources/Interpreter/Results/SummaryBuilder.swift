@@ -1,0 +1,35 @@
+import DSL
+import Engine
+
+/// Assembles a `Summary` from the artifacts of a plan's evaluation and interpolation steps.
+enum SummaryBuilder {
+    static func build(plan: Plan, artifacts: [String: Artifact], counts: Summary.NodeCounts, failures: [Summary.Failure]) -> Summary {
+        var networks: [String: [String: Summary.SplitMetrics]] = [:]
+        for endpoint in plan.endpoints {
+            guard case .measurements(let byS)? = artifacts[endpoint.evaluationStep] else { continue }
+            networks[endpoint.network] = byS.mapValues { m in
+                Summary.SplitMetrics(loss: plan.evaluation.metrics.contains(.loss) ? m.loss : nil,
+                                     error: plan.evaluation.metrics.contains(.error) ? m.error : nil)
+            }
+        }
+        var interpolations: [String: Summary.InterpolationResult] = [:]
+        var barriers: [Summary.BarrierRecord] = []
+        for path in plan.paths {
+            guard case .curve(let curve)? = artifacts[path.step] else { continue }
+            var splits: [String: Summary.SplitCurve] = [:]
+            for (split, series) in curve.splits.sorted(by: { $0.key < $1.key }) {
+                let entry = Summary.SplitCurve(
+                    loss: series.loss, error: series.error,
+                    lossBarrier: series.loss.map { Interpolation.barrier(alphas: curve.alphas, values: $0) },
+                    errorBarrier: series.error.map { Interpolation.barrier(alphas: curve.alphas, values: $0) })
+                splits[split] = entry
+                barriers.append(.init(interpolation: path.interpolation, split: split, permutation: path.permutation,
+                                      lossBarrier: entry.lossBarrier, errorBarrier: entry.errorBarrier))
+            }
+            interpolations[path.interpolation] = .init(between: [path.from, path.to], permutation: path.permutation,
+                                                       alphas: curve.alphas, splits: splits)
+        }
+        return Summary(experiment: plan.name, spec: plan.specFile, nodes: counts, networks: networks,
+                       interpolations: interpolations, barriers: barriers, failures: failures)
+    }
+}

@@ -1,0 +1,57 @@
+import Engine
+import Foundation
+import Interpreter
+
+/// Renders run events on stderr: one line when a step starts or ends, and training progress at most
+/// every few seconds per step (step, loss, samples/s, ETA). Thread-safe: events arrive from workers.
+final class ProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var started: [String: Date] = [:]
+    private var lastPrinted: [String: Date] = [:]
+    private var lossSum: [String: (sum: Double, count: Int)] = [:]
+    private let interval: TimeInterval = 3
+
+    func handle(_ event: RunEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        switch event {
+        case .planned(let total, let cached):
+            write("\(total) nodes: \(cached) cached, \(total - cached) to compute")
+        case .started(let node, let threads):
+            started[node] = now
+            lastPrinted[node] = now
+            write("[\(node)] started (\(threads) thread\(threads == 1 ? "" : "s"))")
+        case .training(let node, let p):
+            var running = lossSum[node] ?? (0, 0)
+            running.sum += p.batchLoss
+            running.count += 1
+            lossSum[node] = running
+            guard now.timeIntervalSince(lastPrinted[node] ?? .distantPast) >= interval || p.step == p.totalSteps else { return }
+            lastPrinted[node] = now
+            lossSum[node] = (0, 0)
+            let elapsed = now.timeIntervalSince(started[node] ?? now)
+            let rate = elapsed > 0 ? Double(p.examplesSeen) / elapsed : 0
+            let eta = p.step > 0 ? elapsed * Double(p.totalSteps - p.step) / Double(p.step) : 0
+            let loss = running.count > 0 ? running.sum / Double(running.count) : p.batchLoss
+            write(String(format: "[%@] step %d/%d  epoch %d  loss %.4f  %.0f samples/s  ETA %@",
+                         node, p.step, p.totalSteps, p.epoch + 1, loss, rate, Self.duration(eta)))
+        case .finished(let node, let seconds):
+            write("[\(node)] done in \(Self.duration(seconds))")
+        case .failed(let node, let message):
+            write("[\(node)] FAILED: \(message)")
+        case .warning(let message):
+            write("warning: \(message)")
+        }
+    }
+
+    private func write(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        let s = Int(seconds.rounded())
+        return "\(s / 60)m\(String(format: "%02d", s % 60))s"
+    }
+}

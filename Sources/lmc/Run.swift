@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Interpreter
+
+/// `lmc run FILE…`: execute specs, reusing every cached step.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run experiments; only steps whose inputs changed are computed.",
+        discussion: """
+            Progress goes to stderr; the results table and "N nodes: X computed, Y cached" to stdout, and
+            results/<name>/summary.json, barriers.csv, curves.csv and endpoints.csv to disk.
+
+            Example:
+              lmc run experiments/weak-lmc.yaml
+              lmc run experiments/weak-lmc.yaml --json | jq '.barriers[] | select(.split == "test")'
+            """
+    )
+
+    @Argument(help: "Spec files to run.")
+    var files: [String]
+
+    @Option(help: "Steps that may run at the same time (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(help: "Threads in all, shared by the running steps (default: the number of cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("cache-dir"), help: "The cache directory (default: $LMC_CACHE_DIR or .lmc).")
+    var cacheDirectory: String?
+
+    @Option(name: .customLong("results-dir"), help: "Where results/<name>/ go.")
+    var resultsDirectory = "results"
+
+    @Flag(help: "Print the summary as JSON on stdout instead of tables.")
+    var json = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let plans = try files.map { try SpecLoader.plan($0).plan }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let options = RunOptions(
+            cacheDirectory: cacheDirectory ?? ProcessInfo.processInfo.environment["LMC_CACHE_DIR"] ?? ".lmc",
+            resultsDirectory: resultsDirectory, jobs: jobs ?? cores, threads: threads ?? cores)
+        var failed = false
+        for plan in plans {
+            let progress = ProgressPrinter()
+            let outcome: RunOutcome
+            do {
+                outcome = try Runner.run(plan, options: options) { progress.handle($0) }
+            } catch let error as RunError {
+                throw RuntimeFailure(message: "\(plan.specFile): \(error.description)")
+            }
+            if json {
+                if let data = try? outcome.summary.jsonData() { print(String(decoding: data, as: UTF8.self)) }
+            } else {
+                print(ResultTable.render(outcome))
+            }
+            failed = failed || !outcome.summary.failures.isEmpty
+        }
+        if failed { throw RuntimeFailure(message: "some steps failed (see above and summary.json)") }
+    }
+}

@@ -1,0 +1,21 @@
+import DSL
+import Foundation
+
+/// Reads spec files and turns them into plans, keeping their text for diagnostics.
+enum SpecLoader {
+    /// Decodes and plans one file.
+    ///
+    /// - Throws: `DiagnosticError` for any problem in the spec; `InvalidInput` if the file cannot be read.
+    static func plan(_ path: String) throws -> (spec: Spec, plan: Plan) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InvalidInput(message: "cannot read spec file \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DiagnosticError([Diagnostic(code: "not-utf8", location: .init(file: path, line: 1, column: 1),
+                                              message: "the spec is not valid UTF-8")])
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let spec = try SpecDecoder().decode(text, file: path, directory: directory)
+        return (spec, try Planner().plan(spec))
+    }
+}
