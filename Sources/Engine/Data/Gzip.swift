@@ -1,14 +1,14 @@
 import CZlib
 
 /// Decompresses gzip data with zlib. Untrusted input: every failure is an error, never a trap.
-enum Gzip {
+package enum Gzip {
     /// Whether the bytes start with gzip's magic number.
     static func isCompressed(_ data: [UInt8]) -> Bool {
         data.count >= 2 && data[0] == 0x1f && data[1] == 0x8b
     }
 
     /// Inflates one gzip stream, refusing to produce more than `limit` bytes.
-    static func decompress(_ input: [UInt8], limit: Int = 1 << 31) throws(DataError) -> [UInt8] {
+    package static func decompress(_ input: [UInt8], limit: Int = 1 << 31) throws(DataError) -> [UInt8] {
         var stream = z_stream()
         // 16 + 15: a gzip wrapper around a window of 2^15 bytes.
         guard inflateInit2_(&stream, 16 + 15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {

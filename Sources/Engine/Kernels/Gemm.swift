@@ -4,16 +4,22 @@
 /// routines; nothing is copied into a transposed layout. C is split into tiles whose bounds depend on m
 /// and n only; each tile is computed by one worker, summing over k in a fixed order (blocks of `kBlock`,
 /// each accumulated by the micro-kernel in p order), so results do not depend on the thread count.
-enum Gemm {
+package enum Gemm {
     /// A matrix operand: element (i, p) of op(X) is `base[i * ld + p]`, or `base[p * ld + i]` when transposed.
-    struct Operand: @unchecked Sendable {
+    package struct Operand: @unchecked Sendable {
         let base: UnsafePointer<Float>
         let ld: Int
         let transposed: Bool
+
+        package init(base: UnsafePointer<Float>, ld: Int, transposed: Bool) {
+            self.base = base
+            self.ld = ld
+            self.transposed = transposed
+        }
     }
 
     /// What happens to each finished element of C.
-    enum Epilogue: @unchecked Sendable {
+    package enum Epilogue: @unchecked Sendable {
         case none
         /// Adds `bias[j]` to column j.
         case bias(UnsafePointer<Float>)
@@ -31,7 +37,7 @@ enum Gemm {
     ///
     /// - Precondition: m, n, k ≥ 0; the operands and C (row stride `ldc`) cover their extents.
     /// - Complexity: 2·m·n·k flops, plus packing of m·k + k·n values.
-    static func multiply(
+    package static func multiply(
         m: Int, n: Int, k: Int, a: Operand, b: Operand,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
         epilogue: Epilogue = .none, parallelism: Parallelism

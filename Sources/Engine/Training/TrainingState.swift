@@ -2,23 +2,23 @@
 ///
 /// Layout of the flat vectors: for each layer, its weight (`out × in`) then its bias. Confined to the
 /// thread that trains; freed on deinit.
-final class TrainingState {
+package final class TrainingState {
     let sizes: [Int]
     let batchCapacity: Int
-    let parameterCount: Int
-    let weightOffsets: [Int]
-    let biasOffsets: [Int]
-    let parameters: UnsafeMutablePointer<Float>
-    let gradients: UnsafeMutablePointer<Float>
+    package let parameterCount: Int
+    package let weightOffsets: [Int]
+    package let biasOffsets: [Int]
+    package let parameters: UnsafeMutablePointer<Float>
+    package let gradients: UnsafeMutablePointer<Float>
     let velocity: UnsafeMutablePointer<Float>
     /// Layer outputs, `batchCapacity × sizes[l + 1]` each; the last holds logits, then their gradient.
     let outputs: [UnsafeMutablePointer<Float>]
     /// dL/d(output of layer l) for hidden layers.
     let outputGradients: [UnsafeMutablePointer<Float>]
-    let batchInputs: UnsafeMutablePointer<Float>
-    let batchLabels: UnsafeMutablePointer<Int32>
+    package let batchInputs: UnsafeMutablePointer<Float>
+    package let batchLabels: UnsafeMutablePointer<Int32>
 
-    init(network: MLP, batchCapacity: Int) {
+    package init(network: MLP, batchCapacity: Int) {
         sizes = network.sizes
         self.batchCapacity = batchCapacity
         var offset = 0
@@ -59,7 +59,7 @@ final class TrainingState {
     }
 
     /// The current parameters as a network.
-    func snapshot() -> MLP {
+    package func snapshot() -> MLP {
         MLP(layers: (0..<sizes.count - 1).map { l in
             let fanIn = sizes[l], fanOut = sizes[l + 1]
             let w = Array(UnsafeBufferPointer(start: parameters + weightOffsets[l], count: fanOut * fanIn))
@@ -70,7 +70,7 @@ final class TrainingState {
 
     /// Forward, loss and backward on the `batch` examples already copied into `batchInputs`/`batchLabels`;
     /// leaves gradients of the mean loss in `gradients` and returns the summed loss.
-    func computeGradients(batch: Int, parallelism: Parallelism) -> Double {
+    package func computeGradients(batch: Int, parallelism: Parallelism) -> Double {
         let layers = sizes.count - 1
         for l in 0..<layers {
             Dense.forward(x: l == 0 ? batchInputs : outputs[l - 1], batch: batch,

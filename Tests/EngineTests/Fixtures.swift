@@ -1,0 +1,26 @@
+import Engine
+
+/// Seeded test data. Every fixture takes a seed so a failure can be reproduced from its message.
+enum Fixtures {
+    static func matrix(_ rows: Int, _ cols: Int, seed: UInt64, purpose: String) -> [Float] {
+        var stream = RandomStream(seed: seed, purpose: purpose)
+        return (0..<rows * cols).map { _ in stream.uniform(-1, 1) }
+    }
+
+    /// A small synthetic dataset that an MLP learns in a few epochs.
+    static func dataset(features: Int = 20, classes: Int = 4, train: Int = 600, test: Int = 200, seed: UInt64 = 3) -> Dataset {
+        var data = Dataset.synthetic(features: features, classes: classes, trainCount: train, testCount: test, noise: 1, seed: seed)
+        data.standardize()
+        return data
+    }
+
+    static func recipe(epochs: Int = 3, batch: Int = 32, lr: Double = 0.05) -> TrainingRecipe {
+        TrainingRecipe(learningRate: lr, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: batch, epochs: epochs,
+                       warmupEpochs: 0.5, decay: .linear, checkpoints: [])
+    }
+
+    /// Largest |x − y| / max(1, |y|): relative for large values, absolute near zero.
+    static func maxScaledError(_ x: [Float], _ y: [Double]) -> Double {
+        zip(x, y).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+    }
+}

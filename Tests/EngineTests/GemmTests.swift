@@ -1,0 +1,71 @@
+import Testing
+import Engine
+
+@Suite struct GemmTests {
+    /// op(A)·op(B) by the naive triple loop, in Double.
+    static func naive(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transA: Bool, transB: Bool) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let x = transA ? a[p * m + i] : a[i * k + p]
+                    let y = transB ? b[j * k + p] : b[p * n + j]
+                    sum += Double(x) * Double(y)
+                }
+                c[i * n + j] = sum
+            }
+        }
+        return c
+    }
+
+    static func run(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transA: Bool, transB: Bool, threads: Int,
+                    accumulateOnto: [Float]? = nil) -> [Float] {
+        var c = accumulateOnto ?? [Float](repeating: .nan, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    Gemm.multiply(m: m, n: n, k: k,
+                                  a: .init(base: pa.baseAddress!, ld: transA ? m : k, transposed: transA),
+                                  b: .init(base: pb.baseAddress!, ld: transB ? k : n, transposed: transB),
+                                  c: pc.baseAddress!, ldc: n, accumulate: accumulateOnto != nil,
+                                  parallelism: Parallelism(threads: threads))
+                }
+            }
+        }
+        return c
+    }
+
+    // Sizes straddle the 6×16 micro-tile, the 8-panel tiles and the 256 k-block.
+    @Test("GEMM equals the naive triple loop, every transpose combination",
+          arguments: [(1, 1, 1), (7, 9, 5), (6, 16, 8), (13, 17, 300), (64, 65, 63), (129, 31, 257), (50, 200, 513)])
+    func matchesNaive(m: Int, n: Int, k: Int) {
+        for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = Fixtures.matrix(m, k, seed: 7, purpose: "a"), b = Fixtures.matrix(k, n, seed: 7, purpose: "b")
+            let c = Self.run(a, b, m: m, n: n, k: k, transA: transA, transB: transB, threads: 2)
+            let expected = Self.naive(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
+            // Float32 sums of k products of values in [-1, 1]: error grows like sqrt(k)·ε; 1e-5·k is generous but far below signal.
+            let error = zip(c, expected).map { abs(Double($0) - $1) }.max() ?? .nan
+            #expect(error <= 1e-5 * Double(k), "seed 7, \(m)x\(n)x\(k), transA \(transA), transB \(transB): \(error)")
+        }
+    }
+
+    @Test("accumulate adds the product onto C")
+    func accumulates() {
+        let (m, n, k) = (20, 33, 40)
+        let a = Fixtures.matrix(m, k, seed: 1, purpose: "a"), b = Fixtures.matrix(k, n, seed: 1, purpose: "b")
+        let start = Fixtures.matrix(m, n, seed: 1, purpose: "c")
+        let c = Self.run(a, b, m: m, n: n, k: k, transA: false, transB: false, threads: 1, accumulateOnto: start)
+        let expected = zip(Self.naive(a, b, m: m, n: n, k: k, transA: false, transB: false), start).map { $0 + Double($1) }
+        #expect(Fixtures.maxScaledError(c, expected) <= 1e-4)
+    }
+
+    @Test("results are bitwise identical on 1, 2 and 3 threads", arguments: [1, 2, 3])
+    func bitwiseAcrossThreads(threads: Int) {
+        let (m, n, k) = (200, 300, 700)
+        let a = Fixtures.matrix(m, k, seed: 9, purpose: "a"), b = Fixtures.matrix(k, n, seed: 9, purpose: "b")
+        let serial = Self.run(a, b, m: m, n: n, k: k, transA: false, transB: true, threads: 1)
+        let parallel = Self.run(a, b, m: m, n: n, k: k, transA: false, transB: true, threads: threads)
+        #expect(zip(serial, parallel).allSatisfy { $0.bitPattern == $1.bitPattern })
+    }
+}

@@ -1,0 +1,70 @@
+import Testing
+import Engine
+
+@Suite struct TrainingTests {
+    @Test("training is bitwise identical on 1, 2 and 3 threads", arguments: [2, 3])
+    func bitwiseAcrossThreads(threads: Int) throws {
+        // Sizes above the GEMM's parallel threshold, so the threaded path really runs.
+        let data = Fixtures.dataset(features: 64, train: 512)
+        let sizes = [64, 128, 128, 4]
+        let serial = try Trainer.train(sizes: sizes, seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
+                                       parallelism: .serial)
+        let parallel = try Trainer.train(sizes: sizes, seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
+                                         parallelism: Parallelism(threads: threads))
+        #expect(serial.final.isBitwiseEqual(parallel.final))
+    }
+
+    @Test("training learns: test error falls far below chance")
+    func learns() throws {
+        let data = Fixtures.dataset()
+        let before = MLP(sizes: [20, 64, 64, 4], seed: 2).measure(on: data.test, parallelism: .serial)
+        let trained = try Trainer.train(sizes: [20, 64, 64, 4], seed: 2, recipe: Fixtures.recipe(epochs: 8), data: data.train,
+                                        parallelism: .serial)
+        let after = trained.final.measure(on: data.test, parallelism: .serial)
+        #expect(after.loss < before.loss / 2)
+        #expect(after.error < 0.35, "chance is 0.75; got \(after.error)")
+    }
+
+    @Test("different seeds give different networks; the same seed the same network")
+    func seedsMatter() throws {
+        let data = Fixtures.dataset()
+        let recipe = Fixtures.recipe(epochs: 1)
+        let a = try Trainer.train(sizes: [20, 16, 4], seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
+        let b = try Trainer.train(sizes: [20, 16, 4], seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
+        let c = try Trainer.train(sizes: [20, 16, 4], seed: 2, recipe: recipe, data: data.train, parallelism: .serial)
+        #expect(a.final.isBitwiseEqual(b.final) && !a.final.isBitwiseEqual(c.final))
+    }
+
+    @Test("checkpoints are kept at the requested steps")
+    func checkpoints() throws {
+        let data = Fixtures.dataset(train: 320)
+        var recipe = Fixtures.recipe(epochs: 2, batch: 32)
+        recipe.checkpoints = [0, 5, 20, 999]
+        let trained = try Trainer.train(sizes: [20, 8, 4], seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
+        #expect(trained.steps == 20)
+        #expect(trained.checkpoints.map(\.step) == [0, 5, 20])
+        #expect(trained.checkpoints[0].network == MLP(sizes: [20, 8, 4], seed: 1))
+        #expect(trained.checkpoints[2].network == trained.final)
+    }
+
+    @Test("a diverging run stops with the step where the loss became non-finite")
+    func divergence() {
+        let data = Fixtures.dataset()
+        #expect(throws: DivergenceError.self) {
+            try Trainer.train(sizes: [20, 64, 4], seed: 1, recipe: Fixtures.recipe(epochs: 3, lr: 1e30), data: data.train,
+                              parallelism: .serial)
+        }
+    }
+
+    @Test("the schedule warms up linearly then decays to zero")
+    func schedule() {
+        var recipe = Fixtures.recipe(epochs: 2, lr: 1)
+        recipe.warmupEpochs = 1
+        #expect(recipe.learningRate(step: 0, total: 20, stepsPerEpoch: 10) == 0.1)
+        #expect(recipe.learningRate(step: 9, total: 20, stepsPerEpoch: 10) == 1)
+        #expect(recipe.learningRate(step: 10, total: 20, stepsPerEpoch: 10) == 1)
+        #expect(abs(recipe.learningRate(step: 19, total: 20, stepsPerEpoch: 10) - 0.1) < 1e-12)
+        recipe.decay = .cosine
+        #expect(abs(recipe.learningRate(step: 15, total: 20, stepsPerEpoch: 10) - 0.5) < 1e-12)
+    }
+}
