@@ -1,6 +1,8 @@
 /// Checks that every name a spec uses is defined, of the right kind, and consistent with its neighbours.
 struct ReferenceChecker {
     let spec: Spec
+    /// Names of entries that failed to decode (already reported): references to them are not errors.
+    let invalid: Set<String>
     let sink: DiagnosticSink
 
     private enum Kind: String {
@@ -22,6 +24,7 @@ struct ReferenceChecker {
     @discardableResult
     private func resolve(_ reference: Reference, as kind: Kind, candidates: [String]) -> Bool {
         if candidates.contains(reference.name) { return true }
+        if invalid.contains(reference.name) { return false }
         if let other = kinds(of: reference.name).first {
             sink.error("wrong-kind", at: reference.location, "'\(reference.name)' is \(article(other)) \(other.rawValue), not \(article(kind)) \(kind.rawValue)")
         } else {

@@ -36,14 +36,29 @@ public struct SpecDecoder: Sendable {
         }
         let description = top.optional("description").flatMap { reader.string($0, "'description'") }
         let sections = SectionDecoder(reader: reader, directory: directory)
+        // Entries that failed to decode still count as defined, so one mistake does not cascade into
+        // "undefined name" errors everywhere the entry is used.
+        var invalidNames = Set<String>()
+        func section<Value>(_ key: String, _ decode: (YAMLNode, String) -> Value?) -> [Named<Value>] {
+            guard let node = top.optional(key), let entries = reader.entries(node, of: "'\(key)'") else { return [] }
+            return entries.compactMap { entry in
+                guard checkName(entry.key, at: entry.keyLocation, sink: reader.sink) != nil,
+                    let value = decode(entry.value, "\(key).\(entry.key)")
+                else {
+                    invalidNames.insert(entry.key)
+                    return nil
+                }
+                return Named(name: entry.key, location: entry.keyLocation, value: value)
+            }
+        }
         var spec = Spec(
             file: file, directory: directory, name: name ?? "", description: description,
-            datasets: section(top, "datasets", reader, sections.dataset),
-            models: section(top, "models", reader, sections.model),
-            recipes: section(top, "recipes", reader, sections.recipe),
-            networks: section(top, "networks", reader, sections.network),
-            alignments: section(top, "alignments", reader, sections.alignment),
-            interpolations: section(top, "interpolations", reader, sections.interpolation),
+            datasets: section("datasets", sections.dataset),
+            models: section("models", sections.model),
+            recipes: section("recipes", sections.recipe),
+            networks: section("networks", sections.network),
+            alignments: section("alignments", sections.alignment),
+            interpolations: section("interpolations", sections.interpolation),
             evaluation: .standard
         )
         if let node = top.optional("evaluation"), let evaluation = sections.evaluation(node) {
@@ -52,20 +67,8 @@ public struct SpecDecoder: Sendable {
         if spec.networks.isEmpty, !top.has("networks") {
             sink.error("missing-key", at: root.location, "the spec needs 'networks': there is nothing to train")
         }
-        ReferenceChecker(spec: spec, sink: sink).check()
+        ReferenceChecker(spec: spec, invalid: invalidNames, sink: sink).check()
         return name == nil ? nil : spec
-    }
-
-    private func section<Value>(
-        _ top: Fields, _ key: String, _ reader: NodeReader, _ decode: (YAMLNode, String) -> Value?
-    ) -> [Named<Value>] {
-        guard let node = top.optional(key), let entries = reader.entries(node, of: "'\(key)'") else { return [] }
-        return entries.compactMap { entry in
-            guard checkName(entry.key, at: entry.keyLocation, sink: reader.sink) != nil,
-                let value = decode(entry.value, "\(key).\(entry.key)")
-            else { return nil }
-            return Named(name: entry.key, location: entry.keyLocation, value: value)
-        }
     }
 
     /// Names become parts of file and node names, so they are restricted to a safe alphabet.

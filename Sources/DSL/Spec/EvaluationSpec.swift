@@ -3,7 +3,10 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
     /// A data split.
     public enum Split: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
         case train, test
-        public static func < (lhs: Split, rhs: Split) -> Bool { lhs.rawValue < rhs.rawValue }
+        /// Train before test, the order of `allCases`.
+        public static func < (lhs: Split, rhs: Split) -> Bool {
+            (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
+        }
     }
 
     /// A quantity measured on a split.

@@ -1,0 +1,113 @@
+import Testing
+import DSL
+import Foundation
+
+/// A valid spec that the bad-input corpus mutates one line at a time.
+let validSpec = """
+    lmc: 1
+    name: demo
+    datasets:
+      d: {source: synthetic, features: 8, classes: 3, train: 100, test: 50}
+    models:
+      m: {kind: mlp, hidden: [16, 16]}
+    recipes:
+      r:
+        optimizer: {sgd: {lr: 0.05}}
+        epochs: 2
+    networks:
+      a: {model: m, data: d, recipe: r, seed: 1}
+      b: {model: m, data: d, recipe: r, seed: 2}
+    alignments:
+      wm: {method: weight-matching, align: b, to: a}
+    interpolations:
+      naive: {between: [a, b]}
+      aligned: {between: [a, b], permute: wm}
+    evaluation: {alphas: 5, splits: {train: 50, test: all}}
+    """
+
+@Suite struct SpecDecoderTests {
+    func decode(_ text: String) throws(DiagnosticError) -> Spec {
+        try SpecDecoder().decode(text, file: "s.yaml", directory: "specs")
+    }
+
+    @Test("the valid spec decodes with defaults filled in")
+    func decodesValid() throws {
+        let spec = try decode(validSpec)
+        #expect(spec.name == "demo")
+        #expect(spec.networks.map(\.name) == ["a", "b"])
+        let recipe = try #require(spec.recipes.first?.value)
+        #expect(recipe.momentum == 0.9 && recipe.weightDecay == 5e-4 && recipe.batchSize == 128 && recipe.decay == .linear)
+        #expect(spec.evaluation.alphas == [0, 0.25, 0.5, 0.75, 1])
+        #expect(spec.evaluation.splits.map(\.count) == [50, nil])
+        let plan = try Planner().plan(spec)
+        #expect(plan.steps.map(\.name) == ["train/a", "eval/a", "train/b", "eval/b", "align/wm", "barrier/naive", "barrier/aligned"])
+        #expect(plan.paths.map(\.permutation) == ["identity", "wm@end"])
+    }
+
+    @Test("a relative dataset path resolves against the spec's directory")
+    func relativePath() throws {
+        let spec = try decode(validSpec.replacingOccurrences(of: "{source: synthetic, features: 8, classes: 3, train: 100, test: 50}", with: "{source: idx, path: data/fm}"))
+        #expect(spec.datasets.first?.value.source == .idx(directory: "specs/data/fm"))
+    }
+
+    /// Each case replaces one piece of the valid spec and names the diagnostic code and location expected.
+    @Test("each invalid spec is rejected with its code and line:col", arguments: [
+        ("epochs: 2", "epoch: 2", "unknown-key", 10, 5, "did you mean 'epochs'?"),
+        ("lr: 0.05", "lr: -1", "out-of-range", 9, 27, "greater than"),
+        ("lr: 0.05", "lr: fast", "type-mismatch", 9, 27, "must be a number"),
+        ("hidden: [16, 16]", "hidden: [16, 0]", "out-of-range", 6, 31, "between 1 and"),
+        ("hidden: [16, 16]", "hidden: 16", "type-mismatch", 6, 26, "must be a list"),
+        ("recipe: r, seed: 1", "recipe: rr, seed: 1", "dangling-reference", 12, 34, "did you mean 'r'?"),
+        ("align: b, to: a", "align: naive, to: a", "wrong-kind", 15, 40, "is an interpolation, not a network"),
+        ("permute: wm}", "permute: a}", "wrong-kind", 18, 39, "is a network, not an alignment"),
+        ("alphas: 5", "alphas: 1", "out-of-range", 19, 22, "between 2 and"),
+        ("alphas: 5", "alphas: [0, 0.5]", "out-of-range", 19, 22, "from 0 to 1"),
+        ("method: weight-matching", "method: weight-match", "unknown-value", 15, 16, "did you mean 'weight-matching'?"),
+        ("lmc: 1", "lmc: 2", "out-of-range", 1, 6, "version"),
+        ("name: demo", "name: a/b", "bad-name", 2, 7, "not a valid name"),
+        ("splits: {train: 50, test: all}", "splits: {train: 50, tset: all}", "unknown-key", 19, 45, "did you mean 'test'?"),
+    ])
+    func rejects(original: String, replacement: String, code: String, line: Int, column: Int, message: String) {
+        let text = validSpec.replacingOccurrences(of: original, with: replacement)
+        #expect(text != validSpec, "the case does not change the spec")
+        do {
+            _ = try decode(text)
+            Issue.record("accepted: \(replacement)")
+        } catch {
+            let match = error.diagnostics.first { $0.code == code }
+            #expect(match != nil, "\(code) not in \(error.diagnostics.map(\.code))")
+            #expect(match?.location.line == line && match?.location.column == column,
+                    "\(code) at \(match.map { "\($0.location)" } ?? "-"), expected \(line):\(column)")
+            #expect(match?.message.contains(message) == true, "\(match?.message ?? "")")
+        }
+    }
+
+    @Test("every error is reported at once, in source order")
+    func allErrorsAtOnce() {
+        let text = validSpec.replacingOccurrences(of: "epochs: 2", with: "epochs: 0")
+            .replacingOccurrences(of: "seed: 2", with: "seed: -2")
+            .replacingOccurrences(of: "alphas: 5", with: "alphas: x")
+        do {
+            _ = try decode(text)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.diagnostics.map(\.location.line) == [10, 13, 19])
+        }
+    }
+
+    @Test("interpolating through an alignment in the wrong direction is an error")
+    func wrongDirection() {
+        let text = validSpec.replacingOccurrences(of: "align: b, to: a", with: "align: a, to: b")
+        #expect(throws: DiagnosticError.self) { try decode(text) }
+        do { _ = try decode(text) } catch { #expect(error.diagnostics.map(\.code) == ["wrong-direction"]) }
+    }
+
+    @Test("did-you-mean only suggests close names")
+    func suggestions() {
+        let text = validSpec.replacingOccurrences(of: "epochs: 2", with: "zzzzzzzz: 2")
+        do { _ = try decode(text) } catch {
+            let unknown = error.diagnostics.first { $0.code == "unknown-key" }
+            #expect(unknown?.message.contains("did you mean") == false)
+        }
+    }
+}
