@@ -26,7 +26,13 @@ struct NodeReader {
     }
 
     func typeError(_ node: YAMLNode, expected: String, for what: String) {
-        sink.error("type-mismatch", at: node.location, "\(what) must be \(expected), not \(node.kindDescription)")
+        let found: String
+        if case .scalar(let text, _) = node.content, node.kindDescription != "null" {
+            found = "got '\(text)'"
+        } else {
+            found = "got \(node.kindDescription)"
+        }
+        sink.error("type-mismatch", at: node.location, "\(what) must be \(expected); \(found)")
     }
 
     func rangeError(_ node: YAMLNode, _ message: String) {

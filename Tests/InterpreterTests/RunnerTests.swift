@@ -1,0 +1,126 @@
+import DSL
+import Foundation
+import Interpreter
+import Testing
+
+/// A tiny experiment on the synthetic dataset: trains in well under a second.
+let tinySpec = """
+    lmc: 1
+    name: tiny
+    datasets:
+      d: {source: synthetic, features: 12, classes: 3, train: 300, test: 100, seed: 4}
+    models:
+      m: {kind: mlp, hidden: [32, 32]}
+    recipes:
+      r:
+        optimizer: {sgd: {lr: 0.05}}
+        batch: 32
+        epochs: 3
+        checkpoints: [0, 10]
+    networks:
+      a: {model: m, data: d, recipe: r, seed: 1}
+      b: {model: m, data: d, recipe: r, seed: 2}
+    alignments:
+      wm: {method: weight-matching, align: b, to: a}
+      am: {method: activation-matching, align: b, to: a, samples: 200}
+    interpolations:
+      naive: {between: [a, b]}
+      weight: {between: [a, b], permute: wm}
+      activation: {between: [a, b], permute: am}
+    evaluation: {alphas: 5, splits: {train: 200, test: all}}
+    """
+
+/// A fresh temporary directory per test.
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "lmc-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutcome {
+    let spec = try SpecDecoder().decode(text, file: "tiny.yaml", directory: directory)
+    let plan = try Planner().plan(spec)
+    let options = RunOptions(cacheDirectory: directory + "/cache", resultsDirectory: directory + "/results", jobs: jobs, threads: 2)
+    return try Runner.run(plan, options: options) { _ in }
+}
+
+@Suite struct RunnerTests {
+    @Test("a rerun is all cache hits and gives the same summary")
+    func rerunIsCached() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try run(tinySpec, in: dir)
+        #expect(first.summary.nodes.computed == 9 && first.summary.nodes.cached == 0 && first.summary.failures.isEmpty)
+        let second = try run(tinySpec, in: dir)
+        #expect(second.summary.nodes.computed == 0 && second.summary.nodes.cached == 9)
+        #expect(try first.summary.jsonData().count > 0)
+        let barriers = { (s: Summary) in s.barriers.map { "\($0.interpolation) \($0.split) \($0.lossBarrier ?? -1) \($0.errorBarrier ?? -1)" } }
+        #expect(barriers(first.summary) == barriers(second.summary))
+        #expect(FileManager.default.fileExists(atPath: dir + "/results/tiny/summary.json"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/results/tiny/barriers.csv"))
+    }
+
+    @Test("changing only the alpha grid recomputes only the barrier nodes")
+    func alphaChangeRecomputesBarriers() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run(tinySpec, in: dir)
+        let changed = try run(tinySpec.replacingOccurrences(of: "alphas: 5", with: "alphas: 3"), in: dir)
+        #expect(changed.summary.nodes.computed == 3 && changed.summary.nodes.cached == 6)
+    }
+
+    @Test("renaming a network reuses its work; changing its seed does not")
+    func keysCoverContentNotNames() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run(tinySpec, in: dir)
+        let renamed = tinySpec.replacingOccurrences(of: "  b: {", with: "  other: {")
+            .replacingOccurrences(of: "align: b,", with: "align: other,").replacingOccurrences(of: "[a, b]", with: "[a, other]")
+        #expect(try run(renamed, in: dir).summary.nodes.computed == 0)
+        let reseeded = tinySpec.replacingOccurrences(of: "seed: 2}", with: "seed: 3}")
+        // train/b, eval/b, both alignments and all three barriers depend on b.
+        #expect(try run(reseeded, in: dir).summary.nodes.computed == 7)
+    }
+
+    @Test("results are identical with one job and with two")
+    func jobsDoNotChangeResults() throws {
+        let one = try temporaryDirectory(), two = try temporaryDirectory()
+        defer { [one, two].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let serial = try run(tinySpec, in: one, jobs: 1), parallel = try run(tinySpec, in: two, jobs: 2)
+        let a = String(decoding: try serial.summary.jsonData(), as: UTF8.self)
+        let b = String(decoding: try parallel.summary.jsonData(), as: UTF8.self)
+        #expect(a == b)
+    }
+
+    @Test("a flipped byte in a cached artifact is detected and the node recomputed")
+    func corruptionIsRecomputed() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try run(tinySpec, in: dir)
+        let objects = dir + "/cache/objects"
+        let files = (FileManager.default.enumerator(atPath: objects)?.allObjects as? [String] ?? []).filter { $0.hasSuffix("curve.json") }
+        let victim = try #require(files.first)
+        var bytes = try #require(FileManager.default.contents(atPath: objects + "/" + victim))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: objects + "/" + victim))
+        let second = try run(tinySpec, in: dir)
+        #expect(second.summary.nodes.computed == 1)
+        #expect(first.summary.barriers.map(\.lossBarrier) == second.summary.barriers.map(\.lossBarrier))
+        let quarantined = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache/corrupt")
+        #expect(quarantined.count == 1)
+    }
+
+    @Test("a diverging network fails by name while independent nodes finish")
+    func divergenceIsIsolated() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = tinySpec.replacingOccurrences(of: "  b: {model: m, data: d, recipe: r, seed: 2}",
+                                                 with: "  b: {model: m, data: d, recipe: hot, seed: 2}")
+            .replacingOccurrences(of: "networks:\n", with: "  hot:\n    optimizer: {sgd: {lr: 90}}\n    epochs: 3\nnetworks:\n")
+        let outcome = try run(text, in: dir)
+        #expect(outcome.summary.failures.contains { $0.node == "train/b" && $0.error.contains("step") })
+        #expect(outcome.summary.networks["a"] != nil)
+        let again = try run(text, in: dir)
+        #expect(again.summary.nodes.cached == 2, "train/a and eval/a stay cached; nothing of b was stored")
+    }
+}

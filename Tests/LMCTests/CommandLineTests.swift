@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+/// Runs the built `lmc` binary and captures what it prints.
+struct LMCProcess {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    /// The binary sits beside the test bundle in the build products directory.
+    static var binary: URL {
+        let products = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidates = [products, Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        return candidates.map { $0.appendingPathComponent("lmc") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+            ?? products.appendingPathComponent("lmc")
+    }
+
+    static func run(_ arguments: [String], in directory: String) throws -> LMCProcess {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return LMCProcess(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                          stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+let cliSpec = """
+    lmc: 1
+    name: cli
+    datasets:
+      d: {source: synthetic, features: 10, classes: 3, train: 200, test: 60}
+    models:
+      m: {kind: mlp, hidden: [16]}
+    recipes:
+      r: {optimizer: {sgd: {lr: 0.05}}, batch: 20, epochs: 2}
+    networks:
+      a: {model: m, data: d, recipe: r, seed: 1}
+      b: {model: m, data: d, recipe: r, seed: 2}
+    alignments:
+      wm: {method: weight-matching, align: b, to: a}
+    interpolations:
+      naive: {between: [a, b]}
+      weight: {between: [a, b], permute: wm}
+    evaluation: {alphas: 3, splits: {test: all}}
+    """
+
+@Suite struct CommandLineTests {
+    func workspace(_ files: [String: String]) throws -> String {
+        let dir = NSTemporaryDirectory() + "lmc-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
+        return dir
+    }
+
+    @Test("run prints the table and counts; a rerun is all cached; --json carries the node counts and tidy barriers")
+    func runAndRerun() throws {
+        let dir = try workspace(["s.yaml": cliSpec])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try LMCProcess.run(["run", "s.yaml"], in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("7 nodes: 7 computed, 0 cached"))
+        #expect(first.stdout.contains("naive") && first.stdout.contains("wm@end"))
+        let second = try LMCProcess.run(["run", "s.yaml", "--json"], in: dir)
+        #expect(second.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+        let nodes = try #require(json["nodes"] as? [String: Any])
+        #expect(nodes["computed"] as? Int == 0 && nodes["cached"] as? Int == 7)
+        let barriers = try #require(json["barriers"] as? [[String: Any]])
+        #expect(barriers.count == 2)
+        #expect(barriers.allSatisfy { $0["interpolation"] is String && $0["split"] as? String == "test" && $0["error_barrier"] is Double })
+        #expect(FileManager.default.fileExists(atPath: dir + "/results/cli/summary.json"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/.lmc/objects"))
+    }
+
+    @Test("check prints every diagnostic compiler-style and exits 2")
+    func checkDiagnostics() throws {
+        let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(of: "seed: 2", with: "seed: x")
+        let dir = try workspace(["bad.yaml": bad])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try LMCProcess.run(["check", "bad.yaml"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bad.yaml:8:48: error: unknown key 'epoch' in recipes.r; did you mean 'epochs'? [unknown-key]"))
+        #expect(result.stderr.contains("bad.yaml:11:43: error: networks.b.seed must be a non-negative integer; got 'x' [type-mismatch]"))
+        #expect(result.stderr.contains("^"))
+        let run = try LMCProcess.run(["run", "bad.yaml"], in: dir)
+        #expect(run.status == 2 && !FileManager.default.fileExists(atPath: dir + "/.lmc"))
+    }
+
+    @Test("golden: the full rendering of one diagnostic")
+    func golden() throws {
+        let dir = try workspace(["g.yaml": "lmc: 1\nname: g\nnetworks: {}\nmodels:\n  m: {kind: mlp, hidden: [0]}\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try LMCProcess.run(["check", "g.yaml"], in: dir)
+        #expect(result.stderr == """
+            g.yaml:5:27: error: a hidden width must be between 1 and 65536; got 0 [out-of-range]
+                  m: {kind: mlp, hidden: [0]}
+                                          ^
+            1 error
+
+            """)
+    }
+
+    @Test("usage errors and missing files exit 2; help exits 0 and shows an example")
+    func exitCodes() throws {
+        let dir = try workspace([:])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try LMCProcess.run(["run", "--jobs", "0", "x.yaml"], in: dir).status == 2)
+        #expect(try LMCProcess.run(["frobnicate"], in: dir).status == 2)
+        #expect(try LMCProcess.run(["check", "missing.yaml"], in: dir).status == 2)
+        let help = try LMCProcess.run(["run", "--help"], in: dir)
+        #expect(help.status == 0 && help.stdout.contains("lmc run experiments/weak-lmc.yaml"))
+    }
+
+    @Test("a missing dataset is a runtime failure (exit 1) with an install hint")
+    func missingDataset() throws {
+        let spec = cliSpec.replacingOccurrences(of: "{source: synthetic, features: 10, classes: 3, train: 200, test: 60}",
+                                                with: "{source: idx, path: nowhere}")
+        let dir = try workspace(["s.yaml": spec])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try LMCProcess.run(["run", "s.yaml"], in: dir)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nowhere") && result.stderr.contains("does not exist"))
+    }
+}
