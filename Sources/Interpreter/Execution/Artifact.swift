@@ -36,36 +36,45 @@ enum Artifact: Sendable {
         }
     }
 
-    /// Rebuilds an artifact of a step's kind from its stored files.
+    /// Rebuilds a step's artifact from its stored files, checking it has the shape the step implies.
     ///
     /// - Throws: `ArtifactError` when a file is missing or does not decode (the entry is then recomputed).
-    static func decode(kind: String, files: [String: [UInt8]], layers: Int) throws -> Artifact {
+    static func decode(_ step: PlanStep, files: [String: [UInt8]]) throws -> Artifact {
         let decoder = JSONDecoder()
         func file(_ name: String) throws -> [UInt8] {
             guard let bytes = files[name] else { throw ArtifactError(description: "missing \(name)") }
             return bytes
         }
-        func network(_ name: String) throws -> (MLP, [String: String]) {
+        func network(_ name: String, hidden: [Int]) throws -> (MLP, [String: String]) {
             let (tensors, metadata) = try SafeTensors.decode(try file(name), file: name)
             let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-            return (try MLP(tensors: byName, prefixes: (1...layers).map { "fc\($0)" }, file: name), metadata)
+            let network = try MLP(tensors: byName, prefixes: (1...hidden.count + 1).map { "fc\($0)" }, file: name)
+            guard Array(network.sizes.dropFirst().dropLast()) == hidden else {
+                throw ArtifactError(description: "\(name) has hidden sizes \(network.sizes.dropFirst().dropLast()), expected \(hidden)")
+            }
+            return (network, metadata)
         }
-        switch kind {
-        case "train":
-            let (final, metadata) = try network("network.safetensors")
+        switch step.action {
+        case .train(let model, _, _):
+            let (final, metadata) = try network("network.safetensors", hidden: model.hidden)
             var checkpoints: [(step: Int, network: MLP)] = []
             for name in files.keys.sorted() where name.hasPrefix("checkpoint-") {
-                let (net, meta) = try network(name)
+                let (net, meta) = try network(name, hidden: model.hidden)
                 checkpoints.append((Int(meta["step"] ?? "") ?? 0, net))
             }
             checkpoints.sort { $0.step < $1.step }
             return .network(TrainedNetwork(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: checkpoints))
-        case "evaluate":
+        case .evaluate:
             return .measurements(try decoder.decode([String: Metrics].self, from: Data(try file("measurements.json"))))
-        case "align":
+        case .align:
             return .alignment(try decoder.decode(AlignmentRecord.self, from: Data(try file("permutation.json"))))
-        default:
-            return .curve(try decoder.decode(Curve.self, from: Data(try file("curve.json"))))
+        case .interpolate:
+            let curve = try decoder.decode(Curve.self, from: Data(try file("curve.json")))
+            let lengths = curve.splits.values.flatMap { [$0.loss?.count, $0.error?.count].compactMap { $0 } }
+            guard curve.alphas.count >= 2, lengths.allSatisfy({ $0 == curve.alphas.count }) else {
+                throw ArtifactError(description: "curve.json's series do not match its alphas")
+            }
+            return .curve(curve)
         }
     }
 }

@@ -57,7 +57,7 @@ final class Scheduler: @unchecked Sendable {
                 guard case .cached = status[i] else { continue }
                 do {
                     let files = try store.read(keys[i])
-                    artifacts[i] = try Artifact.decode(kind: plan.steps[i].kind, files: files, layers: layerCount(i))
+                    artifacts[i] = try Artifact.decode(plan.steps[i], files: files)
                 } catch {
                     store.discard(keys[i])
                     events(.warning("\(plan.steps[i].name): \(error); recomputing"))
@@ -66,15 +66,6 @@ final class Scheduler: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// Number of layers of the network a training step produces, to read its tensors back.
-    private func layerCount(_ i: Int) -> Int {
-        var j = i
-        while case .align = plan.steps[j].action, let first = inputIndices(j).first { j = first }
-        if case .train(let model, _, _) = plan.steps[j].action { return model.hidden.count + 1 }
-        if let first = inputIndices(j).first, case .train(let model, _, _) = plan.steps[first].action { return model.hidden.count + 1 }
-        return 1
     }
 
     /// Runs every pending step; returns results by step index (nil where a step failed).

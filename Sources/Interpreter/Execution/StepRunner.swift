@@ -42,7 +42,11 @@ struct StepRunner: Sendable {
             let pair = try networks(inputs, count: 2)
             var b = pair[1]
             if inputs.count > 2, case .alignment(let record) = inputs[2] {
-                b = b.permuted(by: try record.permutations())
+                let permutations = try record.permutations()
+                guard permutations.map(\.count) == b.permutationSpec.groups.map(\.size) else {
+                    throw ArtifactError(description: "the alignment's permutations do not fit the network's hidden layers")
+                }
+                b = b.permuted(by: permutations)
             }
             var curves: [String: Curve.SplitCurve] = [:]
             let parts = splits.map { ($0.split.rawValue, data.split($0.split).prefix($0.count, features: data.features)) }
