@@ -21,7 +21,9 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// A run that could not start, such as a missing dataset. Nothing was computed.
+/// A run that could not start, such as a missing dataset.
+///
+/// Nothing was computed.
 public struct RunError: Error, Sendable, CustomStringConvertible {
     public var description: String
 }
@@ -38,8 +40,9 @@ public struct RunOutcome: Sendable {
 
 /// Executes plans: computes keys, reuses cached results, runs the rest and writes the results.
 public enum Runner {
-    /// Runs a plan to completion. Failed steps are reported in the summary; independent steps still finish,
-    /// and every finished step is cached.
+    /// Runs a plan to completion.
+    ///
+    /// Failed steps are reported in the summary; independent steps still finish, and every finished step is cached.
     ///
     /// - Throws: `RunError` when the run cannot start (a dataset cannot be read).
     public static func run(_ plan: Plan, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunOutcome {

@@ -1,8 +1,9 @@
 import DSL
 import Foundation
 
-/// Renders diagnostics compiler-style: `file:line:col: error: message [code]`, the source line, a caret,
-/// then notes. The only place diagnostics become text.
+/// Renders diagnostics compiler-style: `file:line:col: error: message [code]`, the source line, a caret, then notes.
+///
+/// The only place diagnostics become text.
 enum DiagnosticRenderer {
     static func render(_ diagnostics: [Diagnostic]) -> String {
         var sources: [String: [Substring]] = [:]

@@ -2,8 +2,9 @@ import Engine
 import Foundation
 import Interpreter
 
-/// Renders run events on stderr: one line when a step starts or ends, and training progress at most
-/// every few seconds per step (step, loss, samples/s, ETA). Thread-safe: events arrive from workers.
+/// Renders run events on stderr: one line when a step starts or ends, and training progress at most every few seconds per step (step, loss, samples/s, ETA).
+///
+/// Thread-safe: events arrive from workers.
 final class ProgressPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private var started: [String: Date] = [:]

@@ -1,6 +1,8 @@
 import Engine
 
-/// Seeded test data. Every fixture takes a seed so a failure can be reproduced from its message.
+/// Seeded test data.
+///
+/// Every fixture takes a seed so a failure can be reproduced from its message.
 enum Fixtures {
     static func matrix(_ rows: Int, _ cols: Int, seed: UInt64, purpose: String) -> [Float] {
         var stream = RandomStream(seed: seed, purpose: purpose)

@@ -25,10 +25,11 @@ import Engine
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
+                    guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
                     Gemm.multiply(m: m, n: n, k: k,
-                                  a: .init(base: pa.baseAddress!, ld: transA ? m : k, transposed: transA),
-                                  b: .init(base: pb.baseAddress!, ld: transB ? k : n, transposed: transB),
-                                  c: pc.baseAddress!, ldc: n, accumulate: accumulateOnto != nil,
+                                  a: .init(base: a, ld: transA ? m : k, transposed: transA),
+                                  b: .init(base: b, ld: transB ? k : n, transposed: transB),
+                                  c: c, ldc: n, accumulate: accumulateOnto != nil,
                                   parallelism: Parallelism(threads: threads))
                 }
             }

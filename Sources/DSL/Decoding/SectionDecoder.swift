@@ -1,4 +1,6 @@
-/// Decoders for the entries of each spec section. Each returns nil after reporting what is wrong.
+/// Decoders for the entries of each spec section.
+///
+/// Each returns nil after reporting what is wrong.
 struct SectionDecoder {
     let reader: NodeReader
     let directory: String

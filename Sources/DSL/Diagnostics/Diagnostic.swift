@@ -1,4 +1,6 @@
-/// One problem in user input. Plain data: no formatting, no printing; `lmc` renders it.
+/// One problem in user input.
+///
+/// Plain data: no formatting, no printing; `lmc` renders it.
 public struct Diagnostic: Hashable, Sendable, Codable {
     /// How bad a diagnostic is.
     public enum Severity: String, Hashable, Sendable, Codable {

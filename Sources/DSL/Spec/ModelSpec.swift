@@ -1,4 +1,6 @@
-/// A network architecture. Input and output sizes come from the dataset the network is trained on.
+/// A network architecture.
+///
+/// Input and output sizes come from the dataset the network is trained on.
 public struct ModelSpec: Sendable, Hashable, Codable {
     /// The hidden activation.
     public enum Activation: String, Sendable, Hashable, Codable, CaseIterable {

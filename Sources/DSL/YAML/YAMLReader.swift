@@ -40,7 +40,9 @@ public struct YAMLReader: Sendable {
     }
 }
 
-/// Drives libyaml and assembles the tree. Owns the parser for its whole life.
+/// Drives libyaml and assembles the tree.
+///
+/// Owns the parser for its whole life.
 private final class TreeBuilder {
     private enum Frame {
         case sequence([YAMLNode], SourceLocation, anchor: String?)

@@ -1,5 +1,7 @@
-/// Activation matching (Ainsworth et al. 2023; Li et al. 2015): pair each hidden unit of B with the unit
-/// of A whose activations it resembles most over the same inputs, one assignment per hidden layer.
+/// Activation matching: pairs each hidden unit of B with the unit of A it resembles most.
+///
+/// Resemblance is measured on the activations both networks produce for the same inputs; one assignment
+/// per hidden layer (Ainsworth, Hayase and Srinivasa 2023; Li, Yosinski, Clune, Lipson and Hopcroft 2015).
 public enum ActivationMatching {
     /// How two units' activations are compared.
     public enum Similarity: Sendable, Hashable {

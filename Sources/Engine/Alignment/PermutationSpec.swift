@@ -16,6 +16,7 @@ public struct PermutationSpec: Sendable, Hashable {
     public var groups: [Group]
 
     /// The spec of an MLP: group `h_l` is hidden layer l, the rows of `fc_l` and the columns of `fc_{l+1}`.
+    ///
     /// Inputs and logits are never permuted.
     public static func mlp(sizes: [Int]) -> PermutationSpec {
         PermutationSpec(groups: (1..<max(sizes.count - 1, 1)).map { l in

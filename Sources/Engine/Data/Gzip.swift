@@ -1,6 +1,8 @@
 import CZlib
 
-/// Decompresses gzip data with zlib. Untrusted input: every failure is an error, never a trap.
+/// Decompresses gzip data with zlib.
+///
+/// Untrusted input: every failure is an error, never a trap.
 package enum Gzip {
     /// Whether the bytes start with gzip's magic number.
     static func isCompressed(_ data: [UInt8]) -> Bool {

@@ -12,8 +12,10 @@ public struct Metrics: Sendable, Hashable, Codable {
 }
 
 extension MLP {
-    /// Loss and error on a split. Per-example losses are summed in Double in example order, so the result
-    /// does not depend on `batchSize` or the thread count.
+    /// Loss and error on a split.
+    ///
+    /// Per-example losses are summed in Double in example order, so the result does not depend on `batchSize` or the
+    /// thread count.
     public func measure(on split: Dataset.Split, batchSize: Int = 1000, parallelism: Parallelism) -> Metrics {
         let classes = sizes.last ?? 0
         var loss = 0.0

@@ -1,6 +1,8 @@
 import Dispatch
 
-/// How many threads a computation may use. Passed explicitly; there is no global setting.
+/// How many threads a computation may use.
+///
+/// Passed explicitly; there is no global setting.
 ///
 /// Work is always split into pieces whose number and bounds depend on the problem size only; `threads`
 /// decides how many of them run at once, never how a result is summed, so results are bitwise identical

@@ -9,7 +9,7 @@ public struct RandomStream: Sendable {
     private let key: UInt64
     private var counter: UInt64 = 0
 
-    /// A stream for one purpose of one seed, e.g. `(seed: 1, purpose: "init/fc1.weight")`.
+    /// A stream for one purpose of one seed, such as `(seed: 1, purpose: "init/fc1.weight")`.
     public init(seed: UInt64, purpose: String, index: UInt64 = 0) {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across processes, unlike Hasher
         for byte in purpose.utf8 {

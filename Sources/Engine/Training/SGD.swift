@@ -1,7 +1,9 @@
 /// Stochastic gradient descent with momentum and decoupled-from-nothing (L2) weight decay, as PyTorch's
 /// `torch.optim.SGD` defines it (dampening 0): g ← ∇ + λ·w; v ← μ·v + g; w ← w − η·(g + μ·v if Nesterov, else v).
 enum SGD {
-    /// One update of `count` parameters in place. Elementwise, so order cannot change the result.
+    /// One update of `count` parameters in place.
+    ///
+    /// Elementwise, so order cannot change the result.
     static func update(
         weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, velocity: UnsafeMutablePointer<Float>,
         count: Int, learningRate: Float, momentum: Float, weightDecay: Float, nesterov: Bool

@@ -59,7 +59,9 @@ package struct ContentStore: Sendable {
         return files
     }
 
-    /// Writes an entry atomically. If another writer got there first, its (identical) entry is kept.
+    /// Writes an entry atomically.
+    ///
+    /// If another writer got there first, its (identical) entry is kept.
     package func write(_ key: String, node: String, files: [String: [UInt8]]) throws {
         let fm = FileManager.default
         let tmpRoot = root + "/tmp"

@@ -1,6 +1,8 @@
 import Engine
 
-/// What a run reports while it works, for a progress display. Delivered from worker threads.
+/// What a run reports while it works, for a progress display.
+///
+/// Delivered from worker threads.
 public enum RunEvent: Sendable {
     /// The plan is known: how many nodes, how many already cached.
     case planned(total: Int, cached: Int)

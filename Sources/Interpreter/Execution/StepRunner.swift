@@ -1,7 +1,9 @@
 import DSL
 import Engine
 
-/// Computes one plan step from its inputs' artifacts. Stateless; safe to call from any thread.
+/// Computes one plan step from its inputs' artifacts.
+///
+/// Stateless; safe to call from any thread.
 struct StepRunner: Sendable {
     let datasets: DatasetProvider
     let events: @Sendable (RunEvent) -> Void
