@@ -19,22 +19,8 @@ import Engine
         return c
     }
 
-    static func run(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transA: Bool, transB: Bool, threads: Int,
-                    accumulateOnto: [Float]? = nil) -> [Float] {
-        var c = accumulateOnto ?? [Float](repeating: .nan, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
-                    Gemm.multiply(m: m, n: n, k: k,
-                                  a: .init(base: a, ld: transA ? m : k, transposed: transA),
-                                  b: .init(base: b, ld: transB ? k : n, transposed: transB),
-                                  c: c, ldc: n, accumulate: accumulateOnto != nil,
-                                  parallelism: Parallelism(threads: threads))
-                }
-            }
-        }
-        return c
+    static func run(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transA: Bool, transB: Bool, threads: Int) -> [Float] {
+        Gemm.product(a, b, m: m, n: n, k: k, transposeA: transA, transposeB: transB, parallelism: Parallelism(threads: threads))
     }
 
     // Sizes straddle the 6×16 micro-tile, the 8-panel tiles and the 256 k-block.
@@ -51,12 +37,38 @@ import Engine
         }
     }
 
+    @Test("without accumulate, C's previous contents (even NaN) are overwritten")
+    func overwrites() {
+        let (m, n, k) = (13, 19, 300)
+        let a = Fixtures.matrix(m, k, seed: 2, purpose: "a"), b = Fixtures.matrix(k, n, seed: 2, purpose: "b")
+        var c = [Float](repeating: .nan, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
+                    Gemm.multiply(m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
+                                  b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, parallelism: .serial)
+                }
+            }
+        }
+        #expect(c == Self.run(a, b, m: m, n: n, k: k, transA: false, transB: false, threads: 1))
+    }
+
     @Test("accumulate adds the product onto C")
     func accumulates() {
         let (m, n, k) = (20, 33, 40)
         let a = Fixtures.matrix(m, k, seed: 1, purpose: "a"), b = Fixtures.matrix(k, n, seed: 1, purpose: "b")
         let start = Fixtures.matrix(m, n, seed: 1, purpose: "c")
-        let c = Self.run(a, b, m: m, n: n, k: k, transA: false, transB: false, threads: 1, accumulateOnto: start)
+        var c = start
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
+                    Gemm.multiply(m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
+                                  b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, accumulate: true, parallelism: .serial)
+                }
+            }
+        }
         let expected = zip(Self.naive(a, b, m: m, n: n, k: k, transA: false, transB: false), start).map { $0 + Double($1) }
         #expect(Fixtures.maxScaledError(c, expected) <= 1e-4)
     }

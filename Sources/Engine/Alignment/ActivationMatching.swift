@@ -42,16 +42,7 @@ public enum ActivationMatching {
             scaleX = centre(&x, samples: samples, width: width)
             scaleY = centre(&y, samples: samples, width: width)
         }
-        var product = [Float](repeating: 0, count: width * width)
-        x.withUnsafeBufferPointer { l in
-            y.withUnsafeBufferPointer { r in
-                product.withUnsafeMutableBufferPointer { c in
-                    guard let l = l.baseAddress, let r = r.baseAddress, let c = c.baseAddress else { return }
-                    Gemm.multiply(m: width, n: width, k: samples, a: .init(base: l, ld: width, transposed: true),
-                                  b: .init(base: r, ld: width, transposed: false), c: c, ldc: width, parallelism: parallelism)
-                }
-            }
-        }
+        let product = Gemm.product(x, y, m: width, n: width, k: samples, transposeA: true, parallelism: parallelism)
         let n = Double(samples)
         return (0..<width * width).map { k in Double(product[k]) / n * scaleX[k / width] * scaleY[k % width] }
     }

@@ -49,7 +49,6 @@ public enum WeightMatching {
     ) -> [Double] {
         let n = spec.groups[g].size
         var gain = [Double](repeating: 0, count: n * n)
-        var product = [Float](repeating: 0, count: n * n)
         for member in spec.groups[g].members {
             guard let tensorA = a[member.tensor], var tensorB = b[member.tensor] else { continue }
             for (h, other) in spec.groups.enumerated() where h != g {
@@ -59,15 +58,7 @@ public enum WeightMatching {
             }
             let lhs = tensorA.axisFirst(member.axis), rhs = tensorB.axisFirst(member.axis)
             let rest = tensorA.count / n
-            lhs.withUnsafeBufferPointer { l in
-                rhs.withUnsafeBufferPointer { r in
-                    product.withUnsafeMutableBufferPointer { c in
-                        guard let l = l.baseAddress, let r = r.baseAddress, let c = c.baseAddress else { return }
-                        Gemm.multiply(m: n, n: n, k: rest, a: .init(base: l, ld: rest, transposed: false),
-                                      b: .init(base: r, ld: rest, transposed: true), c: c, ldc: n, parallelism: parallelism)
-                    }
-                }
-            }
+            let product = Gemm.product(lhs, rhs, m: n, n: n, k: rest, transposeB: true, parallelism: parallelism)
             for i in 0..<n * n { gain[i] += Double(product[i]) }
         }
         return gain

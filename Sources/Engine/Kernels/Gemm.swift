@@ -75,6 +75,28 @@ package enum Gemm {
         }
     }
 
+    /// C = op(A)·op(B) on arrays: the safe entry point for callers that hold `[Float]` matrices.
+    ///
+    /// `a` holds op(A) (m×k) row-major, or its transpose when `transposeA`; likewise `b` for op(B) (k×n).
+    package static func product(
+        _ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
+        parallelism: Parallelism
+    ) -> [Float] {
+        precondition(a.count == m * k && b.count == k * n, "operands do not match m, n, k")
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
+                    multiply(m: m, n: n, k: k, a: Operand(base: a, ld: transposeA ? m : k, transposed: transposeA),
+                             b: Operand(base: b, ld: transposeB ? k : n, transposed: transposeB), c: c, ldc: n,
+                             parallelism: parallelism)
+                }
+            }
+        }
+        return c
+    }
+
     private static func computeTile(
         rows: Range<Int>, cols: Range<Int>, m: Int, n: Int, k: Int,
         packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
