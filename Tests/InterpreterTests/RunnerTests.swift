@@ -124,3 +124,48 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         #expect(again.summary.nodes.cached == 2, "train/a and eval/a stay cached; nothing of b was stored")
     }
 }
+
+@Suite struct ThreadDeterminismTests {
+    /// Layers large enough (64×128×64 products) to take the GEMM's threaded path.
+    static let spec = """
+        lmc: 1
+        name: threads
+        datasets:
+          d: {source: synthetic, features: 64, classes: 4, train: 512, test: 128, seed: 1}
+        models:
+          m: {kind: mlp, hidden: [128, 128]}
+        recipes:
+          r: {optimizer: {sgd: {lr: 0.05}}, batch: 64, epochs: 2}
+        networks:
+          a: {model: m, data: d, recipe: r, seed: 1}
+          b: {model: m, data: d, recipe: r, seed: 2}
+        alignments:
+          am: {method: activation-matching, align: b, to: a, samples: 512}
+        interpolations:
+          aligned: {between: [a, b], permute: am}
+        evaluation: {alphas: 3}
+        """
+
+    /// Every stored file of a run, by path inside the cache's objects directory.
+    static func storedFiles(_ cache: String) throws -> [String: Data] {
+        let objects = cache + "/objects"
+        let paths = (FileManager.default.enumerator(atPath: objects)?.allObjects as? [String] ?? [])
+            .filter { !$0.hasSuffix("manifest.json") && $0.contains(".") }
+        return Dictionary(uniqueKeysWithValues: try paths.map { ($0, try Data(contentsOf: URL(fileURLWithPath: objects + "/" + $0))) })
+    }
+
+    @Test("the same spec on 1 and 2 threads stores bitwise-identical weights and results")
+    func sameBitsOnOneAndTwoThreads() throws {
+        var stores: [[String: Data]] = []
+        for threads in [1, 2] {
+            let dir = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let plan = try Planner().plan(try SpecDecoder().decode(Self.spec, file: "t.yaml", directory: dir))
+            let options = RunOptions(cacheDirectory: dir + "/cache", resultsDirectory: dir + "/results", jobs: 1, threads: threads)
+            _ = try Runner.run(plan, options: options) { _ in }
+            stores.append(try Self.storedFiles(dir + "/cache"))
+        }
+        #expect(stores[0].keys.contains { $0.hasSuffix("network.safetensors") })
+        #expect(stores[0].count == 6 && stores[0] == stores[1])
+    }
+}
