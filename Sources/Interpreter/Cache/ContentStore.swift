@@ -47,7 +47,7 @@ package struct ContentStore: Sendable {
             return CorruptEntry(key: key, reason: reason)
         }
         guard let data = FileManager.default.contents(atPath: dir + "/manifest.json"),
-              let manifest = try? JSONDecoder().decode(Manifest.self, from: data)
+              let manifest = try? JSONDecoder.lmc().decode(Manifest.self, from: data)
         else { throw fail("unreadable manifest") }
         var files: [String: [UInt8]] = [:]
         for (name, record) in manifest.files {
@@ -74,9 +74,7 @@ package struct ContentStore: Sendable {
             try Data(bytes).write(to: URL(fileURLWithPath: staging + "/" + name))
             records[name] = FileRecord(size: bytes.count, sha256: SHA256.hex(bytes))
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(Manifest(node: node, files: records)).write(to: URL(fileURLWithPath: staging + "/manifest.json"))
+        try JSONEncoder.lmc(pretty: true).encode(Manifest(node: node, files: records)).write(to: URL(fileURLWithPath: staging + "/manifest.json"))
         let target = directory(key)
         try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if rename(staging, target) != 0 && !contains(key) {

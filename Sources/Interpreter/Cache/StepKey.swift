@@ -11,9 +11,7 @@ package enum StepKey {
     package static let engineSalt = "lmc-engine-1"
 
     package static func key(for step: PlanStep, inputKeys: [String], datasetDigest: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let action = (try? encoder.encode(step.action)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let action = (try? JSONEncoder.lmc().encode(step.action)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         var hasher = SHA256()
         hasher.update("salt=\(engineSalt)\nkind=\(step.kind)\naction=\(action)\ndata=\(datasetDigest)\n")
         for key in inputKeys { hasher.update("input=\(key)\n") }

@@ -20,8 +20,7 @@ enum Artifact: Sendable {
     }
 
     func files() -> [String: [UInt8]] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSONEncoder.lmc()
         func json<T: Encodable>(_ value: T) -> [UInt8] { (try? encoder.encode(value)).map { [UInt8]($0) } ?? [] }
         switch self {
         case .network(let trained):
@@ -40,7 +39,7 @@ enum Artifact: Sendable {
     ///
     /// - Throws: `ArtifactError` when a file is missing or does not decode (the entry is then recomputed).
     static func decode(_ step: PlanStep, files: [String: [UInt8]]) throws -> Artifact {
-        let decoder = JSONDecoder()
+        let decoder = JSONDecoder.lmc()
         func file(_ name: String) throws -> [UInt8] {
             guard let bytes = files[name] else { throw ArtifactError(description: "missing \(name)") }
             return bytes

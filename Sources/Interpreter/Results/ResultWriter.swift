@@ -45,8 +45,6 @@ enum ResultWriter {
 extension Summary {
     /// Pretty, sorted-key JSON: stable for diffs and `jq`.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return try encoder.encode(self)
+        try JSONEncoder.lmc(pretty: true).encode(self)
     }
 }
