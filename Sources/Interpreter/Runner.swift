@@ -45,39 +45,47 @@ public enum Runner {
     /// Failed steps are reported in the summary; independent steps still finish, and every finished step is cached.
     ///
     /// - Throws: `RunError` when the run cannot start (a dataset cannot be read).
-    public static func run(_ plan: Plan, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunOutcome {
+    public static func run(_ plan: Plan, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunOutcome
+    {
         let datasets = DatasetProvider(datasets: plan.datasets)
         var digests: [String: String] = [:]
         for name in Set(plan.steps.map(\.dataset)).sorted() {
-            do { digests[name] = try datasets.digest(of: name) } catch { throw RunError(description: "dataset '\(name)': \(error)") }
+            do { digests[name] = try datasets.digest(of: name) } catch {
+                throw RunError(description: "dataset '\(name)': \(error)")
+            }
         }
         let keys = computeKeys(plan, digests: digests)
         let store = ContentStore(root: options.cacheDirectory)
-        let scheduler = Scheduler(plan: plan, keys: keys, store: store, runner: StepRunner(datasets: datasets, events: events),
-                                  jobs: options.jobs, cores: options.threads, events: events)
+        let scheduler = Scheduler(
+            plan: plan, keys: keys, store: store, runner: StepRunner(datasets: datasets, events: events),
+            jobs: options.jobs, cores: options.threads, events: events)
         let (artifacts, failures) = scheduler.run()
         var byName: [String: Artifact] = [:]
         for (step, artifact) in zip(plan.steps, artifacts) { byName[step.name] = artifact }
-        let counts = Summary.NodeCounts(total: plan.steps.count, computed: scheduler.computed,
-                                        cached: plan.steps.count - scheduler.computed - failures.count, failed: failures.count)
-        let summary = SummaryBuilder.build(plan: plan, artifacts: byName, counts: counts,
-                                           failures: failures.map { .init(node: $0.node, error: $0.message) })
+        let counts = Summary.NodeCounts(
+            total: plan.steps.count, computed: scheduler.computed,
+            cached: plan.steps.count - scheduler.computed - failures.count, failed: failures.count)
+        let summary = SummaryBuilder.build(
+            plan: plan, artifacts: byName, counts: counts,
+            failures: failures.map { .init(node: $0.node, error: $0.message) })
         let directory = options.resultsDirectory + "/" + plan.name
         do {
             try ResultWriter.write(summary, order: plan.paths.map(\.interpolation), to: directory)
         } catch {
             throw RunError(description: "cannot write results to \(directory): \(error)")
         }
-        return RunOutcome(summary: summary, resultsDirectory: directory, interpolationOrder: plan.paths.map(\.interpolation),
-                          networkOrder: plan.endpoints.map(\.network))
+        return RunOutcome(
+            summary: summary, resultsDirectory: directory, interpolationOrder: plan.paths.map(\.interpolation),
+            networkOrder: plan.endpoints.map(\.network))
     }
 
     /// Keys in plan order; each step's key covers its inputs' keys, so a change upstream changes everything below.
     package static func computeKeys(_ plan: Plan, digests: [String: String]) -> [String] {
         var keyByName: [String: String] = [:]
         return plan.steps.map { step in
-            let key = StepKey.key(for: step, inputKeys: step.inputs.map { keyByName[$0] ?? "" },
-                                  datasetDigest: digests[step.dataset] ?? "")
+            let key = StepKey.key(
+                for: step, inputKeys: step.inputs.map { keyByName[$0] ?? "" },
+                datasetDigest: digests[step.dataset] ?? "")
             keyByName[step.name] = key
             return key
         }

@@ -35,8 +35,10 @@ final class ProgressPrinter: @unchecked Sendable {
             let rate = elapsed > 0 ? Double(p.examplesSeen) / elapsed : 0
             let eta = p.step > 0 ? elapsed * Double(p.totalSteps - p.step) / Double(p.step) : 0
             let loss = running.count > 0 ? running.sum / Double(running.count) : p.batchLoss
-            write(String(format: "[%@] step %d/%d  epoch %d  loss %.4f  %.0f samples/s  ETA %@",
-                         node, p.step, p.totalSteps, p.epoch + 1, loss, rate, Self.duration(eta)))
+            write(
+                String(
+                    format: "[%@] step %d/%d  epoch %d  loss %.4f  %.0f samples/s  ETA %@",
+                    node, p.step, p.totalSteps, p.epoch + 1, loss, rate, Self.duration(eta)))
         case .finished(let node, let seconds):
             write("[\(node)] done in \(Self.duration(seconds))")
         case .failed(let node, let message):

@@ -11,8 +11,11 @@ enum SpecLoader {
             throw InvalidInput(message: "cannot read spec file \(path)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw DiagnosticError([Diagnostic(code: "not-utf8", location: .init(file: path, line: 1, column: 1),
-                                              message: "the spec is not valid UTF-8")])
+            throw DiagnosticError([
+                Diagnostic(
+                    code: "not-utf8", location: .init(file: path, line: 1, column: 1),
+                    message: "the spec is not valid UTF-8")
+            ])
         }
         let directory = (path as NSString).deletingLastPathComponent
         let spec = try SpecDecoder().decode(text, file: path, directory: directory)

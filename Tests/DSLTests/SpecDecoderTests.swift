@@ -40,33 +40,38 @@ let validSpec = """
         #expect(spec.evaluation.alphas == [0, 0.25, 0.5, 0.75, 1])
         #expect(spec.evaluation.splits.map(\.count) == [50, nil])
         let plan = try Planner().plan(spec)
-        #expect(plan.steps.map(\.name) == ["train/a", "eval/a", "train/b", "eval/b", "align/wm", "barrier/naive", "barrier/aligned"])
+        #expect(
+            plan.steps.map(\.name) == ["train/a", "eval/a", "train/b", "eval/b", "align/wm", "barrier/naive", "barrier/aligned"])
         #expect(plan.paths.map(\.permutation) == ["identity", "wm@end"])
     }
 
     @Test("a relative dataset path resolves against the spec's directory")
     func relativePath() throws {
-        let spec = try decode(validSpec.replacingOccurrences(of: "{source: synthetic, features: 8, classes: 3, train: 100, test: 50}", with: "{source: idx, path: data/fm}"))
+        let spec = try decode(
+            validSpec.replacingOccurrences(
+                of: "{source: synthetic, features: 8, classes: 3, train: 100, test: 50}", with: "{source: idx, path: data/fm}"))
         #expect(spec.datasets.first?.value.source == .idx(directory: "specs/data/fm"))
     }
 
     /// Each case replaces one piece of the valid spec and names the diagnostic code and location expected.
-    @Test("each invalid spec is rejected with its code and line:col", arguments: [
-        ("epochs: 2", "epoch: 2", "unknown-key", 10, 5, "did you mean 'epochs'?"),
-        ("lr: 0.05", "lr: -1", "out-of-range", 9, 27, "greater than"),
-        ("lr: 0.05", "lr: fast", "type-mismatch", 9, 27, "must be a number"),
-        ("hidden: [16, 16]", "hidden: [16, 0]", "out-of-range", 6, 31, "between 1 and"),
-        ("hidden: [16, 16]", "hidden: 16", "type-mismatch", 6, 26, "must be a list"),
-        ("recipe: r, seed: 1", "recipe: rr, seed: 1", "dangling-reference", 12, 34, "did you mean 'r'?"),
-        ("align: b, to: a", "align: naive, to: a", "wrong-kind", 15, 40, "is an interpolation, not a network"),
-        ("permute: wm}", "permute: a}", "wrong-kind", 18, 39, "is a network, not an alignment"),
-        ("alphas: 5", "alphas: 1", "out-of-range", 19, 22, "between 2 and"),
-        ("alphas: 5", "alphas: [0, 0.5]", "out-of-range", 19, 22, "from 0 to 1"),
-        ("method: weight-matching", "method: weight-match", "unknown-value", 15, 16, "did you mean 'weight-matching'?"),
-        ("lmc: 1", "lmc: 2", "out-of-range", 1, 6, "version"),
-        ("name: demo", "name: a/b", "bad-name", 2, 7, "not a valid name"),
-        ("splits: {train: 50, test: all}", "splits: {train: 50, tset: all}", "unknown-key", 19, 45, "did you mean 'test'?"),
-    ])
+    @Test(
+        "each invalid spec is rejected with its code and line:col",
+        arguments: [
+            ("epochs: 2", "epoch: 2", "unknown-key", 10, 5, "did you mean 'epochs'?"),
+            ("lr: 0.05", "lr: -1", "out-of-range", 9, 27, "greater than"),
+            ("lr: 0.05", "lr: fast", "type-mismatch", 9, 27, "must be a number"),
+            ("hidden: [16, 16]", "hidden: [16, 0]", "out-of-range", 6, 31, "between 1 and"),
+            ("hidden: [16, 16]", "hidden: 16", "type-mismatch", 6, 26, "must be a list"),
+            ("recipe: r, seed: 1", "recipe: rr, seed: 1", "dangling-reference", 12, 34, "did you mean 'r'?"),
+            ("align: b, to: a", "align: naive, to: a", "wrong-kind", 15, 40, "is an interpolation, not a network"),
+            ("permute: wm}", "permute: a}", "wrong-kind", 18, 39, "is a network, not an alignment"),
+            ("alphas: 5", "alphas: 1", "out-of-range", 19, 22, "between 2 and"),
+            ("alphas: 5", "alphas: [0, 0.5]", "out-of-range", 19, 22, "from 0 to 1"),
+            ("method: weight-matching", "method: weight-match", "unknown-value", 15, 16, "did you mean 'weight-matching'?"),
+            ("lmc: 1", "lmc: 2", "out-of-range", 1, 6, "version"),
+            ("name: demo", "name: a/b", "bad-name", 2, 7, "not a valid name"),
+            ("splits: {train: 50, test: all}", "splits: {train: 50, tset: all}", "unknown-key", 19, 45, "did you mean 'test'?"),
+        ])
     func rejects(original: String, replacement: String, code: String, line: Int, column: Int, message: String) {
         let text = validSpec.replacingOccurrences(of: original, with: replacement)
         #expect(text != validSpec, "the case does not change the spec")
@@ -76,8 +81,9 @@ let validSpec = """
         } catch {
             let match = error.diagnostics.first { $0.code == code }
             #expect(match != nil, "\(code) not in \(error.diagnostics.map(\.code))")
-            #expect(match?.location.line == line && match?.location.column == column,
-                    "\(code) at \(match.map { "\($0.location)" } ?? "-"), expected \(line):\(column)")
+            #expect(
+                match?.location.line == line && match?.location.column == column,
+                "\(code) at \(match.map { "\($0.location)" } ?? "-"), expected \(line):\(column)")
             #expect(match?.message.contains(message) == true, "\(match?.message ?? "")")
         }
     }

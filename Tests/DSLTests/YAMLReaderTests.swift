@@ -59,7 +59,10 @@ import DSL
         #expect(codes("a: *nope\n") == ["undefined-alias"])
         #expect(codes("a: 1\n---\nb: 2\n") == ["multiple-documents"])
         var bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-        for i in 1...8 { bomb += "l\(i): &l\(i) [" + Array(repeating: "*\(i == 1 ? "a" : "l\(i - 1)")", count: 10).joined(separator: ", ") + "]\n" }
+        for i in 1...8 {
+            bomb +=
+                "l\(i): &l\(i) [" + Array(repeating: "*\(i == 1 ? "a" : "l\(i - 1)")", count: 10).joined(separator: ", ") + "]\n"
+        }
         #expect(codes(bomb) == ["too-large"])
         #expect(codes(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) == ["too-deep"])
     }

@@ -4,8 +4,9 @@ import Engine
 @Suite struct AlignmentTests {
     static func trained(seed: UInt64, sizes: [Int] = [20, 48, 48, 4]) throws -> (MLP, Dataset) {
         let data = Fixtures.dataset()
-        let result = try Trainer.train(sizes: sizes, seed: seed, recipe: Fixtures.recipe(epochs: 4), data: data.train,
-                                       parallelism: .serial)
+        let result = try Trainer.train(
+            sizes: sizes, seed: seed, recipe: Fixtures.recipe(epochs: 4), data: data.train,
+            parallelism: .serial)
         return (result.final, data)
     }
 
@@ -15,8 +16,9 @@ import Engine
         var stream = RandomStream(seed: 21, purpose: "planted")
         let planted = a.permutationSpec.groups.map { Permutation.random($0.size, using: &stream) }
         let b = a.permuted(by: planted)
-        let result = try WeightMatching.align(b.tensorsByName, to: a.tensorsByName, spec: a.permutationSpec,
-                                              maxSweeps: 100, seed: 0, parallelism: .serial)
+        let result = try WeightMatching.align(
+            b.tensorsByName, to: a.tensorsByName, spec: a.permutationSpec,
+            maxSweeps: 100, seed: 0, parallelism: .serial)
         let aligned = b.permuted(by: result.permutations)
         #expect(aligned.isBitwiseEqual(a))
         #expect(zip(result.permutations, planted).allSatisfy { $0.then($1).isIdentity || $1.then($0).isIdentity })
@@ -26,7 +28,9 @@ import Engine
         #expect(Interpolation.barrier(alphas: alphas, values: curve) <= 1e-6)
     }
 
-    @Test("activation matching recovers a planted permutation too", arguments: [ActivationMatching.Similarity.correlation, .crossMoment])
+    @Test(
+        "activation matching recovers a planted permutation too",
+        arguments: [ActivationMatching.Similarity.correlation, .crossMoment])
     func activationMatchingRecoversPlanted(similarity: ActivationMatching.Similarity) throws {
         let (a, data) = try Self.trained(seed: 3)
         var stream = RandomStream(seed: 5, purpose: "planted")
@@ -42,13 +46,16 @@ import Engine
     func alignmentLowersBarrier() throws {
         let (a, data) = try Self.trained(seed: 1, sizes: [20, 128, 128, 4])
         let (b, _) = try Self.trained(seed: 2, sizes: [20, 128, 128, 4])
-        let wm = try WeightMatching.align(b.tensorsByName, to: a.tensorsByName, spec: a.permutationSpec, maxSweeps: 100,
-                                          seed: 0, parallelism: .serial)
+        let wm = try WeightMatching.align(
+            b.tensorsByName, to: a.tensorsByName, spec: a.permutationSpec, maxSweeps: 100,
+            seed: 0, parallelism: .serial)
         let alphas = EvaluationGrid.alphas
         func barrier(_ other: MLP) -> Double {
-            Interpolation.barrier(alphas: alphas, values: alphas.map {
-                Interpolation.point(a, other, alpha: $0).measure(on: data.test, parallelism: .serial).loss
-            })
+            Interpolation.barrier(
+                alphas: alphas,
+                values: alphas.map {
+                    Interpolation.point(a, other, alpha: $0).measure(on: data.test, parallelism: .serial).loss
+                })
         }
         let naive = barrier(b), aligned = barrier(b.permuted(by: wm.permutations))
         #expect(aligned < naive, "naive \(naive), aligned \(aligned)")

@@ -10,11 +10,13 @@ import Engine
         #expect(contents.bytes == [10, 20, 30, 40])
     }
 
-    @Test("corrupt IDX and gzip data are errors naming the file", arguments: [
-        [UInt8]([1, 2, 3, 4]),
-        [0, 0, 8, 1, 0, 0, 0, 9, 1, 2],
-        [0, 0, 13, 1, 0, 0, 0, 1, 5],
-    ])
+    @Test(
+        "corrupt IDX and gzip data are errors naming the file",
+        arguments: [
+            [UInt8]([1, 2, 3, 4]),
+            [0, 0, 8, 1, 0, 0, 0, 9, 1, 2],
+            [0, 0, 13, 1, 0, 0, 0, 1, 5],
+        ])
     func rejectsCorruptIDX(bytes: [UInt8]) {
         #expect(throws: DataError.self) { try IDXFile.parse(bytes, file: "bad-file") }
     }
@@ -36,7 +38,8 @@ import Engine
 
     @Test("the random stream is a fixed function of its keys")
     func randomStreamIsKeyed() {
-        var a = RandomStream(seed: 1, purpose: "x"), b = RandomStream(seed: 1, purpose: "x"), c = RandomStream(seed: 1, purpose: "y")
+        var a = RandomStream(seed: 1, purpose: "x"), b = RandomStream(seed: 1, purpose: "x"),
+            c = RandomStream(seed: 1, purpose: "y")
         let first = (0..<4).map { _ in a.next() }
         #expect(first == (0..<4).map { _ in b.next() })
         #expect(first != (0..<4).map { _ in c.next() })

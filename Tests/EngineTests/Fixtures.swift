@@ -11,14 +11,16 @@ enum Fixtures {
 
     /// A small synthetic dataset that an MLP learns in a few epochs.
     static func dataset(features: Int = 20, classes: Int = 4, train: Int = 600, test: Int = 200, seed: UInt64 = 3) -> Dataset {
-        var data = Dataset.synthetic(features: features, classes: classes, trainCount: train, testCount: test, noise: 1, seed: seed)
+        var data = Dataset.synthetic(
+            features: features, classes: classes, trainCount: train, testCount: test, noise: 1, seed: seed)
         data.standardize()
         return data
     }
 
     static func recipe(epochs: Int = 3, batch: Int = 32, lr: Double = 0.05) -> TrainingRecipe {
-        TrainingRecipe(learningRate: lr, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: batch, epochs: epochs,
-                       warmupEpochs: 0.5, decay: .linear, checkpoints: [])
+        TrainingRecipe(
+            learningRate: lr, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: batch, epochs: epochs,
+            warmupEpochs: 0.5, decay: .linear, checkpoints: [])
     }
 
     /// Largest |x − y| / max(1, |y|): relative for large values, absolute near zero.

@@ -24,8 +24,9 @@ import Engine
     }
 
     // Sizes straddle the 6×16 micro-tile, the 8-panel tiles and the 256 k-block.
-    @Test("GEMM equals the naive triple loop, every transpose combination",
-          arguments: [(1, 1, 1), (7, 9, 5), (6, 16, 8), (13, 17, 300), (64, 65, 63), (129, 31, 257), (50, 200, 513)])
+    @Test(
+        "GEMM equals the naive triple loop, every transpose combination",
+        arguments: [(1, 1, 1), (7, 9, 5), (6, 16, 8), (13, 17, 300), (64, 65, 63), (129, 31, 257), (50, 200, 513)])
     func matchesNaive(m: Int, n: Int, k: Int) {
         for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
             let a = Fixtures.matrix(m, k, seed: 7, purpose: "a"), b = Fixtures.matrix(k, n, seed: 7, purpose: "b")
@@ -46,8 +47,9 @@ import Engine
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
-                    Gemm.multiply(m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
-                                  b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, parallelism: .serial)
+                    Gemm.multiply(
+                        m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
+                        b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, parallelism: .serial)
                 }
             }
         }
@@ -64,8 +66,9 @@ import Engine
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
-                    Gemm.multiply(m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
-                                  b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, accumulate: true, parallelism: .serial)
+                    Gemm.multiply(
+                        m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
+                        b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, accumulate: true, parallelism: .serial)
                 }
             }
         }

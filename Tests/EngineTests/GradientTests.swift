@@ -41,8 +41,9 @@ import Engine
             var plus = params, minus = params
             plus[i] += h
             minus[i] -= h
-            let numeric = (Self.referenceLoss(plus, sizes: sizes, x: x, labels: labels)
-                - Self.referenceLoss(minus, sizes: sizes, x: x, labels: labels)) / (2 * h)
+            let numeric =
+                (Self.referenceLoss(plus, sizes: sizes, x: x, labels: labels)
+                    - Self.referenceLoss(minus, sizes: sizes, x: x, labels: labels)) / (2 * h)
             let analytic = Double(state.gradients[i])
             // Float32 backward against a Double oracle: agreement to ~1e-4 relative shows the formula is right.
             #expect(abs(analytic - numeric) <= 1e-4 + 1e-3 * abs(numeric), "parameter \(i): \(analytic) vs \(numeric)")

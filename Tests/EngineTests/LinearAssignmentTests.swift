@@ -4,7 +4,11 @@ import Engine
 @Suite struct LinearAssignmentTests {
     static func allPermutations(_ n: Int) -> [[Int]] {
         if n == 0 { return [[]] }
-        return allPermutations(n - 1).flatMap { p in (0...p.count).map { i in var q = p; q.insert(n - 1, at: i); return q } }
+        return allPermutations(n - 1).flatMap { p in
+            (0...p.count).map { i in
+                var q = p; q.insert(n - 1, at: i); return q
+            }
+        }
     }
 
     @Test("equals brute force over all permutations", arguments: 1...7)

@@ -7,10 +7,12 @@ import Engine
         // Sizes above the GEMM's parallel threshold, so the threaded path really runs.
         let data = Fixtures.dataset(features: 64, train: 512)
         let sizes = [64, 128, 128, 4]
-        let serial = try Trainer.train(sizes: sizes, seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
-                                       parallelism: .serial)
-        let parallel = try Trainer.train(sizes: sizes, seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
-                                         parallelism: Parallelism(threads: threads))
+        let serial = try Trainer.train(
+            sizes: sizes, seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
+            parallelism: .serial)
+        let parallel = try Trainer.train(
+            sizes: sizes, seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
+            parallelism: Parallelism(threads: threads))
         #expect(serial.final.isBitwiseEqual(parallel.final))
     }
 
@@ -18,8 +20,9 @@ import Engine
     func learns() throws {
         let data = Fixtures.dataset()
         let before = MLP(sizes: [20, 64, 64, 4], seed: 2).measure(on: data.test, parallelism: .serial)
-        let trained = try Trainer.train(sizes: [20, 64, 64, 4], seed: 2, recipe: Fixtures.recipe(epochs: 8), data: data.train,
-                                        parallelism: .serial)
+        let trained = try Trainer.train(
+            sizes: [20, 64, 64, 4], seed: 2, recipe: Fixtures.recipe(epochs: 8), data: data.train,
+            parallelism: .serial)
         let after = trained.final.measure(on: data.test, parallelism: .serial)
         #expect(after.loss < before.loss / 2)
         #expect(after.error < 0.35, "chance is 0.75; got \(after.error)")
@@ -51,8 +54,9 @@ import Engine
     func divergence() {
         let data = Fixtures.dataset()
         #expect(throws: DivergenceError.self) {
-            try Trainer.train(sizes: [20, 64, 4], seed: 1, recipe: Fixtures.recipe(epochs: 3, lr: 1e30), data: data.train,
-                              parallelism: .serial)
+            try Trainer.train(
+                sizes: [20, 64, 4], seed: 1, recipe: Fixtures.recipe(epochs: 3, lr: 1e30), data: data.train,
+                parallelism: .serial)
         }
     }
 

@@ -40,7 +40,8 @@ func temporaryDirectory() throws -> String {
 func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutcome {
     let spec = try SpecDecoder().decode(text, file: "tiny.yaml", directory: directory)
     let plan = try Planner().plan(spec)
-    let options = RunOptions(cacheDirectory: directory + "/cache", resultsDirectory: directory + "/results", jobs: jobs, threads: 2)
+    let options = RunOptions(
+        cacheDirectory: directory + "/cache", resultsDirectory: directory + "/results", jobs: jobs, threads: 2)
     return try Runner.run(plan, options: options) { _ in }
 }
 
@@ -54,7 +55,9 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         let second = try run(tinySpec, in: dir)
         #expect(second.summary.nodes.computed == 0 && second.summary.nodes.cached == 9)
         #expect(try first.summary.jsonData().count > 0)
-        let barriers = { (s: Summary) in s.barriers.map { "\($0.interpolation) \($0.split) \($0.lossBarrier ?? -1) \($0.errorBarrier ?? -1)" } }
+        let barriers = { (s: Summary) in
+            s.barriers.map { "\($0.interpolation) \($0.split) \($0.lossBarrier ?? -1) \($0.errorBarrier ?? -1)" }
+        }
         #expect(barriers(first.summary) == barriers(second.summary))
         #expect(FileManager.default.fileExists(atPath: dir + "/results/tiny/summary.json"))
         #expect(FileManager.default.fileExists(atPath: dir + "/results/tiny/barriers.csv"))
@@ -98,7 +101,9 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try run(tinySpec, in: dir)
         let objects = dir + "/cache/objects"
-        let files = (FileManager.default.enumerator(atPath: objects)?.allObjects as? [String] ?? []).filter { $0.hasSuffix("curve.json") }
+        let files = (FileManager.default.enumerator(atPath: objects)?.allObjects as? [String] ?? []).filter {
+            $0.hasSuffix("curve.json")
+        }
         let victim = try #require(files.first)
         var bytes = try #require(FileManager.default.contents(atPath: objects + "/" + victim))
         bytes[bytes.count / 2] ^= 0x01
@@ -114,9 +119,11 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
     func divergenceIsIsolated() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let text = tinySpec.replacingOccurrences(of: "  b: {model: m, data: d, recipe: r, seed: 2}",
-                                                 with: "  b: {model: m, data: d, recipe: hot, seed: 2}")
-            .replacingOccurrences(of: "networks:\n", with: "  hot:\n    optimizer: {sgd: {lr: 90}}\n    epochs: 3\nnetworks:\n")
+        let text = tinySpec.replacingOccurrences(
+            of: "  b: {model: m, data: d, recipe: r, seed: 2}",
+            with: "  b: {model: m, data: d, recipe: hot, seed: 2}"
+        )
+        .replacingOccurrences(of: "networks:\n", with: "  hot:\n    optimizer: {sgd: {lr: 90}}\n    epochs: 3\nnetworks:\n")
         let outcome = try run(text, in: dir)
         #expect(outcome.summary.failures.contains { $0.node == "train/b" && $0.error.contains("step") })
         #expect(outcome.summary.networks["a"] != nil)
@@ -151,7 +158,8 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         let objects = cache + "/objects"
         let paths = (FileManager.default.enumerator(atPath: objects)?.allObjects as? [String] ?? [])
             .filter { !$0.hasSuffix("manifest.json") && $0.contains(".") }
-        return Dictionary(uniqueKeysWithValues: try paths.map { ($0, try Data(contentsOf: URL(fileURLWithPath: objects + "/" + $0))) })
+        return Dictionary(
+            uniqueKeysWithValues: try paths.map { ($0, try Data(contentsOf: URL(fileURLWithPath: objects + "/" + $0))) })
     }
 
     @Test("the same spec on 1 and 2 threads stores bitwise-identical weights and results")
@@ -161,7 +169,8 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let plan = try Planner().plan(try SpecDecoder().decode(Self.spec, file: "t.yaml", directory: dir))
-            let options = RunOptions(cacheDirectory: dir + "/cache", resultsDirectory: dir + "/results", jobs: 1, threads: threads)
+            let options = RunOptions(
+                cacheDirectory: dir + "/cache", resultsDirectory: dir + "/results", jobs: 1, threads: threads)
             _ = try Runner.run(plan, options: options) { _ in }
             stores.append(try Self.storedFiles(dir + "/cache"))
         }

@@ -10,7 +10,9 @@ struct LMCProcess {
     /// The binary sits beside the test bundle in the build products directory.
     static var binary: URL {
         let products = Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [products, Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        let candidates = [
+            products, Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ]
         return candidates.map { $0.appendingPathComponent("lmc") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
             ?? products.appendingPathComponent("lmc")
     }
@@ -26,8 +28,9 @@ struct LMCProcess {
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return LMCProcess(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                          stderr: String(decoding: stderr, as: UTF8.self))
+        return LMCProcess(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 
@@ -74,20 +77,28 @@ let cliSpec = """
         #expect(nodes["computed"] as? Int == 0 && nodes["cached"] as? Int == 7)
         let barriers = try #require(json["barriers"] as? [[String: Any]])
         #expect(barriers.count == 2)
-        #expect(barriers.allSatisfy { $0["interpolation"] is String && $0["split"] as? String == "test" && $0["error_barrier"] is Double })
+        #expect(
+            barriers.allSatisfy {
+                $0["interpolation"] is String && $0["split"] as? String == "test" && $0["error_barrier"] is Double
+            })
         #expect(FileManager.default.fileExists(atPath: dir + "/results/cli/summary.json"))
         #expect(FileManager.default.fileExists(atPath: dir + "/.lmc/objects"))
     }
 
     @Test("check prints every diagnostic compiler-style and exits 2")
     func checkDiagnostics() throws {
-        let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(of: "seed: 2", with: "seed: x")
+        let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(
+            of: "seed: 2", with: "seed: x")
         let dir = try workspace(["bad.yaml": bad])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try LMCProcess.run(["check", "bad.yaml"], in: dir)
         #expect(result.status == 2)
-        #expect(result.stderr.contains("bad.yaml:8:48: error: unknown key 'epoch' in recipes.r; did you mean 'epochs'? [unknown-key]"))
-        #expect(result.stderr.contains("bad.yaml:11:43: error: networks.b.seed must be a non-negative integer; got 'x' [type-mismatch]"))
+        #expect(
+            result.stderr.contains("bad.yaml:8:48: error: unknown key 'epoch' in recipes.r; did you mean 'epochs'? [unknown-key]")
+        )
+        #expect(
+            result.stderr.contains(
+                "bad.yaml:11:43: error: networks.b.seed must be a non-negative integer; got 'x' [type-mismatch]"))
         #expect(result.stderr.contains("^"))
         let run = try LMCProcess.run(["run", "bad.yaml"], in: dir)
         #expect(run.status == 2 && !FileManager.default.fileExists(atPath: dir + "/.lmc"))
@@ -98,13 +109,14 @@ let cliSpec = """
         let dir = try workspace(["g.yaml": "lmc: 1\nname: g\nnetworks: {}\nmodels:\n  m: {kind: mlp, hidden: [0]}\n"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try LMCProcess.run(["check", "g.yaml"], in: dir)
-        #expect(result.stderr == """
-            g.yaml:5:27: error: a hidden width must be between 1 and 65536; got 0 [out-of-range]
-                  m: {kind: mlp, hidden: [0]}
-                                          ^
-            1 error
+        #expect(
+            result.stderr == """
+                g.yaml:5:27: error: a hidden width must be between 1 and 65536; got 0 [out-of-range]
+                      m: {kind: mlp, hidden: [0]}
+                                              ^
+                1 error
 
-            """)
+                """)
     }
 
     @Test("usage errors and missing files exit 2; help exits 0 and shows an example")
@@ -120,8 +132,9 @@ let cliSpec = """
 
     @Test("a missing dataset is a runtime failure (exit 1) with an install hint")
     func missingDataset() throws {
-        let spec = cliSpec.replacingOccurrences(of: "{source: synthetic, features: 10, classes: 3, train: 200, test: 60}",
-                                                with: "{source: idx, path: nowhere}")
+        let spec = cliSpec.replacingOccurrences(
+            of: "{source: synthetic, features: 10, classes: 3, train: 200, test: 60}",
+            with: "{source: idx, path: nowhere}")
         let dir = try workspace(["s.yaml": spec])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try LMCProcess.run(["run", "s.yaml"], in: dir)

@@ -10,8 +10,9 @@ struct NodeReader {
             return nil
         }
         for entry in entries where !allowed.contains(entry.key) {
-            sink.error("unknown-key", at: entry.keyLocation,
-                       "unknown key '\(entry.key)' in \(what)\(Suggestion.hint(for: entry.key, among: allowed))")
+            sink.error(
+                "unknown-key", at: entry.keyLocation,
+                "unknown key '\(entry.key)' in \(what)\(Suggestion.hint(for: entry.key, among: allowed))")
         }
         return Fields(node: node, entries: entries, what: what, reader: self)
     }
@@ -110,9 +111,10 @@ struct NodeReader {
             return nil
         }
         guard let value = Choice(rawValue: text) else {
-            sink.error("unknown-value", at: node.location,
-                       "\(what) must be one of \(options.joined(separator: ", ")); got '\(text)'"
-                           + Suggestion.hint(for: text, among: options))
+            sink.error(
+                "unknown-value", at: node.location,
+                "\(what) must be one of \(options.joined(separator: ", ")); got '\(text)'"
+                    + Suggestion.hint(for: text, among: options))
             return nil
         }
         return value

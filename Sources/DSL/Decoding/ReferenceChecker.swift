@@ -26,9 +26,13 @@ struct ReferenceChecker {
         if candidates.contains(reference.name) { return true }
         if invalid.contains(reference.name) { return false }
         if let other = kinds(of: reference.name).first {
-            sink.error("wrong-kind", at: reference.location, "'\(reference.name)' is \(article(other)) \(other.rawValue), not \(article(kind)) \(kind.rawValue)")
+            sink.error(
+                "wrong-kind", at: reference.location,
+                "'\(reference.name)' is \(article(other)) \(other.rawValue), not \(article(kind)) \(kind.rawValue)")
         } else {
-            let defined = candidates.isEmpty ? "; no \(kind.rawValue)s are defined" : Suggestion.hint(for: reference.name, among: candidates)
+            let defined =
+                candidates.isEmpty
+                ? "; no \(kind.rawValue)s are defined" : Suggestion.hint(for: reference.name, among: candidates)
             sink.error("dangling-reference", at: reference.location, "no \(kind.rawValue) named '\(reference.name)'\(defined)")
         }
         return false
@@ -45,10 +49,13 @@ struct ReferenceChecker {
         }
         for alignment in spec.alignments {
             let a = alignment.value
-            let both = [resolve(a.network, as: .network, candidates: networks), resolve(a.target, as: .network, candidates: networks)]
+            let both = [
+                resolve(a.network, as: .network, candidates: networks), resolve(a.target, as: .network, candidates: networks),
+            ]
             if both.allSatisfy({ $0 }) { checkCompatible(a.network, a.target) }
             if a.network.name == a.target.name {
-                sink.error("self-alignment", at: a.target.location, "alignment '\(alignment.name)' aligns '\(a.network.name)' to itself")
+                sink.error(
+                    "self-alignment", at: a.target.location, "alignment '\(alignment.name)' aligns '\(a.network.name)' to itself")
             }
         }
         for interpolation in spec.interpolations {
@@ -59,8 +66,10 @@ struct ReferenceChecker {
                 let alignment = spec.alignments.named(permute.name)?.value
             else { continue }
             if alignment.network.name != i.to.name || alignment.target.name != i.from.name {
-                sink.error("wrong-direction", at: permute.location,
-                           "'\(permute.name)' aligns '\(alignment.network.name)' to '\(alignment.target.name)'; interpolation '\(interpolation.name)' needs '\(i.to.name)' aligned to '\(i.from.name)'")
+                sink.error(
+                    "wrong-direction", at: permute.location,
+                    "'\(permute.name)' aligns '\(alignment.network.name)' to '\(alignment.target.name)'; interpolation '\(interpolation.name)' needs '\(i.to.name)' aligned to '\(i.from.name)'"
+                )
             }
         }
     }
@@ -70,10 +79,14 @@ struct ReferenceChecker {
         guard let first = spec.networks.named(a.name)?.value, let second = spec.networks.named(b.name)?.value else { return }
         let modelA = spec.models.named(first.model.name)?.value, modelB = spec.models.named(second.model.name)?.value
         if let modelA, let modelB, modelA != modelB {
-            sink.error("incompatible-networks", at: b.location, "'\(a.name)' and '\(b.name)' have different models (\(first.model.name), \(second.model.name))")
+            sink.error(
+                "incompatible-networks", at: b.location,
+                "'\(a.name)' and '\(b.name)' have different models (\(first.model.name), \(second.model.name))")
         }
         if first.data.name != second.data.name {
-            sink.error("incompatible-networks", at: b.location, "'\(a.name)' and '\(b.name)' are trained on different datasets (\(first.data.name), \(second.data.name))")
+            sink.error(
+                "incompatible-networks", at: b.location,
+                "'\(a.name)' and '\(b.name)' are trained on different datasets (\(first.data.name), \(second.data.name))")
         }
     }
 }

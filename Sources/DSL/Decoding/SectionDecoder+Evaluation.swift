@@ -12,19 +12,25 @@ extension SectionDecoder {
             for entry in entries {
                 guard let split = EvaluationSpec.Split(rawValue: entry.key) else {
                     let names = EvaluationSpec.Split.allCases.map(\.rawValue)
-                    reader.sink.error("unknown-key", at: entry.keyLocation, "unknown split '\(entry.key)'; splits are train and test" + Suggestion.hint(for: entry.key, among: names))
+                    reader.sink.error(
+                        "unknown-key", at: entry.keyLocation,
+                        "unknown split '\(entry.key)'; splits are train and test" + Suggestion.hint(for: entry.key, among: names))
                     ok = false
                     continue
                 }
                 if reader.plainScalar(entry.value) == "all" {
                     splits.append(.init(split: split, count: nil))
-                } else if let count = reader.int(entry.value, "the size of split '\(entry.key)' (a count or 'all')", atLeast: 1, atMost: 10_000_000) {
+                } else if let count = reader.int(
+                    entry.value, "the size of split '\(entry.key)' (a count or 'all')", atLeast: 1, atMost: 10_000_000)
+                {
                     splits.append(.init(split: split, count: count))
                 } else {
                     ok = false
                 }
             }
-            if splits.isEmpty && ok { reader.rangeError(splitsNode, "evaluation.splits must name at least one split"); ok = false }
+            if splits.isEmpty && ok {
+                reader.rangeError(splitsNode, "evaluation.splits must name at least one split"); ok = false
+            }
             result.splits = splits.sorted { $0.split < $1.split }
         }
         if let metricsNode = f.optional("metrics"), let items = reader.list(metricsNode, "evaluation.metrics") {
@@ -37,7 +43,11 @@ extension SectionDecoder {
             }
         }
         if let batchNode = f.optional("batch") {
-            if let batch = reader.int(batchNode, "evaluation.batch", atLeast: 1, atMost: 1 << 16) { result.batchSize = batch } else { ok = false }
+            if let batch = reader.int(batchNode, "evaluation.batch", atLeast: 1, atMost: 1 << 16) {
+                result.batchSize = batch
+            } else {
+                ok = false
+            }
         }
         return ok ? result : nil
     }
@@ -48,7 +58,8 @@ extension SectionDecoder {
             let values = items.map { reader.double($0, "an alpha", min: 0, max: 1) }
             guard values.allSatisfy({ $0 != nil }) else { return nil }
             let alphas = values.compactMap { $0 }
-            guard alphas.count >= 2, alphas.first == 0, alphas.last == 1, zip(alphas, alphas.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            guard alphas.count >= 2, alphas.first == 0, alphas.last == 1, zip(alphas, alphas.dropFirst()).allSatisfy({ $0 < $1 })
+            else {
                 reader.rangeError(node, "evaluation.alphas must ascend strictly from 0 to 1, with at least 2 points")
                 return nil
             }

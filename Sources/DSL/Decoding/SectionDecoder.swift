@@ -10,21 +10,35 @@ struct SectionDecoder {
     static let maxDepth = 64
 
     func dataset(_ node: YAMLNode, _ what: String) -> DatasetSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["source", "path", "normalize", "features", "classes", "train", "test", "noise", "seed"]) else { return nil }
-        let normalize = f.optional("normalize").map { reader.choice($0, "\(what).normalize", as: DatasetSpec.Normalization.self) } ?? .standard
+        guard
+            let f = reader.fields(
+                node, of: what, allowed: ["source", "path", "normalize", "features", "classes", "train", "test", "noise", "seed"])
+        else { return nil }
+        let normalize =
+            f.optional("normalize").map { reader.choice($0, "\(what).normalize", as: DatasetSpec.Normalization.self) }
+            ?? .standard
         guard let sourceNode = f.required("source"), let kind = reader.string(sourceNode, "\(what).source") else { return nil }
         let path = f.optional("path").flatMap { reader.string($0, "\(what).path") }
         let syntheticKeys = ["features", "classes", "train", "test", "noise", "seed"]
         let source: DatasetSpec.Source?
         switch kind {
         case "fashion-mnist", "idx":
-            for key in syntheticKeys { if let extra = f.optional(key) { reader.sink.error("unknown-key", at: extra.location, "'\(key)' applies to synthetic datasets only") } }
-            if kind == "idx" && path == nil && !f.has("path") {
-                reader.sink.error("missing-key", at: node.location, "\(what) with source 'idx' needs 'path' (a directory of IDX files)")
+            for key in syntheticKeys {
+                if let extra = f.optional(key) {
+                    reader.sink.error("unknown-key", at: extra.location, "'\(key)' applies to synthetic datasets only")
+                }
             }
-            source = path.map { .idx(directory: resolve($0)) } ?? (kind == "fashion-mnist" ? .idx(directory: DatasetSpec.debianFashionMNIST) : nil)
+            if kind == "idx" && path == nil && !f.has("path") {
+                reader.sink.error(
+                    "missing-key", at: node.location, "\(what) with source 'idx' needs 'path' (a directory of IDX files)")
+            }
+            source =
+                path.map { .idx(directory: resolve($0)) }
+                ?? (kind == "fashion-mnist" ? .idx(directory: DatasetSpec.debianFashionMNIST) : nil)
         case "synthetic":
-            if let p = f.optional("path") { reader.sink.error("unknown-key", at: p.location, "'path' does not apply to synthetic datasets") }
+            if let p = f.optional("path") {
+                reader.sink.error("unknown-key", at: p.location, "'path' does not apply to synthetic datasets")
+            }
             let features = f.optional("features").map { reader.int($0, "\(what).features", atLeast: 1, atMost: 4096) } ?? 32
             let classes = f.optional("classes").map { reader.int($0, "\(what).classes", atLeast: 2, atMost: 1000) } ?? 4
             let train = f.optional("train").map { reader.int($0, "\(what).train", atLeast: 1, atMost: 1_000_000) } ?? 2000
@@ -32,9 +46,14 @@ struct SectionDecoder {
             let noise = f.optional("noise").map { reader.double($0, "\(what).noise", min: 0, minOpen: true, max: 100) } ?? 1.0
             let seed = f.optional("seed").map { reader.seed($0, "\(what).seed") } ?? 0
             guard let features, let classes, let train, let test, let noise, let seed else { return nil }
-            source = .synthetic(SyntheticDataSpec(features: features, classes: classes, trainCount: train, testCount: test, noise: noise, seed: seed))
+            source = .synthetic(
+                SyntheticDataSpec(
+                    features: features, classes: classes, trainCount: train, testCount: test, noise: noise, seed: seed))
         default:
-            reader.sink.error("unknown-value", at: sourceNode.location, "\(what).source must be fashion-mnist, idx or synthetic; got '\(kind)'" + Suggestion.hint(for: kind, among: ["fashion-mnist", "idx", "synthetic"]))
+            reader.sink.error(
+                "unknown-value", at: sourceNode.location,
+                "\(what).source must be fashion-mnist, idx or synthetic; got '\(kind)'"
+                    + Suggestion.hint(for: kind, among: ["fashion-mnist", "idx", "synthetic"]))
             return nil
         }
         guard let source, let normalize else { return nil }
@@ -44,9 +63,12 @@ struct SectionDecoder {
     func model(_ node: YAMLNode, _ what: String) -> ModelSpec? {
         guard let f = reader.fields(node, of: what, allowed: ["kind", "hidden", "activation"]) else { return nil }
         if let kindNode = f.optional("kind"), let kind = reader.string(kindNode, "\(what).kind"), kind != "mlp" {
-            reader.sink.error("unknown-value", at: kindNode.location, "\(what).kind must be mlp; got '\(kind)'" + Suggestion.hint(for: kind, among: ["mlp"]))
+            reader.sink.error(
+                "unknown-value", at: kindNode.location,
+                "\(what).kind must be mlp; got '\(kind)'" + Suggestion.hint(for: kind, among: ["mlp"]))
         }
-        let activation = f.optional("activation").map { reader.choice($0, "\(what).activation", as: ModelSpec.Activation.self) } ?? .relu
+        let activation =
+            f.optional("activation").map { reader.choice($0, "\(what).activation", as: ModelSpec.Activation.self) } ?? .relu
         guard let hiddenNode = f.required("hidden"), let items = reader.list(hiddenNode, "\(what).hidden") else { return nil }
         if items.isEmpty || items.count > Self.maxDepth {
             reader.rangeError(hiddenNode, "\(what).hidden must list 1 to \(Self.maxDepth) layer widths")
@@ -57,10 +79,15 @@ struct SectionDecoder {
     }
 
     func recipe(_ node: YAMLNode, _ what: String) -> RecipeSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["optimizer", "batch", "epochs", "schedule", "checkpoints"]) else { return nil }
+        guard let f = reader.fields(node, of: what, allowed: ["optimizer", "batch", "epochs", "schedule", "checkpoints"]) else {
+            return nil
+        }
         var lr: Double?, momentum: Double? = 0.9, decay: Double? = 5e-4, nesterov: Bool? = false
         if let optNode = f.required("optimizer"), let opt = reader.fields(optNode, of: "\(what).optimizer", allowed: ["sgd"]),
-           let sgdNode = opt.required("sgd"), let sgd = reader.fields(sgdNode, of: "\(what).optimizer.sgd", allowed: ["lr", "momentum", "weight_decay", "nesterov"]) {
+            let sgdNode = opt.required("sgd"),
+            let sgd = reader.fields(
+                sgdNode, of: "\(what).optimizer.sgd", allowed: ["lr", "momentum", "weight_decay", "nesterov"])
+        {
             lr = sgd.required("lr").flatMap { reader.double($0, "the learning rate", min: 0, minOpen: true, max: 100) }
             momentum = sgd.optional("momentum").map { reader.double($0, "momentum", min: 0, max: 0.9999) } ?? momentum
             decay = sgd.optional("weight_decay").map { reader.double($0, "weight_decay", min: 0, max: 1) } ?? decay
@@ -69,7 +96,9 @@ struct SectionDecoder {
         let batch = f.optional("batch").map { reader.int($0, "\(what).batch", atLeast: 1, atMost: 1 << 16) } ?? 128
         let epochs = f.required("epochs").flatMap { reader.int($0, "\(what).epochs", atLeast: 1, atMost: 10_000) }
         var warmup: Double? = 0, shape: RecipeSpec.Decay? = .linear
-        if let node = f.optional("schedule"), let s = reader.fields(node, of: "\(what).schedule", allowed: ["warmup_epochs", "decay"]) {
+        if let node = f.optional("schedule"),
+            let s = reader.fields(node, of: "\(what).schedule", allowed: ["warmup_epochs", "decay"])
+        {
             warmup = s.optional("warmup_epochs").map { reader.double($0, "warmup_epochs", min: 0, max: 10_000) } ?? warmup
             shape = s.optional("decay").map { reader.choice($0, "\(what).schedule.decay", as: RecipeSpec.Decay.self) } ?? shape
         }
@@ -82,9 +111,12 @@ struct SectionDecoder {
             reader.rangeError(node, "warmup_epochs (\(warmup)) exceeds epochs (\(epochs))")
             return nil
         }
-        guard let lr, let momentum, let decay, let nesterov, let batch, let epochs, let warmup, let shape, let checkpoints else { return nil }
-        return RecipeSpec(learningRate: lr, momentum: momentum, weightDecay: decay, nesterov: nesterov, batchSize: batch,
-                          epochs: epochs, warmupEpochs: warmup, decay: shape, checkpoints: checkpoints)
+        guard let lr, let momentum, let decay, let nesterov, let batch, let epochs, let warmup, let shape, let checkpoints else {
+            return nil
+        }
+        return RecipeSpec(
+            learningRate: lr, momentum: momentum, weightDecay: decay, nesterov: nesterov, batchSize: batch,
+            epochs: epochs, warmupEpochs: warmup, decay: shape, checkpoints: checkpoints)
     }
 
     func network(_ node: YAMLNode, _ what: String) -> NetworkSpec? {
@@ -98,10 +130,15 @@ struct SectionDecoder {
     }
 
     func alignment(_ node: YAMLNode, _ what: String) -> AlignmentSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["method", "align", "to", "samples", "similarity", "max_sweeps", "seed"]) else { return nil }
+        guard
+            let f = reader.fields(
+                node, of: what, allowed: ["method", "align", "to", "samples", "similarity", "max_sweeps", "seed"])
+        else { return nil }
         let network = f.required("align").flatMap { reader.reference($0, "\(what).align") }
         let target = f.required("to").flatMap { reader.reference($0, "\(what).to") }
-        guard let methodNode = f.required("method"), let methodName = reader.string(methodNode, "\(what).method") else { return nil }
+        guard let methodNode = f.required("method"), let methodName = reader.string(methodNode, "\(what).method") else {
+            return nil
+        }
         let wmKeys = ["max_sweeps", "seed"], amKeys = ["samples", "similarity"]
         let method: AlignmentSpec.Method?
         switch methodName {
@@ -113,11 +150,16 @@ struct SectionDecoder {
         case "activation-matching":
             rejectKeys(wmKeys, in: f, for: "activation-matching")
             let samples = f.optional("samples").map { reader.int($0, "samples", atLeast: 2, atMost: 10_000_000) } ?? 10_000
-            let similarity = f.optional("similarity").map { reader.choice($0, "similarity", as: AlignmentSpec.Similarity.self) } ?? .correlation
+            let similarity =
+                f.optional("similarity").map { reader.choice($0, "similarity", as: AlignmentSpec.Similarity.self) }
+                ?? .correlation
             method = samples.flatMap { n in similarity.map { .activationMatching(samples: n, similarity: $0) } }
         default:
             let options = ["weight-matching", "activation-matching"]
-            reader.sink.error("unknown-value", at: methodNode.location, "\(what).method must be weight-matching or activation-matching; got '\(methodName)'" + Suggestion.hint(for: methodName, among: options))
+            reader.sink.error(
+                "unknown-value", at: methodNode.location,
+                "\(what).method must be weight-matching or activation-matching; got '\(methodName)'"
+                    + Suggestion.hint(for: methodName, among: options))
             return nil
         }
         guard let method, let network, let target else { return nil }
@@ -126,7 +168,9 @@ struct SectionDecoder {
 
     private func rejectKeys(_ keys: [String], in f: Fields, for method: String) {
         for key in keys {
-            if let node = f.optional(key) { reader.sink.error("unknown-key", at: node.location, "'\(key)' does not apply to \(method)") }
+            if let node = f.optional(key) {
+                reader.sink.error("unknown-key", at: node.location, "'\(key)' does not apply to \(method)")
+            }
         }
     }
 
@@ -138,7 +182,9 @@ struct SectionDecoder {
             reader.rangeError(between, "\(what).between must name exactly two networks; got \(items.count)")
             return nil
         }
-        guard let from = reader.reference(items[0], "a network"), let to = reader.reference(items[1], "a network") else { return nil }
+        guard let from = reader.reference(items[0], "a network"), let to = reader.reference(items[1], "a network") else {
+            return nil
+        }
         return InterpolationSpec(from: from, to: to, permute: permute)
     }
 }

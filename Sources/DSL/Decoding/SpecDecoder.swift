@@ -73,10 +73,13 @@ public struct SpecDecoder: Sendable {
 
     /// Names become parts of file and node names, so they are restricted to a safe alphabet.
     private func checkName(_ name: String, at location: SourceLocation, sink: DiagnosticSink) -> String? {
-        let allowed = name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
+        let allowed = name.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)
+        }
         guard !name.isEmpty, allowed, !name.hasPrefix("."), name.count <= 100 else {
-            sink.error("bad-name", at: location,
-                       "'\(name)' is not a valid name: use letters, digits, '-', '_' and '.' (not first), at most 100")
+            sink.error(
+                "bad-name", at: location,
+                "'\(name)' is not a valid name: use letters, digits, '-', '_' and '.' (not first), at most 100")
             return nil
         }
         return name

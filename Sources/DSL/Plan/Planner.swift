@@ -15,13 +15,17 @@ public struct Planner: Sendable {
         for network in spec.networks {
             let n = network.value
             guard let model = spec.models.named(n.model.name)?.value, let recipe = spec.recipes.named(n.recipe.name)?.value else {
-                sink.error("dangling-reference", at: network.location, "network '\(network.name)' refers to an undefined model or recipe")
+                sink.error(
+                    "dangling-reference", at: network.location, "network '\(network.name)' refers to an undefined model or recipe"
+                )
                 continue
             }
-            let train = PlanStep(name: "train/\(network.name)", action: .train(model: model, recipe: recipe, seed: n.seed),
-                                 inputs: [], dataset: n.data.name, origin: network.location)
-            let evaluate = PlanStep(name: "eval/\(network.name)", action: .evaluate(splits: eval.splits, metrics: eval.metrics),
-                                    inputs: [train.name], dataset: n.data.name, origin: network.location)
+            let train = PlanStep(
+                name: "train/\(network.name)", action: .train(model: model, recipe: recipe, seed: n.seed),
+                inputs: [], dataset: n.data.name, origin: network.location)
+            let evaluate = PlanStep(
+                name: "eval/\(network.name)", action: .evaluate(splits: eval.splits, metrics: eval.metrics),
+                inputs: [train.name], dataset: n.data.name, origin: network.location)
             steps += [train, evaluate]
             endpoints.append(.init(network: network.name, evaluationStep: evaluate.name))
         }
@@ -29,9 +33,11 @@ public struct Planner: Sendable {
 
         for alignment in spec.alignments {
             let a = alignment.value
-            steps.append(PlanStep(name: "align/\(alignment.name)", action: .align(a.method),
-                                  inputs: ["train/\(a.network.name)", "train/\(a.target.name)"],
-                                  dataset: dataset(of: a.target.name), origin: alignment.location))
+            steps.append(
+                PlanStep(
+                    name: "align/\(alignment.name)", action: .align(a.method),
+                    inputs: ["train/\(a.network.name)", "train/\(a.target.name)"],
+                    dataset: dataset(of: a.target.name), origin: alignment.location))
         }
         var paths: [Plan.Path] = []
         for interpolation in spec.interpolations {
@@ -42,21 +48,26 @@ public struct Planner: Sendable {
                 inputs.append("align/\(permute.name)")
                 permutation = "\(alignment.name)@end"
             }
-            let step = PlanStep(name: "barrier/\(interpolation.name)",
-                                action: .interpolate(alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics),
-                                inputs: inputs, dataset: dataset(of: i.from.name), origin: interpolation.location)
+            let step = PlanStep(
+                name: "barrier/\(interpolation.name)",
+                action: .interpolate(alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics),
+                inputs: inputs, dataset: dataset(of: i.from.name), origin: interpolation.location)
             steps.append(step)
-            paths.append(.init(interpolation: interpolation.name, from: i.from.name, to: i.to.name,
-                               permutation: permutation, step: step.name))
+            paths.append(
+                .init(
+                    interpolation: interpolation.name, from: i.from.name, to: i.to.name,
+                    permutation: permutation, step: step.name))
         }
         let known = Set(steps.map(\.name))
         for step in steps {
             for input in step.inputs where !known.contains(input) {
-                sink.error("dangling-reference", at: step.origin, "step '\(step.name)' needs '\(input)', which the spec does not define")
+                sink.error(
+                    "dangling-reference", at: step.origin, "step '\(step.name)' needs '\(input)', which the spec does not define")
             }
         }
         try sink.throwIfErrors()
-        return Plan(name: spec.name, specFile: spec.file, datasets: spec.datasets, steps: steps,
-                    endpoints: endpoints, paths: paths, evaluation: eval)
+        return Plan(
+            name: spec.name, specFile: spec.file, datasets: spec.datasets, steps: steps,
+            endpoints: endpoints, paths: paths, evaluation: eval)
     }
 }

@@ -111,12 +111,14 @@ private final class TreeBuilder {
             }
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            let text = scalar.value.map { value in
-                String(decoding: UnsafeBufferPointer(start: value, count: scalar.length), as: UTF8.self)
-            } ?? ""
+            let text =
+                scalar.value.map { value in
+                    String(decoding: UnsafeBufferPointer(start: value, count: scalar.length), as: UTF8.self)
+                } ?? ""
             let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.plain_implicit != 0
-            return add(YAMLNode(content: .scalar(text, plain: plain), location: here),
-                       anchor: Self.string(scalar.anchor), size: 1)
+            return add(
+                YAMLNode(content: .scalar(text, plain: plain), location: here),
+                anchor: Self.string(scalar.anchor), size: 1)
         case YAML_SEQUENCE_START_EVENT:
             guard checkDepth(at: here) else { return false }
             stack.append(.sequence([], here, anchor: Self.string(event.data.sequence_start.anchor)))
@@ -162,8 +164,9 @@ private final class TreeBuilder {
     private func add(_ node: YAMLNode, anchor: String?, size: Int) -> Bool {
         nodeCount += size
         guard nodeCount <= limits.maxNodes else {
-            sink.error("too-large", at: node.location,
-                       "the document expands to more than \(limits.maxNodes) nodes (aliases included)")
+            sink.error(
+                "too-large", at: node.location,
+                "the document expands to more than \(limits.maxNodes) nodes (aliases included)")
             return false
         }
         if let anchor { anchors[anchor] = (node, subtreeSize(node)) }
@@ -208,8 +211,9 @@ private final class TreeBuilder {
             return
         }
         if let first = entries.first(where: { $0.key == name }) {
-            sink.error("duplicate-key", at: key.location, "duplicate key '\(name)'",
-                       notes: [.note("'\(name)' first defined here", at: first.keyLocation)])
+            sink.error(
+                "duplicate-key", at: key.location, "duplicate key '\(name)'",
+                notes: [.note("'\(name)' first defined here", at: first.keyLocation)])
             return
         }
         entries.append(.init(key: name, keyLocation: key.location, value: value))

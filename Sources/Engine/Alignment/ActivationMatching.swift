@@ -23,8 +23,9 @@ public enum ActivationMatching {
         let widths = Array(a.sizes.dropFirst().dropLast())
         var result: [Permutation] = []
         for (h, width) in widths.enumerated() {
-            let gain = similarityMatrix(actsA[h], actsB[h], samples: inputs.count, width: width,
-                                        similarity: similarity, parallelism: parallelism)
+            let gain = similarityMatrix(
+                actsA[h], actsB[h], samples: inputs.count, width: width,
+                similarity: similarity, parallelism: parallelism)
             let assignment = try LinearAssignment.maximize(gain, n: width)
             result.append(Permutation(assignment) ?? Permutation(identity: width))
         }

@@ -19,13 +19,16 @@ public struct PermutationSpec: Sendable, Hashable {
     ///
     /// Inputs and logits are never permuted.
     public static func mlp(sizes: [Int]) -> PermutationSpec {
-        PermutationSpec(groups: (1..<max(sizes.count - 1, 1)).map { l in
-            Group(name: "h\(l)", size: sizes[l], members: [
-                Member(tensor: "fc\(l).weight", axis: 0),
-                Member(tensor: "fc\(l).bias", axis: 0),
-                Member(tensor: "fc\(l + 1).weight", axis: 1),
-            ])
-        })
+        PermutationSpec(
+            groups: (1..<max(sizes.count - 1, 1)).map { l in
+                Group(
+                    name: "h\(l)", size: sizes[l],
+                    members: [
+                        Member(tensor: "fc\(l).weight", axis: 0),
+                        Member(tensor: "fc\(l).bias", axis: 0),
+                        Member(tensor: "fc\(l + 1).weight", axis: 1),
+                    ])
+            })
     }
 
     /// Applies one permutation per group to every member axis.
@@ -52,9 +55,11 @@ extension MLP {
 
     /// A network with the same shapes as `self` and its tensors taken from `tensors` by name.
     public func replacing(with tensors: [String: Tensor]) -> MLP {
-        MLP(layers: layers.indices.map { l in
-            Layer(weight: tensors["fc\(l + 1).weight"] ?? layers[l].weight, bias: tensors["fc\(l + 1).bias"] ?? layers[l].bias)
-        })
+        MLP(
+            layers: layers.indices.map { l in
+                Layer(
+                    weight: tensors["fc\(l + 1).weight"] ?? layers[l].weight, bias: tensors["fc\(l + 1).bias"] ?? layers[l].bias)
+            })
     }
 
     public var permutationSpec: PermutationSpec { .mlp(sizes: sizes) }

@@ -77,14 +77,17 @@ extension Dataset {
         func split(_ images: IDXFile.Contents, _ labels: IDXFile.Contents) -> Split {
             Split(inputs: images.bytes.map { Float($0) / 255 }, labels: labels.bytes.map { Int32($0) })
         }
-        return Dataset(features: features, classes: classes,
-                       train: split(trainImages, trainLabels), test: split(testImages, testLabels))
+        return Dataset(
+            features: features, classes: classes,
+            train: split(trainImages, trainLabels), test: split(testImages, testLabels))
     }
 
     /// Gaussian clusters: each class owns three centres, so classes are not linearly separable.
     ///
     /// Everything is drawn from streams keyed by `seed`, so the same parameters give the same data.
-    public static func synthetic(features: Int, classes: Int, trainCount: Int, testCount: Int, noise: Double, seed: UInt64) -> Dataset {
+    public static func synthetic(features: Int, classes: Int, trainCount: Int, testCount: Int, noise: Double, seed: UInt64)
+        -> Dataset
+    {
         let clustersPerClass = 3
         var centreStream = RandomStream(seed: seed, purpose: "synthetic/centres")
         let centres = (0..<classes * clustersPerClass).map { _ in (0..<features).map { _ in centreStream.normal() } }
@@ -100,7 +103,8 @@ extension Dataset {
             }
             return Split(inputs: inputs, labels: labels)
         }
-        return Dataset(features: features, classes: classes, train: split(trainCount, "synthetic/train"),
-                       test: split(testCount, "synthetic/test"))
+        return Dataset(
+            features: features, classes: classes, train: split(trainCount, "synthetic/train"),
+            test: split(testCount, "synthetic/test"))
     }
 }

@@ -18,9 +18,10 @@ extension MLP {
                 layer.weight.scalars.withUnsafeBufferPointer { w in
                     layer.bias.scalars.withUnsafeBufferPointer { b in
                         guard let w = w.baseAddress, let b = b.baseAddress else { return }
-                        Dense.forward(x: l == 0 ? inputs + start * sizes[0] : UnsafePointer(outputs[l - 1]),
-                                      batch: rows, weight: w, bias: b, inputs: sizes[l], outputs: sizes[l + 1],
-                                      relu: l < layers.count - 1, y: outputs[l], parallelism: parallelism)
+                        Dense.forward(
+                            x: l == 0 ? inputs + start * sizes[0] : UnsafePointer(outputs[l - 1]),
+                            batch: rows, weight: w, bias: b, inputs: sizes[l], outputs: sizes[l + 1],
+                            relu: l < layers.count - 1, y: outputs[l], parallelism: parallelism)
                     }
                 }
             }

@@ -9,7 +9,8 @@ public enum Interpolation {
         func mix(_ x: Tensor, _ y: Tensor) -> Tensor {
             Tensor(shape: x.shape, scalars: zip(x.scalars, y.scalars).map { wa * $0 + wb * $1 })
         }
-        return MLP(layers: zip(a.layers, b.layers).map { MLP.Layer(weight: mix($0.weight, $1.weight), bias: mix($0.bias, $1.bias)) })
+        return MLP(
+            layers: zip(a.layers, b.layers).map { MLP.Layer(weight: mix($0.weight, $1.weight), bias: mix($0.bias, $1.bias)) })
     }
 
     /// The barrier of a curve: max over α of [ f(α) − ((1−α)·f(0) + α·f(1)) ], with f(0), f(1) the curve's ends.

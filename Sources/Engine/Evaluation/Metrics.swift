@@ -25,8 +25,9 @@ extension MLP {
             forEachBatch(inputs: x, count: split.count, batchSize: batchSize, parallelism: parallelism) { start, rows, outputs in
                 let logits = outputs[outputs.count - 1]
                 for r in 0..<rows {
-                    let result = SoftmaxCrossEntropy.loss(logits: logits + r * classes, classes: classes,
-                                                          label: Int(split.labels[start + r]))
+                    let result = SoftmaxCrossEntropy.loss(
+                        logits: logits + r * classes, classes: classes,
+                        label: Int(split.labels[start + r]))
                     loss += result.loss
                     if result.wrong { wrong += 1 }
                 }

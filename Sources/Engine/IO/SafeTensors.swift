@@ -25,7 +25,9 @@ public enum SafeTensors {
             offset += bytes
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
-        var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map { [UInt8]($0) } ?? [UInt8]("{}".utf8)
+        var json =
+            (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map { [UInt8]($0) }
+            ?? [UInt8]("{}".utf8)
         while json.count % 8 != 0 { json.append(0x20) }
         var out: [UInt8] = []
         out.reserveCapacity(8 + json.count + offset)
@@ -34,7 +36,9 @@ public enum SafeTensors {
         for (_, tensor) in tensors {
             tensor.scalars.withUnsafeBytes { raw in
                 for i in 0..<tensor.count {
-                    withUnsafeBytes(of: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian) { out.append(contentsOf: $0) }
+                    withUnsafeBytes(of: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian) {
+                        out.append(contentsOf: $0)
+                    }
                 }
             }
         }
@@ -46,7 +50,9 @@ public enum SafeTensors {
     /// - Parameter file: Used in error messages.
     /// - Throws: `FormatError` for a short file, a header past the end, non-JSON, a dtype other than F32,
     ///   a shape that does not match its byte range, and offsets that are out of range, overlap or leave gaps.
-    public static func decode(_ bytes: [UInt8], file: String) throws(FormatError) -> (tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) {
+    public static func decode(_ bytes: [UInt8], file: String) throws(FormatError) -> (
+        tensors: [(name: String, tensor: Tensor)], metadata: [String: String]
+    ) {
         guard bytes.count >= 8 else { throw FormatError("\(file): too short for a safetensors file (\(bytes.count) bytes)") }
         var length: UInt64 = 0
         for i in (0..<8).reversed() { length = length << 8 | UInt64(bytes[i]) }
@@ -54,7 +60,9 @@ public enum SafeTensors {
             throw FormatError("\(file): header length \(length) runs past the end of the file (\(bytes.count) bytes)")
         }
         let headerEnd = 8 + Int(length)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])), let header = object as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
+            let header = object as? [String: Any]
+        else {
             throw FormatError("\(file): the header is not a JSON object")
         }
         let dataCount = bytes.count - headerEnd
@@ -62,18 +70,27 @@ public enum SafeTensors {
         var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
         for (name, value) in header {
             if name == "__metadata__" {
-                guard let meta = value as? [String: String] else { throw FormatError("\(file): __metadata__ must map strings to strings") }
+                guard let meta = value as? [String: String] else {
+                    throw FormatError("\(file): __metadata__ must map strings to strings")
+                }
                 metadata = meta
                 continue
             }
-            guard let info = value as? [String: Any] else { throw FormatError("\(file): tensor '\(name)': entry is not an object") }
+            guard let info = value as? [String: Any] else {
+                throw FormatError("\(file): tensor '\(name)': entry is not an object")
+            }
             guard let dtype = info["dtype"] as? String else { throw FormatError("\(file): tensor '\(name)': missing dtype") }
-            guard dtype == "F32" else { throw FormatError("\(file): tensor '\(name)': dtype \(dtype) is not supported (lmc reads F32)") }
-            guard let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }), shape.count == (info["shape"] as? [Any])?.count, shape.allSatisfy({ $0 >= 0 }) else {
+            guard dtype == "F32" else {
+                throw FormatError("\(file): tensor '\(name)': dtype \(dtype) is not supported (lmc reads F32)")
+            }
+            guard let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                shape.count == (info["shape"] as? [Any])?.count, shape.allSatisfy({ $0 >= 0 })
+            else {
                 throw FormatError("\(file): tensor '\(name)': shape must be a list of non-negative integers")
             }
             guard let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }), offsets.count == 2,
-                  offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount else {
+                offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount
+            else {
                 throw FormatError("\(file): tensor '\(name)': data_offsets are missing or outside the data (\(dataCount) bytes)")
             }
             var elements = 1
@@ -82,8 +99,11 @@ public enum SafeTensors {
                 guard !overflow else { throw FormatError("\(file): tensor '\(name)': shape overflows") }
                 elements = product
             }
-            guard elements.multipliedReportingOverflow(by: 4).partialValue == offsets[1] - offsets[0], elements <= Int.max / 4 else {
-                throw FormatError("\(file): tensor '\(name)': shape \(shape) needs \(elements * 4) bytes, data_offsets give \(offsets[1] - offsets[0])")
+            guard elements.multipliedReportingOverflow(by: 4).partialValue == offsets[1] - offsets[0], elements <= Int.max / 4
+            else {
+                throw FormatError(
+                    "\(file): tensor '\(name)': shape \(shape) needs \(elements * 4) bytes, data_offsets give \(offsets[1] - offsets[0])"
+                )
             }
             entries.append((name, shape, offsets[0], offsets[1]))
         }
@@ -91,7 +111,9 @@ public enum SafeTensors {
         var cursor = 0
         for entry in entries {
             guard entry.begin == cursor else {
-                throw FormatError("\(file): tensor '\(entry.name)': data_offsets \(entry.begin < cursor ? "overlap the previous tensor" : "leave a gap")")
+                throw FormatError(
+                    "\(file): tensor '\(entry.name)': data_offsets \(entry.begin < cursor ? "overlap the previous tensor" : "leave a gap")"
+                )
             }
             cursor = entry.end
         }
@@ -126,7 +148,9 @@ extension MLP {
                 throw .init("\(file): tensor '\(prefix).bias' has shape \(bias.shape); expected [\(weight.shape[0])]")
             }
             if let previous = layers.last, previous.outputs != weight.shape[1] {
-                throw .init("\(file): tensor '\(prefix).weight' takes \(weight.shape[1]) inputs; the layer before gives \(previous.outputs)")
+                throw .init(
+                    "\(file): tensor '\(prefix).weight' takes \(weight.shape[1]) inputs; the layer before gives \(previous.outputs)"
+                )
             }
             layers.append(Layer(weight: weight, bias: bias))
         }

@@ -66,12 +66,14 @@ package enum Gemm {
         let colTiles = (nPanels + colPanelsPerTile - 1) / colPanelsPerTile
         let out = SharedPointer(base: c)
         lanes.forEach(rowTiles * colTiles) { tile in
-            let rowPanels = (tile / colTiles) * rowPanelsPerTile ..< min(mPanels, (tile / colTiles + 1) * rowPanelsPerTile)
-            let colPanels = (tile % colTiles) * colPanelsPerTile ..< min(nPanels, (tile % colTiles + 1) * colPanelsPerTile)
-            computeTile(rows: rowPanels, cols: colPanels, m: m, n: n, k: k, packedA: pa.base, packedB: pb.base,
-                        c: out.base, ldc: ldc, accumulate: accumulate)
-            applyEpilogue(epilogue, rows: rowPanels.lowerBound * mr ..< min(m, rowPanels.upperBound * mr),
-                          cols: colPanels.lowerBound * nr ..< min(n, colPanels.upperBound * nr), c: out.base, ldc: ldc)
+            let rowPanels = (tile / colTiles) * rowPanelsPerTile..<min(mPanels, (tile / colTiles + 1) * rowPanelsPerTile)
+            let colPanels = (tile % colTiles) * colPanelsPerTile..<min(nPanels, (tile % colTiles + 1) * colPanelsPerTile)
+            computeTile(
+                rows: rowPanels, cols: colPanels, m: m, n: n, k: k, packedA: pa.base, packedB: pb.base,
+                c: out.base, ldc: ldc, accumulate: accumulate)
+            applyEpilogue(
+                epilogue, rows: rowPanels.lowerBound * mr..<min(m, rowPanels.upperBound * mr),
+                cols: colPanels.lowerBound * nr..<min(n, colPanels.upperBound * nr), c: out.base, ldc: ldc)
         }
     }
 
@@ -88,9 +90,10 @@ package enum Gemm {
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
-                    multiply(m: m, n: n, k: k, a: Operand(base: a, ld: transposeA ? m : k, transposed: transposeA),
-                             b: Operand(base: b, ld: transposeB ? k : n, transposed: transposeB), c: c, ldc: n,
-                             parallelism: parallelism)
+                    multiply(
+                        m: m, n: n, k: k, a: Operand(base: a, ld: transposeA ? m : k, transposed: transposeA),
+                        b: Operand(base: b, ld: transposeB ? k : n, transposed: transposeB), c: c, ldc: n,
+                        parallelism: parallelism)
                 }
             }
         }
@@ -105,8 +108,8 @@ package enum Gemm {
         let mr = MicroKernel.mr, nr = MicroKernel.nr
         if k == 0 {
             if !accumulate {
-                for i in rows.lowerBound * mr ..< min(m, rows.upperBound * mr) {
-                    for j in cols.lowerBound * nr ..< min(n, cols.upperBound * nr) { c[i * ldc + j] = 0 }
+                for i in rows.lowerBound * mr..<min(m, rows.upperBound * mr) {
+                    for j in cols.lowerBound * nr..<min(n, cols.upperBound * nr) { c[i * ldc + j] = 0 }
                 }
             }
             return
@@ -125,8 +128,9 @@ package enum Gemm {
                     if i0 + mr <= m && j0 + nr <= n {
                         MicroKernel.block(aPanel, bPanel, kc: kc, target, ldc: ldc, accumulate: add)
                     } else {
-                        MicroKernel.edgeBlock(aPanel, bPanel, kc: kc, target, ldc: ldc,
-                                              rows: min(mr, m - i0), cols: min(nr, n - j0), accumulate: add)
+                        MicroKernel.edgeBlock(
+                            aPanel, bPanel, kc: kc, target, ldc: ldc,
+                            rows: min(mr, m - i0), cols: min(nr, n - j0), accumulate: add)
                     }
                 }
             }

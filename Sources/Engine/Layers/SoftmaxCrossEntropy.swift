@@ -21,7 +21,9 @@ enum SoftmaxCrossEntropy {
     /// Overwrites `logits` (batch × classes) with dL/dz for the mean loss over the batch: (softmax(z) − onehot(label)) / batch.
     ///
     /// Returns the summed loss of the batch.
-    static func lossAndGradient(logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int) -> Double {
+    static func lossAndGradient(logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int)
+        -> Double
+    {
         var total = 0.0
         let scale = 1 / Double(batch)
         for r in 0..<batch {

@@ -70,14 +70,17 @@ public enum Trainer {
                 let loss = state.computeGradients(batch: batch, parallelism: parallelism) / Double(batch)
                 guard loss.isFinite else { throw DivergenceError(step: step + 1, loss: loss) }
                 let lr = recipe.learningRate(step: step, total: total, stepsPerEpoch: perEpoch)
-                SGD.update(weights: state.parameters, gradients: state.gradients, velocity: state.velocity,
-                           count: state.parameterCount, learningRate: Float(lr), momentum: Float(recipe.momentum),
-                           weightDecay: Float(recipe.weightDecay), nesterov: recipe.nesterov)
+                SGD.update(
+                    weights: state.parameters, gradients: state.gradients, velocity: state.velocity,
+                    count: state.parameterCount, learningRate: Float(lr), momentum: Float(recipe.momentum),
+                    weightDecay: Float(recipe.weightDecay), nesterov: recipe.nesterov)
                 step += 1
                 seen += batch
                 if wanted.contains(step) && step < total { checkpoints.append((step, state.snapshot())) }
-                progress(TrainingProgress(step: step, totalSteps: total, epoch: epoch, batchLoss: loss,
-                                          examplesSeen: seen))
+                progress(
+                    TrainingProgress(
+                        step: step, totalSteps: total, epoch: epoch, batchLoss: loss,
+                        examplesSeen: seen))
             }
         }
         let final = state.snapshot()

@@ -18,8 +18,10 @@ public struct TrainingRecipe: Sendable, Hashable {
     /// Steps (number of updates done) at which to keep the weights; the end is always kept.
     public var checkpoints: [Int]
 
-    public init(learningRate: Double, momentum: Double, weightDecay: Double, nesterov: Bool, batchSize: Int,
-                epochs: Int, warmupEpochs: Double, decay: Decay, checkpoints: [Int]) {
+    public init(
+        learningRate: Double, momentum: Double, weightDecay: Double, nesterov: Bool, batchSize: Int,
+        epochs: Int, warmupEpochs: Double, decay: Decay, checkpoints: [Int]
+    ) {
         self.learningRate = learningRate
         self.momentum = momentum
         self.weightDecay = weightDecay

@@ -60,12 +60,13 @@ package final class TrainingState {
 
     /// The current parameters as a network.
     package func snapshot() -> MLP {
-        MLP(layers: (0..<sizes.count - 1).map { l in
-            let fanIn = sizes[l], fanOut = sizes[l + 1]
-            let w = Array(UnsafeBufferPointer(start: parameters + weightOffsets[l], count: fanOut * fanIn))
-            let b = Array(UnsafeBufferPointer(start: parameters + biasOffsets[l], count: fanOut))
-            return MLP.Layer(weight: Tensor(shape: [fanOut, fanIn], scalars: w), bias: Tensor(shape: [fanOut], scalars: b))
-        })
+        MLP(
+            layers: (0..<sizes.count - 1).map { l in
+                let fanIn = sizes[l], fanOut = sizes[l + 1]
+                let w = Array(UnsafeBufferPointer(start: parameters + weightOffsets[l], count: fanOut * fanIn))
+                let b = Array(UnsafeBufferPointer(start: parameters + biasOffsets[l], count: fanOut))
+                return MLP.Layer(weight: Tensor(shape: [fanOut, fanIn], scalars: w), bias: Tensor(shape: [fanOut], scalars: b))
+            })
     }
 
     /// Forward, loss and backward on the `batch` examples already copied into `batchInputs`/`batchLabels`;
@@ -73,20 +74,23 @@ package final class TrainingState {
     package func computeGradients(batch: Int, parallelism: Parallelism) -> Double {
         let layers = sizes.count - 1
         for l in 0..<layers {
-            Dense.forward(x: l == 0 ? batchInputs : outputs[l - 1], batch: batch,
-                          weight: parameters + weightOffsets[l], bias: parameters + biasOffsets[l],
-                          inputs: sizes[l], outputs: sizes[l + 1], relu: l < layers - 1, y: outputs[l],
-                          parallelism: parallelism)
+            Dense.forward(
+                x: l == 0 ? batchInputs : outputs[l - 1], batch: batch,
+                weight: parameters + weightOffsets[l], bias: parameters + biasOffsets[l],
+                inputs: sizes[l], outputs: sizes[l + 1], relu: l < layers - 1, y: outputs[l],
+                parallelism: parallelism)
         }
-        let loss = SoftmaxCrossEntropy.lossAndGradient(logits: outputs[layers - 1], labels: batchLabels,
-                                                       batch: batch, classes: sizes[layers])
+        let loss = SoftmaxCrossEntropy.lossAndGradient(
+            logits: outputs[layers - 1], labels: batchLabels,
+            batch: batch, classes: sizes[layers])
         for l in stride(from: layers - 1, through: 0, by: -1) {
-            Dense.backward(dy: l == layers - 1 ? outputs[l] : outputGradients[l],
-                           x: l == 0 ? batchInputs : outputs[l - 1], batch: batch,
-                           weight: parameters + weightOffsets[l], inputs: sizes[l], outputs: sizes[l + 1],
-                           dWeight: gradients + weightOffsets[l], dBias: gradients + biasOffsets[l],
-                           dx: l > 0 ? outputGradients[l - 1] : nil, reluOutput: l > 0 ? outputs[l - 1] : nil,
-                           parallelism: parallelism)
+            Dense.backward(
+                dy: l == layers - 1 ? outputs[l] : outputGradients[l],
+                x: l == 0 ? batchInputs : outputs[l - 1], batch: batch,
+                weight: parameters + weightOffsets[l], inputs: sizes[l], outputs: sizes[l + 1],
+                dWeight: gradients + weightOffsets[l], dBias: gradients + biasOffsets[l],
+                dx: l > 0 ? outputGradients[l - 1] : nil, reluOutput: l > 0 ? outputs[l - 1] : nil,
+                parallelism: parallelism)
         }
         return loss
     }

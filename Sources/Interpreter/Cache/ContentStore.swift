@@ -47,13 +47,15 @@ package struct ContentStore: Sendable {
             return CorruptEntry(key: key, reason: reason)
         }
         guard let data = FileManager.default.contents(atPath: dir + "/manifest.json"),
-              let manifest = try? JSONDecoder.lmc().decode(Manifest.self, from: data)
+            let manifest = try? JSONDecoder.lmc().decode(Manifest.self, from: data)
         else { throw fail("unreadable manifest") }
         var files: [String: [UInt8]] = [:]
         for (name, record) in manifest.files {
             guard let content = FileManager.default.contents(atPath: dir + "/" + name) else { throw fail("missing \(name)") }
             let bytes = [UInt8](content)
-            guard bytes.count == record.size, SHA256.hex(bytes) == record.sha256 else { throw fail("checksum mismatch in \(name)") }
+            guard bytes.count == record.size, SHA256.hex(bytes) == record.sha256 else {
+                throw fail("checksum mismatch in \(name)")
+            }
             files[name] = bytes
         }
         return files
@@ -74,7 +76,8 @@ package struct ContentStore: Sendable {
             try Data(bytes).write(to: URL(fileURLWithPath: staging + "/" + name))
             records[name] = FileRecord(size: bytes.count, sha256: SHA256.hex(bytes))
         }
-        try JSONEncoder.lmc(pretty: true).encode(Manifest(node: node, files: records)).write(to: URL(fileURLWithPath: staging + "/manifest.json"))
+        try JSONEncoder.lmc(pretty: true).encode(Manifest(node: node, files: records)).write(
+            to: URL(fileURLWithPath: staging + "/manifest.json"))
         let target = directory(key)
         try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if rename(staging, target) != 0 && !contains(key) {

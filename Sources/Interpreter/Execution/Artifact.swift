@@ -24,9 +24,12 @@ enum Artifact: Sendable {
         func json<T: Encodable>(_ value: T) -> [UInt8] { (try? encoder.encode(value)).map { [UInt8]($0) } ?? [] }
         switch self {
         case .network(let trained):
-            var files = ["network.safetensors": SafeTensors.encode(trained.final.namedTensors(), metadata: ["steps": "\(trained.steps)"])]
+            var files = [
+                "network.safetensors": SafeTensors.encode(trained.final.namedTensors(), metadata: ["steps": "\(trained.steps)"])
+            ]
             for (step, network) in trained.checkpoints {
-                files["checkpoint-\(step).safetensors"] = SafeTensors.encode(network.namedTensors(), metadata: ["step": "\(step)"])
+                files["checkpoint-\(step).safetensors"] = SafeTensors.encode(
+                    network.namedTensors(), metadata: ["step": "\(step)"])
             }
             return files
         case .measurements(let measurements): return ["measurements.json": json(measurements)]
@@ -49,7 +52,8 @@ enum Artifact: Sendable {
             let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
             let network = try MLP(tensors: byName, prefixes: (1...hidden.count + 1).map { "fc\($0)" }, file: name)
             guard Array(network.sizes.dropFirst().dropLast()) == hidden else {
-                throw ArtifactError(description: "\(name) has hidden sizes \(network.sizes.dropFirst().dropLast()), expected \(hidden)")
+                throw ArtifactError(
+                    description: "\(name) has hidden sizes \(network.sizes.dropFirst().dropLast()), expected \(hidden)")
             }
             return (network, metadata)
         }

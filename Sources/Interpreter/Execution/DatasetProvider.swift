@@ -28,7 +28,9 @@ final class DatasetProvider: @unchecked Sendable {
                 hasher.update("file=\((path as NSString).lastPathComponent) sha256=\(SHA256.hex([UInt8](data)))\n")
             }
         case .synthetic(let s):
-            hasher.update("synthetic features=\(s.features) classes=\(s.classes) train=\(s.trainCount) test=\(s.testCount) noise=\(s.noise) seed=\(s.seed)\n")
+            hasher.update(
+                "synthetic features=\(s.features) classes=\(s.classes) train=\(s.trainCount) test=\(s.testCount) noise=\(s.noise) seed=\(s.seed)\n"
+            )
         }
         return hasher.finalize()
     }
@@ -44,8 +46,9 @@ final class DatasetProvider: @unchecked Sendable {
         case .idx(let directory):
             dataset = try Dataset.loadIDX(directory: missingHint(directory))
         case .synthetic(let s):
-            dataset = Dataset.synthetic(features: s.features, classes: s.classes, trainCount: s.trainCount,
-                                        testCount: s.testCount, noise: s.noise, seed: s.seed)
+            dataset = Dataset.synthetic(
+                features: s.features, classes: s.classes, trainCount: s.trainCount,
+                testCount: s.testCount, noise: s.noise, seed: s.seed)
         }
         if spec.normalize == .standard { dataset.standardize() }
         loaded[name] = dataset
@@ -56,7 +59,8 @@ final class DatasetProvider: @unchecked Sendable {
     private func missingHint(_ directory: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            let hint = directory == DatasetSpec.debianFashionMNIST ? " (install it with: apt-get install dataset-fashion-mnist)" : ""
+            let hint =
+                directory == DatasetSpec.debianFashionMNIST ? " (install it with: apt-get install dataset-fashion-mnist)" : ""
             throw DataError("dataset directory \(directory) does not exist\(hint)")
         }
         return directory

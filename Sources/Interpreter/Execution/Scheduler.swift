@@ -25,8 +25,10 @@ final class Scheduler: @unchecked Sendable {
     private var artifacts: [Artifact?]
     private(set) var computed = 0
 
-    init(plan: Plan, keys: [String], store: ContentStore, runner: StepRunner, jobs: Int, cores: Int,
-         events: @escaping @Sendable (RunEvent) -> Void) {
+    init(
+        plan: Plan, keys: [String], store: ContentStore, runner: StepRunner, jobs: Int, cores: Int,
+        events: @escaping @Sendable (RunEvent) -> Void
+    ) {
         self.plan = plan
         self.keys = keys
         self.store = store

@@ -13,10 +13,13 @@ struct StepRunner: Sendable {
         switch step.action {
         case .train(let model, let recipe, let seed):
             let sizes = [data.features] + model.hidden + [data.classes]
-            return .network(try Trainer.train(sizes: sizes, seed: seed, recipe: recipe.engineRecipe, data: data.train,
-                                              parallelism: parallelism) { progress in
-                events(.training(node: step.name, progress: progress))
-            })
+            return .network(
+                try Trainer.train(
+                    sizes: sizes, seed: seed, recipe: recipe.engineRecipe, data: data.train,
+                    parallelism: parallelism
+                ) { progress in
+                    events(.training(node: step.name, progress: progress))
+                })
         case .evaluate(let splits, _):
             let network = try networks(inputs, count: 1)[0]
             var result: [String: Metrics] = [:]
@@ -31,13 +34,15 @@ struct StepRunner: Sendable {
             let spec = target.permutationSpec
             switch method {
             case .weightMatching(let maxSweeps, let seed):
-                let result = try WeightMatching.align(moving.tensorsByName, to: target.tensorsByName, spec: spec,
-                                                      maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+                let result = try WeightMatching.align(
+                    moving.tensorsByName, to: target.tensorsByName, spec: spec,
+                    maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
                 return .alignment(record(spec, result.permutations, sweeps: result.sweeps))
             case .activationMatching(let samples, let similarity):
                 let inputs = data.train.prefix(samples, features: data.features)
-                let permutations = try ActivationMatching.align(moving, to: target, inputs: inputs,
-                                                                similarity: similarity.engineSimilarity, parallelism: parallelism)
+                let permutations = try ActivationMatching.align(
+                    moving, to: target, inputs: inputs,
+                    similarity: similarity.engineSimilarity, parallelism: parallelism)
                 return .alignment(record(spec, permutations, sweeps: nil))
             }
         case .interpolate(let alphas, let splits, let metrics):
@@ -55,11 +60,14 @@ struct StepRunner: Sendable {
             var values: [String: [Metrics]] = [:]
             for alpha in alphas {
                 let point = Interpolation.point(pair[0], b, alpha: alpha)
-                for (name, split) in parts { values[name, default: []].append(point.measure(on: split, parallelism: parallelism)) }
+                for (name, split) in parts {
+                    values[name, default: []].append(point.measure(on: split, parallelism: parallelism))
+                }
             }
             for (name, series) in values {
-                curves[name] = Curve.SplitCurve(loss: metrics.contains(.loss) ? series.map(\.loss) : nil,
-                                                error: metrics.contains(.error) ? series.map(\.error) : nil)
+                curves[name] = Curve.SplitCurve(
+                    loss: metrics.contains(.loss) ? series.map(\.loss) : nil,
+                    error: metrics.contains(.error) ? series.map(\.error) : nil)
             }
             return .curve(Curve(alphas: alphas, splits: curves))
         }
@@ -87,14 +95,16 @@ extension Dataset {
 
 extension RecipeSpec {
     var engineRecipe: TrainingRecipe {
-        let shape: TrainingRecipe.Decay = switch decay {
-        case .linear: .linear
-        case .cosine: .cosine
-        case .none: .none
-        }
-        return TrainingRecipe(learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov,
-                              batchSize: batchSize, epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
-                              checkpoints: checkpoints)
+        let shape: TrainingRecipe.Decay =
+            switch decay {
+            case .linear: .linear
+            case .cosine: .cosine
+            case .none: .none
+            }
+        return TrainingRecipe(
+            learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov,
+            batchSize: batchSize, epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
+            checkpoints: checkpoints)
     }
 }
 

@@ -3,13 +3,16 @@ import Engine
 
 /// Assembles a `Summary` from the artifacts of a plan's evaluation and interpolation steps.
 enum SummaryBuilder {
-    static func build(plan: Plan, artifacts: [String: Artifact], counts: Summary.NodeCounts, failures: [Summary.Failure]) -> Summary {
+    static func build(plan: Plan, artifacts: [String: Artifact], counts: Summary.NodeCounts, failures: [Summary.Failure])
+        -> Summary
+    {
         var networks: [String: [String: Summary.SplitMetrics]] = [:]
         for endpoint in plan.endpoints {
             guard case .measurements(let byS)? = artifacts[endpoint.evaluationStep] else { continue }
             networks[endpoint.network] = byS.mapValues { m in
-                Summary.SplitMetrics(loss: plan.evaluation.metrics.contains(.loss) ? m.loss : nil,
-                                     error: plan.evaluation.metrics.contains(.error) ? m.error : nil)
+                Summary.SplitMetrics(
+                    loss: plan.evaluation.metrics.contains(.loss) ? m.loss : nil,
+                    error: plan.evaluation.metrics.contains(.error) ? m.error : nil)
             }
         }
         var interpolations: [String: Summary.InterpolationResult] = [:]
@@ -23,13 +26,17 @@ enum SummaryBuilder {
                     lossBarrier: series.loss.map { Interpolation.barrier(alphas: curve.alphas, values: $0) },
                     errorBarrier: series.error.map { Interpolation.barrier(alphas: curve.alphas, values: $0) })
                 splits[split] = entry
-                barriers.append(.init(interpolation: path.interpolation, split: split, permutation: path.permutation,
-                                      lossBarrier: entry.lossBarrier, errorBarrier: entry.errorBarrier))
+                barriers.append(
+                    .init(
+                        interpolation: path.interpolation, split: split, permutation: path.permutation,
+                        lossBarrier: entry.lossBarrier, errorBarrier: entry.errorBarrier))
             }
-            interpolations[path.interpolation] = .init(between: [path.from, path.to], permutation: path.permutation,
-                                                       alphas: curve.alphas, splits: splits)
+            interpolations[path.interpolation] = .init(
+                between: [path.from, path.to], permutation: path.permutation,
+                alphas: curve.alphas, splits: splits)
         }
-        return Summary(experiment: plan.name, spec: plan.specFile, nodes: counts, networks: networks,
-                       interpolations: interpolations, barriers: barriers, failures: failures)
+        return Summary(
+            experiment: plan.name, spec: plan.specFile, nodes: counts, networks: networks,
+            interpolations: interpolations, barriers: barriers, failures: failures)
     }
 }
