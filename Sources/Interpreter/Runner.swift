@@ -30,11 +30,13 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
 
 /// What a run produced.
 public struct RunOutcome: Sendable {
+    /// The summary written to `summary.json`.
     public var summary: Summary
     /// Where the summary and CSV files were written.
     public var resultsDirectory: String
     /// Interpolation names in spec order, for display.
     public var interpolationOrder: [String]
+    /// Network names in spec order, for display.
     public var networkOrder: [String]
 }
 

@@ -28,6 +28,7 @@ public struct PlanStep: Sendable, Hashable, Codable {
 
     /// A stable, human-readable name, unique in the plan.
     public var name: String
+    /// What the step computes, with every parameter that its result depends on.
     public var action: Action
     /// Names of the steps this one consumes, in the order the action expects.
     public var inputs: [String]

@@ -18,6 +18,7 @@ public struct AlignmentSpec: Sendable, Hashable, Codable {
         case crossMoment = "cross-moment"
     }
 
+    /// The algorithm and its parameters.
     public var method: Method
     /// The network that is permuted.
     public var network: Reference

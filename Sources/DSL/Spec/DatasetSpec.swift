@@ -16,7 +16,9 @@ public struct DatasetSpec: Sendable, Hashable, Codable {
         case none
     }
 
+    /// Where the examples come from.
     public var source: Source
+    /// How inputs are rescaled.
     public var normalize: Normalization
 
     /// Where Debian's `dataset-fashion-mnist` package installs the files.
@@ -25,11 +27,16 @@ public struct DatasetSpec: Sendable, Hashable, Codable {
 
 /// Parameters of the built-in synthetic dataset: one Gaussian cluster per class around a random centre.
 public struct SyntheticDataSpec: Sendable, Hashable, Codable {
+    /// Input dimensions.
     public var features: Int
+    /// Number of classes (three clusters each).
     public var classes: Int
+    /// Training examples.
     public var trainCount: Int
+    /// Test examples.
     public var testCount: Int
     /// Within-class standard deviation relative to the spread of class centres.
     public var noise: Double
+    /// Seed of the centres and the samples.
     public var seed: UInt64
 }

@@ -19,7 +19,9 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
 
     /// One split to evaluate on: the first `count` examples, or all of them when `count` is nil.
     public struct SplitSize: Sendable, Hashable, Codable {
+        /// Which split.
         public var split: Split
+        /// How many of its first examples; nil for all.
         public var count: Int?
     }
 
@@ -27,6 +29,7 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
     public var alphas: [Double]
     /// Splits in a fixed order (train before test).
     public var splits: [SplitSize]
+    /// Which metrics to record, in a fixed order (loss, error).
     public var metrics: [Metric]
     /// Examples per forward pass; affects speed only.
     public var batchSize: Int

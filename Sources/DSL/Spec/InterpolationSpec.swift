@@ -1,6 +1,8 @@
 /// A straight path θ(α) = (1−α)·θ_A + α·θ_B between two networks, optionally with B permuted first.
 public struct InterpolationSpec: Sendable, Hashable, Codable {
+    /// The network at α = 0.
     public var from: Reference
+    /// The network at α = 1 (the one permuted).
     public var to: Reference
     /// An alignment of `to` onto `from`, applied to `to` before interpolating.
     public var permute: Reference?

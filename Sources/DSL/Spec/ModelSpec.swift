@@ -9,5 +9,6 @@ public struct ModelSpec: Sendable, Hashable, Codable {
 
     /// Widths of the hidden layers of a multilayer perceptron, input side first.
     public var hidden: [Int]
+    /// The activation between layers.
     public var activation: Activation
 }

@@ -10,14 +10,21 @@ public struct RecipeSpec: Sendable, Hashable, Codable {
         case none
     }
 
+    /// Peak learning rate, reached at the end of warmup.
     public var learningRate: Double
+    /// SGD momentum μ.
     public var momentum: Double
+    /// L2 coefficient added to every parameter's gradient.
     public var weightDecay: Double
+    /// Nesterov momentum.
     public var nesterov: Bool
+    /// Examples per update; the last batch of an epoch may be smaller.
     public var batchSize: Int
+    /// Passes over the training split.
     public var epochs: Int
     /// Linear warmup from zero to the peak over this many epochs (may be fractional).
     public var warmupEpochs: Double
+    /// The shape after warmup.
     public var decay: Decay
     /// Steps at which weights are kept, besides the end of training.
     public var checkpoints: [Int]

@@ -13,14 +13,19 @@ public struct YAMLNode: Sendable, Hashable {
 
     /// One key-value pair of a mapping.
     public struct Entry: Sendable, Hashable {
+        /// The key's text.
         public var key: String
+        /// Where the key is written.
         public var keyLocation: SourceLocation
+        /// The value node.
         public var value: YAMLNode
         /// True when the entry came from a merge key; an explicit key of the same name replaces it.
         public var isMerged = false
     }
 
+    /// Scalar, list or mapping.
     public var content: Content
+    /// Where the node starts.
     public var location: SourceLocation
 
     /// A short name for the node's kind, for messages ("a mapping", "a list").

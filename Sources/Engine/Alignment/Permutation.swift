@@ -2,6 +2,7 @@
 ///
 /// With this convention, applying π to a tensor along an axis gathers `out[i] = in[π[i]]`.
 public struct Permutation: Sendable, Hashable, Codable {
+    /// `indices[i]` is the original unit that lands at position i.
     public var indices: [Int]
 
     /// Wraps `indices` if they are a permutation of 0..<count; nil otherwise.
@@ -18,8 +19,10 @@ public struct Permutation: Sendable, Hashable, Codable {
         indices = Array(0..<count)
     }
 
+    /// Number of units.
     public var count: Int { indices.count }
 
+    /// Whether every unit stays in place.
     public var isIdentity: Bool { indices.enumerated().allSatisfy { $0.offset == $0.element } }
 
     /// π⁻¹: undoes this permutation.

@@ -2,17 +2,23 @@
 public struct PermutationSpec: Sendable, Hashable {
     /// One tensor axis that a group permutes.
     public struct Member: Sendable, Hashable {
+        /// The tensor's name (`fc2.weight`).
         public var tensor: String
+        /// The axis the group reorders.
         public var axis: Int
     }
 
     /// A set of hidden units that may be permuted together, with every axis that indexes them.
     public struct Group: Sendable, Hashable {
+        /// The group's name (`h1` for the first hidden layer).
         public var name: String
+        /// Units in the group.
         public var size: Int
+        /// Every tensor axis indexed by the group's units.
         public var members: [Member]
     }
 
+    /// Groups in layer order.
     public var groups: [Group]
 
     /// The spec of an MLP: group `h_l` is hidden layer l, the rows of `fc_l` and the columns of `fc_{l+1}`.
@@ -62,6 +68,7 @@ extension MLP {
             })
     }
 
+    /// The network's permutation groups, one per hidden layer.
     public var permutationSpec: PermutationSpec { .mlp(sizes: sizes) }
 
     /// The network with its hidden units permuted, one permutation per hidden layer; it computes the same function.

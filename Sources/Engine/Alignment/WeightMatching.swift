@@ -3,7 +3,9 @@
 public enum WeightMatching {
     /// The permutations found (one per group, in spec order) and how many sweeps it took.
     public struct Result: Sendable {
+        /// One permutation per group, in the spec's order.
         public var permutations: [Permutation]
+        /// Sweeps run, the last of which changed nothing unless `maxSweeps` was reached.
         public var sweeps: Int
     }
 

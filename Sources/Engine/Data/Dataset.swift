@@ -4,9 +4,12 @@ import Foundation
 public struct Dataset: Sendable {
     /// One split's examples: `inputs` holds `count × features` values, row by row.
     public struct Split: Sendable {
+        /// `count × features` values, row by row.
         public var inputs: [Float]
+        /// Class indices in 0..<classes.
         public var labels: [Int32]
 
+        /// Number of examples.
         public var count: Int { labels.count }
 
         /// The first `limit` examples (all when nil or larger than the split).
@@ -16,9 +19,13 @@ public struct Dataset: Sendable {
         }
     }
 
+    /// Input dimensions (784 for 28×28 images).
     public var features: Int
+    /// Number of classes.
     public var classes: Int
+    /// The training split.
     public var train: Split
+    /// The test split.
     public var test: Split
 
     /// Rescales both splits by one scalar mean and std taken over every training input value.

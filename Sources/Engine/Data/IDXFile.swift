@@ -7,7 +7,9 @@ import Foundation
 public enum IDXFile {
     /// The raw contents of an IDX file: extents and bytes.
     public struct Contents: Sendable {
+        /// The dimensions, outermost first.
         public var extents: [Int]
+        /// The elements in row-major order.
         public var bytes: [UInt8]
     }
 

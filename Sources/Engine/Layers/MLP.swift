@@ -2,13 +2,18 @@
 public struct MLP: Sendable, Hashable {
     /// One fully connected layer: `weight` is `[out, in]`, `bias` is `[out]`.
     public struct Layer: Sendable, Hashable {
+        /// `[out, in]`, as in PyTorch.
         public var weight: Tensor
+        /// `[out]`.
         public var bias: Tensor
 
+        /// The layer's input width.
         public var inputs: Int { weight.rowSize }
+        /// The layer's output width.
         public var outputs: Int { weight.rows }
     }
 
+    /// Layers `fc1` … `fcN`, input side first.
     public var layers: [Layer]
 
     public init(layers: [Layer]) {
@@ -35,6 +40,7 @@ public struct MLP: Sendable, Hashable {
     /// Input width, hidden widths, classes.
     public var sizes: [Int] { [layers.first?.inputs ?? 0] + layers.map(\.outputs) }
 
+    /// Weights and biases in all.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.weight.count + $1.bias.count } }
 
     /// Tensors in PyTorch's state-dict order and naming: `fc1.weight`, `fc1.bias`, `fc2.weight`, ….

@@ -20,6 +20,7 @@ public struct Tensor: Sendable, Hashable {
         self.init(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
     }
 
+    /// Number of elements.
     public var count: Int { scalars.count }
 
     /// Rows of a matrix, or the leading extent of any tensor.

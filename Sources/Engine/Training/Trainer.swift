@@ -1,23 +1,31 @@
 /// Where a training run is, reported after every update.
 public struct TrainingProgress: Sendable {
+    /// Updates done so far (for a divergence, the update whose loss was not finite).
     public var step: Int
+    /// Updates in the whole run.
     public var totalSteps: Int
+    /// The current epoch, from 0.
     public var epoch: Int
     /// Mean loss of the batch just used.
     public var batchLoss: Double
+    /// Training examples used so far.
     public var examplesSeen: Int
 }
 
 /// A training run stopped because the loss stopped being a finite number.
 public struct DivergenceError: Error, Sendable, CustomStringConvertible {
+    /// Updates done so far (for a divergence, the update whose loss was not finite).
     public var step: Int
+    /// The non-finite batch loss.
     public var loss: Double
     public var description: String { "loss became \(loss) at step \(step)" }
 }
 
 /// A trained network with the checkpoints its recipe asked for.
 public struct TrainedNetwork: Sendable {
+    /// The weights after the last update.
     public var final: MLP
+    /// Updates done.
     public var steps: Int
     /// Weights after `step` updates, for each requested checkpoint step ≤ `steps`.
     public var checkpoints: [(step: Int, network: MLP)]

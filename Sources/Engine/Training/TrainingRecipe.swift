@@ -7,13 +7,21 @@ public struct TrainingRecipe: Sendable, Hashable {
         case linear, cosine, none
     }
 
+    /// Peak learning rate, reached at the end of warmup.
     public var learningRate: Double
+    /// SGD momentum μ.
     public var momentum: Double
+    /// L2 coefficient λ.
     public var weightDecay: Double
+    /// Nesterov momentum.
     public var nesterov: Bool
+    /// Examples per update.
     public var batchSize: Int
+    /// Passes over the training split.
     public var epochs: Int
+    /// Epochs of linear warmup from 0 (may be fractional).
     public var warmupEpochs: Double
+    /// The shape after warmup.
     public var decay: Decay
     /// Steps (number of updates done) at which to keep the weights; the end is always kept.
     public var checkpoints: [Int]
