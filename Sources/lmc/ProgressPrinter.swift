@@ -1,37 +1,47 @@
 import Engine
 import Foundation
 import Interpreter
+import Synchronization
 
-/// Renders run events on stderr: one line when a step starts or ends, and training progress at most every few seconds per step (step, loss, samples/s, ETA).
+/// Renders run events on stderr.
 ///
-/// Thread-safe: events arrive from workers.
-final class ProgressPrinter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var started: [String: Date] = [:]
-    private var lastPrinted: [String: Date] = [:]
-    private var lossSum: [String: (sum: Double, count: Int)] = [:]
+/// One line when a step starts or ends, and training progress (step, loss, samples/s, ETA) at most every
+/// few seconds per step. Thread-safe: events arrive from workers; the state sits behind one mutex.
+final class ProgressPrinter: Sendable {
+    private struct State {
+        var started: [String: Date] = [:]
+        var lastPrinted: [String: Date] = [:]
+        /// Batch losses since the last printed line, averaged into it.
+        var lossSum: [String: (sum: Double, count: Int)] = [:]
+    }
+
+    private let state = Mutex(State())
     private let interval: TimeInterval = 3
 
     func handle(_ event: RunEvent) {
-        lock.lock()
-        defer { lock.unlock() }
+        state.withLock { handle(event, &$0) }
+    }
+
+    private func handle(_ event: RunEvent, _ state: inout State) {
         let now = Date()
         switch event {
         case .planned(let total, let cached):
             write("\(total) nodes: \(cached) cached, \(total - cached) to compute")
         case .started(let node, let threads):
-            started[node] = now
-            lastPrinted[node] = now
+            state.started[node] = now
+            state.lastPrinted[node] = now
             write("[\(node)] started (\(threads) thread\(threads == 1 ? "" : "s"))")
         case .training(let node, let p):
-            var running = lossSum[node] ?? (0, 0)
+            var running = state.lossSum[node] ?? (0, 0)
             running.sum += p.batchLoss
             running.count += 1
-            lossSum[node] = running
-            guard now.timeIntervalSince(lastPrinted[node] ?? .distantPast) >= interval || p.step == p.totalSteps else { return }
-            lastPrinted[node] = now
-            lossSum[node] = (0, 0)
-            let elapsed = now.timeIntervalSince(started[node] ?? now)
+            state.lossSum[node] = running
+            guard now.timeIntervalSince(state.lastPrinted[node] ?? .distantPast) >= interval || p.step == p.totalSteps else {
+                return
+            }
+            state.lastPrinted[node] = now
+            state.lossSum[node] = (0, 0)
+            let elapsed = now.timeIntervalSince(state.started[node] ?? now)
             let rate = elapsed > 0 ? Double(p.examplesSeen) / elapsed : 0
             let eta = p.step > 0 ? elapsed * Double(p.totalSteps - p.step) / Double(p.step) : 0
             let loss = running.count > 0 ? running.sum / Double(running.count) : p.batchLoss

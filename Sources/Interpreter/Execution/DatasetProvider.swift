@@ -1,15 +1,15 @@
 import DSL
 import Engine
 import Foundation
+import Synchronization
 
 /// Loads each dataset of a plan at most once and knows its content digest.
 ///
-/// Thread-safe: loading happens under a lock, so concurrent steps that need the same dataset wait for
-/// one load instead of repeating it.
-final class DatasetProvider: @unchecked Sendable {
+/// Thread-safe: loading happens while holding the mutex, on purpose, so concurrent steps that need the
+/// same dataset wait for one load instead of repeating it.
+final class DatasetProvider: Sendable {
     private let specs: [String: DatasetSpec]
-    private let lock = NSLock()
-    private var loaded: [String: Dataset] = [:]
+    private let loaded = Mutex<[String: Dataset]>([:])
 
     init(datasets: [Named<DatasetSpec>]) {
         specs = Dictionary(datasets.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -37,22 +37,22 @@ final class DatasetProvider: @unchecked Sendable {
 
     /// The dataset, loaded and normalised on first use.
     func dataset(_ name: String) throws -> Dataset {
-        lock.lock()
-        defer { lock.unlock() }
-        if let dataset = loaded[name] { return dataset }
         guard let spec = specs[name] else { throw DataError("no dataset named '\(name)'") }
-        var dataset: Dataset
-        switch spec.source {
-        case .idx(let directory):
-            dataset = try Dataset.loadIDX(directory: missingHint(directory))
-        case .synthetic(let s):
-            dataset = Dataset.synthetic(
-                features: s.features, classes: s.classes, trainCount: s.trainCount,
-                testCount: s.testCount, noise: s.noise, seed: s.seed)
+        return try loaded.withLock { cache in
+            if let dataset = cache[name] { return dataset }
+            var dataset: Dataset
+            switch spec.source {
+            case .idx(let directory):
+                dataset = try Dataset.loadIDX(directory: missingHint(directory))
+            case .synthetic(let s):
+                dataset = Dataset.synthetic(
+                    features: s.features, classes: s.classes, trainCount: s.trainCount, testCount: s.testCount,
+                    noise: s.noise, seed: s.seed)
+            }
+            if spec.normalize == .standard { dataset.standardize() }
+            cache[name] = dataset
+            return dataset
         }
-        if spec.normalize == .standard { dataset.standardize() }
-        loaded[name] = dataset
-        return dataset
     }
 
     /// Checks the directory exists, with an installation hint for Debian's Fashion-MNIST package.
