@@ -23,6 +23,21 @@ import Engine
         Gemm.product(a, b, m: m, n: n, k: k, transposeA: transA, transposeB: transB, parallelism: Parallelism(threads: threads))
     }
 
+    /// C (= or +=) A·B through the pointer-level entry point, which is the only one with `accumulate`.
+    static func multiply(_ a: [Float], _ b: [Float], into c: inout [Float], m: Int, n: Int, k: Int, accumulate: Bool) {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
+                    Gemm.multiply(
+                        m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
+                        b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, accumulate: accumulate,
+                        parallelism: .serial)
+                }
+            }
+        }
+    }
+
     // Sizes straddle the 6×16 micro-tile, the 8-panel tiles and the 256 k-block.
     @Test(
         "GEMM equals the naive triple loop, every transpose combination",
@@ -43,16 +58,7 @@ import Engine
         let (m, n, k) = (13, 19, 300)
         let a = Fixtures.matrix(m, k, seed: 2, purpose: "a"), b = Fixtures.matrix(k, n, seed: 2, purpose: "b")
         var c = [Float](repeating: .nan, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
-                    Gemm.multiply(
-                        m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
-                        b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, parallelism: .serial)
-                }
-            }
-        }
+        Self.multiply(a, b, into: &c, m: m, n: n, k: k, accumulate: false)
         #expect(c == Self.run(a, b, m: m, n: n, k: k, transA: false, transB: false, threads: 1))
     }
 
@@ -62,16 +68,7 @@ import Engine
         let a = Fixtures.matrix(m, k, seed: 1, purpose: "a"), b = Fixtures.matrix(k, n, seed: 1, purpose: "b")
         let start = Fixtures.matrix(m, n, seed: 1, purpose: "c")
         var c = start
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
-                    Gemm.multiply(
-                        m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
-                        b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, accumulate: true, parallelism: .serial)
-                }
-            }
-        }
+        Self.multiply(a, b, into: &c, m: m, n: n, k: k, accumulate: true)
         let expected = zip(Self.naive(a, b, m: m, n: n, k: k, transA: false, transB: false), start).map { $0 + Double($1) }
         #expect(Fixtures.maxScaledError(c, expected) <= 1e-4)
     }
