@@ -5,8 +5,8 @@ import Foundation
 /// Runs the steps of a plan that are not cached, independent ones in parallel, and collects every result.
 ///
 /// Threading: `run` starts its workers and waits for all of them before returning; nothing outlives it.
-/// Shared state lives in `State` and is touched only while holding its condition lock, never while a step
-/// computes. With `jobs == 1` steps run one at a time in plan order: the deterministic schedule.
+/// Mutable state (`status`, `artifacts`, `computed`) is touched only while holding `condition`, never while
+/// a step computes; `NSCondition` rather than a `Mutex` because idle workers must wait for a step to finish. With `jobs == 1` steps run one at a time in plan order: the deterministic schedule.
 final class Scheduler: @unchecked Sendable {
     private let plan: Plan
     private let keys: [String]
@@ -36,11 +36,12 @@ final class Scheduler: @unchecked Sendable {
         self.jobs = max(1, jobs)
         self.cores = max(1, cores)
         self.events = events
+        indexOf = Dictionary(plan.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         status = keys.map { store.contains($0) ? .cached : .pending }
         artifacts = Array(repeating: nil, count: keys.count)
     }
 
-    private lazy var indexOf: [String: Int] = Dictionary(uniqueKeysWithValues: plan.steps.enumerated().map { ($1.name, $0) })
+    private let indexOf: [String: Int]
 
     private func inputIndices(_ i: Int) -> [Int] { plan.steps[i].inputs.compactMap { indexOf[$0] } }
 
@@ -52,7 +53,7 @@ final class Scheduler: @unchecked Sendable {
             changed = false
             var needed = Set<Int>()
             for (i, step) in plan.steps.enumerated() {
-                if step.kind == "evaluate" || step.kind == "interpolate" { needed.insert(i) }
+                if step.isReported { needed.insert(i) }
                 if case .pending = status[i] { needed.formUnion(inputIndices(i)) }
             }
             for i in needed.sorted() where artifacts[i] == nil {
@@ -157,6 +158,16 @@ final class Scheduler: @unchecked Sendable {
             let message = "\(error)"
             events(.failed(node: step.name, message: message))
             return .failure(StepFailure(message: message))
+        }
+    }
+}
+
+extension PlanStep {
+    /// Whether the step's result appears in the summary, so a run needs it even when it is cached.
+    fileprivate var isReported: Bool {
+        switch action {
+        case .evaluate, .interpolate: true
+        case .train, .align: false
         }
     }
 }
