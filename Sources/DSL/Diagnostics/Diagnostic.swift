@@ -60,10 +60,6 @@ package final class DiagnosticSink {
         diagnostics.append(Diagnostic(code: code, location: location, message: message, notes: notes))
     }
 
-    package func warning(_ code: String, at location: SourceLocation, _ message: String) {
-        diagnostics.append(Diagnostic(code: code, severity: .warning, location: location, message: message))
-    }
-
     /// Throws the collected diagnostics if any of them is an error.
     package func throwIfErrors() throws(DiagnosticError) {
         if hasErrors { throw DiagnosticError(sorted) }

@@ -36,7 +36,4 @@ public struct Plan: Sendable, Hashable, Codable {
         /// The step that measures the path.
         public var step: String
     }
-
-    /// The step named `name`.
-    public func step(named name: String) -> PlanStep? { steps.first { $0.name == name } }
 }

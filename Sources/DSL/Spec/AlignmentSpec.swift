@@ -25,11 +25,4 @@ public struct AlignmentSpec: Sendable, Hashable, Codable {
     /// The network it is aligned to.
     public var target: Reference
 
-    /// Short name of the method for tables (`wm`, `am`).
-    public var methodAbbreviation: String {
-        switch method {
-        case .weightMatching: "wm"
-        case .activationMatching: "am"
-        }
-    }
 }

@@ -5,8 +5,3 @@
 struct SharedPointer: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
 }
-
-/// A read-only buffer shared by concurrent pieces; no piece writes through it.
-struct SharedReadPointer: @unchecked Sendable {
-    let base: UnsafePointer<Float>
-}

@@ -40,9 +40,6 @@ public struct MLP: Sendable, Hashable {
     /// Input width, hidden widths, classes.
     public var sizes: [Int] { [layers.first?.inputs ?? 0] + layers.map(\.outputs) }
 
-    /// Weights and biases in all.
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weight.count + $1.bias.count } }
-
     /// Tensors in PyTorch's state-dict order and naming: `fc1.weight`, `fc1.bias`, `fc2.weight`, ….
     public func namedTensors(prefixes: [String]? = nil) -> [(name: String, tensor: Tensor)] {
         layers.enumerated().flatMap { l, layer in

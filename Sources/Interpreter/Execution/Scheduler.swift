@@ -62,7 +62,8 @@ final class Scheduler: @unchecked Sendable {
                     let files = try store.read(keys[i])
                     artifacts[i] = try Artifact.decode(plan.steps[i], files: files)
                 } catch {
-                    store.discard(keys[i])
+                    // `read` already set aside entries that fail their checksums; this one decoded badly.
+                    if !(error is ContentStore.CorruptEntry) { store.discard(keys[i]) }
                     events(.warning("\(plan.steps[i].name): \(error); recomputing"))
                     status[i] = .pending
                     changed = true
