@@ -1,7 +1,9 @@
 import Engine
 import Testing
 
-/// Engine preconditions are programmer contracts: they trap. The DSL tests
+/// Engine preconditions are programmer contracts: they trap.
+///
+/// The DSL tests
 /// (`SpecDecoderTests`, "each invalid spec is rejected") show user input cannot reach them:
 /// a hidden width of 0 is rejected with `out-of-range` before any network is built.
 @Suite struct PreconditionTests {
