@@ -53,6 +53,17 @@ import Engine
         }
     }
 
+    @Test("one workspace reused across shapes and transposes gives the same bits as a fresh one each time")
+    func workspaceReuse() {
+        let workspace = GemmWorkspace()
+        for (m, n, k, transB) in [(200, 70, 300, true), (7, 9, 5, false), (129, 31, 257, true), (300, 100, 40, false)] {
+            let a = Fixtures.matrix(m, k, seed: 4, purpose: "a"), b = Fixtures.matrix(k, n, seed: 4, purpose: "b")
+            let fresh = Gemm.product(a, b, m: m, n: n, k: k, transposeB: transB, parallelism: .serial)
+            let reused = Gemm.product(a, b, m: m, n: n, k: k, transposeB: transB, workspace: workspace, parallelism: .serial)
+            #expect(fresh == reused, "\(m)x\(n)x\(k)")
+        }
+    }
+
     @Test("without accumulate, C's previous contents (even NaN) are overwritten")
     func overwrites() {
         let (m, n, k) = (13, 19, 300)

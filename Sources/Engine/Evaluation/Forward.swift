@@ -12,6 +12,7 @@ extension MLP {
         let capacity = max(1, min(batchSize, count))
         let outputs = sizes.dropFirst().map { UnsafeMutablePointer<Float>.allocate(capacity: capacity * $0) }
         defer { outputs.forEach { $0.deallocate() } }
+        let workspace = GemmWorkspace()
         for start in stride(from: 0, to: count, by: capacity) {
             let rows = min(capacity, count - start)
             for (l, layer) in layers.enumerated() {
@@ -21,7 +22,8 @@ extension MLP {
                         Dense.forward(
                             x: l == 0 ? inputs + start * sizes[0] : UnsafePointer(outputs[l - 1]),
                             batch: rows, weight: w, bias: b, inputs: sizes[l], outputs: sizes[l + 1],
-                            relu: l < layers.count - 1, y: outputs[l], parallelism: parallelism)
+                            relu: l < layers.count - 1, y: outputs[l], workspace: workspace,
+                            parallelism: parallelism)
                     }
                 }
             }

@@ -40,18 +40,14 @@ package enum Gemm {
     package static func multiply(
         m: Int, n: Int, k: Int, a: Operand, b: Operand,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
-        epilogue: Epilogue = .none, parallelism: Parallelism
+        epilogue: Epilogue = .none, workspace: GemmWorkspace? = nil, parallelism: Parallelism
     ) {
         assert(m >= 0 && n >= 0 && k >= 0 && ldc >= n)
         guard m > 0, n > 0 else { return }
         let mr = MicroKernel.mr, nr = MicroKernel.nr
         let mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: mPanels * mr * max(k, 1))
-        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: nPanels * nr * max(k, 1))
-        defer {
-            packedA.deallocate()
-            packedB.deallocate()
-        }
+        let scratch = workspace ?? GemmWorkspace()
+        let (packedA, packedB) = scratch.buffers(aCount: mPanels * mr * max(k, 1), bCount: nPanels * nr * max(k, 1))
         let work = m.multipliedReportingOverflow(by: n * k).partialValue
         let lanes = work >= parallelThreshold ? parallelism : .serial
         let pa = SharedPointer(base: packedA), pb = SharedPointer(base: packedB)
@@ -82,7 +78,7 @@ package enum Gemm {
     /// `a` holds op(A) (m×k) row-major, or its transpose when `transposeA`; likewise `b` for op(B) (k×n).
     package static func product(
         _ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
-        parallelism: Parallelism
+        workspace: GemmWorkspace? = nil, parallelism: Parallelism
     ) -> [Float] {
         precondition(a.count == m * k && b.count == k * n, "operands do not match m, n, k")
         var c = [Float](repeating: 0, count: m * n)
@@ -93,7 +89,7 @@ package enum Gemm {
                     multiply(
                         m: m, n: n, k: k, a: Operand(base: a, ld: transposeA ? m : k, transposed: transposeA),
                         b: Operand(base: b, ld: transposeB ? k : n, transposed: transposeB), c: c, ldc: n,
-                        parallelism: parallelism)
+                        workspace: workspace, parallelism: parallelism)
                 }
             }
         }
@@ -114,9 +110,11 @@ package enum Gemm {
             }
             return
         }
+        let blocks = (k + kBlock - 1) / kBlock
+        let blockSize = (k + blocks - 1) / blocks
         var pc = 0
         while pc < k {
-            let kc = min(kBlock, k - pc)
+            let kc = min(blockSize, k - pc)
             let add = accumulate || pc > 0
             for jp in cols {
                 let bPanel = UnsafePointer(packedB + jp * nr * k + pc * nr)
@@ -146,16 +144,21 @@ package enum Gemm {
         if a.transposed {
             for p in 0..<k {
                 let src = a.base + p * a.ld + i0
-                for r in 0..<mr { dst[p * mr + r] = r < rows ? src[r] : 0 }
+                for r in 0..<rows { dst[p * mr + r] = src[r] }
+                for r in rows..<mr { dst[p * mr + r] = 0 }
+            }
+        } else if rows == mr {
+            // Six sequential reads, one sequential write.
+            let r0 = a.base + i0 * a.ld, r1 = r0 + a.ld, r2 = r1 + a.ld, r3 = r2 + a.ld, r4 = r3 + a.ld, r5 = r4 + a.ld
+            var out = dst
+            for p in 0..<k {
+                out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p]; out[3] = r3[p]; out[4] = r4[p]; out[5] = r5[p]
+                out += mr
             }
         } else {
-            for r in 0..<mr {
-                if r < rows {
-                    let src = a.base + (i0 + r) * a.ld
-                    for p in 0..<k { dst[p * mr + r] = src[p] }
-                } else {
-                    for p in 0..<k { dst[p * mr + r] = 0 }
-                }
+            for p in 0..<k {
+                for r in 0..<rows { dst[p * mr + r] = a.base[(i0 + r) * a.ld + p] }
+                for r in rows..<mr { dst[p * mr + r] = 0 }
             }
         }
     }
@@ -166,18 +169,34 @@ package enum Gemm {
         let j0 = panel * nr
         let cols = min(nr, n - j0)
         if b.transposed {
-            for c in 0..<nr {
-                if c < cols {
-                    let src = b.base + (j0 + c) * b.ld
-                    for p in 0..<k { dst[p * nr + c] = src[p] }
+            // Column c of op(B) is row j0 + c of the stored matrix: read 8 of them at a time, sequentially.
+            var c0 = 0
+            while c0 < nr {
+                if c0 + 8 <= cols {
+                    let s = b.base + (j0 + c0) * b.ld
+                    for p in 0..<k {
+                        let out = dst + p * nr + c0
+                        out[0] = s[p]; out[1] = s[b.ld + p]; out[2] = s[2 * b.ld + p]; out[3] = s[3 * b.ld + p]
+                        out[4] = s[4 * b.ld + p]; out[5] = s[5 * b.ld + p]; out[6] = s[6 * b.ld + p]; out[7] = s[7 * b.ld + p]
+                    }
                 } else {
-                    for p in 0..<k { dst[p * nr + c] = 0 }
+                    for p in 0..<k {
+                        for c in c0..<c0 + 8 { dst[p * nr + c] = c < cols ? b.base[(j0 + c) * b.ld + p] : 0 }
+                    }
                 }
+                c0 += 8
+            }
+        } else if cols == nr {
+            let raw = UnsafeMutableRawPointer(dst)
+            for p in 0..<k {
+                let src = UnsafeRawPointer(b.base + p * b.ld + j0)
+                raw.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), toByteOffset: p * 64, as: SIMD16<Float>.self)
             }
         } else {
             for p in 0..<k {
                 let src = b.base + p * b.ld + j0
-                for c in 0..<nr { dst[p * nr + c] = c < cols ? src[c] : 0 }
+                for c in 0..<cols { dst[p * nr + c] = src[c] }
+                for c in cols..<nr { dst[p * nr + c] = 0 }
             }
         }
     }

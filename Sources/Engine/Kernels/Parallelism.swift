@@ -1,37 +1,52 @@
-import Dispatch
+import Synchronization
 
-/// How many threads a computation may use.
+/// How many threads a computation may use, and the worker threads that provide them.
 ///
-/// Passed explicitly; there is no global setting.
+/// Passed explicitly; there is no global setting or shared pool. A value with `threads > 1` owns a
+/// `WorkerPool` of `threads - 1` threads (the caller is the last one), started on first use and ended when
+/// the last copy of the value is released. Use it from one thread at a time.
 ///
 /// Work is always split into pieces whose number and bounds depend on the problem size only; `threads`
 /// decides how many of them run at once, never how a result is summed, so results are bitwise identical
 /// for every thread count.
 public struct Parallelism: Sendable, Hashable {
     /// At most this many pieces run at the same time; 1 runs everything on the calling thread.
-    public var threads: Int
+    public let threads: Int
+    private let pool: LazyPool?
 
     public init(threads: Int) {
         self.threads = max(1, threads)
+        pool = self.threads > 1 ? LazyPool(workers: self.threads - 1) : nil
     }
 
     /// One thread: the deterministic, debuggable schedule.
     public static let serial = Parallelism(threads: 1)
 
-    /// Runs `body(i)` for every `i` in `0..<count`; distinct `i` may run concurrently.
-    ///
-    /// Pieces are striped over workers statically (worker `w` takes `w`, `w + workers`, …).
+    /// Runs `body(i)` for every `i` in `0..<count`; distinct `i` may run concurrently, in any order.
     public func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        let workers = min(threads, count)
-        if workers <= 1 {
+        guard let pool, count > 1 else {
             for i in 0..<count { body(i) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var i = worker
-            while i < count {
-                body(i)
-                i += workers
+        pool.pool.run(count, body)
+    }
+
+    public static func == (lhs: Parallelism, rhs: Parallelism) -> Bool { lhs.threads == rhs.threads }
+    public func hash(into hasher: inout Hasher) { hasher.combine(threads) }
+
+    /// Starts the threads only when a loop first needs them.
+    private final class LazyPool: Sendable {
+        let workers: Int
+        private let started: Mutex<WorkerPool?> = Mutex(nil)
+
+        init(workers: Int) { self.workers = workers }
+
+        var pool: WorkerPool {
+            started.withLock { pool in
+                if let pool { return pool }
+                let created = WorkerPool(workers: workers)
+                pool = created
+                return created
             }
         }
     }

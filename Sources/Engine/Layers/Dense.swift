@@ -5,13 +5,14 @@ enum Dense {
     /// y = x·Wᵀ + b, then max(·, 0) when `relu`.
     static func forward(
         x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>, parallelism: Parallelism
+        inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>, workspace: GemmWorkspace,
+        parallelism: Parallelism
     ) {
         Gemm.multiply(
             m: batch, n: outputs, k: inputs,
             a: .init(base: x, ld: inputs, transposed: false),
             b: .init(base: weight, ld: inputs, transposed: true),
-            c: y, ldc: outputs, epilogue: relu ? .biasReLU(bias) : .bias(bias), parallelism: parallelism)
+            c: y, ldc: outputs, epilogue: relu ? .biasReLU(bias) : .bias(bias), workspace: workspace, parallelism: parallelism)
     }
 
     /// Gradients of a layer given dL/dy: dW = dyᵀ·x, db = Σ_rows dy, and (when `dx` is given) dx = dy·W.
@@ -21,13 +22,14 @@ enum Dense {
     static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
         inputs: Int, outputs: Int, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, reluOutput: UnsafePointer<Float>?, parallelism: Parallelism
+        dx: UnsafeMutablePointer<Float>?, reluOutput: UnsafePointer<Float>?, workspace: GemmWorkspace,
+        parallelism: Parallelism
     ) {
         Gemm.multiply(
             m: outputs, n: inputs, k: batch,
             a: .init(base: dy, ld: outputs, transposed: true),
             b: .init(base: x, ld: inputs, transposed: false),
-            c: dWeight, ldc: inputs, parallelism: parallelism)
+            c: dWeight, ldc: inputs, workspace: workspace, parallelism: parallelism)
         for o in 0..<outputs { dBias[o] = 0 }
         for r in 0..<batch {
             let row = dy + r * outputs
@@ -38,7 +40,7 @@ enum Dense {
             m: batch, n: inputs, k: outputs,
             a: .init(base: dy, ld: outputs, transposed: false),
             b: .init(base: weight, ld: inputs, transposed: false),
-            c: dx, ldc: inputs, parallelism: parallelism)
+            c: dx, ldc: inputs, workspace: workspace, parallelism: parallelism)
         if let mask = reluOutput {
             for i in 0..<batch * inputs where mask[i] <= 0 { dx[i] = 0 }
         }

@@ -17,6 +17,7 @@ package final class TrainingState {
     let outputGradients: [UnsafeMutablePointer<Float>]
     package let batchInputs: UnsafeMutablePointer<Float>
     package let batchLabels: UnsafeMutablePointer<Int32>
+    let workspace = GemmWorkspace()
 
     package init(network: MLP, batchCapacity: Int) {
         sizes = network.sizes
@@ -78,7 +79,7 @@ package final class TrainingState {
                 x: l == 0 ? batchInputs : outputs[l - 1], batch: batch,
                 weight: parameters + weightOffsets[l], bias: parameters + biasOffsets[l],
                 inputs: sizes[l], outputs: sizes[l + 1], relu: l < layers - 1, y: outputs[l],
-                parallelism: parallelism)
+                workspace: workspace, parallelism: parallelism)
         }
         let loss = SoftmaxCrossEntropy.lossAndGradient(
             logits: outputs[layers - 1], labels: batchLabels,
@@ -90,7 +91,7 @@ package final class TrainingState {
                 weight: parameters + weightOffsets[l], inputs: sizes[l], outputs: sizes[l + 1],
                 dWeight: gradients + weightOffsets[l], dBias: gradients + biasOffsets[l],
                 dx: l > 0 ? outputGradients[l - 1] : nil, reluOutput: l > 0 ? outputs[l - 1] : nil,
-                parallelism: parallelism)
+                workspace: workspace, parallelism: parallelism)
         }
         return loss
     }

@@ -1,0 +1,166 @@
+import Dispatch
+
+/// Fixed, seeded workloads that measure the engine's speed; `lmc bench` runs them and prints a `Report`.
+///
+/// Each figure is the best of several repetitions after a warm-up, as the numpy and PyTorch anchors
+/// measure theirs, so that ratios compare like with like.
+public enum Benchmark {
+    /// The JSON keys are a contract (`lmc bench --json`): keep them.
+    public struct Report: Codable, Sendable {
+        public struct Throughput: Codable, Sendable {
+            public var samplesPerSecond: Double
+            enum CodingKeys: String, CodingKey { case samplesPerSecond = "samples_per_s" }
+            package init(samplesPerSecond: Double) { self.samplesPerSecond = samplesPerSecond }
+        }
+        public struct GemmFigure: Codable, Sendable {
+            public var m: Int, n: Int, k: Int
+            public var gflops: Double
+            package init(m: Int, n: Int, k: Int, gflops: Double) { (self.m, self.n, self.k, self.gflops) = (m, n, k, gflops) }
+        }
+        public struct AssignmentTiming: Codable, Sendable {
+            public var n: Int
+            public var ms: Double
+            package init(n: Int, ms: Double) { (self.n, self.ms) = (n, ms) }
+        }
+        public struct Timing: Codable, Sendable {
+            public var ms: Double
+            package init(ms: Double) { self.ms = ms }
+        }
+
+        public var threads: Int
+        public var mlpTrain: Throughput
+        public var mlpEval: Throughput
+        public var gemm: [GemmFigure]
+        public var lap: [AssignmentTiming]
+        public var weightMatching: Timing
+
+        enum CodingKeys: String, CodingKey {
+            case threads, gemm, lap
+            case mlpTrain = "mlp_train"
+            case mlpEval = "mlp_eval"
+            case weightMatching = "weight_matching"
+        }
+
+        package init(
+            threads: Int, mlpTrain: Throughput, mlpEval: Throughput, gemm: [GemmFigure], lap: [AssignmentTiming],
+            weightMatching: Timing
+        ) {
+            self.threads = threads
+            self.mlpTrain = mlpTrain
+            self.mlpEval = mlpEval
+            self.gemm = gemm
+            self.lap = lap
+            self.weightMatching = weightMatching
+        }
+    }
+
+    /// The MLP of the anchors: 784-512-512-512-10.
+    public static let mlpSizes = [784, 512, 512, 512, 10]
+    public static let gemmShapes = [(128, 512, 784), (128, 512, 512), (1024, 1024, 1024), (10000, 512, 784)]
+    public static let lapSizes = [128, 512, 1024, 2048]
+
+    /// Runs every workload; `progress` names each one before it starts.
+    public static func run(parallelism: Parallelism, progress: (String) -> Void = { _ in }) -> Report {
+        progress("gemm")
+        let gemm = gemmShapes.map { m, n, k in
+            Report.GemmFigure(m: m, n: n, k: k, gflops: gemmGFLOPs(m: m, n: n, k: k, parallelism: parallelism))
+        }
+        progress("mlp_train")
+        let train = trainingThroughput(parallelism: parallelism)
+        progress("mlp_eval")
+        let eval = evaluationThroughput(parallelism: parallelism)
+        progress("lap")
+        let lap = lapSizes.map { Report.AssignmentTiming(n: $0, ms: assignmentMilliseconds(n: $0)) }
+        progress("weight_matching")
+        let wm = weightMatchingMilliseconds(parallelism: parallelism)
+        return Report(
+            threads: parallelism.threads, mlpTrain: .init(samplesPerSecond: train),
+            mlpEval: .init(samplesPerSecond: eval), gemm: gemm, lap: lap, weightMatching: .init(ms: wm))
+    }
+
+    /// Float32 C = A·B for row-major A (m×k) and B (k×n) of standard normal values, into a reused C and
+    /// packing workspace (the steady state of a loop of products).
+    static func gemmGFLOPs(m: Int, n: Int, k: Int, parallelism: Parallelism) -> Double {
+        let a = normals(m * k, purpose: "bench/gemm/a"), b = normals(k * n, purpose: "bench/gemm/b")
+        var c = [Float](repeating: 0, count: m * n)
+        let workspace = GemmWorkspace()
+        let reps = m * n * k > 1 << 30 ? 5 : 20
+        let seconds = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    best(of: reps) {
+                        guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
+                        Gemm.multiply(
+                            m: m, n: n, k: k, a: .init(base: a, ld: k, transposed: false),
+                            b: .init(base: b, ld: n, transposed: false), c: c, ldc: n, workspace: workspace,
+                            parallelism: parallelism)
+                    }
+                }
+            }
+        }
+        return 2 * Double(m * n * k) / seconds / 1e9
+    }
+
+    /// Training examples per second: SGD with momentum and weight decay, batch 128, one epoch of 12,800
+    /// synthetic examples (100 updates) per repetition, including batch assembly and the optimiser.
+    static func trainingThroughput(parallelism: Parallelism) -> Double {
+        let data = Dataset.synthetic(features: 784, classes: 10, trainCount: 12_800, testCount: 0, noise: 1, seed: 1)
+        let recipe = TrainingRecipe(
+            learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: 128, epochs: 1,
+            warmupEpochs: 0, decay: .none, checkpoints: [])
+        let seconds = best(of: 3) {
+            _ = try? Trainer.train(sizes: mlpSizes, seed: 1, recipe: recipe, data: data.train, parallelism: parallelism)
+        }
+        return Double(data.train.count) / seconds
+    }
+
+    /// Examples per second through the forward pass, 60,000 examples in batches of 10,000 (as evaluation
+    /// of a split runs).
+    static func evaluationThroughput(parallelism: Parallelism) -> Double {
+        let count = 60_000
+        let network = MLP(sizes: mlpSizes, seed: 1)
+        let inputs = normals(count * 784, purpose: "bench/eval/inputs")
+        let seconds = best(of: 3) {
+            inputs.withUnsafeBufferPointer { x in
+                guard let x = x.baseAddress else { return }
+                network.forEachBatch(inputs: x, count: count, batchSize: 10_000, parallelism: parallelism) { _, _, _ in }
+            }
+        }
+        return Double(count) / seconds
+    }
+
+    /// Milliseconds to maximise a random n×n standard normal Float64 gain matrix.
+    static func assignmentMilliseconds(n: Int) -> Double {
+        var stream = RandomStream(seed: 1, purpose: "bench/lap", index: UInt64(n))
+        let matrix = (0..<n * n).map { _ in stream.normal() }
+        return 1000 * best(of: n >= 2048 ? 2 : 3) { _ = try? LinearAssignment.maximize(matrix, n: n) }
+    }
+
+    /// Milliseconds to weight-match two independently initialised 784-512-512-512-10 MLPs.
+    static func weightMatchingMilliseconds(parallelism: Parallelism) -> Double {
+        let a = MLP(sizes: mlpSizes, seed: 1), b = MLP(sizes: mlpSizes, seed: 2)
+        let spec = PermutationSpec.mlp(sizes: mlpSizes)
+        let tensorsA = Dictionary(uniqueKeysWithValues: a.namedTensors().map { ($0.name, $0.tensor) })
+        let tensorsB = Dictionary(uniqueKeysWithValues: b.namedTensors().map { ($0.name, $0.tensor) })
+        return 1000 * best(of: 3) {
+            _ = try? WeightMatching.align(tensorsB, to: tensorsA, spec: spec, maxSweeps: 100, seed: 1, parallelism: parallelism)
+        }
+    }
+
+    private static func normals(_ count: Int, purpose: String) -> [Float] {
+        var stream = RandomStream(seed: 1, purpose: purpose)
+        return (0..<count).map { _ in Float(stream.normal()) }
+    }
+
+    /// The shortest of `reps` timed runs of `body`, after one untimed warm-up run, in seconds.
+    private static func best(of reps: Int, _ body: () -> Void) -> Double {
+        body()
+        var shortest = Double.infinity
+        for _ in 0..<reps {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            shortest = min(shortest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return shortest
+    }
+}

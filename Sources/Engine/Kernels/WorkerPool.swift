@@ -1,0 +1,98 @@
+import Foundation
+import Synchronization
+
+/// Threads owned by one `Parallelism` value, for fork-join loops over pieces of work.
+///
+/// Why not `DispatchQueue.concurrentPerform`: on Linux its second thread often joined late or not at
+/// all for sub-millisecond GEMMs (best-of-10 figures at single-thread speed), and training is a chain of
+/// such GEMMs. Here the workers are ours: between jobs they spin briefly on an atomic generation
+/// counter, then sleep on a condition, so back-to-back jobs start at once.
+///
+/// One job runs at a time; `run` is called by the one thread that owns the `Parallelism`. The threads end
+/// when the pool is released.
+final class WorkerPool: Sendable {
+    private let shared: Shared
+    let workers: Int
+
+    /// A pool whose `run` uses the calling thread plus `workers` threads of its own.
+    init(workers: Int) {
+        self.workers = workers
+        shared = Shared(workers: workers)
+        for _ in 0..<workers {
+            let shared = self.shared
+            let thread = Thread { shared.workLoop() }
+            thread.name = "lmc-worker"
+            thread.start()
+        }
+    }
+
+    deinit { shared.shutDown() }
+
+    /// Runs `body(i)` for every i in `0..<count` on the caller and the workers; returns when all are done.
+    func run(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in shared.run(count, body) }
+    }
+
+    private final class Shared: @unchecked Sendable {
+        let workers: Int
+        /// Bumped (under `lock`) to publish a job; workers watch it.
+        let generation = Atomic<Int>(0)
+        let nextPiece = Atomic<Int>(0)
+        /// Workers that have not yet finished the current job.
+        let busy = Atomic<Int>(0)
+        let lock = NSCondition()
+        // Written by the caller before `generation` is bumped, read by workers after they see the bump.
+        nonisolated(unsafe) var job: (@Sendable (Int) -> Void)?
+        nonisolated(unsafe) var pieces = 0
+        nonisolated(unsafe) var stopping = false
+
+        init(workers: Int) { self.workers = workers }
+
+        func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+            job = body
+            pieces = count
+            nextPiece.store(0, ordering: .relaxed)
+            busy.store(workers, ordering: .relaxed)
+            lock.lock()
+            generation.add(1, ordering: .releasing)
+            lock.broadcast()
+            lock.unlock()
+            takePieces(body, count: count)
+            while busy.load(ordering: .acquiring) > 0 {}
+            job = nil
+        }
+
+        func workLoop() {
+            var seen = 0
+            while true {
+                var spins = 0
+                while generation.load(ordering: .acquiring) == seen && spins < 100_000 { spins += 1 }
+                if generation.load(ordering: .acquiring) == seen {
+                    lock.lock()
+                    while generation.load(ordering: .acquiring) == seen && !stopping { lock.wait() }
+                    lock.unlock()
+                }
+                if stopping { return }
+                seen = generation.load(ordering: .acquiring)
+                if let job { takePieces(job, count: pieces) }
+                busy.subtract(1, ordering: .releasing)
+            }
+        }
+
+        func shutDown() {
+            lock.lock()
+            stopping = true
+            generation.add(1, ordering: .releasing)
+            lock.broadcast()
+            lock.unlock()
+        }
+
+        private func takePieces(_ body: (Int) -> Void, count: Int) {
+            while true {
+                let i = nextPiece.wrappingAdd(1, ordering: .relaxed).oldValue
+                if i >= count { return }
+                body(i)
+            }
+        }
+    }
+}
