@@ -142,9 +142,11 @@ public enum Benchmark {
         let spec = PermutationSpec.mlp(sizes: mlpSizes)
         let tensorsA = Dictionary(uniqueKeysWithValues: a.namedTensors().map { ($0.name, $0.tensor) })
         let tensorsB = Dictionary(uniqueKeysWithValues: b.namedTensors().map { ($0.name, $0.tensor) })
-        return 1000 * best(of: 3) {
-            _ = try? WeightMatching.align(tensorsB, to: tensorsA, spec: spec, maxSweeps: 100, seed: 1, parallelism: parallelism)
-        }
+        return 1000
+            * best(of: 3) {
+                _ = try? WeightMatching.align(
+                    tensorsB, to: tensorsA, spec: spec, maxSweeps: 100, seed: 1, parallelism: parallelism)
+            }
     }
 
     private static func normals(_ count: Int, purpose: String) -> [Float] {
