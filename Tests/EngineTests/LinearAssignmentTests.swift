@@ -36,6 +36,26 @@ import Engine
         #expect(try LinearAssignment.maximize(gain, n: n) == planted)
     }
 
+    /// Optimality at sizes brute force cannot reach: the dual potentials the solver returns must be feasible
+    /// (u_i + v_j ≤ c_ij) and tight on the assignment, which proves no other assignment costs less.
+    @Test("returns a dual certificate of optimality", arguments: [(50, false), (300, false), (300, true)])
+    func dualCertificate(n: Int, ties: Bool) {
+        var stream = RandomStream(seed: 5, purpose: "lap/dual", index: UInt64(n))
+        let cost = (0..<n * n).map { _ in ties ? Double(stream.below(5)) : stream.normal() + 3 }
+        let solution = LinearAssignment.minimize(cost, n: n)
+        #expect(Permutation(solution.columnOfRow) != nil)
+        var worstSlack = 0.0, worstTightness = 0.0
+        for i in 0..<n {
+            for j in 0..<n {
+                let slack = cost[i * n + j] - solution.rowPotential[i] - solution.columnPotential[j]
+                worstSlack = min(worstSlack, slack)
+                if solution.columnOfRow[i] == j { worstTightness = max(worstTightness, abs(slack)) }
+            }
+        }
+        #expect(worstSlack >= -1e-9, "a reduced cost is negative: \(worstSlack)")
+        #expect(worstTightness <= 1e-9, "an assigned pair is not tight: \(worstTightness)")
+    }
+
     @Test("rejects NaN gains instead of looping or trapping")
     func rejectsNaN() {
         #expect(throws: LinearAssignment.NonFiniteInput.self) { try LinearAssignment.maximize([1, .nan, 0, 1], n: 2) }

@@ -1,12 +1,21 @@
 /// An exact solver of the linear assignment problem in Float64.
 ///
-/// Shortest augmenting paths with dual potentials (the Hungarian method in the Jonker–Volgenant form;
-/// Jonker & Volgenant 1987, Crouse 2016): rows are added one at a time, each by a Dijkstra-like search
-/// over reduced costs, so the assignment stays optimal for the rows added so far. O(n³) worst case.
+/// Shortest augmenting paths with dual potentials (Jonker & Volgenant 1987, in the form Crouse 2016
+/// describes): rows are added one at a time, each by a Dijkstra search over reduced costs that only scans
+/// columns it has not yet reached, and the potentials are updated once per augmentation. The assignment
+/// stays optimal for the rows added so far. O(n³) worst case; far less on random gains.
 public enum LinearAssignment {
     /// A gain matrix with a non-finite entry has no meaningful assignment.
     public struct NonFiniteInput: Error, Sendable, CustomStringConvertible {
         public var description: String { "the assignment gain matrix holds NaN or infinite values" }
+    }
+
+    /// An optimal assignment with its dual certificate: `rowPotential[i] + columnPotential[j] ≤ cost[i][j]`
+    /// everywhere, with equality on every assigned pair.
+    package struct Solution {
+        package var columnOfRow: [Int]
+        package var rowPotential: [Double]
+        package var columnPotential: [Double]
     }
 
     /// The permutation s maximising Σ_i gain[i][s(i)] for an n×n gain matrix stored row-major.
@@ -16,59 +25,110 @@ public enum LinearAssignment {
     public static func maximize(_ gain: [Double], n: Int) throws(NonFiniteInput) -> [Int] {
         precondition(gain.count == n * n)
         guard gain.allSatisfy(\.isFinite) else { throw NonFiniteInput() }
-        if n == 0 { return [] }
         // Minimise cost = max − gain, which is ≥ 0; the optimum is unchanged.
         let top = gain.max() ?? 0
-        let cost = gain.map { top - $0 }
-        // 1-based potentials u (rows) and v (columns); column 0 is a virtual start.
-        var u = [Double](repeating: 0, count: n + 1)
-        var v = [Double](repeating: 0, count: n + 1)
-        var rowOfColumn = [Int](repeating: 0, count: n + 1)  // 0 = free
-        var previous = [Int](repeating: 0, count: n + 1)
-        var minReduced = [Double](repeating: 0, count: n + 1)
-        var used = [Bool](repeating: false, count: n + 1)
-        for row in 1...n {
-            rowOfColumn[0] = row
-            var column = 0
-            for j in 0...n {
-                minReduced[j] = .infinity
-                used[j] = false
-            }
-            repeat {
-                used[column] = true
-                let i = rowOfColumn[column]
-                var delta = Double.infinity
-                var next = 0
-                let base = (i - 1) * n
-                for j in 1...n where !used[j] {
-                    let reduced = cost[base + j - 1] - u[i] - v[j]
-                    if reduced < minReduced[j] {
-                        minReduced[j] = reduced
-                        previous[j] = column
-                    }
-                    if minReduced[j] < delta {
-                        delta = minReduced[j]
-                        next = j
-                    }
-                }
-                for j in 0...n {
-                    if used[j] {
-                        u[rowOfColumn[j]] += delta
-                        v[j] -= delta
-                    } else {
-                        minReduced[j] -= delta
-                    }
-                }
-                column = next
-            } while rowOfColumn[column] != 0
-            repeat {
-                let prior = previous[column]
-                rowOfColumn[column] = rowOfColumn[prior]
-                column = prior
-            } while column != 0
+        return minimize(gain.map { top - $0 }, n: n).columnOfRow
+    }
+
+    /// Minimises Σ_i cost[i][s(i)] for a finite n×n cost matrix stored row-major.
+    package static func minimize(_ cost: [Double], n: Int) -> Solution {
+        precondition(cost.count == n * n)
+        let work = Workspace(n: n)
+        defer { work.deallocate() }
+        cost.withUnsafeBufferPointer { cost in
+            guard let cost = cost.baseAddress else { return }
+            for start in 0..<n { augment(from: start, cost: cost, n: n, work) }
         }
-        var assignment = [Int](repeating: 0, count: n)
-        for j in 1...n { assignment[rowOfColumn[j] - 1] = j - 1 }
-        return assignment
+        return Solution(
+            columnOfRow: Array(UnsafeBufferPointer(start: work.columnOfRow, count: n)),
+            rowPotential: Array(UnsafeBufferPointer(start: work.u, count: n)),
+            columnPotential: Array(UnsafeBufferPointer(start: work.v, count: n)))
+    }
+
+    /// Assigns row `start` by the shortest augmenting path from it, then updates the potentials.
+    private static func augment(from start: Int, cost: UnsafePointer<Double>, n: Int, _ w: Workspace) {
+        let (u, v, shortest, path, remaining) = (w.u, w.v, w.shortest, w.path, w.remaining)
+        let (columnOfRow, rowOfColumn, rowReached, columnReached) = (w.columnOfRow, w.rowOfColumn, w.rowReached, w.columnReached)
+        for j in 0..<n {
+            shortest[j] = .infinity
+            remaining[j] = n - 1 - j
+            rowReached[j] = false
+            columnReached[j] = false
+        }
+        var unreached = n
+        var distance = 0.0
+        var row = start
+        var sink = -1
+        while sink < 0 {
+            rowReached[row] = true
+            let costRow = cost + row * n
+            let offset = distance - u[row]
+            var lowest = Double.infinity
+            var lowestAt = 0
+            for k in 0..<unreached {
+                let j = remaining[k]
+                let reduced = offset + costRow[j] - v[j]
+                var best = shortest[j]
+                if reduced < best {
+                    path[j] = row
+                    shortest[j] = reduced
+                    best = reduced
+                }
+                // Among equals prefer a free column: the path ends sooner.
+                if best < lowest || (best == lowest && rowOfColumn[j] < 0) {
+                    lowest = best
+                    lowestAt = k
+                }
+            }
+            distance = lowest
+            let column = remaining[lowestAt]
+            columnReached[column] = true
+            unreached -= 1
+            remaining[lowestAt] = remaining[unreached]
+            if rowOfColumn[column] < 0 { sink = column } else { row = rowOfColumn[column] }
+        }
+        u[start] += distance
+        for i in 0..<n where rowReached[i] && i != start { u[i] += distance - shortest[columnOfRow[i]] }
+        for j in 0..<n where columnReached[j] { v[j] -= distance - shortest[j] }
+        var column = sink
+        while true {
+            let i = path[column]
+            rowOfColumn[column] = i
+            swap(&columnOfRow[i], &column)
+            if i == start { break }
+        }
+    }
+
+    /// The solver's arrays, allocated once per solve.
+    private struct Workspace {
+        let u, v, shortest: UnsafeMutablePointer<Double>
+        let columnOfRow, rowOfColumn, path, remaining: UnsafeMutablePointer<Int>
+        let rowReached, columnReached: UnsafeMutablePointer<Bool>
+
+        init(n: Int) {
+            func doubles() -> UnsafeMutablePointer<Double> {
+                let p = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                p.initialize(repeating: 0, count: n)
+                return p
+            }
+            func indices() -> UnsafeMutablePointer<Int> {
+                let p = UnsafeMutablePointer<Int>.allocate(capacity: n)
+                p.initialize(repeating: -1, count: n)
+                return p
+            }
+            (u, v, shortest) = (doubles(), doubles(), doubles())
+            (columnOfRow, rowOfColumn, path, remaining) = (indices(), indices(), indices(), indices())
+            rowReached = .allocate(capacity: n)
+            columnReached = .allocate(capacity: n)
+            rowReached.initialize(repeating: false, count: n)
+            columnReached.initialize(repeating: false, count: n)
+        }
+
+        func deallocate() {
+            for p in [u, v, shortest] { p.deallocate() }
+            for p in [columnOfRow, rowOfColumn, path, remaining] { p.deallocate() }
+            rowReached.deallocate()
+            columnReached.deallocate()
+        }
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// comments and paths are not part of it: renaming a network or moving a dataset folder reuses work.
 package enum StepKey {
     /// Bumped whenever the engine's numerics change, so old results are not reused for new code.
-    package static let engineSalt = "lmc-engine-1"
+    package static let engineSalt = "lmc-engine-2"
 
     package static func key(for step: PlanStep, inputKeys: [String], datasetDigest: String) -> String {
         let action = (try? JSONEncoder.lmc().encode(step.action)).map { String(decoding: $0, as: UTF8.self) } ?? ""
