@@ -84,7 +84,7 @@ public enum Benchmark {
         let a = normals(m * k, purpose: "bench/gemm/a"), b = normals(k * n, purpose: "bench/gemm/b")
         var c = [Float](repeating: 0, count: m * n)
         let workspace = GemmWorkspace()
-                let seconds = a.withUnsafeBufferPointer { pa in
+        let seconds = a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     best(of: 5) {
