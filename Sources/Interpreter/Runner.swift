@@ -71,13 +71,15 @@ public enum Runner {
             plan: plan, artifacts: byName, counts: counts,
             failures: failures.map { .init(node: $0.node, error: $0.message) })
         let directory = options.resultsDirectory + "/" + plan.name
+        var order: [String] = []
+        for path in plan.paths where !order.contains(path.interpolation) { order.append(path.interpolation) }
         do {
-            try ResultWriter.write(summary, order: plan.paths.map(\.interpolation), to: directory)
+            try ResultWriter.write(summary, order: order, to: directory)
         } catch {
             throw RunError(description: "cannot write results to \(directory): \(error)")
         }
         return RunOutcome(
-            summary: summary, resultsDirectory: directory, interpolationOrder: plan.paths.map(\.interpolation),
+            summary: summary, resultsDirectory: directory, interpolationOrder: order,
             networkOrder: plan.endpoints.map(\.network))
     }
 

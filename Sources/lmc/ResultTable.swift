@@ -14,17 +14,41 @@ enum ResultTable {
         }
         out += table(rows) + "\n"
         rows = [["interpolation", "permutation", "split", "loss barrier", "error barrier"]]
+        var series: [(String, Summary.InterpolationResult)] = []
         for name in outcome.interpolationOrder {
             guard let result = s.interpolations[name] else { continue }
-            for (split, curve) in result.splits.sorted(by: { $0.key > $1.key }) {
-                rows.append([name, result.permutation, split, number(curve.lossBarrier), points(curve.errorBarrier)])
+            guard let permutation = result.permutation, let splits = result.splits else {
+                series.append((name, result))
+                continue
+            }
+            for (split, curve) in splits.sorted(by: { $0.key > $1.key }) {
+                rows.append([name, permutation, split, number(curve.lossBarrier), points(curve.errorBarrier)])
             }
         }
-        out += table(rows) + "\n"
+        if rows.count > 1 { out += table(rows) + "\n" }
+        for (name, result) in series { out += matrix(name, result) + "\n" }
         for failure in s.failures { out += "failed: \(failure.node): \(failure.error)\n" }
         out += "\(s.nodes.total) nodes: \(s.nodes.computed) computed, \(s.nodes.cached) cached"
         if s.nodes.failed > 0 { out += ", \(s.nodes.failed) failed" }
         return out
+    }
+
+    /// A series as a matrix of test error barriers: one row per permutation, one column per step.
+    private static func matrix(_ name: String, _ result: Summary.InterpolationResult) -> String {
+        let points = result.points ?? []
+        let steps = Array(Set(points.map(\.step))).sorted()
+        var permutations: [String] = []
+        for p in points where !permutations.contains(p.permutation) { permutations.append(p.permutation) }
+        var rows = [["\(name): test error barrier (pts) at step"] + steps.map(String.init)]
+        for permutation in permutations {
+            rows.append(
+                [permutation]
+                    + steps.map { step in
+                        let point = points.first { $0.step == step && $0.permutation == permutation }
+                        return point?.splits["test"]?.errorBarrier.map { String(format: "%.2f", $0 * 100) } ?? "-"
+                    })
+        }
+        return table(rows)
     }
 
     private static func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }

@@ -71,6 +71,9 @@ let validSpec = """
             ("lmc: 1", "lmc: 2", "out-of-range", 1, 6, "version"),
             ("name: demo", "name: a/b", "bad-name", 2, 7, "not a valid name"),
             ("splits: {train: 50, test: all}", "splits: {train: 50, tset: all}", "unknown-key", 19, 45, "did you mean 'test'?"),
+            ("align: b, to: a}", "align: b, to: a, at: 7}", "unknown-checkpoint", 15, 54, "keeps no checkpoint at step 7"),
+            ("naive: {between: [a, b]}", "naive: {between: [a, b], at: soon}", "type-mismatch", 17, 32, "a step, end"),
+            ("naive: {between: [a, b]}", "naive: {between: [a, b], at: []}", "out-of-range", 17, 32, "at least one"),
         ])
     func rejects(original: String, replacement: String, code: String, line: Int, column: Int, message: String) {
         let text = validSpec.replacingOccurrences(of: original, with: replacement)
@@ -86,6 +89,26 @@ let validSpec = """
                 "\(code) at \(match.map { "\($0.location)" } ?? "-"), expected \(line):\(column)")
             #expect(match?.message.contains(message) == true, "\(match?.message ?? "")")
         }
+    }
+
+    @Test("at: expands alignments and interpolations over checkpoints, with stable names and labels")
+    func trajectoryPlan() throws {
+        let text = validSpec.replacingOccurrences(of: "epochs: 2", with: "epochs: 2\n    checkpoints: [0, 5]")
+            .replacingOccurrences(of: "align: b, to: a}", with: "align: b, to: a, at: [5, end]}")
+            .replacingOccurrences(
+                of: "aligned: {between: [a, b], permute: wm}", with: "aligned: {between: [a, b], permute: wm, at: checkpoints}")
+        let plan = try Planner().plan(try decode(text))
+        #expect(plan.steps.filter { $0.kind == "align" }.map(\.name) == ["align/wm@step=5", "align/wm"])
+        let series = plan.paths.filter { $0.interpolation == "aligned" }
+        #expect(
+            series.map(\.step) == [
+                "barrier/aligned/wm@step=5/step=0", "barrier/aligned/wm@step=5/step=5", "barrier/aligned/wm@step=5/end",
+                "barrier/aligned/wm@end/step=0", "barrier/aligned/wm@end/step=5", "barrier/aligned/wm@end/end",
+            ])
+        #expect(series.allSatisfy(\.isSeries) && plan.paths.first { $0.interpolation == "naive" }?.isSeries == false)
+        let atFive = try #require(plan.steps.first { $0.name == "barrier/aligned/wm@step=5/step=5" })
+        #expect(atFive.inputs == ["train/a", "train/b", "align/wm@step=5"])
+        if case .interpolate(_, _, _, let at) = atFive.action { #expect(at == 5) } else { Issue.record("\(atFive.action)") }
     }
 
     @Test("every error is reported at once, in source order")

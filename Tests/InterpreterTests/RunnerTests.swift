@@ -132,6 +132,61 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
     }
 }
 
+@Suite struct TrajectoryTests {
+    /// The tiny spec with permutations found at step 10 and at the end, applied at every checkpoint.
+    static let spec = tinySpec.replacingOccurrences(
+        of: "wm: {method: weight-matching, align: b, to: a}",
+        with: "wm: {method: weight-matching, align: b, to: a, at: [10, end]}"
+    )
+    .replacingOccurrences(
+        of: "  activation: {between: [a, b], permute: am}", with: "  series: {between: [a, b], permute: wm, at: checkpoints}")
+
+    @Test("a series reports a barrier per permutation and checkpoint; a point shared by two series is one node")
+    func seriesRows() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try run(Self.spec, in: dir)
+        let s = outcome.summary
+        #expect(s.failures.isEmpty)
+        // 300 examples at batch 32: 10 updates per epoch, 30 in all.
+        let rows = s.barriers.filter { $0.interpolation == "series" && $0.split == "test" }
+        #expect(
+            Set(rows.map { "\($0.permutation) \($0.step ?? -1)" }) == [
+                "wm@step=10 0", "wm@step=10 10", "wm@step=10 30", "wm@end 0", "wm@end 10", "wm@end 30",
+            ])
+        #expect(s.barriers.filter { $0.interpolation == "naive" }.allSatisfy { $0.step == nil })
+        // `weight` (at the end, under both permutations of wm) and `series` share the point (wm@end, end):
+        // one key, identical numbers.
+        let plain = s.barriers.first { $0.interpolation == "weight" && $0.split == "test" && $0.permutation == "wm@end" }
+        let endPoint = rows.first { $0.permutation == "wm@end" && $0.step == 30 }
+        #expect(plain?.errorBarrier == endPoint?.errorBarrier && plain?.lossBarrier == endPoint?.lossBarrier)
+        // At α = 0 every point of a step is A at that step, whatever the permutation; at α = 1 it is a
+        // permuted B, which computes the same function as B.
+        let points = try #require(s.interpolations["series"]?.points)
+        #expect(points.count == 6)
+        for step in [0, 10, 30] {
+            let curves = points.filter { $0.step == step }.compactMap { $0.splits["test"]?.error }
+            #expect(curves.count == 2 && curves[0].first == curves[1].first, "step \(step)")
+            #expect(abs((curves[0].last ?? 0) - (curves[1].last ?? 1)) <= 0.01, "step \(step)")
+        }
+        let csv = try String(contentsOfFile: outcome.resultsDirectory + "/barriers.csv", encoding: .utf8)
+        #expect(csv.hasPrefix("interpolation,split,step,permutation,") && csv.contains("series,test,10,wm@step=10,"))
+    }
+
+    @Test("a checkpoint past the end of training fails that node by name")
+    func missingCheckpoint() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = Self.spec.replacingOccurrences(of: "checkpoints: [0, 10]", with: "checkpoints: [0, 10, 500]")
+            .replacingOccurrences(of: "at: [10, end]", with: "at: [500]")
+        let outcome = try run(text, in: dir)
+        #expect(
+            outcome.summary.failures.contains { $0.node == "align/wm@step=500" && $0.error.contains("no checkpoint at step 500") }
+        )
+        #expect(outcome.summary.networks["a"] != nil)
+    }
+}
+
 @Suite struct ThreadDeterminismTests {
     /// Layers large enough (64×128×64 products) to take the GEMM's threaded path.
     static let spec = """

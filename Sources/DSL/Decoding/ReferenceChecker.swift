@@ -52,7 +52,10 @@ struct ReferenceChecker {
             let both = [
                 resolve(a.network, as: .network, candidates: networks), resolve(a.target, as: .network, candidates: networks),
             ]
-            if both.allSatisfy({ $0 }) { checkCompatible(a.network, a.target) }
+            if both.allSatisfy({ $0 }) {
+                checkCompatible(a.network, a.target)
+                checkMoments(a.at, at: a.atLocation ?? alignment.location, networks: [a.network, a.target])
+            }
             if a.network.name == a.target.name {
                 sink.error(
                     "self-alignment", at: a.target.location, "alignment '\(alignment.name)' aligns '\(a.network.name)' to itself")
@@ -61,7 +64,10 @@ struct ReferenceChecker {
         for interpolation in spec.interpolations {
             let i = interpolation.value
             let both = [resolve(i.from, as: .network, candidates: networks), resolve(i.to, as: .network, candidates: networks)]
-            if both.allSatisfy({ $0 }) { checkCompatible(i.from, i.to) }
+            if both.allSatisfy({ $0 }) {
+                checkCompatible(i.from, i.to)
+                checkMoments(i.at, at: i.atLocation ?? interpolation.location, networks: [i.from, i.to])
+            }
             guard let permute = i.permute, resolve(permute, as: .alignment, candidates: spec.alignments.map(\.name)),
                 let alignment = spec.alignments.named(permute.name)?.value
             else { continue }
@@ -70,6 +76,33 @@ struct ReferenceChecker {
                     "wrong-direction", at: permute.location,
                     "'\(permute.name)' aligns '\(alignment.network.name)' to '\(alignment.target.name)'; interpolation '\(interpolation.name)' needs '\(i.to.name)' aligned to '\(i.from.name)'"
                 )
+            }
+        }
+    }
+
+    /// Every step named in `at:` must be a checkpoint that both networks' recipes keep; `checkpoints`
+    /// needs both recipes to keep the same ones.
+    private func checkMoments(_ selection: MomentSelection, at location: SourceLocation, networks: [Reference]) {
+        let kept = networks.compactMap { n in
+            spec.networks.named(n.name).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints }
+        }
+        guard kept.count == networks.count else { return }
+        switch selection {
+        case .checkpoints:
+            if kept[0] != kept[1] {
+                sink.error(
+                    "checkpoint-mismatch", at: location,
+                    "'\(networks[0].name)' and '\(networks[1].name)' keep different checkpoints, so 'at: checkpoints' is ambiguous"
+                )
+            }
+        case .moments(let moments):
+            for step in moments.compactMap(\.checkpoint) {
+                for (network, steps) in zip(networks, kept) where !steps.contains(step) {
+                    let listed = steps.isEmpty ? "none" : steps.map(String.init).joined(separator: ", ")
+                    sink.error(
+                        "unknown-checkpoint", at: location,
+                        "network '\(network.name)' keeps no checkpoint at step \(step) (its recipe keeps: \(listed))")
+                }
             }
         }
     }

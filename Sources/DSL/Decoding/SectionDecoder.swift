@@ -132,7 +132,7 @@ struct SectionDecoder {
     func alignment(_ node: YAMLNode, _ what: String) -> AlignmentSpec? {
         guard
             let f = reader.fields(
-                node, of: what, allowed: ["method", "align", "to", "samples", "similarity", "max_sweeps", "seed"])
+                node, of: what, allowed: ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed"])
         else { return nil }
         let network = f.required("align").flatMap { reader.reference($0, "\(what).align") }
         let target = f.required("to").flatMap { reader.reference($0, "\(what).to") }
@@ -162,8 +162,9 @@ struct SectionDecoder {
                     + Suggestion.hint(for: methodName, among: options))
             return nil
         }
-        guard let method, let network, let target else { return nil }
-        return AlignmentSpec(method: method, network: network, target: target)
+        let at = f.optional("at").map { moments($0, "\(what).at", allowCheckpoints: true) } ?? .moments([.end])
+        guard let method, let network, let target, let at else { return nil }
+        return AlignmentSpec(method: method, network: network, target: target, at: at, atLocation: f.optional("at")?.location)
     }
 
     private func rejectKeys(_ keys: [String], in f: Fields, for method: String) {
@@ -175,7 +176,8 @@ struct SectionDecoder {
     }
 
     func interpolation(_ node: YAMLNode, _ what: String) -> InterpolationSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["between", "permute"]) else { return nil }
+        guard let f = reader.fields(node, of: what, allowed: ["between", "permute", "at"]) else { return nil }
+        let at = f.optional("at").map { moments($0, "\(what).at", allowCheckpoints: true) } ?? .moments([.end])
         let permute = f.optional("permute").flatMap { reader.reference($0, "\(what).permute") }
         guard let between = f.required("between"), let items = reader.list(between, "\(what).between") else { return nil }
         guard items.count == 2 else {
@@ -185,6 +187,7 @@ struct SectionDecoder {
         guard let from = reader.reference(items[0], "a network"), let to = reader.reference(items[1], "a network") else {
             return nil
         }
-        return InterpolationSpec(from: from, to: to, permute: permute)
+        guard let at else { return nil }
+        return InterpolationSpec(from: from, to: to, permute: permute, at: at, atLocation: f.optional("at")?.location)
     }
 }

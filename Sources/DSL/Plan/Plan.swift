@@ -31,9 +31,14 @@ public struct Plan: Sendable, Hashable, Codable {
         public var from: String
         /// The network at α = 1.
         public var to: String
-        /// `identity`, or the alignment's name and where it was found (`wm@end`).
+        /// `identity`, or the alignment's name and where it was found (`wm@end`, `wm@step=25`).
         public var permutation: String
         /// The step that measures the path.
         public var step: String
+        /// Where in training both networks are taken.
+        public var moment: Moment
+        /// Whether the interpolation covers several moments or permutations (`at:` somewhere): its
+        /// results are reported per point, with the training step as a coordinate.
+        public var isSeries: Bool
     }
 }

@@ -9,11 +9,13 @@ public struct PlanStep: Sendable, Hashable, Codable {
         case train(model: ModelSpec, recipe: RecipeSpec, seed: UInt64)
         /// Loss and error of a trained network. Inputs: the training step.
         case evaluate(splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
-        /// A permutation aligning the first input's network to the second's.
-        case align(AlignmentSpec.Method)
-        /// Loss and error along the path between two networks. Inputs: both training steps, then the
-        /// alignment step when the second network is permuted.
-        case interpolate(alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
+        /// A permutation aligning the first input's network to the second's, both taken at checkpoint `at`
+        /// (nil: the end of training).
+        case align(AlignmentSpec.Method, at: Int? = nil)
+        /// Loss and error along the path between two networks, both taken at checkpoint `at` (nil: the
+        /// end). Inputs: both training steps, then the alignment step when the second network is permuted.
+        case interpolate(
+            alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], at: Int? = nil)
     }
 
     /// The step's kind as a word (`train`, `evaluate`, `align`, `interpolate`).

@@ -31,32 +31,49 @@ public struct Planner: Sendable {
         }
         func dataset(of network: String) -> String { spec.networks.named(network)?.value.data.name ?? "" }
 
+        func checkpoints(of network: String) -> [Int] {
+            spec.networks.named(network).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints } ?? []
+        }
+        /// Alignment name → (moment, step name, label) for each moment it is found at.
+        var alignmentSteps: [String: [(moment: Moment, step: String, label: String)]] = [:]
         for alignment in spec.alignments {
             let a = alignment.value
-            steps.append(
-                PlanStep(
-                    name: "align/\(alignment.name)", action: .align(a.method),
-                    inputs: ["train/\(a.network.name)", "train/\(a.target.name)"],
-                    dataset: dataset(of: a.target.name), origin: alignment.location))
+            for moment in a.at.resolve(checkpoints: checkpoints(of: a.target.name)) {
+                let name = "align/\(alignment.name)" + (moment == .end ? "" : "@\(moment.label)")
+                steps.append(
+                    PlanStep(
+                        name: name, action: .align(a.method, at: moment.checkpoint),
+                        inputs: ["train/\(a.network.name)", "train/\(a.target.name)"],
+                        dataset: dataset(of: a.target.name), origin: alignment.location))
+                alignmentSteps[alignment.name, default: []].append((moment, name, "\(alignment.name)@\(moment.label)"))
+            }
         }
         var paths: [Plan.Path] = []
         for interpolation in spec.interpolations {
             let i = interpolation.value
-            var inputs = ["train/\(i.from.name)", "train/\(i.to.name)"]
-            var permutation = "identity"
-            if let permute = i.permute, let alignment = spec.alignments.named(permute.name) {
-                inputs.append("align/\(permute.name)")
-                permutation = "\(alignment.name)@end"
+            let moments = i.at.resolve(checkpoints: checkpoints(of: i.from.name))
+            let permutations: [(step: String?, label: String)] =
+                i.permute.map { p in (alignmentSteps[p.name] ?? []).map { ($0.step, $0.label) } } ?? [(nil, "identity")]
+            let permutationSeries = i.permute.flatMap { spec.alignments.named($0.name)?.value.at.isEndOnly == false } ?? false
+            let isSeries = !i.at.isEndOnly || permutationSeries
+            for permutation in permutations {
+                for moment in moments {
+                    let name =
+                        isSeries
+                        ? "barrier/\(interpolation.name)/\(permutation.label)/\(moment.label)" : "barrier/\(interpolation.name)"
+                    let step = PlanStep(
+                        name: name,
+                        action: .interpolate(
+                            alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint),
+                        inputs: ["train/\(i.from.name)", "train/\(i.to.name)"] + (permutation.step.map { [$0] } ?? []),
+                        dataset: dataset(of: i.from.name), origin: interpolation.location)
+                    steps.append(step)
+                    paths.append(
+                        .init(
+                            interpolation: interpolation.name, from: i.from.name, to: i.to.name,
+                            permutation: permutation.label, step: step.name, moment: moment, isSeries: isSeries))
+                }
             }
-            let step = PlanStep(
-                name: "barrier/\(interpolation.name)",
-                action: .interpolate(alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics),
-                inputs: inputs, dataset: dataset(of: i.from.name), origin: interpolation.location)
-            steps.append(step)
-            paths.append(
-                .init(
-                    interpolation: interpolation.name, from: i.from.name, to: i.to.name,
-                    permutation: permutation, step: step.name))
         }
         let known = Set(steps.map(\.name))
         for step in steps {

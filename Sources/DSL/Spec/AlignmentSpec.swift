@@ -24,5 +24,9 @@ public struct AlignmentSpec: Sendable, Hashable, Codable {
     public var network: Reference
     /// The network it is aligned to.
     public var target: Reference
+    /// When in training the permutation is found (`at:`; default the end): one alignment per moment.
+    public var at: MomentSelection = .moments([.end])
+    /// Where `at:` was written, for messages about it.
+    public var atLocation: SourceLocation?
 
 }

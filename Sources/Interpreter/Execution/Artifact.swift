@@ -118,4 +118,6 @@ package struct Curve: Codable, Sendable {
 
     package var alphas: [Double]
     package var splits: [String: SplitCurve]
+    /// Updates both networks had done at the measured point.
+    package var step: Int?
 }

@@ -21,15 +21,15 @@ struct StepRunner: Sendable {
                     events(.training(node: step.name, progress: progress))
                 })
         case .evaluate(let splits, _):
-            let network = try networks(inputs, count: 1)[0]
+            let network = try networks(inputs, count: 1, at: nil)[0]
             var result: [String: Metrics] = [:]
             for size in splits {
                 let split = data.split(size.split).prefix(size.count, features: data.features)
                 result[size.split.rawValue] = network.measure(on: split, parallelism: parallelism)
             }
             return .measurements(result)
-        case .align(let method):
-            let pair = try networks(inputs, count: 2)
+        case .align(let method, let checkpoint):
+            let pair = try networks(inputs, count: 2, at: checkpoint)
             let (moving, target) = (pair[0], pair[1])
             let spec = target.permutationSpec
             switch method {
@@ -45,8 +45,8 @@ struct StepRunner: Sendable {
                     similarity: similarity.engineSimilarity, parallelism: parallelism)
                 return .alignment(record(spec, permutations, sweeps: nil))
             }
-        case .interpolate(let alphas, let splits, let metrics):
-            let pair = try networks(inputs, count: 2)
+        case .interpolate(let alphas, let splits, let metrics, let checkpoint):
+            let pair = try networks(inputs, count: 2, at: checkpoint)
             var b = pair[1]
             if inputs.count > 2, case .alignment(let record) = inputs[2] {
                 let permutations = try record.permutations()
@@ -69,14 +69,22 @@ struct StepRunner: Sendable {
                     loss: metrics.contains(.loss) ? series.map(\.loss) : nil,
                     error: metrics.contains(.error) ? series.map(\.error) : nil)
             }
-            return .curve(Curve(alphas: alphas, splits: curves))
+            let step = checkpoint ?? inputs.first?.network?.steps
+            return .curve(Curve(alphas: alphas, splits: curves, step: step))
         }
     }
 
-    private func networks(_ inputs: [Artifact], count: Int) throws -> [MLP] {
-        let networks = inputs.prefix(count).compactMap { $0.network?.final }
-        guard networks.count == count else { throw ArtifactError(description: "a step's inputs are not trained networks") }
-        return networks
+    /// The first `count` inputs' networks, at checkpoint `step` (nil: the final weights).
+    private func networks(_ inputs: [Artifact], count: Int, at step: Int?) throws -> [MLP] {
+        let trained = inputs.prefix(count).compactMap(\.network)
+        guard trained.count == count else { throw ArtifactError(description: "a step's inputs are not trained networks") }
+        guard let step else { return trained.map(\.final) }
+        return try trained.map { network in
+            if let checkpoint = network.checkpoints.first(where: { $0.step == step }) { return checkpoint.network }
+            throw ArtifactError(
+                description: "no checkpoint at step \(step): training ran \(network.steps) steps and kept "
+                    + (network.checkpoints.map { String($0.step) }.joined(separator: ", ")))
+        }
     }
 
     private func record(_ spec: PermutationSpec, _ permutations: [Permutation], sweeps: Int?) -> AlignmentRecord {

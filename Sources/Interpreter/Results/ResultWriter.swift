@@ -5,17 +5,21 @@ enum ResultWriter {
     static func write(_ summary: Summary, order: [String], to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try atomicWrite(summary.jsonData(), to: directory + "/summary.json")
-        var barriers = "interpolation,split,permutation,loss_barrier,error_barrier\n"
+        var barriers = "interpolation,split,step,permutation,loss_barrier,error_barrier\n"
         for b in summary.barriers {
-            barriers += "\(b.interpolation),\(b.split),\(b.permutation),\(csv(b.lossBarrier)),\(csv(b.errorBarrier))\n"
+            barriers +=
+                "\(b.interpolation),\(b.split),\(b.step.map(String.init) ?? ""),\(b.permutation),\(csv(b.lossBarrier)),\(csv(b.errorBarrier))\n"
         }
         try atomicWrite(Data(barriers.utf8), to: directory + "/barriers.csv")
-        var curves = "interpolation,permutation,split,alpha,loss,error\n"
+        var curves = "interpolation,step,permutation,split,alpha,loss,error\n"
         for name in order {
             guard let result = summary.interpolations[name] else { continue }
-            for (split, curve) in result.splits.sorted(by: { $0.key < $1.key }) {
-                for (i, alpha) in result.alphas.enumerated() {
-                    curves += "\(name),\(result.permutation),\(split),\(alpha),\(csv(curve.loss?[i])),\(csv(curve.error?[i]))\n"
+            for point in result.allPoints {
+                for (split, curve) in point.splits.sorted(by: { $0.key < $1.key }) {
+                    for (i, alpha) in result.alphas.enumerated() {
+                        curves +=
+                            "\(name),\(point.step.map(String.init) ?? ""),\(point.permutation),\(split),\(alpha),\(csv(curve.loss?[i])),\(csv(curve.error?[i]))\n"
+                    }
                 }
             }
         }
@@ -39,6 +43,14 @@ enum ResultWriter {
             try? FileManager.default.removeItem(atPath: temporary)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
+    }
+}
+
+extension Summary.InterpolationResult {
+    /// The measured paths: the one of a plain interpolation, or every point of a series.
+    public var allPoints: [(step: Int?, permutation: String, splits: [String: Summary.SplitCurve])] {
+        if let points { return points.map { ($0.step, $0.permutation, $0.splits) } }
+        return [(nil, permutation ?? "identity", splits ?? [:])]
     }
 }
 

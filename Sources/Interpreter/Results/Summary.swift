@@ -38,13 +38,28 @@ public struct Summary: Codable, Sendable {
     }
 
     /// One interpolation: the two networks, how the second was permuted, and per-split curves.
+    ///
+    /// An interpolation over several moments or permutations (`at:`) has `points` instead of
+    /// `permutation` and `splits`: one per (permutation, training step) pair.
     public struct InterpolationResult: Codable, Sendable {
         /// The two networks, in the order of the spec (α = 0 is the first).
         public var between: [String]
         /// `identity`, or `<alignment>@end`.
-        public var permutation: String
+        public var permutation: String?
         /// The α grid, from 0 to 1.
         public var alphas: [Double]
+        /// Per split, the curves and their barriers.
+        public var splits: [String: SplitCurve]?
+        /// For a series: every measured point.
+        public var points: [Point]?
+    }
+
+    /// One path of a series: both networks at training step `step`, the second permuted by `permutation`.
+    public struct Point: Codable, Sendable {
+        /// Updates done by both networks at this point (the end is its final step count).
+        public var step: Int
+        /// `identity`, or `<alignment>@end` / `<alignment>@step=25`.
+        public var permutation: String
         /// Per split, the curves and their barriers.
         public var splits: [String: SplitCurve]
     }
@@ -73,7 +88,9 @@ public struct Summary: Codable, Sendable {
         public var interpolation: String
         /// `train` or `test`.
         public var split: String
-        /// `identity`, or `<alignment>@end`.
+        /// For interpolations over training (`at:`): the updates both networks had done.
+        public var step: Int?
+        /// `identity`, or `<alignment>@end` / `<alignment>@step=25`.
         public var permutation: String
         /// max over α of the loss above the chord between the endpoints.
         public var lossBarrier: Double?
@@ -81,7 +98,7 @@ public struct Summary: Codable, Sendable {
         public var errorBarrier: Double?
 
         enum CodingKeys: String, CodingKey {
-            case interpolation, split, permutation
+            case interpolation, split, step, permutation
             case lossBarrier = "loss_barrier"
             case errorBarrier = "error_barrier"
         }

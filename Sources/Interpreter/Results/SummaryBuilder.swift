@@ -19,6 +19,7 @@ enum SummaryBuilder {
         var barriers: [Summary.BarrierRecord] = []
         for path in plan.paths {
             guard case .curve(let curve)? = artifacts[path.step] else { continue }
+            let step: Int? = path.isSeries ? (path.moment.checkpoint ?? curve.step) : nil
             var splits: [String: Summary.SplitCurve] = [:]
             for (split, series) in curve.splits.sorted(by: { $0.key < $1.key }) {
                 let entry = Summary.SplitCurve(
@@ -28,12 +29,19 @@ enum SummaryBuilder {
                 splits[split] = entry
                 barriers.append(
                     .init(
-                        interpolation: path.interpolation, split: split, permutation: path.permutation,
+                        interpolation: path.interpolation, split: split, step: step, permutation: path.permutation,
                         lossBarrier: entry.lossBarrier, errorBarrier: entry.errorBarrier))
             }
-            interpolations[path.interpolation] = .init(
-                between: [path.from, path.to], permutation: path.permutation,
-                alphas: curve.alphas, splits: splits)
+            if path.isSeries {
+                var result =
+                    interpolations[path.interpolation]
+                    ?? .init(between: [path.from, path.to], alphas: curve.alphas, points: [])
+                result.points?.append(.init(step: step ?? 0, permutation: path.permutation, splits: splits))
+                interpolations[path.interpolation] = result
+            } else {
+                interpolations[path.interpolation] = .init(
+                    between: [path.from, path.to], permutation: path.permutation, alphas: curve.alphas, splits: splits)
+            }
         }
         return Summary(
             experiment: plan.name, spec: plan.specFile, nodes: counts, networks: networks,

@@ -1,0 +1,40 @@
+/// A point in a training run: after a checkpoint step, or at the end.
+public enum Moment: Sendable, Hashable, Codable, Comparable {
+    /// After this many updates (a checkpoint the recipe keeps).
+    case step(Int)
+    /// After the last update.
+    case end
+
+    /// `end` or `step=25`, as in step names and permutation labels.
+    public var label: String {
+        switch self {
+        case .step(let s): "step=\(s)"
+        case .end: "end"
+        }
+    }
+
+    /// The checkpoint step, or nil for the end.
+    public var checkpoint: Int? {
+        if case .step(let s) = self { return s }
+        return nil
+    }
+}
+
+/// Which moments of the networks' training an entry covers: `at:` in a spec.
+public enum MomentSelection: Sendable, Hashable, Codable {
+    /// The listed moments, in order.
+    case moments([Moment])
+    /// Every checkpoint the recipe keeps, then the end.
+    case checkpoints
+
+    /// The moments for networks whose recipe keeps `checkpoints`.
+    public func resolve(checkpoints: [Int]) -> [Moment] {
+        switch self {
+        case .moments(let moments): moments
+        case .checkpoints: checkpoints.map(Moment.step) + [.end]
+        }
+    }
+
+    /// Whether this is the plain default, the end only.
+    public var isEndOnly: Bool { self == .moments([.end]) }
+}
