@@ -50,13 +50,7 @@ public enum Runner {
     public static func run(_ plan: Plan, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunOutcome
     {
         let datasets = DatasetProvider(datasets: plan.datasets)
-        var digests: [String: String] = [:]
-        for name in Set(plan.steps.map(\.dataset)).sorted() {
-            do { digests[name] = try datasets.digest(of: name) } catch {
-                throw RunError(description: "dataset '\(name)': \(error)")
-            }
-        }
-        let keys = computeKeys(plan, digests: digests)
+        let keys = computeKeys(plan, digests: try digests(plan, datasets))
         let store = ContentStore(root: options.cacheDirectory)
         let scheduler = Scheduler(
             plan: plan, keys: keys, store: store, runner: StepRunner(datasets: datasets, events: events),
@@ -67,20 +61,68 @@ public enum Runner {
         let counts = Summary.NodeCounts(
             total: plan.steps.count, computed: scheduler.computed,
             cached: plan.steps.count - scheduler.computed - failures.count, failed: failures.count)
-        let summary = SummaryBuilder.build(
-            plan: plan, artifacts: byName, counts: counts,
-            failures: failures.map { .init(node: $0.node, error: $0.message) })
+        return try finish(
+            plan, artifacts: byName, counts: counts, failures: failures.map { .init(node: $0.node, error: $0.message) },
+            options: options)
+    }
+
+    /// The content digest of every dataset the plan's steps read.
+    private static func digests(_ plan: Plan, _ datasets: DatasetProvider) throws -> [String: String] {
+        var digests: [String: String] = [:]
+        for name in Set(plan.steps.map(\.dataset)).sorted() {
+            do { digests[name] = try datasets.digest(of: name) } catch {
+                throw RunError(description: "dataset '\(name)': \(error)")
+            }
+        }
+        return digests
+    }
+
+    /// Builds the summary and writes every result file.
+    private static func finish(
+        _ plan: Plan, artifacts: [String: Artifact], counts: Summary.NodeCounts, failures: [Summary.Failure],
+        options: RunOptions
+    ) throws -> RunOutcome {
+        let summary = SummaryBuilder.build(plan: plan, artifacts: artifacts, counts: counts, failures: failures)
         let directory = options.resultsDirectory + "/" + plan.name
         var order: [String] = []
         for path in plan.paths where !order.contains(path.interpolation) { order.append(path.interpolation) }
         do {
             try ResultWriter.write(summary, order: order, to: directory)
+            try ReportWriter.write(summary, order: order, to: directory)
         } catch {
             throw RunError(description: "cannot write results to \(directory): \(error)")
         }
         return RunOutcome(
             summary: summary, resultsDirectory: directory, interpolationOrder: order,
             networkOrder: plan.endpoints.map(\.network))
+    }
+
+    /// Rebuilds the results (summary, CSV files, report and plots) from the cache alone.
+    ///
+    /// - Throws: `RunError` naming the steps that are not cached (nothing is computed).
+    public static func report(_ plan: Plan, options: RunOptions) throws -> RunOutcome {
+        let datasets = DatasetProvider(datasets: plan.datasets)
+        let keys = computeKeys(plan, digests: try digests(plan, datasets))
+        let store = ContentStore(root: options.cacheDirectory)
+        var byName: [String: Artifact] = [:]
+        var missing: [String] = []
+        for (step, key) in zip(plan.steps, keys) {
+            switch step.action {
+            case .evaluate, .interpolate:
+                if let files = try? store.read(key), let artifact = try? Artifact.decode(step, files: files) {
+                    byName[step.name] = artifact
+                } else {
+                    missing.append(step.name)
+                }
+            case .train, .align: continue
+            }
+        }
+        guard missing.isEmpty else {
+            let shown = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+            throw RunError(description: "\(missing.count) result steps are not cached (\(shown)); run `lmc run` first")
+        }
+        let counts = Summary.NodeCounts(total: plan.steps.count, computed: 0, cached: plan.steps.count, failed: 0)
+        return try finish(plan, artifacts: byName, counts: counts, failures: [], options: options)
     }
 
     /// Keys in plan order; each step's key covers its inputs' keys, so a change upstream changes everything below.

@@ -139,7 +139,8 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         with: "wm: {method: weight-matching, align: b, to: a, at: [10, end]}"
     )
     .replacingOccurrences(
-        of: "  activation: {between: [a, b], permute: am}", with: "  series: {between: [a, b], permute: wm, at: checkpoints}")
+        of: "  activation: {between: [a, b], permute: am}",
+        with: "  series: {between: [a, b], permute: wm, at: checkpoints}\n  drift: {between: [a, b], at: checkpoints}")
 
     @Test("a series reports a barrier per permutation and checkpoint; a point shared by two series is one node")
     func seriesRows() throws {
@@ -171,6 +172,33 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         }
         let csv = try String(contentsOfFile: outcome.resultsDirectory + "/barriers.csv", encoding: .utf8)
         #expect(csv.hasPrefix("interpolation,split,step,permutation,") && csv.contains("series,test,10,wm@step=10,"))
+    }
+
+    @Test("report rebuilds the same results from the cache alone, and refuses when results are missing")
+    func reportFromCache() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plan = try Planner().plan(try SpecDecoder().decode(Self.spec, file: "tiny.yaml", directory: dir))
+        let empty = RunOptions(cacheDirectory: dir + "/cache", resultsDirectory: dir + "/again", jobs: 1, threads: 1)
+        #expect(throws: RunError.self) { try Runner.report(plan, options: empty) }
+        let first = try run(Self.spec, in: dir)
+        let report = try Runner.report(plan, options: empty)
+        let files = ["summary.json", "barriers.csv", "curves.csv", "report.md", "series-test.svg", "curves-test.svg"]
+        for file in files {
+            let original = try Data(contentsOf: URL(fileURLWithPath: first.resultsDirectory + "/" + file))
+            let rebuilt = try Data(contentsOf: URL(fileURLWithPath: report.resultsDirectory + "/" + file))
+            if file == "summary.json" {
+                // Only the node counts differ: the report computed nothing.
+                #expect(report.summary.nodes.computed == 0 && report.summary.barriers.count == first.summary.barriers.count)
+            } else {
+                #expect(original == rebuilt, "\(file) differs")
+            }
+        }
+        let markdown = try String(contentsOfFile: report.resultsDirectory + "/report.md", encoding: .utf8)
+        #expect(markdown.contains("| wm@step=10 |") && markdown.contains("![series on test](series-test.svg)"))
+        let svg = try String(contentsOfFile: report.resultsDirectory + "/series-test.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("wm@end") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 3, "two permutations and the naive reference")
     }
 
     @Test("a checkpoint past the end of training fails that node by name")

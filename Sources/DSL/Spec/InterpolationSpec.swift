@@ -6,8 +6,9 @@ public struct InterpolationSpec: Sendable, Hashable, Codable {
     public var to: Reference
     /// An alignment of `to` onto `from`, applied to `to` before interpolating.
     public var permute: Reference?
-    /// The moments of both networks' training to interpolate between (`at:`; default the end). With a
-    /// permutation found at several moments, every permutation is applied at every moment here.
+    /// The moments of both networks' training to interpolate at (`at:`; default the end).
+    ///
+    /// With a permutation found at several moments, every permutation is applied at every moment here.
     public var at: MomentSelection = .moments([.end])
     /// Where `at:` was written, for messages about it.
     public var atLocation: SourceLocation?

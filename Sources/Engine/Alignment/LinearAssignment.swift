@@ -46,9 +46,11 @@ public enum LinearAssignment {
             columnPotential: Array(UnsafeBufferPointer(start: work.v, count: n)))
     }
 
-    /// Warm start (Jonker & Volgenant's column reduction): v[j] = min_i cost[i][j], so every reduced cost is
-    /// ≥ 0 with u = 0, and column j goes to its cheapest row when that row is still free (a tight pair).
-    /// On dense random matrices this settles most rows before any path search.
+    /// Warm start by Jonker & Volgenant's column reduction.
+    ///
+    /// v[j] = min_i cost[i][j], so every reduced cost is ≥ 0 with u = 0, and column j goes to its cheapest
+    /// row when that row is still free (a tight pair). On dense random matrices this settles most rows
+    /// before any path search.
     private static func reduceColumns(cost: UnsafePointer<Double>, n: Int, _ w: Workspace) {
         for j in 0..<n { w.v[j] = .infinity }
         var cheapest = [Int](repeating: 0, count: n)

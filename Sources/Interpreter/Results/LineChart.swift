@@ -1,0 +1,109 @@
+import Foundation
+
+/// A self-contained SVG line chart: series of (x, y) points, axes with ticks, a legend.
+///
+/// Deliberately small: the plots a report needs (curves over α, barriers over training step, density
+/// or width), readable in a browser or a Markdown viewer, with no dependency. `xLabels` replaces
+/// numeric x ticks with category labels (checkpoint steps are spaced evenly, not to scale).
+struct LineChart {
+    struct Series {
+        var name: String
+        var points: [(x: Double, y: Double)]
+        var dashed = false
+    }
+
+    var title: String
+    var xTitle: String
+    var yTitle: String
+    var series: [Series]
+    var xLabels: [(x: Double, label: String)]? = nil
+
+    private static let palette = [
+        "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+    ]
+    private static let width = 640.0, height = 400.0
+    private static let left = 64.0, right = 170.0, top = 36.0, bottom = 52.0
+
+    func svg() -> String {
+        let points = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+        let xs = points.map(\.x), ys = points.map(\.y)
+        let (x0, x1) = Self.range(xs.min() ?? 0, xs.max() ?? 1)
+        let (y0, y1) = Self.range(min(0, ys.min() ?? 0), ys.max() ?? 1)
+        let plotW = Self.width - Self.left - Self.right, plotH = Self.height - Self.top - Self.bottom
+        func px(_ x: Double) -> Double { Self.left + (x - x0) / (x1 - x0) * plotW }
+        func py(_ y: Double) -> Double { Self.top + (1 - (y - y0) / (y1 - y0)) * plotH }
+        var out = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(Self.width))" height="\(Int(Self.height))" \
+            font-family="sans-serif" font-size="12">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(Self.left)" y="20" font-size="14" font-weight="bold">\(Self.escape(title))</text>
+
+            """
+        for tick in Self.ticks(y0, y1) {
+            let y = Self.format(py(tick))
+            out += "<line x1=\"\(Self.left)\" x2=\"\(Self.format(Self.left + plotW))\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#ddd\"/>"
+            out += "<text x=\"\(Self.left - 6)\" y=\"\(y)\" text-anchor=\"end\" dy=\"4\">\(Self.label(tick))</text>\n"
+        }
+        let xTicks = xLabels ?? Self.ticks(x0, x1).map { ($0, Self.label($0)) }
+        for (x, text) in xTicks {
+            let x = Self.format(px(x)), base = Self.format(Self.top + plotH)
+            out += "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(base)\" y2=\"\(Self.format(Self.top + plotH + 4))\" stroke=\"#333\"/>"
+            out +=
+                "<text x=\"\(x)\" y=\"\(Self.format(Self.top + plotH + 18))\" text-anchor=\"middle\">\(Self.escape(text))</text>\n"
+        }
+        out += """
+            <rect x="\(Self.left)" y="\(Self.top)" width="\(Self.format(plotW))" height="\(Self.format(plotH))" fill="none" stroke="#333"/>
+            <text x="\(Self.format(Self.left + plotW / 2))" y="\(Self.format(Self.height - 10))" text-anchor="middle">\(Self.escape(xTitle))</text>
+            <text transform="translate(16 \(Self.format(Self.top + plotH / 2))) rotate(-90)" text-anchor="middle">\(Self.escape(yTitle))</text>
+
+            """
+        for (i, s) in series.enumerated() {
+            let colour = Self.palette[i % Self.palette.count]
+            let path = s.points.filter { $0.x.isFinite && $0.y.isFinite }
+                .map { "\(Self.format(px($0.x))),\(Self.format(py($0.y)))" }.joined(separator: " ")
+            let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
+            out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>\n"
+            for p in s.points where p.x.isFinite && p.y.isFinite {
+                out += "<circle cx=\"\(Self.format(px(p.x)))\" cy=\"\(Self.format(py(p.y)))\" r=\"2.5\" fill=\"\(colour)\"/>"
+            }
+            let ly = Self.top + 10 + Double(i) * 18, lx = Self.width - Self.right + 12
+            out +=
+                "\n<line x1=\"\(Self.format(lx))\" x2=\"\(Self.format(lx + 22))\" y1=\"\(Self.format(ly))\" y2=\"\(Self.format(ly))\" "
+            out += "stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>"
+            out += "<text x=\"\(Self.format(lx + 28))\" y=\"\(Self.format(ly + 4))\">\(Self.escape(s.name))</text>\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    /// A non-empty range with a little headroom above.
+    private static func range(_ low: Double, _ high: Double) -> (Double, Double) {
+        if high <= low { return (low - 0.5, low + 0.5) }
+        return (low, high + (high - low) * 0.05)
+    }
+
+    /// About five round tick values covering [low, high].
+    private static func ticks(_ low: Double, _ high: Double) -> [Double] {
+        let raw = (high - low) / 5
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var values: [Double] = []
+        var t = (low / step).rounded(.up) * step
+        while t <= high + step * 1e-9 && values.count < 20 {
+            values.append(t)
+            t += step
+        }
+        return values
+    }
+
+    private static func label(_ value: Double) -> String {
+        let rounded = (value * 1e6).rounded() / 1e6
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%g", rounded)
+    }
+
+    private static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// Writes `report.md` and its SVG plots beside `summary.json`, from the summary alone.
+///
+/// Plots: error along α for every plain interpolation (`curves-<split>.svg`), and for every series
+/// (`at:`) the barrier against training step, one line per permutation, with the naive series dashed
+/// for reference (`<interpolation>-<split>.svg`). The numbers behind every plot are in `curves.csv`
+/// and `barriers.csv`.
+enum ReportWriter {
+    static func write(_ summary: Summary, order: [String], to directory: String) throws {
+        var md = "# \(summary.experiment)\n\n"
+        md += "Spec: `\(summary.spec)`. Rebuild this report from the cache with `lmc report \(summary.spec)`.\n\n"
+        md += "## Endpoints\n\n| network | split | loss | error |\n|---|---|---|---|\n"
+        for (network, splits) in summary.networks.sorted(by: { $0.key < $1.key }) {
+            for (split, m) in splits.sorted(by: { $0.key > $1.key }) {
+                md += "| \(network) | \(split) | \(fixed(m.loss, 4)) | \(percent(m.error)) |\n"
+            }
+        }
+        let plain = order.filter { summary.interpolations[$0]?.points == nil }
+        let series = order.filter { summary.interpolations[$0]?.points != nil }
+        let splits = Set(summary.interpolations.values.flatMap { $0.allPoints.flatMap { $0.splits.keys } }).sorted(by: >)
+        if !plain.isEmpty {
+            md += "\n## Interpolations\n\n| interpolation | permutation | split | loss barrier | error barrier (pts) |\n"
+            md += "|---|---|---|---|---|\n"
+            for name in plain {
+                guard let result = summary.interpolations[name], let point = result.allPoints.first else { continue }
+                for (split, curve) in point.splits.sorted(by: { $0.key > $1.key }) {
+                    md += "| \(name) | \(point.permutation) | \(split) | \(fixed(curve.lossBarrier, 4)) | "
+                    md += "\(fixed(curve.errorBarrier.map { $0 * 100 }, 2)) |\n"
+                }
+            }
+            for split in splits {
+                let chart = LineChart(
+                    title: "Error along the path (\(split))", xTitle: "α", yTitle: "error (%)",
+                    series: plain.compactMap { name in
+                        guard let result = summary.interpolations[name], let point = result.allPoints.first,
+                            let error = point.splits[split]?.error
+                        else { return nil }
+                        return .init(
+                            name: "\(name) (\(point.permutation))", points: zip(result.alphas, error).map { ($0, $1 * 100) })
+                    })
+                try write(chart, "curves-\(split).svg", in: directory)
+                md += "\n![error along the path, \(split)](curves-\(split).svg)\n"
+            }
+        }
+        let naive = series.first { name in
+            summary.interpolations[name]?.points?.allSatisfy { $0.permutation == "identity" } == true
+        }
+        for name in series {
+            guard let points = summary.interpolations[name]?.points else { continue }
+            let steps = Array(Set(points.map(\.step))).sorted()
+            md += "\n## \(name): barrier along training\n\n"
+            for split in splits {
+                md += "Error barrier (pts) on \(split), permutation × training step:\n\n"
+                md += "| permutation | " + steps.map(String.init).joined(separator: " | ") + " |\n"
+                md += "|---|" + String(repeating: "---|", count: steps.count) + "\n"
+                for permutation in permutations(points) {
+                    let cells = steps.map { step in
+                        fixed(
+                            points.first { $0.step == step && $0.permutation == permutation }?.splits[split]?.errorBarrier
+                                .map { $0 * 100 }, 2)
+                    }
+                    md += "| \(permutation) | " + cells.joined(separator: " | ") + " |\n"
+                }
+                var lines = permutations(points).map { permutation in
+                    LineChart.Series(name: permutation, points: line(points, permutation, split, steps))
+                }
+                if let naive, naive != name, let reference = summary.interpolations[naive]?.points {
+                    lines.append(.init(name: "naive", points: line(reference, "identity", split, steps), dashed: true))
+                }
+                let chart = LineChart(
+                    title: "\(name): error barrier along training (\(split))", xTitle: "training step (checkpoints)",
+                    yTitle: "error barrier (pts)", series: lines,
+                    xLabels: steps.enumerated().map { (Double($0.offset), String($0.element)) })
+                let file = "\(name)-\(split).svg"
+                try write(chart, file, in: directory)
+                md += "\n![\(name) on \(split)](\(file))\n\n"
+            }
+        }
+        md += "\nEvery number above is in `summary.json`; the plotted series are in `curves.csv` and `barriers.csv`.\n"
+        try ResultWriter.atomicWrite(Data(md.utf8), to: directory + "/report.md")
+    }
+
+    /// Permutation labels in order of first appearance.
+    private static func permutations(_ points: [Summary.Point]) -> [String] {
+        var seen: [String] = []
+        for p in points where !seen.contains(p.permutation) { seen.append(p.permutation) }
+        return seen
+    }
+
+    /// A permutation's error barriers (pts) by checkpoint index.
+    private static func line(_ points: [Summary.Point], _ permutation: String, _ split: String, _ steps: [Int])
+        -> [(x: Double, y: Double)]
+    {
+        steps.enumerated().compactMap { index, step in
+            guard
+                let value = points.first(where: { $0.step == step && $0.permutation == permutation })?.splits[split]?
+                    .errorBarrier
+            else { return nil }
+            return (Double(index), value * 100)
+        }
+    }
+
+    private static func write(_ chart: LineChart, _ name: String, in directory: String) throws {
+        try ResultWriter.atomicWrite(Data(chart.svg().utf8), to: directory + "/" + name)
+    }
+
+    private static func fixed(_ value: Double?, _ digits: Int) -> String {
+        value.map { String(format: "%.\(digits)f", $0) } ?? "-"
+    }
+
+    private static func percent(_ value: Double?) -> String { value.map { String(format: "%.2f%%", $0 * 100) } ?? "-" }
+}
