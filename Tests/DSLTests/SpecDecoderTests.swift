@@ -74,6 +74,8 @@ let validSpec = """
             ("align: b, to: a}", "align: b, to: a, at: 7}", "unknown-checkpoint", 15, 54, "keeps no checkpoint at step 7"),
             ("naive: {between: [a, b]}", "naive: {between: [a, b], at: soon}", "type-mismatch", 17, 32, "a step, end"),
             ("naive: {between: [a, b]}", "naive: {between: [a, b], at: []}", "out-of-range", 17, 32, "at least one"),
+            ("permute: wm}", "permute: [wm, wm]}", "wrong-direction", 18, 40, "aligned to one third network"),
+            ("hidden: [16, 16]", "hidden: [\"${width}\", 16]", "dangling-reference", 6, 27, "no sweep variable named 'width'"),
         ])
     func rejects(original: String, replacement: String, code: String, line: Int, column: Int, message: String) {
         let text = validSpec.replacingOccurrences(of: original, with: replacement)
@@ -109,6 +111,45 @@ let validSpec = """
         let atFive = try #require(plan.steps.first { $0.name == "barrier/aligned/wm@step=5/step=5" })
         #expect(atFive.inputs == ["train/a", "train/b", "align/wm@step=5"])
         if case .interpolate(_, _, _, let at) = atFive.action { #expect(at == 5) } else { Issue.record("\(atFive.action)") }
+    }
+
+    @Test("matrix: expands every entry that uses a variable, or refers to one that does, with references rewired")
+    func sweepExpansion() throws {
+        let text =
+            "matrix:\n  width: [8, 32]\n  seed: [1]\n"
+            + validSpec.replacingOccurrences(of: "hidden: [16, 16]", with: "hidden: [\"${width}\", \"${width}\"]")
+            .replacingOccurrences(of: "seed: 2}", with: "seed: \"${seed}\"}")
+        let spec = try decode(text)
+        #expect(spec.models.map(\.name) == ["m@width=8", "m@width=32"])
+        #expect(spec.models.first?.value.hidden == [8, 8])
+        #expect(spec.networks.map(\.name) == ["a@width=8", "a@width=32", "b@width=8,seed=1", "b@width=32,seed=1"])
+        #expect(spec.networks.first { $0.name == "b@width=32,seed=1" }?.value.model.name == "m@width=32")
+        #expect(spec.recipes.map(\.name) == ["r"], "entries that use no variable stay single")
+        let plan = try Planner().plan(spec)
+        let aligned = plan.paths.filter { $0.sweepBase == "aligned" }
+        #expect(aligned.map(\.interpolation) == ["aligned@width=8,seed=1", "aligned@width=32,seed=1"])
+        #expect(aligned.map(\.permutation) == ["wm@end", "wm@end"])
+        #expect(
+            aligned.first?.coordinates == [SweepCoordinate(name: "width", value: "8"), SweepCoordinate(name: "seed", value: "1")])
+    }
+
+    @Test("permute: [x, y] interpolates both networks in a third network's unit order")
+    func indirectPlan() throws {
+        let text = validSpec.replacingOccurrences(
+            of: "  b: {model: m, data: d, recipe: r, seed: 2}",
+            with: "  b: {model: m, data: d, recipe: r, seed: 2}\n  c: {model: m, data: d, recipe: r, seed: 3}"
+        )
+        .replacingOccurrences(
+            of: "  wm: {method: weight-matching, align: b, to: a}",
+            with:
+                "  wm: {method: weight-matching, align: b, to: a}\n  ac: {method: weight-matching, align: a, to: c}\n  bc: {method: weight-matching, align: b, to: c}"
+        )
+        .replacingOccurrences(
+            of: "aligned: {between: [a, b], permute: wm}", with: "aligned: {between: [a, b], permute: [ac, bc]}")
+        let plan = try Planner().plan(try decode(text))
+        let path = try #require(plan.paths.first { $0.interpolation == "aligned" })
+        #expect(path.permutation == "via-c")
+        #expect(plan.steps.first { $0.name == path.step }?.inputs == ["train/a", "train/b", "align/bc", "align/ac"])
     }
 
     @Test("every error is reported at once, in source order")

@@ -71,12 +71,34 @@ struct ReferenceChecker {
             guard let permute = i.permute, resolve(permute, as: .alignment, candidates: spec.alignments.map(\.name)),
                 let alignment = spec.alignments.named(permute.name)?.value
             else { continue }
+            if let permuteFrom = i.permuteFrom {
+                checkIndirect(interpolation.name, i, second: alignment, first: permuteFrom)
+                continue
+            }
             if alignment.network.name != i.to.name || alignment.target.name != i.from.name {
                 sink.error(
                     "wrong-direction", at: permute.location,
                     "'\(permute.name)' aligns '\(alignment.network.name)' to '\(alignment.target.name)'; interpolation '\(interpolation.name)' needs '\(i.to.name)' aligned to '\(i.from.name)'"
                 )
             }
+        }
+    }
+
+    /// `permute: [x, y]`: x aligns the first network and y the second, both to one third network, found at
+    /// the same moments.
+    private func checkIndirect(_ name: String, _ i: InterpolationSpec, second: AlignmentSpec, first reference: Reference) {
+        guard resolve(reference, as: .alignment, candidates: spec.alignments.map(\.name)),
+            let first = spec.alignments.named(reference.name)?.value
+        else { return }
+        if first.network.name != i.from.name || second.network.name != i.to.name || first.target.name != second.target.name {
+            sink.error(
+                "wrong-direction", at: reference.location,
+                "interpolation '\(name)' needs '\(i.from.name)' and '\(i.to.name)' aligned to one third network; '\(reference.name)' aligns '\(first.network.name)' to '\(first.target.name)' and the second alignment '\(second.network.name)' to '\(second.target.name)'"
+            )
+        } else if first.at != second.at {
+            sink.error(
+                "checkpoint-mismatch", at: reference.location,
+                "the two alignments of interpolation '\(name)' must be found at the same moments (at:)")
         }
     }
 

@@ -178,7 +178,20 @@ struct SectionDecoder {
     func interpolation(_ node: YAMLNode, _ what: String) -> InterpolationSpec? {
         guard let f = reader.fields(node, of: what, allowed: ["between", "permute", "at"]) else { return nil }
         let at = f.optional("at").map { moments($0, "\(what).at", allowCheckpoints: true) } ?? .moments([.end])
-        let permute = f.optional("permute").flatMap { reader.reference($0, "\(what).permute") }
+        var permute: Reference?, permuteFrom: Reference?
+        if let node = f.optional("permute") {
+            if case .sequence(let items) = node.content {
+                guard items.count == 2 else {
+                    reader.rangeError(node, "\(what).permute as a list names two alignments, one per network; got \(items.count)")
+                    return nil
+                }
+                permuteFrom = reader.reference(items[0], "an alignment")
+                permute = reader.reference(items[1], "an alignment")
+                guard permuteFrom != nil, permute != nil else { return nil }
+            } else {
+                permute = reader.reference(node, "\(what).permute")
+            }
+        }
         guard let between = f.required("between"), let items = reader.list(between, "\(what).between") else { return nil }
         guard items.count == 2 else {
             reader.rangeError(between, "\(what).between must name exactly two networks; got \(items.count)")
@@ -188,6 +201,7 @@ struct SectionDecoder {
             return nil
         }
         guard let at else { return nil }
-        return InterpolationSpec(from: from, to: to, permute: permute, at: at, atLocation: f.optional("at")?.location)
+        return InterpolationSpec(
+            from: from, to: to, permute: permute, permuteFrom: permuteFrom, at: at, atLocation: f.optional("at")?.location)
     }
 }

@@ -4,7 +4,7 @@ public struct SpecDecoder: Sendable {
 
     static let topLevelKeys = [
         "lmc", "name", "description", "datasets", "models", "recipes", "networks", "alignments",
-        "interpolations", "evaluation",
+        "interpolations", "evaluation", "matrix",
     ]
 
     /// Reads and decodes a spec file's text.
@@ -23,8 +23,9 @@ public struct SpecDecoder: Sendable {
         return spec
     }
 
-    func decode(_ root: YAMLNode, file: String, directory: String, sink: DiagnosticSink) -> Spec? {
+    func decode(_ original: YAMLNode, file: String, directory: String, sink: DiagnosticSink) -> Spec? {
         let reader = NodeReader(sink: sink)
+        let (root, points) = SweepExpander(sink: sink).expand(original)
         guard let top = reader.fields(root, of: "the spec", allowed: Self.topLevelKeys) else { return nil }
         if let version = top.required("lmc"), let number = reader.int(version, "'lmc' (the spec language version)"),
             number != 1
@@ -42,7 +43,9 @@ public struct SpecDecoder: Sendable {
         func section<Value>(_ key: String, _ decode: (YAMLNode, String) -> Value?) -> [Named<Value>] {
             guard let node = top.optional(key), let entries = reader.entries(node, of: "'\(key)'") else { return [] }
             return entries.compactMap { entry in
-                guard checkName(entry.key, at: entry.keyLocation, sink: reader.sink) != nil,
+                // A generated name is the template's name plus `@var=value`; only the template's part is checked.
+                let written = points[entry.key] == nil ? entry.key : String(entry.key.prefix { $0 != "@" })
+                guard checkName(written, at: entry.keyLocation, sink: reader.sink) != nil,
                     let value = decode(entry.value, "\(key).\(entry.key)")
                 else {
                     invalidNames.insert(entry.key)
@@ -59,7 +62,8 @@ public struct SpecDecoder: Sendable {
             networks: section("networks", sections.network),
             alignments: section("alignments", sections.alignment),
             interpolations: section("interpolations", sections.interpolation),
-            evaluation: .standard
+            evaluation: .standard,
+            sweep: points.mapValues { $0.map { SweepCoordinate(name: $0.name, value: $0.value) } }
         )
         if let node = top.optional("evaluation"), let evaluation = sections.evaluation(node) {
             spec.evaluation = evaluation

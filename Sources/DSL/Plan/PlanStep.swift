@@ -13,7 +13,8 @@ public struct PlanStep: Sendable, Hashable, Codable {
         /// (nil: the end of training).
         case align(AlignmentSpec.Method, at: Int? = nil)
         /// Loss and error along the path between two networks, both taken at checkpoint `at` (nil: the
-        /// end). Inputs: both training steps, then the alignment step when the second network is permuted.
+        /// end). Inputs: both training steps, then the alignment step when the second network is permuted,
+        /// then (for an indirect path) the alignment of the first network to the same third network.
         case interpolate(
             alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], at: Int? = nil)
     }

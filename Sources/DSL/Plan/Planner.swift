@@ -31,6 +31,8 @@ public struct Planner: Sendable {
         }
         func dataset(of network: String) -> String { spec.networks.named(network)?.value.data.name ?? "" }
 
+        /// The name as written in the spec: a `matrix:` copy's template name.
+        func template(_ name: String) -> String { spec.sweep[name] == nil ? name : String(name.prefix { $0 != "@" }) }
         func checkpoints(of network: String) -> [Int] {
             spec.networks.named(network).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints } ?? []
         }
@@ -45,15 +47,23 @@ public struct Planner: Sendable {
                         name: name, action: .align(a.method, at: moment.checkpoint),
                         inputs: ["train/\(a.network.name)", "train/\(a.target.name)"],
                         dataset: dataset(of: a.target.name), origin: alignment.location))
-                alignmentSteps[alignment.name, default: []].append((moment, name, "\(alignment.name)@\(moment.label)"))
+                alignmentSteps[alignment.name, default: []].append((moment, name, "\(template(alignment.name))@\(moment.label)"))
             }
         }
         var paths: [Plan.Path] = []
         for interpolation in spec.interpolations {
             let i = interpolation.value
             let moments = i.at.resolve(checkpoints: checkpoints(of: i.from.name))
-            let permutations: [(step: String?, label: String)] =
-                i.permute.map { p in (alignmentSteps[p.name] ?? []).map { ($0.step, $0.label) } } ?? [(nil, "identity")]
+            var permutations: [(steps: [String], label: String)] =
+                i.permute.map { p in (alignmentSteps[p.name] ?? []).map { ([$0.step], $0.label) } } ?? [([], "identity")]
+            if let first = i.permuteFrom, let target = spec.alignments.named(first.name)?.value.target.name {
+                let through = template(target)
+                // Indirect: the second network's alignment, then the first's, found at the same moment.
+                let firsts = alignmentSteps[first.name] ?? []
+                permutations = zip(permutations, firsts).map { second, first in
+                    (second.steps + [first.step], "via-\(through)" + (first.moment == .end ? "" : "@\(first.moment.label)"))
+                }
+            }
             let permutationSeries = i.permute.flatMap { spec.alignments.named($0.name)?.value.at.isEndOnly == false } ?? false
             let isSeries = !i.at.isEndOnly || permutationSeries
             for permutation in permutations {
@@ -65,13 +75,16 @@ public struct Planner: Sendable {
                         name: name,
                         action: .interpolate(
                             alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint),
-                        inputs: ["train/\(i.from.name)", "train/\(i.to.name)"] + (permutation.step.map { [$0] } ?? []),
+                        inputs: ["train/\(i.from.name)", "train/\(i.to.name)"] + permutation.steps,
                         dataset: dataset(of: i.from.name), origin: interpolation.location)
                     steps.append(step)
+                    let coordinates = spec.sweep[interpolation.name] ?? []
                     paths.append(
                         .init(
                             interpolation: interpolation.name, from: i.from.name, to: i.to.name,
-                            permutation: permutation.label, step: step.name, moment: moment, isSeries: isSeries))
+                            permutation: permutation.label, step: step.name, moment: moment, isSeries: isSeries,
+                            sweepBase: coordinates.isEmpty ? nil : template(interpolation.name),
+                            coordinates: coordinates))
                 }
             }
         }

@@ -4,8 +4,12 @@ public struct InterpolationSpec: Sendable, Hashable, Codable {
     public var from: Reference
     /// The network at α = 1 (the one permuted).
     public var to: Reference
-    /// An alignment of `to` onto `from`, applied to `to` before interpolating.
+    /// An alignment of `to` onto `from`, applied to `to` before interpolating; or, with `permuteFrom`, an
+    /// alignment of `to` onto a third network.
     public var permute: Reference?
+    /// An alignment of `from` onto the same third network as `permute` (`permute: [x, y]`): both ends
+    /// are carried into that network's unit order, the indirect path through it.
+    public var permuteFrom: Reference?
     /// The moments of both networks' training to interpolate at (`at:`; default the end).
     ///
     /// With a permutation found at several moments, every permutation is applied at every moment here.

@@ -47,19 +47,13 @@ struct StepRunner: Sendable {
             }
         case .interpolate(let alphas, let splits, let metrics, let checkpoint):
             let pair = try networks(inputs, count: 2, at: checkpoint)
-            var b = pair[1]
-            if inputs.count > 2, case .alignment(let record) = inputs[2] {
-                let permutations = try record.permutations()
-                guard permutations.map(\.count) == b.permutationSpec.groups.map(\.size) else {
-                    throw ArtifactError(description: "the alignment's permutations do not fit the network's hidden layers")
-                }
-                b = b.permuted(by: permutations)
-            }
+            let a = try permuted(pair[0], by: inputs.count > 3 ? inputs[3] : nil)
+            let b = try permuted(pair[1], by: inputs.count > 2 ? inputs[2] : nil)
             var curves: [String: Curve.SplitCurve] = [:]
             let parts = splits.map { ($0.split.rawValue, data.split($0.split).prefix($0.count, features: data.features)) }
             var values: [String: [Metrics]] = [:]
             for alpha in alphas {
-                let point = Interpolation.point(pair[0], b, alpha: alpha)
+                let point = Interpolation.point(a, b, alpha: alpha)
                 for (name, split) in parts {
                     values[name, default: []].append(point.measure(on: split, parallelism: parallelism))
                 }
@@ -72,6 +66,17 @@ struct StepRunner: Sendable {
             let step = checkpoint ?? inputs.first?.network?.steps
             return .curve(Curve(alphas: alphas, splits: curves, step: step))
         }
+    }
+
+    /// `network` carried into another's unit order by an alignment's permutations (unchanged for nil).
+    private func permuted(_ network: MLP, by alignment: Artifact?) throws -> MLP {
+        guard let alignment else { return network }
+        guard case .alignment(let record) = alignment else { throw ArtifactError(description: "an input is not an alignment") }
+        let permutations = try record.permutations()
+        guard permutations.map(\.count) == network.permutationSpec.groups.map(\.size) else {
+            throw ArtifactError(description: "the alignment's permutations do not fit the network's hidden layers")
+        }
+        return network.permuted(by: permutations)
     }
 
     /// The first `count` inputs' networks, at checkpoint `step` (nil: the final weights).

@@ -29,10 +29,12 @@ enum ReportWriter {
                     md += "\(fixed(curve.errorBarrier.map { $0 * 100 }, 2)) |\n"
                 }
             }
-            for split in splits {
+            // Swept copies would crowd the chart; the sweep plot below shows them.
+            let drawn = plain.count <= 10 ? plain : plain.filter { !$0.contains("@") }
+            for split in splits where !drawn.isEmpty {
                 let chart = LineChart(
                     title: "Error along the path (\(split))", xTitle: "α", yTitle: "error (%)",
-                    series: plain.compactMap { name in
+                    series: drawn.compactMap { name in
                         guard let result = summary.interpolations[name], let point = result.allPoints.first,
                             let error = point.splits[split]?.error
                         else { return nil }
@@ -54,6 +56,11 @@ enum ReportWriter {
                 md += "Error barrier (pts) on \(split), permutation × training step:\n\n"
                 md += "| permutation | " + steps.map(String.init).joined(separator: " | ") + " |\n"
                 md += "|---|" + String(repeating: "---|", count: steps.count) + "\n"
+                let endpoints = steps.map { step in
+                    let curve = points.first { $0.step == step }?.splits[split]?.error
+                    return "\(fixed(curve?.first.map { $0 * 100 }, 1)) / \(fixed(curve?.last.map { $0 * 100 }, 1))"
+                }
+                md += "| *endpoint errors (%), A / B* | " + endpoints.joined(separator: " | ") + " |\n"
                 for permutation in permutations(points) {
                     let cells = steps.map { step in
                         fixed(
@@ -77,8 +84,49 @@ enum ReportWriter {
                 md += "\n![\(name) on \(split)](\(file))\n\n"
             }
         }
+        md += try sweepSection(summary, splits: splits, directory: directory)
         md += "\nEvery number above is in `summary.json`; the plotted series are in `curves.csv` and `barriers.csv`.\n"
         try ResultWriter.atomicWrite(Data(md.utf8), to: directory + "/report.md")
+    }
+
+    /// For each sweep variable: error barrier against its values, one line per interpolation and
+    /// permutation (records of plain, swept interpolations that vary only that variable).
+    private static func sweepSection(_ summary: Summary, splits: [String], directory: String) throws -> String {
+        let swept = summary.barriers.filter { $0.step == nil && $0.sweep.count == 1 }
+        var md = ""
+        for variable in Set(swept.map { $0.sweep[0].name }).sorted() {
+            let records = swept.filter { $0.sweep[0].name == variable }
+            let values = Array(Set(records.map { $0.sweep[0].value })).sorted {
+                (Double($0) ?? .infinity, $0) < (Double($1) ?? .infinity, $1)
+            }
+            var lines: [String] = []
+            for r in records where !lines.contains("\(r.interpolation) (\(r.permutation))") {
+                lines.append("\(r.interpolation) (\(r.permutation))")
+            }
+            md += "\n## Barrier against \(variable)\n\n"
+            for split in splits {
+                md += "Error barrier (pts) on \(split):\n\n| interpolation | " + values.joined(separator: " | ") + " |\n"
+                md += "|---|" + String(repeating: "---|", count: values.count) + "\n"
+                var series: [LineChart.Series] = []
+                for line in lines {
+                    let cells: [Double?] = values.map { value in
+                        records.first {
+                            "\($0.interpolation) (\($0.permutation))" == line && $0.split == split && $0.sweep[0].value == value
+                        }?.errorBarrier.map { $0 * 100 }
+                    }
+                    md += "| \(line) | " + cells.map { fixed($0, 2) }.joined(separator: " | ") + " |\n"
+                    series.append(
+                        .init(name: line, points: cells.enumerated().compactMap { i, y in y.map { (Double(i), $0) } }))
+                }
+                let chart = LineChart(
+                    title: "Error barrier against \(variable) (\(split))", xTitle: variable, yTitle: "error barrier (pts)",
+                    series: series, xLabels: values.enumerated().map { (Double($0.offset), $0.element) })
+                let file = "sweep-\(variable)-\(split).svg"
+                try write(chart, file, in: directory)
+                md += "\n![barrier against \(variable), \(split)](\(file))\n\n"
+            }
+        }
+        return md
     }
 
     /// Permutation labels in order of first appearance.

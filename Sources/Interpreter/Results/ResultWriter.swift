@@ -5,10 +5,18 @@ enum ResultWriter {
     static func write(_ summary: Summary, order: [String], to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try atomicWrite(summary.jsonData(), to: directory + "/summary.json")
-        var barriers = "interpolation,split,step,permutation,loss_barrier,error_barrier\n"
+        var variables: [String] = []
+        for b in summary.barriers { for c in b.sweep where !variables.contains(c.name) { variables.append(c.name) } }
+        var barriers =
+            (["interpolation", "split", "step", "permutation"] + variables + ["loss_barrier", "error_barrier"])
+            .joined(separator: ",") + "\n"
         for b in summary.barriers {
+            let sweep = variables.map { name in b.sweep.first { $0.name == name }?.value ?? "" }
             barriers +=
-                "\(b.interpolation),\(b.split),\(b.step.map(String.init) ?? ""),\(b.permutation),\(csv(b.lossBarrier)),\(csv(b.errorBarrier))\n"
+                ([b.interpolation, b.split, b.step.map(String.init) ?? "", b.permutation] + sweep + [
+                    csv(b.lossBarrier), csv(b.errorBarrier),
+                ])
+                .joined(separator: ",") + "\n"
         }
         try atomicWrite(Data(barriers.utf8), to: directory + "/barriers.csv")
         var curves = "interpolation,step,permutation,split,alpha,loss,error\n"

@@ -29,7 +29,8 @@ enum SummaryBuilder {
                 splits[split] = entry
                 barriers.append(
                     .init(
-                        interpolation: path.interpolation, split: split, step: step, permutation: path.permutation,
+                        interpolation: path.sweepBase ?? path.interpolation, split: split, step: step,
+                        permutation: path.permutation, sweep: path.coordinates,
                         lossBarrier: entry.lossBarrier, errorBarrier: entry.errorBarrier))
             }
             if path.isSeries {
