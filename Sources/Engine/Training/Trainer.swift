@@ -48,25 +48,36 @@ public enum Trainer {
     ///   - sizes: input width, hidden widths, classes.
     ///   - progress: called on the calling thread after every update.
     /// - Throws: `DivergenceError` at the first non-finite batch loss.
+    ///   - resume: weights to start from and the step they belong to (rewinding): the run continues the
+    ///     same schedule and data order from that step, with fresh momentum.
+    ///   - mask: pruned weights start at zero and stay zero (their gradients are masked before the update).
     public static func train(
         sizes: [Int], seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, parallelism: Parallelism,
+        resume: (network: MLP, step: Int)? = nil, mask: PruningMask? = nil,
         progress: (TrainingProgress) -> Void = { _ in }
     ) throws(DivergenceError) -> TrainedNetwork {
-        let initial = MLP(sizes: sizes, seed: seed)
+        let start = resume?.network ?? MLP(sizes: sizes, seed: seed)
+        let initial = mask?.applied(to: start) ?? start
         let features = sizes[0]
         let examples = data.count
         let perEpoch = recipe.stepsPerEpoch(examples: examples)
         let total = perEpoch * recipe.epochs
+        let first = resume?.step ?? 0
         let state = TrainingState(network: initial, batchCapacity: min(recipe.batchSize, examples))
         var checkpoints: [(step: Int, network: MLP)] = []
-        let wanted = Set(recipe.checkpoints.filter { $0 <= total })
-        if wanted.contains(0) { checkpoints.append((0, initial)) }
+        let wanted = Set(recipe.checkpoints.filter { $0 >= first && $0 <= total })
+        if wanted.contains(first) { checkpoints.append((first, initial)) }
         var step = 0, seen = 0
         for epoch in 0..<recipe.epochs {
             var order = RandomStream(seed: seed, purpose: "order", index: UInt64(epoch))
             let permutation = order.permutation(examples)
             for start in stride(from: 0, to: examples, by: recipe.batchSize) {
                 let batch = min(recipe.batchSize, examples - start)
+                if step < first {
+                    step += 1
+                    seen += batch
+                    continue
+                }
                 data.inputs.withUnsafeBufferPointer { inputs in
                     guard let src = inputs.baseAddress else { return }
                     for r in 0..<batch {
@@ -77,6 +88,7 @@ public enum Trainer {
                 }
                 let loss = state.computeGradients(batch: batch, parallelism: parallelism) / Double(batch)
                 guard loss.isFinite else { throw DivergenceError(step: step + 1, loss: loss) }
+                if let mask { state.maskWeightGradients(mask) }
                 let lr = recipe.learningRate(step: step, total: total, stepsPerEpoch: perEpoch)
                 SGD.update(
                     weights: state.parameters, gradients: state.gradients, velocity: state.velocity,

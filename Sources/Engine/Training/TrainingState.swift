@@ -70,6 +70,14 @@ package final class TrainingState {
             })
     }
 
+    /// Zeroes the gradients of pruned weights, so that (with zero velocity and zero weights) they stay zero.
+    package func maskWeightGradients(_ mask: PruningMask) {
+        for (l, keep) in mask.layers.enumerated() {
+            let g = gradients + weightOffsets[l]
+            for i in keep.indices { g[i] *= keep[i] }
+        }
+    }
+
     /// Forward, loss and backward on the `batch` examples already copied into `batchInputs`/`batchLabels`;
     /// leaves gradients of the mean loss in `gradients` and returns the summed loss.
     package func computeGradients(batch: Int, parallelism: Parallelism) -> Double {

@@ -1,0 +1,66 @@
+import Testing
+import Engine
+
+@Suite struct PruningTests {
+    static let sizes = [20, 32, 32, 4]
+
+    @Test("global magnitude pruning removes exactly the smallest kept weights; biases are never pruned")
+    func prunesSmallest() {
+        let network = MLP(sizes: Self.sizes, seed: 4)
+        let once = PruningMask.dense(network).pruning(network, rate: 0.2, output: .prune)
+        let twice = once.pruning(network, rate: 0.2, output: .prune)
+        let total = network.layers.reduce(0) { $0 + $1.weight.count }
+        #expect(abs(once.density(output: .prune) - 0.8) < 1.0 / Double(total))
+        #expect(abs(twice.density(output: .prune) - 0.64) < 2.0 / Double(total))
+        // Every pruned magnitude is at most every kept one.
+        var pruned: [Float] = [], kept: [Float] = []
+        for (layer, mask) in zip(network.layers, once.layers) {
+            for (w, m) in zip(layer.weight.scalars, mask) { if m == 0 { pruned.append(abs(w)) } else { kept.append(abs(w)) } }
+        }
+        #expect((pruned.max() ?? 0) <= (kept.min() ?? 1))
+        let applied = once.applied(to: network)
+        #expect(zip(applied.layers, network.layers).allSatisfy { $0.bias == $1.bias })
+    }
+
+    @Test("the output layer is kept, or pruned at half rate, when asked")
+    func outputLayer() {
+        let network = MLP(sizes: Self.sizes, seed: 4)
+        let kept = PruningMask.dense(network).pruning(network, rate: 0.5, output: .keep)
+        #expect(kept.layers.last?.allSatisfy { $0 == 1 } == true)
+        #expect(abs(kept.density(output: .keep) - 0.5) < 0.01)
+        let half = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
+        let output = half.layers.last ?? []
+        #expect(abs(Double(output.filter { $0 == 1 }.count) / Double(output.count) - 0.75) < 0.01)
+    }
+
+    @Test("masked training keeps pruned weights exactly zero and trains the rest")
+    func maskedTraining() throws {
+        let data = Fixtures.dataset()
+        let network = MLP(sizes: Self.sizes, seed: 5)
+        let mask = PruningMask.dense(network).pruning(network, rate: 0.6, output: .half)
+        let trained = try Trainer.train(
+            sizes: Self.sizes, seed: 5, recipe: Fixtures.recipe(epochs: 2), data: data.train, parallelism: .serial,
+            resume: (network, 0), mask: mask)
+        for (layer, keep) in zip(trained.final.layers, mask.layers) {
+            #expect(zip(layer.weight.scalars, keep).allSatisfy { $1 == 1 || $0 == 0 })
+        }
+        let moved = zip(trained.final.layers[0].weight.scalars, network.layers[0].weight.scalars).filter { $0 != $1 }
+        #expect(moved.count > 0)
+        #expect(trained.final.measure(on: data.test, parallelism: .serial).error < 0.5)
+    }
+
+    @Test("without momentum, resuming from a checkpoint reproduces the uninterrupted run bitwise")
+    func resumeContinuesTheSchedule() throws {
+        let data = Fixtures.dataset()
+        var recipe = Fixtures.recipe(epochs: 3)
+        recipe.momentum = 0
+        recipe.checkpoints = [23]
+        let full = try Trainer.train(sizes: Self.sizes, seed: 6, recipe: recipe, data: data.train, parallelism: .serial)
+        let checkpoint = try #require(full.checkpoints.first { $0.step == 23 })
+        let resumed = try Trainer.train(
+            sizes: Self.sizes, seed: 6, recipe: recipe, data: data.train, parallelism: .serial,
+            resume: (checkpoint.network, 23))
+        #expect(resumed.final.isBitwiseEqual(full.final))
+        #expect(resumed.steps == full.steps)
+    }
+}
