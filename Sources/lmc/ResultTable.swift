@@ -36,15 +36,17 @@ enum ResultTable {
     /// A series as a matrix of test error barriers: one row per permutation, one column per step.
     private static func matrix(_ name: String, _ result: Summary.InterpolationResult) -> String {
         let points = result.points ?? []
-        let steps = Array(Set(points.map(\.step))).sorted()
+        let steps = Array(Set(points.map(\.position))).sorted()
+        let labels = steps.map { step in points.first { $0.position == step }?.positionLabel ?? String(step) }
         var permutations: [String] = []
-        for p in points where !permutations.contains(p.permutation) { permutations.append(p.permutation) }
-        var rows = [["\(name): test error barrier (pts) at step"] + steps.map(String.init)]
+        for p in points where !permutations.contains(p.permutationRow) { permutations.append(p.permutationRow) }
+        let axis = points.contains { $0.level != nil } ? "level" : "step"
+        var rows = [["\(name): test error barrier (pts) at \(axis)"] + labels]
         for permutation in permutations {
             rows.append(
                 [permutation]
                     + steps.map { step in
-                        let point = points.first { $0.step == step && $0.permutation == permutation }
+                        let point = points.first { $0.position == step && $0.permutationRow == permutation }
                         return point?.splits["test"]?.errorBarrier.map { String(format: "%.2f", $0 * 100) } ?? "-"
                     })
         }

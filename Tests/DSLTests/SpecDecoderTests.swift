@@ -75,6 +75,11 @@ let validSpec = """
             ("naive: {between: [a, b]}", "naive: {between: [a, b], at: soon}", "type-mismatch", 17, 32, "a step, end"),
             ("naive: {between: [a, b]}", "naive: {between: [a, b], at: []}", "out-of-range", 17, 32, "at least one"),
             ("permute: wm}", "permute: [wm, wm]}", "wrong-direction", 18, 40, "aligned to one third network"),
+            ("naive: {between: [a, b]}", "naive: {between: [a, b], at: levels}", "wrong-kind", 17, 32, "pruning sequences"),
+            (
+                "interpolations:", "pruning:\n  p: {network: a, levels: 2, rewind: 5}\ninterpolations:", "unknown-checkpoint", 17,
+                38, "does not keep"
+            ),
             ("hidden: [16, 16]", "hidden: [\"${width}\", 16]", "dangling-reference", 6, 27, "no sweep variable named 'width'"),
         ])
     func rejects(original: String, replacement: String, code: String, line: Int, column: Int, message: String) {

@@ -171,7 +171,8 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
             #expect(abs((curves[0].last ?? 0) - (curves[1].last ?? 1)) <= 0.01, "step \(step)")
         }
         let csv = try String(contentsOfFile: outcome.resultsDirectory + "/barriers.csv", encoding: .utf8)
-        #expect(csv.hasPrefix("interpolation,split,step,permutation,") && csv.contains("series,test,10,wm@step=10,"))
+        #expect(
+            csv.hasPrefix("interpolation,split,step,level,density,permutation,") && csv.contains("series,test,10,,,wm@step=10,"))
     }
 
     @Test("report rebuilds the same results from the cache alone, and refuses when results are missing")
@@ -212,6 +213,48 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
             outcome.summary.failures.contains { $0.node == "align/wm@step=500" && $0.error.contains("no checkpoint at step 500") }
         )
         #expect(outcome.summary.networks["a"] != nil)
+    }
+}
+
+@Suite struct PruningRunTests {
+    static let spec = tinySpec.replacingOccurrences(of: "checkpoints: [0, 10]", with: "checkpoints: [5]")
+        .replacingOccurrences(
+            of: "alignments:\n",
+            with: """
+                pruning:
+                  ap: {network: a, levels: 3, rate: 0.4, rewind: 5}
+                  bp: {network: b, levels: 3, rate: 0.4, rewind: 5}
+                alignments:
+                  wl: {method: weight-matching, align: bp, to: ap, at: levels}
+
+                """
+        )
+        .replacingOccurrences(of: "  naive: {between: [a, b]}", with: "  naive: {between: [ap, bp], at: levels}")
+        .replacingOccurrences(
+            of: "  weight: {between: [a, b], permute: wm}", with: "  weight: {between: [ap, bp], permute: wm, at: levels}"
+        )
+        .replacingOccurrences(
+            of: "  activation: {between: [a, b], permute: am}", with: "  level: {between: [ap, bp], permute: wl, at: levels}")
+
+    @Test("IMP levels: density falls by the rate each level, per-level permutations pair with their level, all cached on rerun")
+    func levels() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try run(Self.spec, in: dir)
+        #expect(outcome.summary.failures.isEmpty, "\(outcome.summary.failures)")
+        let rows = outcome.summary.barriers.filter { $0.split == "test" }
+        for name in ["naive", "weight", "level"] {
+            let series = rows.filter { $0.interpolation == name }.sorted { ($0.level ?? -1) < ($1.level ?? -1) }
+            #expect(series.map(\.level) == [0, 1, 2, 3], "\(name)")
+            let densities = series.compactMap(\.density)
+            #expect(densities.first == 1 && zip(densities, densities.dropFirst()).allSatisfy { $1 < $0 }, "\(densities)")
+            // The hidden layers lose 40% of what remains per level; the small output layer 20%.
+            #expect(abs((densities.last ?? 0) - 0.216) < 0.03, "\(densities)")
+        }
+        #expect(rows.filter { $0.interpolation == "level" }.map(\.permutation).sorted() == (0...3).map { "wl@level=\($0)" })
+        #expect(rows.filter { $0.interpolation == "weight" }.allSatisfy { $0.permutation == "wm@end" })
+        let again = try run(Self.spec, in: dir)
+        #expect(again.summary.nodes.computed == 0)
     }
 }
 

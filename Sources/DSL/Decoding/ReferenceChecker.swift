@@ -14,7 +14,7 @@ struct ReferenceChecker {
         if spec.datasets.named(name) != nil { result.append(.dataset) }
         if spec.models.named(name) != nil { result.append(.model) }
         if spec.recipes.named(name) != nil { result.append(.recipe) }
-        if spec.networks.named(name) != nil { result.append(.network) }
+        if spec.networks.named(name) != nil || spec.pruning.named(name) != nil { result.append(.network) }
         if spec.alignments.named(name) != nil { result.append(.alignment) }
         if spec.interpolations.named(name) != nil { result.append(.interpolation) }
         return result
@@ -41,7 +41,19 @@ struct ReferenceChecker {
     private func article(_ kind: Kind) -> String { kind == .alignment || kind == .interpolation ? "an" : "a" }
 
     func check() {
-        let networks = spec.networks.map(\.name)
+        let networks = spec.networks.map(\.name) + spec.pruning.map(\.name)
+        for sequence in spec.pruning {
+            let p = sequence.value
+            guard resolve(p.network, as: .network, candidates: spec.networks.map(\.name)) else { continue }
+            let kept = spec.networks.named(p.network.name).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints }
+            if let kept, !kept.contains(p.rewind) {
+                let listed = kept.isEmpty ? "none" : kept.map(String.init).joined(separator: ", ")
+                sink.error(
+                    "unknown-checkpoint", at: p.rewindLocation ?? sequence.location,
+                    "pruning '\(sequence.name)' rewinds to step \(p.rewind), which network '\(p.network.name)' does not keep (its recipe keeps: \(listed))"
+                )
+            }
+        }
         for network in spec.networks {
             resolve(network.value.model, as: .model, candidates: spec.models.map(\.name))
             resolve(network.value.data, as: .dataset, candidates: spec.datasets.map(\.name))
@@ -75,7 +87,9 @@ struct ReferenceChecker {
                 checkIndirect(interpolation.name, i, second: alignment, first: permuteFrom)
                 continue
             }
-            if alignment.network.name != i.to.name || alignment.target.name != i.from.name {
+            if ![i.to.name, origin(i.to.name)].contains(alignment.network.name)
+                || ![i.from.name, origin(i.from.name)].contains(alignment.target.name)
+            {
                 sink.error(
                     "wrong-direction", at: permute.location,
                     "'\(permute.name)' aligns '\(alignment.network.name)' to '\(alignment.target.name)'; interpolation '\(interpolation.name)' needs '\(i.to.name)' aligned to '\(i.from.name)'"
@@ -105,6 +119,16 @@ struct ReferenceChecker {
     /// Every step named in `at:` must be a checkpoint that both networks' recipes keep; `checkpoints`
     /// needs both recipes to keep the same ones.
     private func checkMoments(_ selection: MomentSelection, at location: SourceLocation, networks: [Reference]) {
+        let sequences = networks.compactMap { spec.pruning.named($0.name)?.value }
+        if selection == .levels || !sequences.isEmpty {
+            if selection != .levels || sequences.count != networks.count || Set(sequences.map(\.levels)).count != 1 {
+                sink.error(
+                    "wrong-kind", at: location,
+                    "'at: levels' applies to two pruning sequences with the same number of levels, and a pruning sequence is measured only at: levels"
+                )
+            }
+            return
+        }
         let kept = networks.compactMap { n in
             spec.networks.named(n.name).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints }
         }
@@ -117,6 +141,7 @@ struct ReferenceChecker {
                     "'\(networks[0].name)' and '\(networks[1].name)' keep different checkpoints, so 'at: checkpoints' is ambiguous"
                 )
             }
+        case .levels: return
         case .moments(let moments):
             for step in moments.compactMap(\.checkpoint) {
                 for (network, steps) in zip(networks, kept) where !steps.contains(step) {
@@ -129,9 +154,13 @@ struct ReferenceChecker {
         }
     }
 
+    /// The trained network a pruning sequence starts from, or the name itself.
+    private func origin(_ name: String) -> String { spec.pruning.named(name)?.value.network.name ?? name }
+
     /// Two networks can be aligned or interpolated only if they share an architecture and a dataset.
     private func checkCompatible(_ a: Reference, _ b: Reference) {
-        guard let first = spec.networks.named(a.name)?.value, let second = spec.networks.named(b.name)?.value else { return }
+        guard let first = spec.networks.named(origin(a.name))?.value, let second = spec.networks.named(origin(b.name))?.value
+        else { return }
         let modelA = spec.models.named(first.model.name)?.value, modelB = spec.models.named(second.model.name)?.value
         if let modelA, let modelB, modelA != modelB {
             sink.error(

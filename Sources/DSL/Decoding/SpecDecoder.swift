@@ -3,7 +3,7 @@ public struct SpecDecoder: Sendable {
     public init() {}
 
     static let topLevelKeys = [
-        "lmc", "name", "description", "datasets", "models", "recipes", "networks", "alignments",
+        "lmc", "name", "description", "datasets", "models", "recipes", "networks", "pruning", "alignments",
         "interpolations", "evaluation", "matrix",
     ]
 
@@ -60,6 +60,7 @@ public struct SpecDecoder: Sendable {
             models: section("models", sections.model),
             recipes: section("recipes", sections.recipe),
             networks: section("networks", sections.network),
+            pruning: section("pruning", sections.pruning),
             alignments: section("alignments", sections.alignment),
             interpolations: section("interpolations", sections.interpolation),
             evaluation: .standard,

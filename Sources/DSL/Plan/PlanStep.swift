@@ -7,6 +7,11 @@ public struct PlanStep: Sendable, Hashable, Codable {
     public enum Action: Sendable, Hashable, Codable {
         /// Train a network from its seed. Inputs: none; reads `dataset`.
         case train(model: ModelSpec, recipe: RecipeSpec, seed: UInt64)
+        /// One level of iterative magnitude pruning: prune `rate` of the weights the previous level kept,
+        /// rewind the survivors to checkpoint `rewind` of the trained network, retrain with the mask fixed.
+        /// Inputs: the training step (for the checkpoint), then the previous level (the training step at level 1).
+        case prune(
+            model: ModelSpec, recipe: RecipeSpec, seed: UInt64, rate: Double, output: PruningSpec.OutputLayer, rewind: Int)
         /// Loss and error of a trained network. Inputs: the training step.
         case evaluate(splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
         /// A permutation aligning the first input's network to the second's, both taken at checkpoint `at`
@@ -23,6 +28,7 @@ public struct PlanStep: Sendable, Hashable, Codable {
     public var kind: String {
         switch action {
         case .train: "train"
+        case .prune: "prune"
         case .evaluate: "evaluate"
         case .align: "align"
         case .interpolate: "interpolate"

@@ -33,41 +33,70 @@ public struct Planner: Sendable {
 
         /// The name as written in the spec: a `matrix:` copy's template name.
         func template(_ name: String) -> String { spec.sweep[name] == nil ? name : String(name.prefix { $0 != "@" }) }
+        /// A pruning sequence's trained network, or the name itself.
+        func origin(_ name: String) -> String { spec.pruning.named(name)?.value.network.name ?? name }
         func checkpoints(of network: String) -> [Int] {
-            spec.networks.named(network).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints } ?? []
+            spec.networks.named(origin(network)).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints } ?? []
+        }
+        func levels(of network: String) -> Int { spec.pruning.named(network)?.value.levels ?? 0 }
+        /// The step whose artifact holds `network` at `moment`: level 0 of a pruning sequence is its network.
+        func source(_ network: String, _ moment: Moment) -> String {
+            if case .level(let l) = moment, l > 0 { return "prune/\(network)@level=\(l)" }
+            return "train/\(origin(network))"
+        }
+        for sequence in spec.pruning {
+            let p = sequence.value
+            guard let n = spec.networks.named(p.network.name)?.value, let model = spec.models.named(n.model.name)?.value,
+                let recipe = spec.recipes.named(n.recipe.name)?.value
+            else { continue }
+            for level in 1...p.levels {
+                steps.append(
+                    PlanStep(
+                        name: "prune/\(sequence.name)@level=\(level)",
+                        action: .prune(
+                            model: model, recipe: recipe, seed: n.seed, rate: p.rate, output: p.output, rewind: p.rewind),
+                        inputs: ["train/\(p.network.name)", source(sequence.name, .level(level - 1))],
+                        dataset: n.data.name, origin: sequence.location))
+            }
         }
         /// Alignment name → (moment, step name, label) for each moment it is found at.
         var alignmentSteps: [String: [(moment: Moment, step: String, label: String)]] = [:]
         for alignment in spec.alignments {
             let a = alignment.value
-            for moment in a.at.resolve(checkpoints: checkpoints(of: a.target.name)) {
+            for moment in a.at.resolve(checkpoints: checkpoints(of: a.target.name), levels: levels(of: a.target.name)) {
                 let name = "align/\(alignment.name)" + (moment == .end ? "" : "@\(moment.label)")
                 steps.append(
                     PlanStep(
                         name: name, action: .align(a.method, at: moment.checkpoint),
-                        inputs: ["train/\(a.network.name)", "train/\(a.target.name)"],
-                        dataset: dataset(of: a.target.name), origin: alignment.location))
+                        inputs: [source(a.network.name, moment), source(a.target.name, moment)],
+                        dataset: dataset(of: origin(a.target.name)), origin: alignment.location))
                 alignmentSteps[alignment.name, default: []].append((moment, name, "\(template(alignment.name))@\(moment.label)"))
             }
         }
         var paths: [Plan.Path] = []
         for interpolation in spec.interpolations {
             let i = interpolation.value
-            let moments = i.at.resolve(checkpoints: checkpoints(of: i.from.name))
-            var permutations: [(steps: [String], label: String)] =
-                i.permute.map { p in (alignmentSteps[p.name] ?? []).map { ([$0.step], $0.label) } } ?? [([], "identity")]
+            let moments = i.at.resolve(checkpoints: checkpoints(of: i.from.name), levels: levels(of: i.from.name))
+            var permutations: [(steps: [String], label: String, moment: Moment?)] =
+                i.permute.map { p in (alignmentSteps[p.name] ?? []).map { ([$0.step], $0.label, $0.moment) } }
+                ?? [([], "identity", nil)]
             if let first = i.permuteFrom, let target = spec.alignments.named(first.name)?.value.target.name {
                 let through = template(target)
                 // Indirect: the second network's alignment, then the first's, found at the same moment.
                 let firsts = alignmentSteps[first.name] ?? []
                 permutations = zip(permutations, firsts).map { second, first in
-                    (second.steps + [first.step], "via-\(through)" + (first.moment == .end ? "" : "@\(first.moment.label)"))
+                    (
+                        second.steps + [first.step], "via-\(through)" + (first.moment == .end ? "" : "@\(first.moment.label)"),
+                        second.moment
+                    )
                 }
             }
             let permutationSeries = i.permute.flatMap { spec.alignments.named($0.name)?.value.at.isEndOnly == false } ?? false
             let isSeries = !i.at.isEndOnly || permutationSeries
             for permutation in permutations {
                 for moment in moments {
+                    // A permutation found per pruning level applies at its own level only.
+                    if case .level? = permutation.moment, permutation.moment != moment { continue }
                     let name =
                         isSeries
                         ? "barrier/\(interpolation.name)/\(permutation.label)/\(moment.label)" : "barrier/\(interpolation.name)"
@@ -75,8 +104,8 @@ public struct Planner: Sendable {
                         name: name,
                         action: .interpolate(
                             alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint),
-                        inputs: ["train/\(i.from.name)", "train/\(i.to.name)"] + permutation.steps,
-                        dataset: dataset(of: i.from.name), origin: interpolation.location)
+                        inputs: [source(i.from.name, moment), source(i.to.name, moment)] + permutation.steps,
+                        dataset: dataset(of: origin(i.from.name)), origin: interpolation.location)
                     steps.append(step)
                     let coordinates = spec.sweep[interpolation.name] ?? []
                     paths.append(

@@ -4,13 +4,22 @@ public enum Moment: Sendable, Hashable, Codable, Comparable {
     case step(Int)
     /// After the last update.
     case end
+    /// Level L of a pruning sequence (0 is the dense network).
+    case level(Int)
 
     /// `end` or `step=25`, as in step names and permutation labels.
     public var label: String {
         switch self {
         case .step(let s): "step=\(s)"
         case .end: "end"
+        case .level(let l): "level=\(l)"
         }
+    }
+
+    /// The pruning level, or nil.
+    public var level: Int? {
+        if case .level(let l) = self { return l }
+        return nil
     }
 
     /// The checkpoint step, or nil for the end.
@@ -26,12 +35,15 @@ public enum MomentSelection: Sendable, Hashable, Codable {
     case moments([Moment])
     /// Every checkpoint the recipe keeps, then the end.
     case checkpoints
+    /// Every level of a pruning sequence, from 0 (dense).
+    case levels
 
-    /// The moments for networks whose recipe keeps `checkpoints`.
-    public func resolve(checkpoints: [Int]) -> [Moment] {
+    /// The moments for networks whose recipe keeps `checkpoints` (and that have `levels` pruning levels).
+    public func resolve(checkpoints: [Int], levels: Int = 0) -> [Moment] {
         switch self {
         case .moments(let moments): moments
         case .checkpoints: checkpoints.map(Moment.step) + [.end]
+        case .levels: (0...levels).map(Moment.level)
         }
     }
 

@@ -18,6 +18,8 @@ public struct Spec: Sendable, Hashable, Codable {
     public var recipes: [Named<RecipeSpec>]
     /// Networks in file order.
     public var networks: [Named<NetworkSpec>]
+    /// Pruning sequences in file order.
+    public var pruning: [Named<PruningSpec>] = []
     /// Alignments in file order.
     public var alignments: [Named<AlignmentSpec>]
     /// Interpolations in file order.

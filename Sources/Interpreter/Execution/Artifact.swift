@@ -6,6 +6,9 @@ import Foundation
 enum Artifact: Sendable {
     /// A trained network: `network.safetensors`, plus `checkpoint-<step>.safetensors` for each checkpoint.
     case network(TrainedNetwork)
+    /// One level of a pruning sequence: `network.safetensors` (with level and density in its metadata)
+    /// and `mask.safetensors` (1 keeps a weight, 0 prunes it; one tensor per layer weight).
+    case pruned(PrunedNetwork)
     /// Endpoint loss and error per split: `measurements.json`.
     case measurements([String: Metrics])
     /// One permutation per hidden group: `permutation.json`.
@@ -13,10 +16,13 @@ enum Artifact: Sendable {
     /// Loss and error along a path: `curve.json`.
     case curve(Curve)
 
-    /// The network, or nil for other kinds.
+    /// The network (of a training or pruning step), or nil for other kinds.
     var network: TrainedNetwork? {
-        if case .network(let network) = self { return network }
-        return nil
+        switch self {
+        case .network(let network): network
+        case .pruned(let pruned): pruned.network
+        default: nil
+        }
     }
 
     func files() -> [String: [UInt8]] {
@@ -32,6 +38,15 @@ enum Artifact: Sendable {
                     network.namedTensors(), metadata: ["step": "\(step)"])
             }
             return files
+        case .pruned(let pruned):
+            let metadata = ["steps": "\(pruned.network.steps)", "level": "\(pruned.level)", "density": "\(pruned.density)"]
+            let masks = zip(pruned.network.final.layers, pruned.mask.layers).enumerated().map { l, pair in
+                (name: "fc\(l + 1).weight", tensor: Tensor(shape: pair.0.weight.shape, scalars: pair.1))
+            }
+            return [
+                "network.safetensors": SafeTensors.encode(pruned.network.final.namedTensors(), metadata: metadata),
+                "mask.safetensors": SafeTensors.encode(masks, metadata: [:]),
+            ]
         case .measurements(let measurements): return ["measurements.json": json(measurements)]
         case .alignment(let record): return ["permutation.json": json(record)]
         case .curve(let curve): return ["curve.json": json(curve)]
@@ -67,6 +82,23 @@ enum Artifact: Sendable {
             }
             checkpoints.sort { $0.step < $1.step }
             return .network(TrainedNetwork(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: checkpoints))
+        case .prune(let model, _, _, _, _, _):
+            let (final, metadata) = try network("network.safetensors", hidden: model.hidden)
+            let (masks, _) = try SafeTensors.decode(try file("mask.safetensors"), file: "mask.safetensors")
+            let byName = Dictionary(masks.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            let layers = try final.layers.indices.map { l in
+                guard let mask = byName["fc\(l + 1).weight"], mask.shape == final.layers[l].weight.shape,
+                    mask.scalars.allSatisfy({ $0 == 0 || $0 == 1 })
+                else { throw ArtifactError(description: "mask.safetensors: fc\(l + 1).weight is missing or not a 0/1 mask") }
+                return mask.scalars
+            }
+            guard let level = Int(metadata["level"] ?? ""), let density = Double(metadata["density"] ?? "") else {
+                throw ArtifactError(description: "network.safetensors lacks its pruning level or density")
+            }
+            return .pruned(
+                PrunedNetwork(
+                    network: TrainedNetwork(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: []),
+                    mask: PruningMask(layers: layers), level: level, density: density))
         case .evaluate:
             return .measurements(try decoder.decode([String: Metrics].self, from: Data(try file("measurements.json"))))
         case .align:
@@ -80,6 +112,18 @@ enum Artifact: Sendable {
             return .curve(curve)
         }
     }
+}
+
+/// One level of a pruning sequence.
+struct PrunedNetwork: Sendable {
+    /// The retrained network (pruned weights are zero).
+    var network: TrainedNetwork
+    /// The weights it keeps.
+    var mask: PruningMask
+    /// Pruning rounds done (1 is the first pruned level).
+    var level: Int
+    /// Fraction of the prunable weights kept.
+    var density: Double
 }
 
 /// A stored artifact that cannot be decoded.
@@ -120,4 +164,6 @@ package struct Curve: Codable, Sendable {
     package var splits: [String: SplitCurve]
     /// Updates both networks had done at the measured point.
     package var step: Int?
+    /// For a pruned level: the first network's density (fraction of prunable weights kept).
+    package var density: Double?
 }

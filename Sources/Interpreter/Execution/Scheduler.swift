@@ -168,7 +168,7 @@ extension PlanStep {
     fileprivate var isReported: Bool {
         switch action {
         case .evaluate, .interpolate: true
-        case .train, .align: false
+        case .train, .prune, .align: false
         }
     }
 }

@@ -20,6 +20,31 @@ struct StepRunner: Sendable {
                 ) { progress in
                     events(.training(node: step.name, progress: progress))
                 })
+        case .prune(let model, let recipe, let seed, let rate, let output, let rewind):
+            guard let trained = inputs.first?.network, inputs.count == 2 else {
+                throw ArtifactError(description: "a pruning step's inputs are not networks")
+            }
+            let previous: (network: MLP, mask: PruningMask, level: Int)
+            if case .pruned(let p) = inputs[1] {
+                previous = (p.network.final, p.mask, p.level)
+            } else {
+                previous = (trained.final, .dense(trained.final), 0)
+            }
+            guard let start = trained.checkpoints.first(where: { $0.step == rewind }) else {
+                throw ArtifactError(description: "the trained network kept no checkpoint at step \(rewind) to rewind to")
+            }
+            let rule = output.engineOutputLayer
+            let mask = previous.mask.pruning(previous.network, rate: rate, output: rule)
+            var retraining = recipe.engineRecipe
+            retraining.checkpoints = []
+            let network = try Trainer.train(
+                sizes: [data.features] + model.hidden + [data.classes], seed: seed, recipe: retraining, data: data.train,
+                parallelism: parallelism, resume: (start.network, rewind), mask: mask
+            ) { progress in
+                events(.training(node: step.name, progress: progress))
+            }
+            return .pruned(
+                PrunedNetwork(network: network, mask: mask, level: previous.level + 1, density: mask.density(output: rule)))
         case .evaluate(let splits, _):
             let network = try networks(inputs, count: 1, at: nil)[0]
             var result: [String: Metrics] = [:]
@@ -64,7 +89,9 @@ struct StepRunner: Sendable {
                     error: metrics.contains(.error) ? series.map(\.error) : nil)
             }
             let step = checkpoint ?? inputs.first?.network?.steps
-            return .curve(Curve(alphas: alphas, splits: curves, step: step))
+            var curve = Curve(alphas: alphas, splits: curves, step: step)
+            if case .pruned(let pruned) = inputs[0] { curve.density = pruned.density }
+            return .curve(curve)
         }
     }
 
@@ -118,6 +145,16 @@ extension RecipeSpec {
             learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov,
             batchSize: batchSize, epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
             checkpoints: checkpoints)
+    }
+}
+
+extension PruningSpec.OutputLayer {
+    var engineOutputLayer: PruningMask.OutputLayer {
+        switch self {
+        case .prune: .prune
+        case .half: .half
+        case .keep: .keep
+        }
     }
 }
 

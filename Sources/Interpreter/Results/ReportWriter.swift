@@ -50,21 +50,24 @@ enum ReportWriter {
         }
         for name in series {
             guard let points = summary.interpolations[name]?.points else { continue }
-            let steps = Array(Set(points.map(\.step))).sorted()
-            md += "\n## \(name): barrier along training\n\n"
+            let steps = Array(Set(points.map(\.position))).sorted()
+            let labels = steps.map { step in points.first { $0.position == step }?.positionLabel ?? String(step) }
+            let levels = points.contains { $0.level != nil }
+            let axis = levels ? "pruning level (density)" : "training step"
+            md += "\n## \(name): barrier along \(levels ? "pruning levels" : "training")\n\n"
             for split in splits {
-                md += "Error barrier (pts) on \(split), permutation × training step:\n\n"
-                md += "| permutation | " + steps.map(String.init).joined(separator: " | ") + " |\n"
+                md += "Error barrier (pts) on \(split), permutation × \(axis):\n\n"
+                md += "| permutation | " + labels.joined(separator: " | ") + " |\n"
                 md += "|---|" + String(repeating: "---|", count: steps.count) + "\n"
                 let endpoints = steps.map { step in
-                    let curve = points.first { $0.step == step }?.splits[split]?.error
+                    let curve = points.first { $0.position == step }?.splits[split]?.error
                     return "\(fixed(curve?.first.map { $0 * 100 }, 1)) / \(fixed(curve?.last.map { $0 * 100 }, 1))"
                 }
                 md += "| *endpoint errors (%), A / B* | " + endpoints.joined(separator: " | ") + " |\n"
                 for permutation in permutations(points) {
                     let cells = steps.map { step in
                         fixed(
-                            points.first { $0.step == step && $0.permutation == permutation }?.splits[split]?.errorBarrier
+                            points.first { $0.position == step && $0.permutationRow == permutation }?.splits[split]?.errorBarrier
                                 .map { $0 * 100 }, 2)
                     }
                     md += "| \(permutation) | " + cells.joined(separator: " | ") + " |\n"
@@ -76,9 +79,9 @@ enum ReportWriter {
                     lines.append(.init(name: "naive", points: line(reference, "identity", split, steps), dashed: true))
                 }
                 let chart = LineChart(
-                    title: "\(name): error barrier along training (\(split))", xTitle: "training step (checkpoints)",
+                    title: "\(name): error barrier (\(split))", xTitle: axis,
                     yTitle: "error barrier (pts)", series: lines,
-                    xLabels: steps.enumerated().map { (Double($0.offset), String($0.element)) })
+                    xLabels: labels.enumerated().map { (Double($0.offset), $0.element) })
                 let file = "\(name)-\(split).svg"
                 try write(chart, file, in: directory)
                 md += "\n![\(name) on \(split)](\(file))\n\n"
@@ -92,7 +95,7 @@ enum ReportWriter {
     /// For each sweep variable: error barrier against its values, one line per interpolation and
     /// permutation (records of plain, swept interpolations that vary only that variable).
     private static func sweepSection(_ summary: Summary, splits: [String], directory: String) throws -> String {
-        let swept = summary.barriers.filter { $0.step == nil && $0.sweep.count == 1 }
+        let swept = summary.barriers.filter { $0.step == nil && $0.level == nil && $0.sweep.count == 1 }
         var md = ""
         for variable in Set(swept.map { $0.sweep[0].name }).sorted() {
             let records = swept.filter { $0.sweep[0].name == variable }
@@ -132,7 +135,7 @@ enum ReportWriter {
     /// Permutation labels in order of first appearance.
     private static func permutations(_ points: [Summary.Point]) -> [String] {
         var seen: [String] = []
-        for p in points where !seen.contains(p.permutation) { seen.append(p.permutation) }
+        for p in points where !seen.contains(p.permutationRow) { seen.append(p.permutationRow) }
         return seen
     }
 
@@ -142,7 +145,7 @@ enum ReportWriter {
     {
         steps.enumerated().compactMap { index, step in
             guard
-                let value = points.first(where: { $0.step == step && $0.permutation == permutation })?.splits[split]?
+                let value = points.first(where: { $0.position == step && $0.permutationRow == permutation })?.splits[split]?
                     .errorBarrier
             else { return nil }
             return (Double(index), value * 100)

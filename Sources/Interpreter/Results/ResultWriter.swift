@@ -8,25 +8,30 @@ enum ResultWriter {
         var variables: [String] = []
         for b in summary.barriers { for c in b.sweep where !variables.contains(c.name) { variables.append(c.name) } }
         var barriers =
-            (["interpolation", "split", "step", "permutation"] + variables + ["loss_barrier", "error_barrier"])
+            (["interpolation", "split", "step", "level", "density", "permutation"] + variables + [
+                "loss_barrier", "error_barrier",
+            ])
             .joined(separator: ",") + "\n"
         for b in summary.barriers {
             let sweep = variables.map { name in b.sweep.first { $0.name == name }?.value ?? "" }
             barriers +=
-                ([b.interpolation, b.split, b.step.map(String.init) ?? "", b.permutation] + sweep + [
+                ([
+                    b.interpolation, b.split, b.step.map(String.init) ?? "", b.level.map(String.init) ?? "", csv(b.density),
+                    b.permutation,
+                ] + sweep + [
                     csv(b.lossBarrier), csv(b.errorBarrier),
                 ])
                 .joined(separator: ",") + "\n"
         }
         try atomicWrite(Data(barriers.utf8), to: directory + "/barriers.csv")
-        var curves = "interpolation,step,permutation,split,alpha,loss,error\n"
+        var curves = "interpolation,step,level,density,permutation,split,alpha,loss,error\n"
         for name in order {
             guard let result = summary.interpolations[name] else { continue }
             for point in result.allPoints {
                 for (split, curve) in point.splits.sorted(by: { $0.key < $1.key }) {
                     for (i, alpha) in result.alphas.enumerated() {
                         curves +=
-                            "\(name),\(point.step.map(String.init) ?? ""),\(point.permutation),\(split),\(alpha),\(csv(curve.loss?[i])),\(csv(curve.error?[i]))\n"
+                            "\(name),\(point.step.map(String.init) ?? ""),\(point.level.map(String.init) ?? ""),\(csv(point.density)),\(point.permutation),\(split),\(alpha),\(csv(curve.loss?[i])),\(csv(curve.error?[i]))\n"
                     }
                 }
             }
@@ -54,11 +59,29 @@ enum ResultWriter {
     }
 }
 
+extension Summary.Point {
+    /// Where the point sits along its series: the pruning level, or the training step.
+    public var position: Int { level ?? step ?? 0 }
+
+    /// The permutation as a row heading: a permutation found at the point's own pruning level is
+    /// `<alignment>@level`, one row across levels.
+    public var permutationRow: String {
+        guard let level, permutation.hasSuffix("@level=\(level)") else { return permutation }
+        return String(permutation.dropLast("=\(level)".count))
+    }
+
+    /// The position as a column heading: `4690`, or `L3 (51.2%)` for a pruning level.
+    public var positionLabel: String {
+        guard let level else { return String(position) }
+        return "L\(level) (" + (density.map { String(format: "%.1f%%", $0 * 100) } ?? "?") + ")"
+    }
+}
+
 extension Summary.InterpolationResult {
     /// The measured paths: the one of a plain interpolation, or every point of a series.
-    public var allPoints: [(step: Int?, permutation: String, splits: [String: Summary.SplitCurve])] {
-        if let points { return points.map { ($0.step, $0.permutation, $0.splits) } }
-        return [(nil, permutation ?? "identity", splits ?? [:])]
+    public var allPoints: [Summary.Point] {
+        if let points { return points }
+        return [.init(step: nil, level: nil, density: nil, permutation: permutation ?? "identity", splits: splits ?? [:])]
     }
 }
 

@@ -19,7 +19,9 @@ enum SummaryBuilder {
         var barriers: [Summary.BarrierRecord] = []
         for path in plan.paths {
             guard case .curve(let curve)? = artifacts[path.step] else { continue }
-            let step: Int? = path.isSeries ? (path.moment.checkpoint ?? curve.step) : nil
+            let level = path.moment.level
+            let step: Int? = path.isSeries && level == nil ? (path.moment.checkpoint ?? curve.step) : nil
+            let density = level.map { $0 == 0 ? 1 : curve.density ?? .nan }
             var splits: [String: Summary.SplitCurve] = [:]
             for (split, series) in curve.splits.sorted(by: { $0.key < $1.key }) {
                 let entry = Summary.SplitCurve(
@@ -29,15 +31,16 @@ enum SummaryBuilder {
                 splits[split] = entry
                 barriers.append(
                     .init(
-                        interpolation: path.sweepBase ?? path.interpolation, split: split, step: step,
-                        permutation: path.permutation, sweep: path.coordinates,
+                        interpolation: path.sweepBase ?? path.interpolation, split: split, step: step, level: level,
+                        density: density, permutation: path.permutation, sweep: path.coordinates,
                         lossBarrier: entry.lossBarrier, errorBarrier: entry.errorBarrier))
             }
             if path.isSeries {
                 var result =
                     interpolations[path.interpolation]
                     ?? .init(between: [path.from, path.to], alphas: curve.alphas, points: [])
-                result.points?.append(.init(step: step ?? 0, permutation: path.permutation, splits: splits))
+                result.points?.append(
+                    .init(step: step, level: level, density: density, permutation: path.permutation, splits: splits))
                 interpolations[path.interpolation] = result
             } else {
                 interpolations[path.interpolation] = .init(
