@@ -108,7 +108,7 @@ public enum Runner {
         var missing: [String] = []
         for (step, key) in zip(plan.steps, keys) {
             switch step.action {
-            case .evaluate, .interpolate:
+            case .evaluate, .interpolate, .simplex:
                 if let files = try? store.read(key), let artifact = try? Artifact.decode(step, files: files) {
                     byName[step.name] = artifact
                 } else {

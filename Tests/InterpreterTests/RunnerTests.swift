@@ -258,6 +258,42 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
     }
 }
 
+@Suite struct ThreeNetworkTests {
+    static let spec = tinySpec.replacingOccurrences(
+        of: "  b: {model: m, data: d, recipe: r, seed: 2}",
+        with: "  b: {model: m, data: d, recipe: r, seed: 2}\n  c: {model: m, data: d, recipe: r, seed: 3}"
+    )
+    .replacingOccurrences(
+        of: "  am: {method: activation-matching, align: b, to: a, samples: 200}",
+        with: "  ac: {method: weight-matching, align: a, to: c}\n  bc: {method: weight-matching, align: b, to: c}"
+    )
+    .replacingOccurrences(
+        of: "  activation: {between: [a, b], permute: am}",
+        with: "  indirect: {between: [a, b], permute: [ac, bc]}\n  triangle: {between: [a, b, c], permute: [ac, bc]}")
+
+    @Test("indirect paths and triangles: labels, the grid, and a vertex that is exactly the reference network")
+    func triangle() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try run(Self.spec, in: dir)
+        let s = outcome.summary
+        #expect(s.failures.isEmpty)
+        #expect(s.barriers.first { $0.interpolation == "indirect" }?.permutation == "via-c")
+        let triangle = try #require(s.interpolations["triangle"])
+        let lambdas = try #require(triangle.lambdas)
+        #expect(lambdas.count == 28 && triangle.between == ["a", "b", "c"])
+        let test = try #require(triangle.splits?["test"])
+        let vertexC = try #require(lambdas.firstIndex(of: [0, 0, 1]))
+        #expect(test.error?[vertexC] == s.networks["c"]?["test"]?.error, "λ = (0, 0, 1) is c itself")
+        #expect((test.errorBarrier ?? -1) >= 0 && test.centroidError != nil)
+        let row = try #require(s.barriers.first { $0.interpolation == "triangle" && $0.split == "test" })
+        #expect(row.centroidError == test.centroidError && row.errorBarrier == test.errorBarrier)
+        #expect(FileManager.default.fileExists(atPath: outcome.resultsDirectory + "/triangle-simplex-test.svg"))
+        let csv = try String(contentsOfFile: outcome.resultsDirectory + "/simplex.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 2 * 28)
+    }
+}
+
 @Suite struct ThreadDeterminismTests {
     /// Layers large enough (64×128×64 products) to take the GEMM's threaded path.
     static let spec = """

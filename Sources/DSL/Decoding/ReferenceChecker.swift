@@ -75,6 +75,7 @@ struct ReferenceChecker {
         }
         for interpolation in spec.interpolations {
             let i = interpolation.value
+            if let third = i.third, resolve(third, as: .network, candidates: networks) { checkCompatible(i.from, third) }
             let both = [resolve(i.from, as: .network, candidates: networks), resolve(i.to, as: .network, candidates: networks)]
             if both.allSatisfy({ $0 }) {
                 checkCompatible(i.from, i.to)
@@ -104,10 +105,13 @@ struct ReferenceChecker {
         guard resolve(reference, as: .alignment, candidates: spec.alignments.map(\.name)),
             let first = spec.alignments.named(reference.name)?.value
         else { return }
-        if first.network.name != i.from.name || second.network.name != i.to.name || first.target.name != second.target.name {
+        let third = i.third?.name ?? first.target.name
+        if first.network.name != i.from.name || second.network.name != i.to.name || first.target.name != second.target.name
+            || first.target.name != third
+        {
             sink.error(
                 "wrong-direction", at: reference.location,
-                "interpolation '\(name)' needs '\(i.from.name)' and '\(i.to.name)' aligned to one third network; '\(reference.name)' aligns '\(first.network.name)' to '\(first.target.name)' and the second alignment '\(second.network.name)' to '\(second.target.name)'"
+                "interpolation '\(name)' needs '\(i.from.name)' and '\(i.to.name)' aligned to one third network\(i.third.map { " ('\($0.name)')" } ?? ""); '\(reference.name)' aligns '\(first.network.name)' to '\(first.target.name)' and the second alignment '\(second.network.name)' to '\(second.target.name)'"
             )
         } else if first.at != second.at {
             sink.error(

@@ -1,7 +1,9 @@
 extension SectionDecoder {
     func evaluation(_ node: YAMLNode) -> EvaluationSpec? {
         let what = "evaluation"
-        guard let f = reader.fields(node, of: what, allowed: ["alphas", "splits", "metrics", "batch"]) else { return nil }
+        guard let f = reader.fields(node, of: what, allowed: ["alphas", "splits", "metrics", "batch", "simplex"]) else {
+            return nil
+        }
         var result = EvaluationSpec.standard
         var ok = true
         if let alphasNode = f.optional("alphas") {
@@ -45,6 +47,13 @@ extension SectionDecoder {
         if let batchNode = f.optional("batch") {
             if let batch = reader.int(batchNode, "evaluation.batch", atLeast: 1, atMost: 1 << 16) {
                 result.batchSize = batch
+            } else {
+                ok = false
+            }
+        }
+        if let node = f.optional("simplex") {
+            if let divisions = reader.int(node, "evaluation.simplex", atLeast: 1, atMost: 60) {
+                result.simplexDivisions = divisions
             } else {
                 ok = false
             }

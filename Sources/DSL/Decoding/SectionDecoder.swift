@@ -193,15 +193,31 @@ struct SectionDecoder {
             }
         }
         guard let between = f.required("between"), let items = reader.list(between, "\(what).between") else { return nil }
-        guard items.count == 2 else {
-            reader.rangeError(between, "\(what).between must name exactly two networks; got \(items.count)")
+        guard items.count == 2 || items.count == 3 else {
+            reader.rangeError(
+                between, "\(what).between must name two networks (a path) or three (a triangle); got \(items.count)")
             return nil
         }
         guard let from = reader.reference(items[0], "a network"), let to = reader.reference(items[1], "a network") else {
             return nil
         }
+        let third = items.count == 3 ? reader.reference(items[2], "a network") : nil
+        if items.count == 3 {
+            guard third != nil else { return nil }
+            if let permute = f.optional("permute"), permuteFrom == nil {
+                reader.rangeError(
+                    permute,
+                    "\(what).permute for three networks names two alignments: the first and second network, each to the third")
+                return nil
+            }
+            if let at = f.optional("at") {
+                reader.rangeError(at, "\(what): a three-network interpolation is measured at the end of training only")
+                return nil
+            }
+        }
         guard let at else { return nil }
         return InterpolationSpec(
-            from: from, to: to, permute: permute, permuteFrom: permuteFrom, at: at, atLocation: f.optional("at")?.location)
+            from: from, to: to, permute: permute, third: third, permuteFrom: permuteFrom, at: at,
+            atLocation: f.optional("at")?.location)
     }
 }

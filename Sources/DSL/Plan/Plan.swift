@@ -31,6 +31,8 @@ public struct Plan: Sendable, Hashable, Codable {
         public var from: String
         /// The network at α = 1.
         public var to: String
+        /// For a triangle of three networks, the third (the reference its alignments point to).
+        public var third: String? = nil
         /// `identity`, or the alignment's name and where it was found (`wm@end`, `wm@step=25`).
         public var permutation: String
         /// The step that measures the path.

@@ -22,6 +22,10 @@ public struct PlanStep: Sendable, Hashable, Codable {
         /// then (for an indirect path) the alignment of the first network to the same third network.
         case interpolate(
             alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], at: Int? = nil)
+        /// Loss and error over a triangle of three networks, at each point λ of `points` (barycentric
+        /// weights). Inputs: the three training steps, then (when permuted) the alignments of the second
+        /// and of the first network to the third.
+        case simplex(points: [[Double]], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
     }
 
     /// The step's kind as a word (`train`, `evaluate`, `align`, `interpolate`).
@@ -32,6 +36,7 @@ public struct PlanStep: Sendable, Hashable, Codable {
         case .evaluate: "evaluate"
         case .align: "align"
         case .interpolate: "interpolate"
+        case .simplex: "simplex"
         }
     }
 

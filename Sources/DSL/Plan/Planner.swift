@@ -94,6 +94,22 @@ public struct Planner: Sendable {
             let permutationSeries = i.permute.flatMap { spec.alignments.named($0.name)?.value.at.isEndOnly == false } ?? false
             let isSeries = !i.at.isEndOnly || permutationSeries
             for permutation in permutations {
+                if let third = i.third {
+                    let step = PlanStep(
+                        name: "barrier/\(interpolation.name)",
+                        action: .simplex(
+                            points: EvaluationSpec.simplexGrid(eval.simplexDivisions), splits: eval.splits, metrics: eval.metrics),
+                        inputs: ["train/\(i.from.name)", "train/\(i.to.name)", "train/\(third.name)"] + permutation.steps,
+                        dataset: dataset(of: i.from.name), origin: interpolation.location)
+                    steps.append(step)
+                    let coordinates = spec.sweep[interpolation.name] ?? []
+                    paths.append(
+                        .init(
+                            interpolation: interpolation.name, from: i.from.name, to: i.to.name, third: third.name,
+                            permutation: permutation.label, step: step.name, moment: .end, isSeries: false,
+                            sweepBase: coordinates.isEmpty ? nil : template(interpolation.name), coordinates: coordinates))
+                    continue
+                }
                 for moment in moments {
                     // A permutation found per pruning level applies at its own level only.
                     if case .level? = permutation.moment, permutation.moment != moment { continue }

@@ -33,6 +33,8 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
     public var metrics: [Metric]
     /// Examples per forward pass; affects speed only.
     public var batchSize: Int
+    /// Steps per edge of the triangular grid on which three-network interpolations are measured.
+    public var simplexDivisions = 6
 
     /// The defaults of the science protocol: 25 alphas, 10,000 training examples and the whole test set.
     public static let standard = EvaluationSpec(
@@ -41,6 +43,18 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
         metrics: [.loss, .error],
         batchSize: 1000
     )
+
+    /// The triangular grid of the 2-simplex with `divisions` steps per edge: every (i, j, k)/divisions with
+    /// i + j + k = divisions, vertices included; (divisions + 1)(divisions + 2)/2 points.
+    public static func simplexGrid(_ divisions: Int) -> [[Double]] {
+        var points: [[Double]] = []
+        for i in stride(from: divisions, through: 0, by: -1) {
+            for j in stride(from: divisions - i, through: 0, by: -1) {
+                points.append([Double(i), Double(j), Double(divisions - i - j)].map { $0 / Double(divisions) })
+            }
+        }
+        return points
+    }
 
     /// `count` evenly spaced values from 0 to 1, both ends included.
     public static func uniformGrid(_ count: Int) -> [Double] {

@@ -7,6 +7,9 @@ public struct InterpolationSpec: Sendable, Hashable, Codable {
     /// An alignment of `to` onto `from`, applied to `to` before interpolating; or, with `permuteFrom`, an
     /// alignment of `to` onto a third network.
     public var permute: Reference?
+    /// A third network (`between: [a, b, c]`): the path becomes the triangle θ(λ) = λ_a·θ_a + λ_b·θ_b + λ_c·θ_c,
+    /// measured on a triangular grid; `permute: [x, y]` then aligns a and b to c.
+    public var third: Reference?
     /// An alignment of `from` onto the same third network as `permute` (`permute: [x, y]`): both ends
     /// are carried into that network's unit order, the indirect path through it.
     public var permuteFrom: Reference?

@@ -26,4 +26,39 @@ public enum Interpolation {
         }
         return worst
     }
+
+    /// θ(λ) = Σ_i λ_i·θ_i, every tensor elementwise: a point of the simplex spanned by the networks.
+    ///
+    /// - Precondition: the networks have the same sizes and there is one weight per network.
+    public static func combination(_ networks: [MLP], weights: [Double]) -> MLP {
+        precondition(!networks.isEmpty && networks.count == weights.count)
+        precondition(networks.allSatisfy { $0.sizes == networks[0].sizes })
+        let w = weights.map(Float.init)
+        func mix(_ tensors: [Tensor]) -> Tensor {
+            var scalars = [Float](repeating: 0, count: tensors[0].count)
+            for (tensor, weight) in zip(tensors, w) {
+                for i in scalars.indices { scalars[i] += weight * tensor.scalars[i] }
+            }
+            return Tensor(shape: tensors[0].shape, scalars: scalars)
+        }
+        return MLP(
+            layers: networks[0].layers.indices.map { l in
+                MLP.Layer(weight: mix(networks.map { $0.layers[l].weight }), bias: mix(networks.map { $0.layers[l].bias }))
+            })
+    }
+
+    /// The 3-way barrier: max over λ of [ f(λ) − Σ_i λ_i·f(e_i) ], f(e_i) the values at the vertices.
+    ///
+    /// - Precondition: `points` include the three vertices and match `values` in length.
+    public static func simplexBarrier(points: [[Double]], values: [Double]) -> Double {
+        precondition(points.count == values.count)
+        let vertices = (0..<3).map { i in
+            zip(points, values).first { point, _ in point[i] == 1 }?.1 ?? .nan
+        }
+        var worst = -Double.infinity
+        for (point, value) in zip(points, values) {
+            worst = max(worst, value - zip(point, vertices).reduce(0) { $0 + $1.0 * $1.1 })
+        }
+        return worst
+    }
 }

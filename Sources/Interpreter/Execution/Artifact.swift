@@ -103,11 +103,12 @@ enum Artifact: Sendable {
             return .measurements(try decoder.decode([String: Metrics].self, from: Data(try file("measurements.json"))))
         case .align:
             return .alignment(try decoder.decode(AlignmentRecord.self, from: Data(try file("permutation.json"))))
-        case .interpolate:
+        case .interpolate, .simplex:
             let curve = try decoder.decode(Curve.self, from: Data(try file("curve.json")))
+            let points = curve.lambdas?.count ?? curve.alphas.count
             let lengths = curve.splits.values.flatMap { [$0.loss?.count, $0.error?.count].compactMap { $0 } }
-            guard curve.alphas.count >= 2, lengths.allSatisfy({ $0 == curve.alphas.count }) else {
-                throw ArtifactError(description: "curve.json's series do not match its alphas")
+            guard points >= 2, lengths.allSatisfy({ $0 == points }) else {
+                throw ArtifactError(description: "curve.json's series do not match its points")
             }
             return .curve(curve)
         }
@@ -166,4 +167,6 @@ package struct Curve: Codable, Sendable {
     package var step: Int?
     /// For a pruned level: the first network's density (fraction of prunable weights kept).
     package var density: Double?
+    /// For three networks: the barycentric weights of each point, in place of `alphas`.
+    package var lambdas: [[Double]]?
 }

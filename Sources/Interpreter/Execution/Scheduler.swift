@@ -167,7 +167,7 @@ extension PlanStep {
     /// Whether the step's result appears in the summary, so a run needs it even when it is cached.
     fileprivate var isReported: Bool {
         switch action {
-        case .evaluate, .interpolate: true
+        case .evaluate, .interpolate, .simplex: true
         case .train, .prune, .align: false
         }
     }

@@ -74,24 +74,41 @@ struct StepRunner: Sendable {
             let pair = try networks(inputs, count: 2, at: checkpoint)
             let a = try permuted(pair[0], by: inputs.count > 3 ? inputs[3] : nil)
             let b = try permuted(pair[1], by: inputs.count > 2 ? inputs[2] : nil)
-            var curves: [String: Curve.SplitCurve] = [:]
-            let parts = splits.map { ($0.split.rawValue, data.split($0.split).prefix($0.count, features: data.features)) }
-            var values: [String: [Metrics]] = [:]
-            for alpha in alphas {
-                let point = Interpolation.point(a, b, alpha: alpha)
-                for (name, split) in parts {
-                    values[name, default: []].append(point.measure(on: split, parallelism: parallelism))
-                }
-            }
-            for (name, series) in values {
-                curves[name] = Curve.SplitCurve(
-                    loss: metrics.contains(.loss) ? series.map(\.loss) : nil,
-                    error: metrics.contains(.error) ? series.map(\.error) : nil)
-            }
+            let curves = measure(
+                alphas.count, { Interpolation.point(a, b, alpha: alphas[$0]) }, splits: splits, metrics: metrics, data: data,
+                parallelism: parallelism)
             let step = checkpoint ?? inputs.first?.network?.steps
             var curve = Curve(alphas: alphas, splits: curves, step: step)
             if case .pruned(let pruned) = inputs[0] { curve.density = pruned.density }
             return .curve(curve)
+        case .simplex(let points, let splits, let metrics):
+            let trio = try networks(inputs, count: 3, at: nil)
+            let a = try permuted(trio[0], by: inputs.count > 4 ? inputs[4] : nil)
+            let b = try permuted(trio[1], by: inputs.count > 3 ? inputs[3] : nil)
+            let curves = measure(
+                points.count, { Interpolation.combination([a, b, trio[2]], weights: points[$0]) }, splits: splits,
+                metrics: metrics, data: data, parallelism: parallelism)
+            return .curve(Curve(alphas: [], splits: curves, lambdas: points))
+        }
+    }
+
+    /// Loss and error of `count` networks (made one at a time by `network`) on each split.
+    private func measure(
+        _ count: Int, _ network: (Int) -> MLP, splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric],
+        data: Dataset, parallelism: Parallelism
+    ) -> [String: Curve.SplitCurve] {
+        let parts = splits.map { ($0.split.rawValue, data.split($0.split).prefix($0.count, features: data.features)) }
+        var values: [String: [Metrics]] = [:]
+        for i in 0..<count {
+            let point = network(i)
+            for (name, split) in parts {
+                values[name, default: []].append(point.measure(on: split, parallelism: parallelism))
+            }
+        }
+        return values.mapValues { series in
+            Curve.SplitCurve(
+                loss: metrics.contains(.loss) ? series.map(\.loss) : nil,
+                error: metrics.contains(.error) ? series.map(\.error) : nil)
         }
     }
 

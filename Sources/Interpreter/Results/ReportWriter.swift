@@ -16,7 +16,8 @@ enum ReportWriter {
                 md += "| \(network) | \(split) | \(fixed(m.loss, 4)) | \(percent(m.error)) |\n"
             }
         }
-        let plain = order.filter { summary.interpolations[$0]?.points == nil }
+        let plain = order.filter { summary.interpolations[$0]?.points == nil && summary.interpolations[$0]?.lambdas == nil }
+        let triangles = order.filter { summary.interpolations[$0]?.lambdas != nil }
         let series = order.filter { summary.interpolations[$0]?.points != nil }
         let splits = Set(summary.interpolations.values.flatMap { $0.allPoints.flatMap { $0.splits.keys } }).sorted(by: >)
         if !plain.isEmpty {
@@ -87,15 +88,46 @@ enum ReportWriter {
                 md += "\n![\(name) on \(split)](\(file))\n\n"
             }
         }
+        md += try triangleSection(summary, triangles, splits: splits, directory: directory)
         md += try sweepSection(summary, splits: splits, directory: directory)
         md += "\nEvery number above is in `summary.json`; the plotted series are in `curves.csv` and `barriers.csv`.\n"
         try ResultWriter.atomicWrite(Data(md.utf8), to: directory + "/report.md")
     }
 
+    /// Three-network interpolations: barrier, centroid error, and a heat map of the error over the triangle.
+    private static func triangleSection(_ summary: Summary, _ names: [String], splits: [String], directory: String) throws
+        -> String
+    {
+        guard !names.isEmpty else { return "" }
+        var md =
+            "\n## Three networks\n\n| interpolation | networks | permutation | split | 3-way error barrier (pts) | centroid error |\n"
+        md += "|---|---|---|---|---|---|\n"
+        for name in names {
+            guard let result = summary.interpolations[name], let lambdas = result.lambdas else { continue }
+            for split in splits {
+                let curve = result.splits?[split]
+                md += "| \(name) | \(result.between.joined(separator: ", ")) | \(result.permutation ?? "identity") | \(split) | "
+                md += "\(fixed(curve?.errorBarrier.map { $0 * 100 }, 2)) | \(percent(curve?.centroidError)) |\n"
+            }
+            // Heat maps for the test split only: the one the claims are about.
+            if let error = result.splits?["test"]?.error, lambdas.count == error.count {
+                let chart = SimplexChart(
+                    title: "\(name): test error over the triangle", corners: result.between, points: lambdas,
+                    values: error.map { $0 * 100 })
+                let file = "\(name)-simplex-test.svg"
+                try ResultWriter.atomicWrite(Data(chart.svg().utf8), to: directory + "/" + file)
+                md += "\n![\(name): test error over the triangle](\(file))\n\n"
+            }
+        }
+        return md
+    }
+
     /// For each sweep variable: error barrier against its values, one line per interpolation and
     /// permutation (records of plain, swept interpolations that vary only that variable).
     private static func sweepSection(_ summary: Summary, splits: [String], directory: String) throws -> String {
-        let swept = summary.barriers.filter { $0.step == nil && $0.level == nil && $0.sweep.count == 1 }
+        let swept = summary.barriers.filter {
+            $0.step == nil && $0.level == nil && $0.sweep.count == 1 && $0.centroidError == nil
+        }
         var md = ""
         for variable in Set(swept.map { $0.sweep[0].name }).sorted() {
             let records = swept.filter { $0.sweep[0].name == variable }

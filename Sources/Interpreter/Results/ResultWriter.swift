@@ -37,6 +37,19 @@ enum ResultWriter {
             }
         }
         try atomicWrite(Data(curves.utf8), to: directory + "/curves.csv")
+        var simplex = "interpolation,split,lambda_a,lambda_b,lambda_c,loss,error\n"
+        for name in order {
+            guard let result = summary.interpolations[name], let lambdas = result.lambdas else { continue }
+            for (split, curve) in (result.splits ?? [:]).sorted(by: { $0.key < $1.key }) {
+                for (i, lambda) in lambdas.enumerated() {
+                    simplex +=
+                        "\(name),\(split),\(lambda.map { "\($0)" }.joined(separator: ",")),\(csv(curve.loss?[i])),\(csv(curve.error?[i]))\n"
+                }
+            }
+        }
+        if summary.interpolations.values.contains(where: { $0.lambdas != nil }) {
+            try atomicWrite(Data(simplex.utf8), to: directory + "/simplex.csv")
+        }
         var endpoints = "network,split,loss,error\n"
         for (network, splits) in summary.networks.sorted(by: { $0.key < $1.key }) {
             for (split, m) in splits.sorted(by: { $0.key < $1.key }) {

@@ -54,6 +54,8 @@ public struct Summary: Codable, Sendable {
         public var splits: [String: SplitCurve]?
         /// For a series: every measured point.
         public var points: [Point]?
+        /// For three networks: the barycentric weights of each measured point (`alphas` is then empty).
+        public var lambdas: [[Double]]?
     }
 
     /// One path of a series: both networks at training step `step`, the second permuted by `permutation`.
@@ -79,11 +81,16 @@ public struct Summary: Codable, Sendable {
         public var lossBarrier: Double?
         /// max over α of the error above the chord between the endpoints (a fraction).
         public var errorBarrier: Double?
+        /// For three networks: loss and error at the centroid (⅓, ⅓, ⅓).
+        public var centroidLoss: Double? = nil
+        public var centroidError: Double? = nil
 
         enum CodingKeys: String, CodingKey {
             case loss, error
             case lossBarrier = "loss_barrier"
             case errorBarrier = "error_barrier"
+            case centroidLoss = "centroid_loss"
+            case centroidError = "centroid_error"
         }
     }
 
@@ -110,11 +117,14 @@ public struct Summary: Codable, Sendable {
         public var lossBarrier: Double?
         /// max over α of the error above the chord between the endpoints (a fraction).
         public var errorBarrier: Double?
+        /// For three networks: the error at the centroid of the triangle.
+        public var centroidError: Double?
 
         init(
             interpolation: String, split: String, step: Int?, level: Int?, density: Double?, permutation: String,
-            sweep: [SweepCoordinate], lossBarrier: Double?, errorBarrier: Double?
+            sweep: [SweepCoordinate], lossBarrier: Double?, errorBarrier: Double?, centroidError: Double? = nil
         ) {
+            self.centroidError = centroidError
             self.interpolation = interpolation
             self.split = split
             self.step = step
@@ -134,6 +144,7 @@ public struct Summary: Codable, Sendable {
         }
         private static let fixed = [
             "interpolation", "split", "step", "level", "density", "permutation", "loss_barrier", "error_barrier",
+            "centroid_error",
         ]
 
         public func encode(to encoder: any Encoder) throws {
@@ -153,6 +164,7 @@ public struct Summary: Codable, Sendable {
             }
             try c.encodeIfPresent(lossBarrier, forKey: Key(stringValue: "loss_barrier"))
             try c.encodeIfPresent(errorBarrier, forKey: Key(stringValue: "error_barrier"))
+            try c.encodeIfPresent(centroidError, forKey: Key(stringValue: "centroid_error"))
         }
 
         public init(from decoder: any Decoder) throws {
@@ -165,6 +177,7 @@ public struct Summary: Codable, Sendable {
             permutation = try c.decode(String.self, forKey: Key(stringValue: "permutation"))
             lossBarrier = try c.decodeIfPresent(Double.self, forKey: Key(stringValue: "loss_barrier"))
             errorBarrier = try c.decodeIfPresent(Double.self, forKey: Key(stringValue: "error_barrier"))
+            centroidError = try c.decodeIfPresent(Double.self, forKey: Key(stringValue: "centroid_error"))
             sweep = try c.allKeys.filter { !Self.fixed.contains($0.stringValue) }.sorted { $0.stringValue < $1.stringValue }
                 .map { key in
                     if let number = try? c.decode(Double.self, forKey: key) {

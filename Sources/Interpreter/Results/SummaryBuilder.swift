@@ -23,17 +23,27 @@ enum SummaryBuilder {
             let step: Int? = path.isSeries && level == nil ? (path.moment.checkpoint ?? curve.step) : nil
             let density = level.map { $0 == 0 ? 1 : curve.density ?? .nan }
             var splits: [String: Summary.SplitCurve] = [:]
+            // The point nearest the centroid (the centroid itself when the grid's divisions are a multiple of 3).
+            let centroid = curve.lambdas.flatMap { points in points.indices.max { points[$0].min() ?? 0 < points[$1].min() ?? 0 }
+            }
+            func barrier(_ values: [Double]) -> Double {
+                if let points = curve.lambdas { return Interpolation.simplexBarrier(points: points, values: values) }
+                return Interpolation.barrier(alphas: curve.alphas, values: values)
+            }
             for (split, series) in curve.splits.sorted(by: { $0.key < $1.key }) {
-                let entry = Summary.SplitCurve(
-                    loss: series.loss, error: series.error,
-                    lossBarrier: series.loss.map { Interpolation.barrier(alphas: curve.alphas, values: $0) },
-                    errorBarrier: series.error.map { Interpolation.barrier(alphas: curve.alphas, values: $0) })
+                var entry = Summary.SplitCurve(
+                    loss: series.loss, error: series.error, lossBarrier: series.loss.map(barrier),
+                    errorBarrier: series.error.map(barrier))
+                if let centroid {
+                    entry.centroidLoss = series.loss?[centroid]
+                    entry.centroidError = series.error?[centroid]
+                }
                 splits[split] = entry
                 barriers.append(
                     .init(
                         interpolation: path.sweepBase ?? path.interpolation, split: split, step: step, level: level,
                         density: density, permutation: path.permutation, sweep: path.coordinates,
-                        lossBarrier: entry.lossBarrier, errorBarrier: entry.errorBarrier))
+                        lossBarrier: entry.lossBarrier, errorBarrier: entry.errorBarrier, centroidError: entry.centroidError))
             }
             if path.isSeries {
                 var result =
@@ -44,7 +54,8 @@ enum SummaryBuilder {
                 interpolations[path.interpolation] = result
             } else {
                 interpolations[path.interpolation] = .init(
-                    between: [path.from, path.to], permutation: path.permutation, alphas: curve.alphas, splits: splits)
+                    between: [path.from, path.to] + (path.third.map { [$0] } ?? []), permutation: path.permutation,
+                    alphas: curve.alphas, splits: splits, lambdas: curve.lambdas)
             }
         }
         return Summary(
