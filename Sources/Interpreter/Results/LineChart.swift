@@ -21,19 +21,24 @@ struct LineChart {
     private static let palette = [
         "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
     ]
-    private static let width = 640.0, height = 400.0
-    private static let left = 64.0, right = 170.0, top = 36.0, bottom = 52.0
+    private static let width = 640.0, plotHeight = 312.0
+    private static let left = 64.0, right = 170.0, top = 36.0
 
     func svg() -> String {
         let points = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         let xs = points.map(\.x), ys = points.map(\.y)
         let (x0, x1) = Self.range(xs.min() ?? 0, xs.max() ?? 1)
         let (y0, y1) = Self.range(min(0, ys.min() ?? 0), ys.max() ?? 1)
-        let plotW = Self.width - Self.left - Self.right, plotH = Self.height - Self.top - Self.bottom
+        let xTicks = xLabels ?? Self.ticks(x0, x1).map { ($0, Self.label($0)) }
+        let plotW = Self.width - Self.left - Self.right, plotH = Self.plotHeight
+        // Labels that would collide are turned 40°, with room made below the plot.
+        let longest = Double(xTicks.map(\.1.count).max() ?? 0)
+        let rotate = Double(xTicks.count) * longest * 6.5 > plotW
+        let height = Self.top + plotH + 52 + (rotate ? longest * 4.5 : 0)
         func px(_ x: Double) -> Double { Self.left + (x - x0) / (x1 - x0) * plotW }
         func py(_ y: Double) -> Double { Self.top + (1 - (y - y0) / (y1 - y0)) * plotH }
         var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(Self.width))" height="\(Int(Self.height))" \
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(Self.width))" height="\(Int(height))" \
             font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
             <text x="\(Self.left)" y="20" font-size="14" font-weight="bold">\(Self.escape(title))</text>
@@ -44,16 +49,17 @@ struct LineChart {
             out += "<line x1=\"\(Self.left)\" x2=\"\(Self.format(Self.left + plotW))\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#ddd\"/>"
             out += "<text x=\"\(Self.left - 6)\" y=\"\(y)\" text-anchor=\"end\" dy=\"4\">\(Self.label(tick))</text>\n"
         }
-        let xTicks = xLabels ?? Self.ticks(x0, x1).map { ($0, Self.label($0)) }
         for (x, text) in xTicks {
             let x = Self.format(px(x)), base = Self.format(Self.top + plotH)
             out += "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(base)\" y2=\"\(Self.format(Self.top + plotH + 4))\" stroke=\"#333\"/>"
             out +=
-                "<text x=\"\(x)\" y=\"\(Self.format(Self.top + plotH + 18))\" text-anchor=\"middle\">\(Self.escape(text))</text>\n"
+                rotate
+                ? "<text transform=\"translate(\(x) \(Self.format(Self.top + plotH + 14))) rotate(-40)\" text-anchor=\"end\">\(Self.escape(text))</text>\n"
+                : "<text x=\"\(x)\" y=\"\(Self.format(Self.top + plotH + 18))\" text-anchor=\"middle\">\(Self.escape(text))</text>\n"
         }
         out += """
             <rect x="\(Self.left)" y="\(Self.top)" width="\(Self.format(plotW))" height="\(Self.format(plotH))" fill="none" stroke="#333"/>
-            <text x="\(Self.format(Self.left + plotW / 2))" y="\(Self.format(Self.height - 10))" text-anchor="middle">\(Self.escape(xTitle))</text>
+            <text x="\(Self.format(Self.left + plotW / 2))" y="\(Self.format(height - 10))" text-anchor="middle">\(Self.escape(xTitle))</text>
             <text transform="translate(16 \(Self.format(Self.top + plotH / 2))) rotate(-90)" text-anchor="middle">\(Self.escape(yTitle))</text>
 
             """

@@ -77,7 +77,7 @@ enum ReportWriter {
                     LineChart.Series(name: permutation, points: line(points, permutation, split, steps))
                 }
                 if let naive, naive != name, let reference = summary.interpolations[naive]?.points {
-                    lines.append(.init(name: "naive", points: line(reference, "identity", split, steps), dashed: true))
+                    lines.append(.init(name: naive, points: line(reference, "identity", split, steps), dashed: true))
                 }
                 let chart = LineChart(
                     title: "\(name): error barrier (\(split))", xTitle: axis,
