@@ -21,8 +21,8 @@ struct LineChart {
     private static let palette = [
         "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
     ]
-    private static let width = 640.0, plotHeight = 312.0
-    private static let left = 64.0, right = 170.0, top = 36.0
+    private static let plotWidth = 406.0, plotHeight = 312.0
+    private static let left = 64.0, top = 36.0
 
     func svg() -> String {
         let points = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
@@ -30,7 +30,9 @@ struct LineChart {
         let (x0, x1) = Self.range(xs.min() ?? 0, xs.max() ?? 1)
         let (y0, y1) = Self.range(min(0, ys.min() ?? 0), ys.max() ?? 1)
         let xTicks = xLabels ?? Self.ticks(x0, x1).map { ($0, Self.label($0)) }
-        let plotW = Self.width - Self.left - Self.right, plotH = Self.plotHeight
+        // The legend sits right of the plot, as wide as its longest name.
+        let legend = 52 + 6.8 * Double(series.map(\.name.count).max() ?? 0)
+        let plotW = Self.plotWidth, plotH = Self.plotHeight, width = Self.left + plotW + max(legend, 120)
         // Labels that would collide are turned 40°, with room made below the plot.
         let longest = Double(xTicks.map(\.1.count).max() ?? 0)
         let rotate = Double(xTicks.count) * longest * 6.5 > plotW
@@ -38,7 +40,7 @@ struct LineChart {
         func px(_ x: Double) -> Double { Self.left + (x - x0) / (x1 - x0) * plotW }
         func py(_ y: Double) -> Double { Self.top + (1 - (y - y0) / (y1 - y0)) * plotH }
         var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(Self.width))" height="\(Int(height))" \
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
             font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
             <text x="\(Self.left)" y="20" font-size="14" font-weight="bold">\(Self.escape(title))</text>
@@ -72,7 +74,7 @@ struct LineChart {
             for p in s.points where p.x.isFinite && p.y.isFinite {
                 out += "<circle cx=\"\(Self.format(px(p.x)))\" cy=\"\(Self.format(py(p.y)))\" r=\"2.5\" fill=\"\(colour)\"/>"
             }
-            let ly = Self.top + 10 + Double(i) * 18, lx = Self.width - Self.right + 12
+            let ly = Self.top + 10 + Double(i) * 18, lx = Self.left + plotW + 12
             out +=
                 "\n<line x1=\"\(Self.format(lx))\" x2=\"\(Self.format(lx + 22))\" y1=\"\(Self.format(ly))\" y2=\"\(Self.format(ly))\" "
             out += "stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>"

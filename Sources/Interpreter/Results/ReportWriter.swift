@@ -126,7 +126,7 @@ enum ReportWriter {
     /// permutation (records of plain, swept interpolations that vary only that variable).
     private static func sweepSection(_ summary: Summary, splits: [String], directory: String) throws -> String {
         let swept = summary.barriers.filter {
-            $0.step == nil && $0.level == nil && $0.sweep.count == 1 && $0.centroidError == nil
+            $0.step == nil && $0.level == nil && $0.sweep.count == 1
         }
         var md = ""
         for variable in Set(swept.map { $0.sweep[0].name }).sorted() {
