@@ -114,7 +114,7 @@ public enum Runner {
                 } else {
                     missing.append(step.name)
                 }
-            case .train, .prune, .align: continue
+            case .train, .prune, .retrainMasked, .align: continue
             }
         }
         guard missing.isEmpty else {

@@ -64,3 +64,28 @@ import Engine
         #expect(resumed.steps == full.steps)
     }
 }
+
+@Suite struct MaskTransportTests {
+    @Test("a mask carried by π and back is unchanged, keeps each layer's density, and matches the permuted weights")
+    func permutedMask() {
+        let network = MLP(sizes: PruningTests.sizes, seed: 8)
+        let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
+        var stream = RandomStream(seed: 8, purpose: "test/perm")
+        let perms = PermutationSpec.mlp(sizes: PruningTests.sizes).groups.map { Permutation.random($0.size, using: &stream) }
+        let carried = mask.permuted(by: perms, shapes: network)
+        #expect(carried != mask)
+        #expect(carried.permuted(by: perms.map(\.inverse), shapes: network) == mask)
+        for (a, b) in zip(mask.layers, carried.layers) { #expect(a.reduce(0, +) == b.reduce(0, +)) }
+        // Pruning a network then permuting it equals permuting it and applying the carried mask.
+        #expect(mask.applied(to: network).permuted(by: perms).isBitwiseEqual(carried.applied(to: network.permuted(by: perms))))
+    }
+
+    @Test("a shuffled mask keeps each layer's density and is reproducible from its seed")
+    func shuffledMask() {
+        let network = MLP(sizes: PruningTests.sizes, seed: 8)
+        let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
+        let a = mask.shuffled(seed: 3), b = mask.shuffled(seed: 3), c = mask.shuffled(seed: 4)
+        #expect(a == b && a != c && a != mask)
+        for (x, y) in zip(mask.layers, a.layers) { #expect(x.reduce(0, +) == y.reduce(0, +)) }
+    }
+}

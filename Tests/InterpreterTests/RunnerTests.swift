@@ -256,6 +256,30 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         let again = try run(Self.spec, in: dir)
         #expect(again.summary.nodes.computed == 0)
     }
+
+    @Test("mask transport: b retrained under a's mask carried by wm, as it is, and shuffled; all evaluated, all cached")
+    func transport() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = Self.spec.replacingOccurrences(
+            of: "alignments:\n",
+            with: """
+                masked:
+                  b-pi: {network: b, rewind: 5, mask: ap, level: 2, transport: wm}
+                  b-same: {network: b, rewind: 5, mask: ap, level: 2, transport: as-is}
+                  b-random: {network: b, rewind: 5, mask: ap, level: 2, transport: random, seed: 3}
+                alignments:
+
+                """)
+        let plan = try Planner().plan(try SpecDecoder().decode(text, file: "t.yaml", directory: dir))
+        let names = plan.steps.map(\.name)
+        #expect(try #require(names.firstIndex(of: "mask/b-pi")) > #require(names.firstIndex(of: "align/wm")))
+        let outcome = try run(text, in: dir)
+        #expect(outcome.summary.failures.isEmpty, "\(outcome.summary.failures)")
+        let errors = ["b-pi", "b-same", "b-random"].compactMap { outcome.summary.networks[$0]?["test"]?.error }
+        #expect(errors.count == 3 && Set(errors).count > 1, "the three masks train different networks: \(errors)")
+        #expect(try run(text, in: dir).summary.nodes.computed == 0)
+    }
 }
 
 @Suite struct ThreeNetworkTests {

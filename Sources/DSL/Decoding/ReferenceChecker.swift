@@ -7,6 +7,7 @@ struct ReferenceChecker {
 
     private enum Kind: String {
         case dataset, model, recipe, network, alignment, interpolation
+        case pruning = "pruning sequence"
     }
 
     private func kinds(of name: String) -> [Kind] {
@@ -14,7 +15,8 @@ struct ReferenceChecker {
         if spec.datasets.named(name) != nil { result.append(.dataset) }
         if spec.models.named(name) != nil { result.append(.model) }
         if spec.recipes.named(name) != nil { result.append(.recipe) }
-        if spec.networks.named(name) != nil || spec.pruning.named(name) != nil { result.append(.network) }
+        if spec.networks.named(name) != nil || spec.masked.named(name) != nil { result.append(.network) }
+        if spec.pruning.named(name) != nil { result.append(.pruning) }
         if spec.alignments.named(name) != nil { result.append(.alignment) }
         if spec.interpolations.named(name) != nil { result.append(.interpolation) }
         return result
@@ -40,8 +42,44 @@ struct ReferenceChecker {
 
     private func article(_ kind: Kind) -> String { kind == .alignment || kind == .interpolation ? "an" : "a" }
 
+    /// A masked network: a trained network, a pruning level that exists, a kept rewind checkpoint, and an
+    /// alignment from the network to the mask's network when the mask is permuted.
+    private func checkMasked(_ entry: Named<MaskedSpec>) {
+        let m = entry.value
+        let trained = resolve(m.network, as: .network, candidates: spec.networks.map(\.name))
+        if resolve(m.mask, as: .pruning, candidates: spec.pruning.map(\.name)),
+            let donor = spec.pruning.named(m.mask.name)?.value,
+            m.level > donor.levels
+        {
+            sink.error(
+                "out-of-range", at: m.levelLocation ?? entry.location,
+                "pruning '\(m.mask.name)' has \(donor.levels) levels; level \(m.level) does not exist")
+        }
+        guard trained else { return }
+        if let kept = spec.networks.named(m.network.name).flatMap({ spec.recipes.named($0.value.recipe.name)?.value.checkpoints }
+        ),
+            !kept.contains(m.rewind)
+        {
+            sink.error(
+                "unknown-checkpoint", at: m.rewindLocation ?? entry.location,
+                "network '\(m.network.name)' keeps no checkpoint at step \(m.rewind) to rewind to")
+        }
+        if case .permuted(let alignment) = m.transport,
+            resolve(alignment, as: .alignment, candidates: spec.alignments.map(\.name)),
+            let a = spec.alignments.named(alignment.name)?.value,
+            let donor = spec.pruning.named(m.mask.name)?.value,
+            a.network.name != m.network.name || a.target.name != donor.network.name
+        {
+            sink.error(
+                "wrong-direction", at: alignment.location,
+                "transport '\(alignment.name)' must align '\(m.network.name)' to '\(donor.network.name)' (the mask's network); it aligns '\(a.network.name)' to '\(a.target.name)'"
+            )
+        }
+    }
+
     func check() {
-        let networks = spec.networks.map(\.name) + spec.pruning.map(\.name)
+        let networks = spec.networks.map(\.name) + spec.pruning.map(\.name) + spec.masked.map(\.name)
+        spec.masked.forEach(checkMasked)
         for sequence in spec.pruning {
             let p = sequence.value
             guard resolve(p.network, as: .network, candidates: spec.networks.map(\.name)) else { continue }
@@ -159,7 +197,9 @@ struct ReferenceChecker {
     }
 
     /// The trained network a pruning sequence starts from, or the name itself.
-    private func origin(_ name: String) -> String { spec.pruning.named(name)?.value.network.name ?? name }
+    private func origin(_ name: String) -> String {
+        spec.pruning.named(name)?.value.network.name ?? spec.masked.named(name)?.value.network.name ?? name
+    }
 
     /// Two networks can be aligned or interpolated only if they share an architecture and a dataset.
     private func checkCompatible(_ a: Reference, _ b: Reference) {

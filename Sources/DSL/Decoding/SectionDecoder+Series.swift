@@ -44,3 +44,31 @@ extension SectionDecoder {
             rewindLocation: f.optional("rewind")?.location)
     }
 }
+
+extension SectionDecoder {
+    func masked(_ node: YAMLNode, _ what: String) -> MaskedSpec? {
+        guard
+            let f = reader.fields(node, of: what, allowed: ["network", "rewind", "mask", "level", "transport", "seed"])
+        else { return nil }
+        let network = f.required("network").flatMap { reader.reference($0, "\(what).network") }
+        let rewind = f.required("rewind").flatMap { reader.int($0, "\(what).rewind", atLeast: 0) }
+        let mask = f.required("mask").flatMap { reader.reference($0, "\(what).mask") }
+        let level = f.required("level").flatMap { reader.int($0, "\(what).level", atLeast: 1, atMost: 100) }
+        var transport: MaskedSpec.Transport?
+        if let node = f.required("transport"), let word = reader.string(node, "\(what).transport") {
+            switch word {
+            case "as-is": transport = .asIs
+            case "random":
+                transport = (f.optional("seed").map { reader.seed($0, "\(what).seed") } ?? 0).map { .random(seed: $0) }
+            default: transport = .permuted(Reference(name: word, location: node.location))
+            }
+            if word != "random", let seed = f.optional("seed") {
+                reader.sink.error("unknown-key", at: seed.location, "'seed' applies only to transport: random")
+            }
+        }
+        guard let network, let rewind, let mask, let level, let transport else { return nil }
+        return MaskedSpec(
+            network: network, rewind: rewind, mask: mask, level: level, transport: transport,
+            levelLocation: f.optional("level")?.location, rewindLocation: f.optional("rewind")?.location)
+    }
+}

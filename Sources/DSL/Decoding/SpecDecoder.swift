@@ -3,7 +3,7 @@ public struct SpecDecoder: Sendable {
     public init() {}
 
     static let topLevelKeys = [
-        "lmc", "name", "description", "datasets", "models", "recipes", "networks", "pruning", "alignments",
+        "lmc", "name", "description", "datasets", "models", "recipes", "networks", "pruning", "masked", "alignments",
         "interpolations", "evaluation", "matrix",
     ]
 
@@ -61,6 +61,7 @@ public struct SpecDecoder: Sendable {
             recipes: section("recipes", sections.recipe),
             networks: section("networks", sections.network),
             pruning: section("pruning", sections.pruning),
+            masked: section("masked", sections.masked),
             alignments: section("alignments", sections.alignment),
             interpolations: section("interpolations", sections.interpolation),
             evaluation: .standard,

@@ -8,8 +8,10 @@ struct SweepExpander {
     let sink: DiagnosticSink
 
     /// The sections whose entries can be swept, and the keys in them that name other entries.
-    static let sections = ["datasets", "models", "recipes", "networks", "pruning", "alignments", "interpolations"]
-    static let referenceKeys = ["model", "data", "recipe", "network", "align", "to", "between", "permute"]
+    static let sections = [
+        "datasets", "models", "recipes", "networks", "pruning", "masked", "alignments", "interpolations",
+    ]
+    static let referenceKeys = ["model", "data", "recipe", "network", "mask", "transport", "align", "to", "between", "permute"]
 
     /// One value of each variable an entry depends on, in matrix order.
     typealias Point = [(name: String, value: String)]

@@ -12,6 +12,10 @@ public struct PlanStep: Sendable, Hashable, Codable {
         /// Inputs: the training step (for the checkpoint), then the previous level (the training step at level 1).
         case prune(
             model: ModelSpec, recipe: RecipeSpec, seed: UInt64, rate: Double, output: PruningSpec.OutputLayer, rewind: Int)
+        /// Retrain a network from checkpoint `rewind` under another network's pruning mask. Inputs: the
+        /// training step, the pruning level whose mask is used, then (for `.permuted`) the alignment of the
+        /// network to the mask's network.
+        case retrainMasked(model: ModelSpec, recipe: RecipeSpec, seed: UInt64, rewind: Int, transport: MaskCarry)
         /// Loss and error of a trained network. Inputs: the training step.
         case evaluate(splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
         /// A permutation aligning the first input's network to the second's, both taken at checkpoint `at`
@@ -28,11 +32,18 @@ public struct PlanStep: Sendable, Hashable, Codable {
         case simplex(points: [[Double]], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
     }
 
+    /// How a mask is carried to another network, without names (the alignment is an input).
+    public enum MaskCarry: Sendable, Hashable, Codable {
+        case permuted, asIs
+        case random(seed: UInt64)
+    }
+
     /// The step's kind as a word (`train`, `evaluate`, `align`, `interpolate`).
     public var kind: String {
         switch action {
         case .train: "train"
         case .prune: "prune"
+        case .retrainMasked: "mask"
         case .evaluate: "evaluate"
         case .align: "align"
         case .interpolate: "interpolate"

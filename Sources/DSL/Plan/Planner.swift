@@ -34,7 +34,9 @@ public struct Planner: Sendable {
         /// The name as written in the spec: a `matrix:` copy's template name.
         func template(_ name: String) -> String { spec.sweep[name] == nil ? name : String(name.prefix { $0 != "@" }) }
         /// A pruning sequence's trained network, or the name itself.
-        func origin(_ name: String) -> String { spec.pruning.named(name)?.value.network.name ?? name }
+        func origin(_ name: String) -> String {
+            spec.pruning.named(name)?.value.network.name ?? spec.masked.named(name)?.value.network.name ?? name
+        }
         func checkpoints(of network: String) -> [Int] {
             spec.networks.named(origin(network)).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints } ?? []
         }
@@ -42,6 +44,7 @@ public struct Planner: Sendable {
         /// The step whose artifact holds `network` at `moment`: level 0 of a pruning sequence is its network.
         func source(_ network: String, _ moment: Moment) -> String {
             if case .level(let l) = moment, l > 0 { return "prune/\(network)@level=\(l)" }
+            if spec.masked.named(network) != nil { return "mask/\(network)" }
             return "train/\(origin(network))"
         }
         for sequence in spec.pruning {
@@ -58,6 +61,30 @@ public struct Planner: Sendable {
                         inputs: ["train/\(p.network.name)", source(sequence.name, .level(level - 1))],
                         dataset: n.data.name, origin: sequence.location))
             }
+        }
+        for entry in spec.masked {
+            let m = entry.value
+            guard let n = spec.networks.named(m.network.name)?.value, let model = spec.models.named(n.model.name)?.value,
+                let recipe = spec.recipes.named(n.recipe.name)?.value
+            else { continue }
+            var inputs = ["train/\(m.network.name)", source(m.mask.name, .level(m.level))]
+            let carry: PlanStep.MaskCarry
+            switch m.transport {
+            case .permuted(let alignment):
+                inputs.append("align/\(alignment.name)")
+                carry = .permuted
+            case .asIs: carry = .asIs
+            case .random(let seed): carry = .random(seed: seed)
+            }
+            let retrain = PlanStep(
+                name: "mask/\(entry.name)",
+                action: .retrainMasked(model: model, recipe: recipe, seed: n.seed, rewind: m.rewind, transport: carry),
+                inputs: inputs, dataset: n.data.name, origin: entry.location)
+            let evaluate = PlanStep(
+                name: "eval/\(entry.name)", action: .evaluate(splits: eval.splits, metrics: eval.metrics),
+                inputs: [retrain.name], dataset: n.data.name, origin: entry.location)
+            steps += [retrain, evaluate]
+            endpoints.append(.init(network: entry.name, evaluationStep: evaluate.name))
         }
         /// Alignment name → (moment, step name, label) for each moment it is found at.
         var alignmentSteps: [String: [(moment: Moment, step: String, label: String)]] = [:]
@@ -142,7 +169,19 @@ public struct Planner: Sendable {
         }
         try sink.throwIfErrors()
         return Plan(
-            name: spec.name, specFile: spec.file, datasets: spec.datasets, steps: steps,
+            name: spec.name, specFile: spec.file, datasets: spec.datasets, steps: Self.dependencyOrder(steps),
             endpoints: endpoints, paths: paths, evaluation: eval)
+    }
+
+    /// The steps reordered so that each comes after its inputs, otherwise keeping their order (a masked
+    /// network, listed early, can need an alignment listed later). The planner makes no cycles.
+    static func dependencyOrder(_ steps: [PlanStep]) -> [PlanStep] {
+        var placed = Set<String>(), ordered: [PlanStep] = [], waiting = steps
+        while let index = waiting.firstIndex(where: { $0.inputs.allSatisfy(placed.contains) }) {
+            let next = waiting.remove(at: index)
+            ordered.append(next)
+            placed.insert(next.name)
+        }
+        return ordered + waiting
     }
 }

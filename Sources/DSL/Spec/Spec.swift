@@ -20,6 +20,8 @@ public struct Spec: Sendable, Hashable, Codable {
     public var networks: [Named<NetworkSpec>]
     /// Pruning sequences in file order.
     public var pruning: [Named<PruningSpec>] = []
+    /// Networks retrained under a transported mask, in file order.
+    public var masked: [Named<MaskedSpec>] = []
     /// Alignments in file order.
     public var alignments: [Named<AlignmentSpec>]
     /// Interpolations in file order.

@@ -73,4 +73,24 @@ public struct PruningMask: Sendable, Hashable {
         }
         return result
     }
+
+    /// The mask carried to another unit order: what `network.permuted(by: permutations)` does to the
+    /// weights, done to the mask (pass inverses to carry a mask from A's order back to B's).
+    public func permuted(by permutations: [Permutation], shapes network: MLP) -> PruningMask {
+        let carrier = MLP(
+            layers: zip(network.layers, layers).map { layer, keep in
+                MLP.Layer(weight: Tensor(shape: layer.weight.shape, scalars: keep), bias: layer.bias)
+            })
+        return PruningMask(layers: carrier.permuted(by: permutations).layers.map(\.weight.scalars))
+    }
+
+    /// A random mask with the same density in every layer: each layer's entries shuffled by a stream
+    /// keyed by (seed, "mask/shuffle", layer).
+    public func shuffled(seed: UInt64) -> PruningMask {
+        PruningMask(
+            layers: layers.enumerated().map { l, keep in
+                var stream = RandomStream(seed: seed, purpose: "mask/shuffle", index: UInt64(l))
+                return stream.permutation(keep.count).map { keep[$0] }
+            })
+    }
 }

@@ -82,7 +82,7 @@ enum Artifact: Sendable {
             }
             checkpoints.sort { $0.step < $1.step }
             return .network(TrainedNetwork(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: checkpoints))
-        case .prune(let model, _, _, _, _, _):
+        case .prune(let model, _, _, _, _, _), .retrainMasked(let model, _, _, _, _):
             let (final, metadata) = try network("network.safetensors", hidden: model.hidden)
             let (masks, _) = try SafeTensors.decode(try file("mask.safetensors"), file: "mask.safetensors")
             let byName = Dictionary(masks.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })

@@ -168,7 +168,7 @@ extension PlanStep {
     fileprivate var isReported: Bool {
         switch action {
         case .evaluate, .interpolate, .simplex: true
-        case .train, .prune, .align: false
+        case .train, .prune, .retrainMasked, .align: false
         }
     }
 }

@@ -35,16 +35,41 @@ struct StepRunner: Sendable {
             }
             let rule = output.engineOutputLayer
             let mask = previous.mask.pruning(previous.network, rate: rate, output: rule)
-            var retraining = recipe.engineRecipe
-            retraining.checkpoints = []
-            let network = try Trainer.train(
-                sizes: [data.features] + model.hidden + [data.classes], seed: seed, recipe: retraining, data: data.train,
-                parallelism: parallelism, resume: (start.network, rewind), mask: mask
-            ) { progress in
-                events(.training(node: step.name, progress: progress))
-            }
+            let network = try retrain(
+                step, model: model, recipe: recipe, seed: seed, from: (start.network, rewind), mask: mask, data: data,
+                parallelism: parallelism)
             return .pruned(
                 PrunedNetwork(network: network, mask: mask, level: previous.level + 1, density: mask.density(output: rule)))
+        case .retrainMasked(let model, let recipe, let seed, let rewind, let carry):
+            guard let trained = inputs.first?.network, inputs.count >= 2, case .pruned(let donor) = inputs[1] else {
+                throw ArtifactError(description: "a masked step's inputs are not a network and a pruning level")
+            }
+            guard let start = trained.checkpoints.first(where: { $0.step == rewind }) else {
+                throw ArtifactError(description: "the trained network kept no checkpoint at step \(rewind) to rewind to")
+            }
+            let mask: PruningMask
+            switch carry {
+            case .asIs: mask = donor.mask
+            case .random(let seed): mask = donor.mask.shuffled(seed: seed)
+            case .permuted:
+                guard inputs.count > 2, case .alignment(let record) = inputs[2] else {
+                    throw ArtifactError(description: "a permuted mask needs an alignment input")
+                }
+                // π aligns this network to the donor's (π(B) ≈ A): A's mask in B's unit order is π⁻¹(mask).
+                let permutations = try record.permutations()
+                guard permutations.map(\.count) == start.network.permutationSpec.groups.map(\.size) else {
+                    throw ArtifactError(description: "the alignment's permutations do not fit the network's hidden layers")
+                }
+                mask = donor.mask.permuted(by: permutations.map(\.inverse), shapes: start.network)
+            }
+            guard mask.layers.map(\.count) == start.network.layers.map(\.weight.count) else {
+                throw ArtifactError(description: "the mask does not fit the network's layers")
+            }
+            let network = try retrain(
+                step, model: model, recipe: recipe, seed: seed, from: (start.network, rewind), mask: mask, data: data,
+                parallelism: parallelism)
+            let density = donor.density
+            return .pruned(PrunedNetwork(network: network, mask: mask, level: donor.level, density: density))
         case .evaluate(let splits, _):
             let network = try networks(inputs, count: 1, at: nil)[0]
             var result: [String: Metrics] = [:]
@@ -89,6 +114,21 @@ struct StepRunner: Sendable {
                 points.count, { Interpolation.combination([a, b, trio[2]], weights: points[$0]) }, splits: splits,
                 metrics: metrics, data: data, parallelism: parallelism)
             return .curve(Curve(alphas: [], splits: curves, lambdas: points))
+        }
+    }
+
+    /// Retraining with a fixed mask from a rewound checkpoint to the end of the network's schedule.
+    private func retrain(
+        _ step: PlanStep, model: ModelSpec, recipe: RecipeSpec, seed: UInt64, from start: (MLP, Int), mask: PruningMask,
+        data: Dataset, parallelism: Parallelism
+    ) throws -> TrainedNetwork {
+        var retraining = recipe.engineRecipe
+        retraining.checkpoints = []
+        return try Trainer.train(
+            sizes: [data.features] + model.hidden + [data.classes], seed: seed, recipe: retraining, data: data.train,
+            parallelism: parallelism, resume: start, mask: mask
+        ) { progress in
+            events(.training(node: step.name, progress: progress))
         }
     }
 
