@@ -173,8 +173,9 @@ public struct Planner: Sendable {
             endpoints: endpoints, paths: paths, evaluation: eval)
     }
 
-    /// The steps reordered so that each comes after its inputs, otherwise keeping their order (a masked
-    /// network, listed early, can need an alignment listed later). The planner makes no cycles.
+    /// The steps reordered so that each comes after its inputs, otherwise keeping their order.
+    ///
+    /// A masked network, listed early, can need an alignment listed later. The planner makes no cycles.
     static func dependencyOrder(_ steps: [PlanStep]) -> [PlanStep] {
         var placed = Set<String>(), ordered: [PlanStep] = [], waiting = steps
         while let index = waiting.firstIndex(where: { $0.inputs.allSatisfy(placed.contains) }) {

@@ -1,5 +1,6 @@
-/// A network retrained from its rewind point under a mask taken from another network's pruning level
-/// (science.md E3, mask transport): does a mask found on A work for B once carried into B's unit order?
+/// A network retrained from its rewind point under a mask taken from another network's pruning level.
+///
+/// Mask transport (science.md E3): does a mask found on A work for B once carried into B's unit order?
 public struct MaskedSpec: Sendable, Hashable, Codable {
     /// How the donor's mask is carried to the network.
     public enum Transport: Sendable, Hashable, Codable {
