@@ -2,8 +2,9 @@
 ///
 /// Terms: op(A) is m×k and op(B) is k×n. A transposed operand is read in place through the packing
 /// routines; nothing is copied into a transposed layout. C is split into tiles whose bounds depend on m
-/// and n only; each tile is computed by one worker, summing over k in a fixed order (blocks of `kBlock`,
-/// each accumulated by the micro-kernel in p order), so results do not depend on the thread count.
+/// and n only; each tile is computed by one worker, summing over k in a fixed order (k split evenly into
+/// blocks of at most `kBlock`, each accumulated by the micro-kernel in p order), so results do not
+/// depend on the thread count.
 package enum Gemm {
     /// A matrix operand: element (i, p) of op(X) is `base[i * ld + p]`, or `base[p * ld + i]` when transposed.
     package struct Operand: @unchecked Sendable {
