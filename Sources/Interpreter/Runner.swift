@@ -66,6 +66,13 @@ public enum Runner {
             options: options)
     }
 
+    /// Every step's cache key, in plan order (reads the datasets to digest them, nothing else).
+    ///
+    /// - Throws: `RunError` if a dataset cannot be read.
+    public static func keys(for plan: Plan) throws -> [String] {
+        computeKeys(plan, digests: try digests(plan, DatasetProvider(datasets: plan.datasets)))
+    }
+
     /// The content digest of every dataset the plan's steps read.
     private static func digests(_ plan: Plan, _ datasets: DatasetProvider) throws -> [String: String] {
         var digests: [String: String] = [:]
@@ -101,8 +108,7 @@ public enum Runner {
     ///
     /// - Throws: `RunError` naming the steps that are not cached (nothing is computed).
     public static func report(_ plan: Plan, options: RunOptions) throws -> RunOutcome {
-        let datasets = DatasetProvider(datasets: plan.datasets)
-        let keys = computeKeys(plan, digests: try digests(plan, datasets))
+        let keys = try keys(for: plan)
         let store = ContentStore(root: options.cacheDirectory)
         var byName: [String: Artifact] = [:]
         var missing: [String] = []

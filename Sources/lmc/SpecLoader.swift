@@ -7,6 +7,18 @@ enum SpecLoader {
     ///
     /// - Throws: `DiagnosticError` for any problem in the spec; `InvalidInput` if the file cannot be read.
     static func plan(_ path: String) throws -> (spec: Spec, plan: Plan) {
+        let text = try read(path)
+        let directory = (path as NSString).deletingLastPathComponent
+        let spec = try SpecDecoder().decode(text, file: path, directory: directory)
+        return (spec, try Planner().plan(spec))
+    }
+
+    /// The YAML tree of a spec, for comparing what two files say.
+    static func tree(_ path: String) throws -> YAMLNode {
+        try YAMLReader().read(try read(path), file: path)
+    }
+
+    private static func read(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InvalidInput(message: "cannot read spec file \(path)")
         }
@@ -17,8 +29,6 @@ enum SpecLoader {
                     message: "the spec is not valid UTF-8")
             ])
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let spec = try SpecDecoder().decode(text, file: path, directory: directory)
-        return (spec, try Planner().plan(spec))
+        return text
     }
 }

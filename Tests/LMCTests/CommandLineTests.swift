@@ -85,6 +85,40 @@ let cliSpec = """
         #expect(FileManager.default.fileExists(atPath: dir + "/.lmc/objects"))
     }
 
+    @Test("plan marks cached and pending nodes; diff of an alpha change reuses every training node")
+    func planAndDiff() throws {
+        let variant = cliSpec.replacingOccurrences(of: "alphas: 3", with: "alphas: 5")
+            .replacingOccurrences(of: "seed: 2}", with: "seed: 2}\n  c: {model: m, data: d, recipe: r, seed: 3}")
+        let dir = try workspace(["s.yaml": cliSpec, "t.yaml": variant])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let before = try LMCProcess.run(["plan", "s.yaml"], in: dir)
+        #expect(before.status == 0 && before.stdout.contains("7 nodes: 0 cached, 7 to compute"), "\(before.stdout)")
+        #expect(try LMCProcess.run(["run", "s.yaml"], in: dir).status == 0)
+        let after = try LMCProcess.run(["plan", "s.yaml", "--json"], in: dir)
+        let nodes = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]])
+        #expect(nodes.count == 7 && nodes.allSatisfy { $0["cached"] as? Bool == true && $0["key"] is String })
+        let diff = try LMCProcess.run(["diff", "s.yaml", "t.yaml", "--json"], in: dir)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(diff.stdout.utf8)) as? [String: Any])
+        let reused = try #require(json["reused"] as? [String])
+        #expect(["train/a", "train/b", "eval/a", "eval/b", "align/wm"].allSatisfy(reused.contains))
+        let recomputed = try #require(json["recomputed"] as? [[String: String]])
+        #expect(Set(recomputed.map { $0["node"] ?? "" }) == ["barrier/naive", "barrier/weight"])
+        #expect(recomputed.allSatisfy { $0["because"] == "parameters" })
+        #expect(json["added"] as? [String] == ["train/c", "eval/c"] && (json["removed"] as? [String])?.isEmpty == true)
+        let parameters = try #require(json["parameters"] as? [[String: String]])
+        #expect(parameters.contains { $0["path"] == "evaluation.alphas" && $0["old"] == "3" && $0["new"] == "5" })
+        #expect(parameters.contains { $0["path"] == "networks.c" && $0["old"] == nil })
+        // A new seed retrains b, and everything downstream says which input forced it.
+        try cliSpec.replacingOccurrences(of: "seed: 2}", with: "seed: 5}").write(
+            toFile: dir + "/u.yaml", atomically: true, encoding: .utf8)
+        let reseeded = try LMCProcess.run(["diff", "s.yaml", "u.yaml"], in: dir)
+        #expect(reseeded.stdout.contains("networks.b.seed: 2 -> 5"))
+        #expect(reseeded.stdout.contains("recompute  train/b  (parameters)"))
+        #expect(reseeded.stdout.contains("recompute  eval/b  (input train/b)"))
+        #expect(reseeded.stdout.contains("reuse      train/a"))
+    }
+
     @Test("check prints every diagnostic compiler-style and exits 2")
     func checkDiagnostics() throws {
         let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(

@@ -1,0 +1,50 @@
+import DSL
+
+/// What `lmc diff OLD NEW` shows: which steps of the new plan the old one's results cover, which must be
+/// computed again and why, and which appear or disappear. Compares cache keys, so it is exact: a
+/// "reused" step is one whose result the old spec's run already produced.
+public struct PlanDiff: Sendable, Codable {
+    public struct Recomputed: Sendable, Codable {
+        public var node: String
+        /// `parameters` when the step's own settings changed, or `input <name>` for the first input
+        /// whose result changed.
+        public var because: String
+    }
+
+    public var parameters: [ParameterChange]
+    /// New steps whose result the old plan computes too (same key), possibly under another name.
+    public var reused: [String]
+    /// Steps in both plans whose key changed.
+    public var recomputed: [Recomputed]
+    /// Steps only in the new plan, whose result the old plan does not have.
+    public var added: [String]
+    /// Steps only in the old plan.
+    public var removed: [String]
+
+    /// Compares two plans (and the spec trees they come from).
+    ///
+    /// - Throws: `RunError` if a dataset cannot be read for its digest.
+    public static func between(old: (tree: YAMLNode, plan: Plan), new: (tree: YAMLNode, plan: Plan)) throws -> PlanDiff {
+        let oldKeys = try Runner.keys(for: old.plan), newKeys = try Runner.keys(for: new.plan)
+        let oldByName = Dictionary(zip(old.plan.steps.map(\.name), oldKeys), uniquingKeysWith: { a, _ in a })
+        let newByName = Dictionary(zip(new.plan.steps.map(\.name), newKeys), uniquingKeysWith: { a, _ in a })
+        let known = Set(oldKeys)
+        var diff = PlanDiff(
+            parameters: ParameterChange.between(old.tree, new.tree), reused: [], recomputed: [], added: [], removed: [])
+        for (step, key) in zip(new.plan.steps, newKeys) {
+            if known.contains(key) {
+                diff.reused.append(step.name)
+            } else if oldByName[step.name] != nil {
+                let changedInput = step.inputs.first { input in
+                    guard let key = newByName[input] else { return false }
+                    return !known.contains(key)
+                }
+                diff.recomputed.append(.init(node: step.name, because: changedInput.map { "input \($0)" } ?? "parameters"))
+            } else {
+                diff.added.append(step.name)
+            }
+        }
+        diff.removed = old.plan.steps.map(\.name).filter { newByName[$0] == nil }
+        return diff
+    }
+}
