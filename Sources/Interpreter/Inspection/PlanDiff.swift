@@ -1,8 +1,9 @@
 import DSL
 
-/// What `lmc diff OLD NEW` shows: which steps of the new plan the old one's results cover, which must be
-/// computed again and why, and which appear or disappear. Compares cache keys, so it is exact: a
-/// "reused" step is one whose result the old spec's run already produced.
+/// What `lmc diff OLD NEW` shows: which steps the old plan's results cover, and which must be computed.
+///
+/// Also why a step is recomputed, and which steps appear or disappear. Compares cache keys, so it is
+/// exact: a "reused" step is one whose result the old spec's run already produced.
 public struct PlanDiff: Sendable, Codable {
     public struct Recomputed: Sendable, Codable {
         public var node: String

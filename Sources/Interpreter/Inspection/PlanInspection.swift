@@ -1,8 +1,9 @@
 import DSL
 import Foundation
 
-/// What `lmc plan` shows: each step of a plan, its cache key, whether the cache holds it, and a rough
-/// cost. Nothing is computed or loaded beyond the datasets' digests.
+/// What `lmc plan` shows: each step's cache key, whether the cache holds it, and a rough cost.
+///
+/// Nothing is computed or loaded beyond the datasets' digests.
 public enum PlanInspection {
     public struct Node: Sendable, Codable {
         public var name: String
