@@ -78,8 +78,9 @@ import Testing
         for (name, text) in Self.experiments { #expect(Self.diagnostics(text).isEmpty, "\(name)") }
     }
 
-    /// Seeded mutations of every shipped experiment: a value replaced by one of the wrong type, a key
-    /// misspelt, the file cut off mid-line. Each result is accepted or rejected with located errors.
+    /// Seeded mutations of every shipped experiment, each accepted or rejected with located errors.
+    ///
+    /// A value replaced by one of the wrong type, a key misspelt, the file cut off mid-line.
     @Test("random mutations of the shipped experiments never crash and every rejection is located")
     func mutations() {
         let replacements = ["[1, 2]", "{a: 1}", "-3", "0", "1e400", "\"text\"", "~", "true", "*undefined", "&x 5"]
