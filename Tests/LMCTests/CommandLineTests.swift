@@ -119,6 +119,46 @@ let cliSpec = """
         #expect(reseeded.stdout.contains("reuse      train/a"))
     }
 
+    /// Python's jsonschema (and PyYAML) are part of this machine kind's image; the test fails, saying so, without them.
+    @Test("the shipped experiments pass lmc check and the JSON Schema; invalid specs fail both")
+    func schemaAgreesWithCheck() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let experiments = try FileManager.default.contentsOfDirectory(atPath: repository + "/experiments")
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { repository + "/experiments/" + $0 }
+        let invalid = [
+            cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2"),
+            cliSpec.replacingOccurrences(of: "hidden: [16]", with: "hidden: 16"),
+            cliSpec.replacingOccurrences(of: "method: weight-matching", with: "method: weight-match"),
+            cliSpec.replacingOccurrences(of: "lmc: 1", with: "lmc: 2"),
+            cliSpec.replacingOccurrences(of: "between: [a, b]}", with: "between: [a]}"),
+        ]
+        let dir = try workspace(
+            Dictionary(uniqueKeysWithValues: invalid.enumerated().map { ("bad\($0.offset).yaml", $0.element) }))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bad = invalid.indices.map { dir + "/bad\($0).yaml" }
+        for file in experiments { #expect(try LMCProcess.run(["check", file], in: dir).status == 0, "\(file)") }
+        for file in bad { #expect(try LMCProcess.run(["check", file], in: dir).status == 2, "\(file)") }
+        let script = """
+            import json, sys, yaml, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            for path in sys.argv[2:]:
+                errors = list(jsonschema.Draft202012Validator(schema).iter_errors(yaml.safe_load(open(path))))
+                print(path, "valid" if not errors else "invalid")
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, repository + "/grammar/lmc.schema.json"] + experiments + bad
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "python3 with jsonschema and yaml is needed: \(text)")
+        for file in experiments { #expect(text.contains("\(file) valid"), "\(file): \(text)") }
+        for file in bad { #expect(text.contains("\(file) invalid"), "\(file): \(text)") }
+    }
+
     @Test("check prints every diagnostic compiler-style and exits 2")
     func checkDiagnostics() throws {
         let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(

@@ -1,7 +1,7 @@
 extension SectionDecoder {
     func evaluation(_ node: YAMLNode) -> EvaluationSpec? {
         let what = "evaluation"
-        guard let f = reader.fields(node, of: what, allowed: ["alphas", "splits", "metrics", "batch", "simplex"]) else {
+        guard let f = reader.fields(node, of: what, allowed: SpecKeys.evaluation) else {
             return nil
         }
         var result = EvaluationSpec.standard

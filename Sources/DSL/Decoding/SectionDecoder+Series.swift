@@ -28,7 +28,7 @@ extension SectionDecoder {
 
 extension SectionDecoder {
     func pruning(_ node: YAMLNode, _ what: String) -> PruningSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["network", "levels", "rate", "rewind", "output"]) else {
+        guard let f = reader.fields(node, of: what, allowed: SpecKeys.pruning) else {
             return nil
         }
         let network = f.required("network").flatMap { reader.reference($0, "\(what).network") }
@@ -48,7 +48,7 @@ extension SectionDecoder {
 extension SectionDecoder {
     func masked(_ node: YAMLNode, _ what: String) -> MaskedSpec? {
         guard
-            let f = reader.fields(node, of: what, allowed: ["network", "rewind", "mask", "level", "transport", "seed"])
+            let f = reader.fields(node, of: what, allowed: SpecKeys.masked)
         else { return nil }
         let network = f.required("network").flatMap { reader.reference($0, "\(what).network") }
         let rewind = f.required("rewind").flatMap { reader.int($0, "\(what).rewind", atLeast: 0) }

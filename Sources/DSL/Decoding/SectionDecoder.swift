@@ -12,7 +12,7 @@ struct SectionDecoder {
     func dataset(_ node: YAMLNode, _ what: String) -> DatasetSpec? {
         guard
             let f = reader.fields(
-                node, of: what, allowed: ["source", "path", "normalize", "features", "classes", "train", "test", "noise", "seed"])
+                node, of: what, allowed: SpecKeys.dataset)
         else { return nil }
         let normalize =
             f.optional("normalize").map { reader.choice($0, "\(what).normalize", as: DatasetSpec.Normalization.self) }
@@ -61,7 +61,7 @@ struct SectionDecoder {
     }
 
     func model(_ node: YAMLNode, _ what: String) -> ModelSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["kind", "hidden", "activation"]) else { return nil }
+        guard let f = reader.fields(node, of: what, allowed: SpecKeys.model) else { return nil }
         if let kindNode = f.optional("kind"), let kind = reader.string(kindNode, "\(what).kind"), kind != "mlp" {
             reader.sink.error(
                 "unknown-value", at: kindNode.location,
@@ -79,14 +79,15 @@ struct SectionDecoder {
     }
 
     func recipe(_ node: YAMLNode, _ what: String) -> RecipeSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["optimizer", "batch", "epochs", "schedule", "checkpoints"]) else {
+        guard let f = reader.fields(node, of: what, allowed: SpecKeys.recipe) else {
             return nil
         }
         var lr: Double?, momentum: Double? = 0.9, decay: Double? = 5e-4, nesterov: Bool? = false
-        if let optNode = f.required("optimizer"), let opt = reader.fields(optNode, of: "\(what).optimizer", allowed: ["sgd"]),
+        if let optNode = f.required("optimizer"),
+            let opt = reader.fields(optNode, of: "\(what).optimizer", allowed: SpecKeys.optimizer),
             let sgdNode = opt.required("sgd"),
             let sgd = reader.fields(
-                sgdNode, of: "\(what).optimizer.sgd", allowed: ["lr", "momentum", "weight_decay", "nesterov"])
+                sgdNode, of: "\(what).optimizer.sgd", allowed: SpecKeys.sgd)
         {
             lr = sgd.required("lr").flatMap { reader.double($0, "the learning rate", min: 0, minOpen: true, max: 100) }
             momentum = sgd.optional("momentum").map { reader.double($0, "momentum", min: 0, max: 0.9999) } ?? momentum
@@ -97,7 +98,7 @@ struct SectionDecoder {
         let epochs = f.required("epochs").flatMap { reader.int($0, "\(what).epochs", atLeast: 1, atMost: 10_000) }
         var warmup: Double? = 0, shape: RecipeSpec.Decay? = .linear
         if let node = f.optional("schedule"),
-            let s = reader.fields(node, of: "\(what).schedule", allowed: ["warmup_epochs", "decay"])
+            let s = reader.fields(node, of: "\(what).schedule", allowed: SpecKeys.schedule)
         {
             warmup = s.optional("warmup_epochs").map { reader.double($0, "warmup_epochs", min: 0, max: 10_000) } ?? warmup
             shape = s.optional("decay").map { reader.choice($0, "\(what).schedule.decay", as: RecipeSpec.Decay.self) } ?? shape
@@ -120,7 +121,7 @@ struct SectionDecoder {
     }
 
     func network(_ node: YAMLNode, _ what: String) -> NetworkSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["model", "data", "recipe", "seed"]) else { return nil }
+        guard let f = reader.fields(node, of: what, allowed: SpecKeys.network) else { return nil }
         let model = f.required("model").flatMap { reader.reference($0, "\(what).model") }
         let data = f.required("data").flatMap { reader.reference($0, "\(what).data") }
         let recipe = f.required("recipe").flatMap { reader.reference($0, "\(what).recipe") }
@@ -132,7 +133,7 @@ struct SectionDecoder {
     func alignment(_ node: YAMLNode, _ what: String) -> AlignmentSpec? {
         guard
             let f = reader.fields(
-                node, of: what, allowed: ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed"])
+                node, of: what, allowed: SpecKeys.alignment)
         else { return nil }
         let network = f.required("align").flatMap { reader.reference($0, "\(what).align") }
         let target = f.required("to").flatMap { reader.reference($0, "\(what).to") }
@@ -176,7 +177,7 @@ struct SectionDecoder {
     }
 
     func interpolation(_ node: YAMLNode, _ what: String) -> InterpolationSpec? {
-        guard let f = reader.fields(node, of: what, allowed: ["between", "permute", "at"]) else { return nil }
+        guard let f = reader.fields(node, of: what, allowed: SpecKeys.interpolation) else { return nil }
         let at = f.optional("at").map { moments($0, "\(what).at", allowCheckpoints: true) } ?? .moments([.end])
         var permute: Reference?, permuteFrom: Reference?
         if let node = f.optional("permute") {

@@ -2,11 +2,6 @@
 public struct SpecDecoder: Sendable {
     public init() {}
 
-    static let topLevelKeys = [
-        "lmc", "name", "description", "datasets", "models", "recipes", "networks", "pruning", "masked", "alignments",
-        "interpolations", "evaluation", "matrix",
-    ]
-
     /// Reads and decodes a spec file's text.
     ///
     /// - Parameters:
@@ -26,7 +21,7 @@ public struct SpecDecoder: Sendable {
     func decode(_ original: YAMLNode, file: String, directory: String, sink: DiagnosticSink) -> Spec? {
         let reader = NodeReader(sink: sink)
         let (root, points) = SweepExpander(sink: sink).expand(original)
-        guard let top = reader.fields(root, of: "the spec", allowed: Self.topLevelKeys) else { return nil }
+        guard let top = reader.fields(root, of: "the spec", allowed: SpecKeys.top) else { return nil }
         if let version = top.required("lmc"), let number = reader.int(version, "'lmc' (the spec language version)"),
             number != 1
         {

@@ -1,0 +1,20 @@
+/// The keys each part of a spec allows, in one place: the decoder rejects any other key, and a test
+/// checks that `grammar/lmc.schema.json` allows exactly these.
+package enum SpecKeys {
+    package static let top = [
+        "lmc", "name", "description", "datasets", "models", "recipes", "networks", "pruning", "masked", "alignments",
+        "interpolations", "evaluation", "matrix",
+    ]
+    package static let dataset = ["source", "path", "normalize", "features", "classes", "train", "test", "noise", "seed"]
+    package static let model = ["kind", "hidden", "activation"]
+    package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints"]
+    package static let optimizer = ["sgd"]
+    package static let sgd = ["lr", "momentum", "weight_decay", "nesterov"]
+    package static let schedule = ["warmup_epochs", "decay"]
+    package static let network = ["model", "data", "recipe", "seed"]
+    package static let pruning = ["network", "levels", "rate", "rewind", "output"]
+    package static let masked = ["network", "rewind", "mask", "level", "transport", "seed"]
+    package static let alignment = ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed"]
+    package static let interpolation = ["between", "permute", "at"]
+    package static let evaluation = ["alphas", "splits", "metrics", "batch", "simplex"]
+}
