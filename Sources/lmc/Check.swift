@@ -16,11 +16,14 @@ struct Check: ParsableCommand {
     @Argument(help: "Spec files to check.")
     var files: [String]
 
+    @Option(name: .customLong("set"), help: "Override a spec value, as path=value (repeatable).")
+    var overrides: [String] = []
+
     func run() throws {
         var diagnostics: [Diagnostic] = []
         for file in files {
             do {
-                let (_, plan) = try SpecLoader.plan(file)
+                let (_, plan) = try SpecLoader.plan(file, overrides: overrides)
                 print("\(file): ok (\(plan.steps.count) steps)")
             } catch let error as DiagnosticError {
                 diagnostics += error.diagnostics

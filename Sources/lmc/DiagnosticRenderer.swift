@@ -5,8 +5,9 @@ import Foundation
 ///
 /// The only place diagnostics become text.
 enum DiagnosticRenderer {
-    static func render(_ diagnostics: [Diagnostic]) -> String {
-        var sources: [String: [Substring]] = [:]
+    /// - Parameter texts: sources that are not files, by the name their locations use (`--set` arguments).
+    static func render(_ diagnostics: [Diagnostic], texts: [String: String] = [:]) -> String {
+        var sources: [String: [Substring]] = texts.mapValues { $0.split(separator: "\n", omittingEmptySubsequences: false) }
         var out = ""
         func excerpt(_ location: SourceLocation) -> String {
             if sources[location.file] == nil {

@@ -19,6 +19,9 @@ struct PlanCommand: ParsableCommand {
     @Argument(help: "The spec file.")
     var file: String
 
+    @Option(name: .customLong("set"), help: "Override a spec value, as path=value (repeatable).")
+    var overrides: [String] = []
+
     @Option(name: .customLong("cache-dir"), help: "The cache directory (default: $LMC_CACHE_DIR or .lmc).")
     var cacheDirectory: String?
 
@@ -26,7 +29,7 @@ struct PlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let plan = try SpecLoader.plan(file).plan
+        let plan = try SpecLoader.plan(file, overrides: overrides).plan
         let cache = cacheDirectory ?? ProcessInfo.processInfo.environment["LMC_CACHE_DIR"] ?? ".lmc"
         let nodes: [PlanInspection.Node]
         do { nodes = try PlanInspection.nodes(plan, cacheDirectory: cache) } catch let error as RunError {

@@ -19,6 +19,9 @@ struct Run: ParsableCommand {
     @Argument(help: "Spec files to run.")
     var files: [String]
 
+    @Option(name: .customLong("set"), help: "Override a spec value, as path=value (repeatable), e.g. recipes.sgd.epochs=5.")
+    var overrides: [String] = []
+
     @Option(help: "Steps that may run at the same time (default: the number of cores).")
     var jobs: Int?
 
@@ -40,7 +43,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let plans = try files.map { try SpecLoader.plan($0).plan }
+        let plans = try files.map { try SpecLoader.plan($0, overrides: overrides).plan }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let options = RunOptions(
             cacheDirectory: cacheDirectory ?? ProcessInfo.processInfo.environment["LMC_CACHE_DIR"] ?? ".lmc",

@@ -6,11 +6,24 @@ enum SpecLoader {
     /// Decodes and plans one file.
     ///
     /// - Throws: `DiagnosticError` for any problem in the spec; `InvalidInput` if the file cannot be read.
-    static func plan(_ path: String) throws -> (spec: Spec, plan: Plan) {
+    static func plan(_ path: String, overrides: [String] = []) throws -> (spec: Spec, plan: Plan) {
         let text = try read(path)
         let directory = (path as NSString).deletingLastPathComponent
-        let spec = try SpecDecoder().decode(text, file: path, directory: directory)
+        let parsed = overrides.enumerated().map { Override($0.element, index: $0.offset + 1) }
+        let spec: Spec
+        do {
+            spec = try SpecDecoder().decode(text, file: path, directory: directory, overrides: parsed)
+        } catch {
+            if overrides.isEmpty { throw error }
+            throw Failure(diagnostics: error.diagnostics, overrides: overrides)
+        }
         return (spec, try Planner().plan(spec))
+    }
+
+    /// Diagnostics of a spec read with `--set` overrides, which the renderer shows as their own source.
+    struct Failure: Error {
+        var diagnostics: [Diagnostic]
+        var overrides: [String]
     }
 
     /// The YAML tree of a spec, for comparing what two files say.

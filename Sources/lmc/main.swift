@@ -11,6 +11,10 @@ do {
 } catch let error as DiagnosticError {
     FileHandle.standardError.write(Data(DiagnosticRenderer.render(error.diagnostics).utf8))
     exit(2)
+} catch let error as SpecLoader.Failure {
+    let texts = ["--set": error.overrides.joined(separator: "\n")]
+    FileHandle.standardError.write(Data(DiagnosticRenderer.render(error.diagnostics, texts: texts).utf8))
+    exit(2)
 } catch let error as InvalidInput {
     FileHandle.standardError.write(Data("lmc: error: \(error.message)\n".utf8))
     exit(2)

@@ -117,6 +117,13 @@ let cliSpec = """
         #expect(reseeded.stdout.contains("recompute  train/b  (parameters)"))
         #expect(reseeded.stdout.contains("recompute  eval/b  (input train/b)"))
         #expect(reseeded.stdout.contains("reuse      train/a"))
+        // --set changes a run like an edit would, and a bad one exits 2 with the argument shown.
+        let overridden = try LMCProcess.run(["run", "s.yaml", "--set", "evaluation.alphas=5", "--json"], in: dir)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(overridden.stdout.utf8)) as? [String: Any])
+        #expect((summary["nodes"] as? [String: Int])?["computed"] == 2, "only the two barriers change")
+        let bad = try LMCProcess.run(["check", "s.yaml", "--set", "recipes.r.epochz=1"], in: dir)
+        #expect(bad.status == 2 && bad.stderr.contains("--set:1:11: error: unknown key 'epochz'"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("    recipes.r.epochz=1\n"))
     }
 
     /// Python's jsonschema (and PyYAML) are part of this machine kind's image; the test fails, saying so, without them.

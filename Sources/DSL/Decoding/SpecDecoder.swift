@@ -9,9 +9,13 @@ public struct SpecDecoder: Sendable {
     ///   - file: The file's name as given by the user (used in locations).
     ///   - directory: Directory against which the spec's relative paths resolve.
     /// - Throws: `DiagnosticError` with every problem, YAML syntax and semantics alike.
-    public func decode(_ text: String, file: String, directory: String) throws(DiagnosticError) -> Spec {
-        let root = try YAMLReader().read(text, file: file)
+    ///   - overrides: `--set path=value` arguments, applied to the tree before decoding.
+    public func decode(_ text: String, file: String, directory: String, overrides: [Override] = []) throws(DiagnosticError)
+        -> Spec
+    {
         let sink = DiagnosticSink()
+        var root = try YAMLReader().read(text, file: file)
+        for override in overrides { root = override.apply(to: root, sink: sink) }
         let spec = decode(root, file: file, directory: directory, sink: sink)
         try sink.throwIfErrors()
         guard let spec else { throw DiagnosticError(sink.sorted) }
