@@ -50,10 +50,11 @@ public enum Runner {
     public static func run(_ plan: Plan, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunOutcome
     {
         let datasets = DatasetProvider(datasets: plan.datasets)
-        let keys = computeKeys(plan, digests: try digests(plan, datasets))
+        let described = describe(plan, digests: try digests(plan, datasets))
         let store = ContentStore(root: options.cacheDirectory)
         let scheduler = Scheduler(
-            plan: plan, keys: keys, store: store, runner: StepRunner(datasets: datasets, events: events),
+            plan: plan, keys: described.map(\.key), descriptions: described.map(\.description), store: store,
+            runner: StepRunner(datasets: datasets, events: events),
             jobs: options.jobs, cores: options.threads, events: events)
         let (artifacts, failures) = scheduler.run()
         var byName: [String: Artifact] = [:]
@@ -70,7 +71,12 @@ public enum Runner {
     ///
     /// - Throws: `RunError` if a dataset cannot be read.
     public static func keys(for plan: Plan) throws -> [String] {
-        computeKeys(plan, digests: try digests(plan, DatasetProvider(datasets: plan.datasets)))
+        computeKeys(plan, digests: try datasetDigests(plan))
+    }
+
+    /// The content digest of every dataset the plan reads.
+    static func datasetDigests(_ plan: Plan) throws -> [String: String] {
+        try digests(plan, DatasetProvider(datasets: plan.datasets))
     }
 
     /// The content digest of every dataset the plan's steps read.
@@ -133,13 +139,17 @@ public enum Runner {
 
     /// Keys in plan order; each step's key covers its inputs' keys, so a change upstream changes everything below.
     package static func computeKeys(_ plan: Plan, digests: [String: String]) -> [String] {
+        describe(plan, digests: digests).map(\.key)
+    }
+
+    /// Each step's key and the description it hashes, in plan order.
+    static func describe(_ plan: Plan, digests: [String: String]) -> [(key: String, description: [UInt8])] {
         var keyByName: [String: String] = [:]
         return plan.steps.map { step in
-            let key = StepKey.key(
-                for: step, inputKeys: step.inputs.map { keyByName[$0] ?? "" },
-                datasetDigest: digests[step.dataset] ?? "")
+            let inputs = step.inputs.map { keyByName[$0] ?? "" }, digest = digests[step.dataset] ?? ""
+            let key = StepKey.key(for: step, inputKeys: inputs, datasetDigest: digest)
             keyByName[step.name] = key
-            return key
+            return (key, StepKey.description(for: step, inputKeys: inputs, datasetDigest: digest))
         }
     }
 }

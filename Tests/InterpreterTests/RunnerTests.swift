@@ -132,6 +132,27 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
     }
 }
 
+@Suite struct ExplanationTests {
+    @Test("explain names the nearest cached entry and the exact fields that differ, and the input to look at next")
+    func explains() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run(tinySpec, in: dir)
+        let variant = tinySpec.replacingOccurrences(
+            of: "b: {model: m, data: d, recipe: r, seed: 2}", with: "b: {model: m, data: d, recipe: r, seed: 7}")
+        let plan = try Planner().plan(try SpecDecoder().decode(variant, file: "v.yaml", directory: dir))
+        let cache = dir + "/cache"
+        #expect(try Explanation.of("train/a", in: plan, cacheDirectory: cache).cached)
+        let train = try Explanation.of("train/b", in: plan, cacheDirectory: cache)
+        #expect(!train.cached && train.nearest == "train/b")
+        #expect(train.differences.map(\.field) == ["action.train.seed"])
+        #expect(train.differences.first?.cached == "2" && train.differences.first?.wanted == "7")
+        let eval = try Explanation.of("eval/b", in: plan, cacheDirectory: cache)
+        #expect(eval.differences.map(\.field) == ["inputs[0]"] && eval.differences.first?.input == "train/b")
+        #expect(throws: RunError.self) { try Explanation.of("train/z", in: plan, cacheDirectory: cache) }
+    }
+}
+
 @Suite struct TrajectoryTests {
     /// The tiny spec with permutations found at step 10 and at the end, applied at every checkpoint.
     static let spec = tinySpec.replacingOccurrences(
@@ -361,6 +382,7 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
             stores.append(try Self.storedFiles(dir + "/cache"))
         }
         #expect(stores[0].keys.contains { $0.hasSuffix("network.safetensors") })
-        #expect(stores[0].count == 6 && stores[0] == stores[1])
+        // Six steps, each with its result file(s) and key.json.
+        #expect(stores[0].count == 12 && stores[0] == stores[1])
     }
 }

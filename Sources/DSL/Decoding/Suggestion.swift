@@ -1,5 +1,5 @@
 /// "Did you mean" hints: the closest candidate by edit distance, only when it is close.
-enum Suggestion {
+package enum Suggestion {
     /// The candidate nearest to `word`, if its Levenshtein distance is below 4 and below the word's length.
     static func closest(to word: String, among candidates: [String]) -> String? {
         let scored = candidates.map { ($0, editDistance(word, $0)) }
@@ -8,7 +8,7 @@ enum Suggestion {
     }
 
     /// A message suffix: `; did you mean 'x'?` or nothing.
-    static func hint(for word: String, among candidates: [String]) -> String {
+    package static func hint(for word: String, among candidates: [String]) -> String {
         closest(to: word, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 

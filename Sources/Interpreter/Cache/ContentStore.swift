@@ -85,6 +85,19 @@ package struct ContentStore: Sendable {
         }
     }
 
+    /// Every entry's key, with the file `name` read from it unverified (for inspection, never for results).
+    package func entries(reading name: String) -> [(key: String, file: [UInt8]?)] {
+        let objects = root + "/objects"
+        let fm = FileManager.default
+        var result: [(String, [UInt8]?)] = []
+        for prefix in (try? fm.contentsOfDirectory(atPath: objects))?.sorted() ?? [] {
+            for key in (try? fm.contentsOfDirectory(atPath: objects + "/" + prefix))?.sorted() ?? [] where contains(key) {
+                result.append((key, fm.contents(atPath: "\(directory(key))/\(name)").map { [UInt8]($0) }))
+            }
+        }
+        return result
+    }
+
     /// Moves a bad entry out of the way (into `corrupt/`) so it is neither trusted nor lost for inspection.
     package func discard(_ key: String) {
         let fm = FileManager.default

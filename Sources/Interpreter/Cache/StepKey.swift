@@ -17,4 +17,18 @@ package enum StepKey {
         for key in inputKeys { hasher.update("input=\(key)\n") }
         return hasher.finalize()
     }
+
+    /// What the key covers, as JSON stored beside each entry (`key.json`).
+    ///
+    /// `lmc explain` uses it to say which field keeps a step from its nearest cached result. Informative
+    /// only: never read to decide a hit.
+    package static func description(for step: PlanStep, inputKeys: [String], datasetDigest: String) -> [UInt8] {
+        let action = (try? JSONEncoder.lmc().encode(step.action)).flatMap { try? JSONSerialization.jsonObject(with: $0) }
+        let object: [String: Any] = [
+            "salt": engineSalt, "kind": step.kind, "action": action ?? NSNull(), "data": datasetDigest,
+            "inputs": inputKeys, "input_nodes": step.inputs, "node": step.name,
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])).map { [UInt8]($0) }
+            ?? []
+    }
 }

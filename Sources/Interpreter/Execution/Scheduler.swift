@@ -10,6 +10,8 @@ import Foundation
 final class Scheduler: @unchecked Sendable {
     private let plan: Plan
     private let keys: [String]
+    /// What each key covers, stored beside the result as `key.json` (for `lmc explain`).
+    private let descriptions: [[UInt8]]
     private let store: ContentStore
     private let runner: StepRunner
     private let jobs: Int
@@ -26,11 +28,12 @@ final class Scheduler: @unchecked Sendable {
     private(set) var computed = 0
 
     init(
-        plan: Plan, keys: [String], store: ContentStore, runner: StepRunner, jobs: Int, cores: Int,
-        events: @escaping @Sendable (RunEvent) -> Void
+        plan: Plan, keys: [String], descriptions: [[UInt8]], store: ContentStore, runner: StepRunner, jobs: Int,
+        cores: Int, events: @escaping @Sendable (RunEvent) -> Void
     ) {
         self.plan = plan
         self.keys = keys
+        self.descriptions = descriptions
         self.store = store
         self.runner = runner
         self.jobs = max(1, jobs)
@@ -149,7 +152,9 @@ final class Scheduler: @unchecked Sendable {
         do {
             let artifact = try runner.run(step, inputs: inputs, parallelism: Parallelism(threads: threads))
             do {
-                try store.write(keys[i], node: step.name, files: artifact.files())
+                var files = artifact.files()
+                files["key.json"] = descriptions[i]
+                try store.write(keys[i], node: step.name, files: files)
             } catch {
                 events(.warning("\(step.name): could not write the cache (\(error)); the result is kept for this run only"))
             }

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Interpreter
+
+/// `lmc explain FILE NODE`: why a step is not cached.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Say why a step is not cached: the nearest cached entry of the same kind and the fields that differ.",
+        discussion: """
+            Fields are those of the step's cache key: the step's parameters (action.…), its dataset's digest
+            (data), the engine's version (salt) and its inputs' keys (inputs[i]: explain that input next).
+
+            Example:
+              lmc explain experiments/weak-lmc.yaml train/b --set networks.b.seed=3
+            """
+    )
+
+    @Argument(help: "The spec file.")
+    var file: String
+
+    @Argument(help: "The step, as lmc plan names it (train/a, barrier/weight, …).")
+    var node: String
+
+    @Option(name: .customLong("set"), help: "Override a spec value, as path=value (repeatable).")
+    var overrides: [String] = []
+
+    @Option(name: .customLong("cache-dir"), help: "The cache directory (default: $LMC_CACHE_DIR or .lmc).")
+    var cacheDirectory: String?
+
+    @Flag(help: "Print the explanation as JSON.")
+    var json = false
+
+    func run() throws {
+        let plan = try SpecLoader.plan(file, overrides: overrides).plan
+        let cache = cacheDirectory ?? ProcessInfo.processInfo.environment["LMC_CACHE_DIR"] ?? ".lmc"
+        let explanation: Explanation
+        do { explanation = try Explanation.of(node, in: plan, cacheDirectory: cache) } catch let error as RunError {
+            throw InvalidInput(message: "\(file): \(error.description)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(explanation), as: UTF8.self))
+            return
+        }
+        if explanation.cached {
+            print("\(node) is cached (key \(explanation.key.prefix(12)))")
+            return
+        }
+        guard let nearest = explanation.nearest else {
+            print("\(node) is not cached, and the cache holds no entry of the same kind with a stored key description")
+            return
+        }
+        print("\(node) is not cached; the nearest cached entry is \(nearest) (key \(explanation.nearestKey?.prefix(12) ?? "")):")
+        for d in explanation.differences {
+            let input = d.input.map { "  (input \($0) differs: lmc explain \(file) \($0))" } ?? ""
+            print("  \(d.field): cached \(d.cached ?? "(absent)"), now \(d.wanted ?? "(absent)")\(input)")
+        }
+    }
+}
