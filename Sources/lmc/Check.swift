@@ -16,14 +16,13 @@ struct Check: ParsableCommand {
     @Argument(help: "Spec files to check.")
     var files: [String]
 
-    @Option(name: .customLong("set"), help: "Override a spec value, as path=value (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var override: OverrideOptions
 
     func run() throws {
         var diagnostics: [Diagnostic] = []
         for file in files {
             do {
-                let (_, plan) = try SpecLoader.plan(file, overrides: overrides)
+                let (_, plan) = try SpecLoader.plan(file, overrides: override.overrides)
                 print("\(file): ok (\(plan.steps.count) steps)")
             } catch let error as DiagnosticError {
                 diagnostics += error.diagnostics

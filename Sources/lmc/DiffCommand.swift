@@ -8,7 +8,7 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Compare two specs: changed parameters, and which steps are reused, recomputed, added, removed.",
         discussion: """
-            Exact: a step is reused when the old spec computes the same result (same cache key), whatever
+            Exact: a step is reused when the old spec computes the same result (same cache key), whatever \
             its name. A recomputed step says why: its own parameters, or the first input that changed.
 
             Example:

@@ -8,7 +8,7 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: "Say why a step is not cached: the nearest cached entry of the same kind and the fields that differ.",
         discussion: """
-            Fields are those of the step's cache key: the step's parameters (action.…), its dataset's digest
+            Fields are those of the step's cache key: the step's parameters (action.…), its dataset's digest \
             (data), the engine's version (salt) and its inputs' keys (inputs[i]: explain that input next).
 
             Example:
@@ -22,20 +22,17 @@ struct ExplainCommand: ParsableCommand {
     @Argument(help: "The step, as lmc plan names it (train/a, barrier/weight, …).")
     var node: String
 
-    @Option(name: .customLong("set"), help: "Override a spec value, as path=value (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var override: OverrideOptions
 
-    @Option(name: .customLong("cache-dir"), help: "The cache directory (default: $LMC_CACHE_DIR or .lmc).")
-    var cacheDirectory: String?
+    @OptionGroup var cache: CacheOptions
 
     @Flag(help: "Print the explanation as JSON.")
     var json = false
 
     func run() throws {
-        let plan = try SpecLoader.plan(file, overrides: overrides).plan
-        let cache = cacheDirectory ?? ProcessInfo.processInfo.environment["LMC_CACHE_DIR"] ?? ".lmc"
+        let plan = try SpecLoader.plan(file, overrides: override.overrides).plan
         let explanation: Explanation
-        do { explanation = try Explanation.of(node, in: plan, cacheDirectory: cache) } catch let error as RunError {
+        do { explanation = try Explanation.of(node, in: plan, cacheDirectory: cache.directory) } catch let error as RunError {
             throw InvalidInput(message: "\(file): \(error.description)")
         }
         if json {

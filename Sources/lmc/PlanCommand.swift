@@ -8,7 +8,7 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show a spec's steps, which are cached and which would be computed, and what they cost.",
         discussion: """
-            Computes nothing. Estimates are floating-point operations from the steps' sizes (IDX data is
+            Computes nothing. Estimates are floating-point operations from the steps' sizes (IDX data is \
             assumed to have Fashion-MNIST's sizes), shown as seconds on one core at 80 GFLOP/s.
 
             Example:
@@ -19,20 +19,17 @@ struct PlanCommand: ParsableCommand {
     @Argument(help: "The spec file.")
     var file: String
 
-    @Option(name: .customLong("set"), help: "Override a spec value, as path=value (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var override: OverrideOptions
 
-    @Option(name: .customLong("cache-dir"), help: "The cache directory (default: $LMC_CACHE_DIR or .lmc).")
-    var cacheDirectory: String?
+    @OptionGroup var cache: CacheOptions
 
     @Flag(help: "Print the nodes as JSON.")
     var json = false
 
     func run() throws {
-        let plan = try SpecLoader.plan(file, overrides: overrides).plan
-        let cache = cacheDirectory ?? ProcessInfo.processInfo.environment["LMC_CACHE_DIR"] ?? ".lmc"
+        let plan = try SpecLoader.plan(file, overrides: override.overrides).plan
         let nodes: [PlanInspection.Node]
-        do { nodes = try PlanInspection.nodes(plan, cacheDirectory: cache) } catch let error as RunError {
+        do { nodes = try PlanInspection.nodes(plan, cacheDirectory: cache.directory) } catch let error as RunError {
             throw RuntimeFailure(message: "\(file): \(error.description)")
         }
         if json {

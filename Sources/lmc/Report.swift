@@ -17,8 +17,7 @@ struct Report: ParsableCommand {
     @Argument(help: "Spec files whose results to rebuild.")
     var files: [String]
 
-    @Option(name: .customLong("cache-dir"), help: "The cache directory (default: $LMC_CACHE_DIR or .lmc).")
-    var cacheDirectory: String?
+    @OptionGroup var cache: CacheOptions
 
     @Option(name: .customLong("results-dir"), help: "Where results/<name>/ go.")
     var resultsDirectory = "results"
@@ -26,7 +25,7 @@ struct Report: ParsableCommand {
     func run() throws {
         let plans = try files.map { try SpecLoader.plan($0).plan }
         let options = RunOptions(
-            cacheDirectory: cacheDirectory ?? ProcessInfo.processInfo.environment["LMC_CACHE_DIR"] ?? ".lmc",
+            cacheDirectory: cache.directory,
             resultsDirectory: resultsDirectory, jobs: 1, threads: 1)
         for plan in plans {
             do {

@@ -19,8 +19,7 @@ struct Run: ParsableCommand {
     @Argument(help: "Spec files to run.")
     var files: [String]
 
-    @Option(name: .customLong("set"), help: "Override a spec value, as path=value (repeatable), e.g. recipes.sgd.epochs=5.")
-    var overrides: [String] = []
+    @OptionGroup var override: OverrideOptions
 
     @Option(help: "Steps that may run at the same time (default: the number of cores).")
     var jobs: Int?
@@ -28,8 +27,7 @@ struct Run: ParsableCommand {
     @Option(help: "Threads in all, shared by the running steps (default: the number of cores).")
     var threads: Int?
 
-    @Option(name: .customLong("cache-dir"), help: "The cache directory (default: $LMC_CACHE_DIR or .lmc).")
-    var cacheDirectory: String?
+    @OptionGroup var cache: CacheOptions
 
     @Option(name: .customLong("results-dir"), help: "Where results/<name>/ go.")
     var resultsDirectory = "results"
@@ -43,10 +41,10 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let plans = try files.map { try SpecLoader.plan($0, overrides: overrides).plan }
+        let plans = try files.map { try SpecLoader.plan($0, overrides: override.overrides).plan }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let options = RunOptions(
-            cacheDirectory: cacheDirectory ?? ProcessInfo.processInfo.environment["LMC_CACHE_DIR"] ?? ".lmc",
+            cacheDirectory: cache.directory,
             resultsDirectory: resultsDirectory, jobs: jobs ?? cores, threads: threads ?? cores)
         var failed = false
         for plan in plans {
