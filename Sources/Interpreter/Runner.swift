@@ -49,8 +49,10 @@ public enum Runner {
     /// - Throws: `RunError` when the run cannot start (a dataset cannot be read).
     public static func run(_ plan: Plan, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunOutcome
     {
-        let datasets = DatasetProvider(datasets: plan.datasets)
+        let memo = FileDigestMemo(directory: options.cacheDirectory)
+        let datasets = DatasetProvider(datasets: plan.datasets, memo: memo)
         let described = describe(plan, digests: try digests(plan, datasets))
+        memo.save()
         let store = ContentStore(root: options.cacheDirectory)
         let scheduler = Scheduler(
             plan: plan, keys: described.map(\.key), descriptions: described.map(\.description), store: store,
@@ -67,16 +69,19 @@ public enum Runner {
             options: options)
     }
 
-    /// Every step's cache key, in plan order (reads the datasets to digest them, nothing else).
+    /// Every step's cache key, in plan order (digests the datasets, reading nothing else).
     ///
+    /// - Parameter cacheDirectory: where file digests are remembered between calls; nil hashes every file.
     /// - Throws: `RunError` if a dataset cannot be read.
-    public static func keys(for plan: Plan) throws -> [String] {
-        computeKeys(plan, digests: try datasetDigests(plan))
+    public static func keys(for plan: Plan, cacheDirectory: String? = nil) throws -> [String] {
+        computeKeys(plan, digests: try datasetDigests(plan, cacheDirectory: cacheDirectory))
     }
 
     /// The content digest of every dataset the plan reads.
-    static func datasetDigests(_ plan: Plan) throws -> [String: String] {
-        try digests(plan, DatasetProvider(datasets: plan.datasets))
+    static func datasetDigests(_ plan: Plan, cacheDirectory: String?) throws -> [String: String] {
+        let memo = cacheDirectory.map { FileDigestMemo(directory: $0) }
+        defer { memo?.save() }
+        return try digests(plan, DatasetProvider(datasets: plan.datasets, memo: memo))
     }
 
     /// The content digest of every dataset the plan's steps read.
@@ -114,7 +119,7 @@ public enum Runner {
     ///
     /// - Throws: `RunError` naming the steps that are not cached (nothing is computed).
     public static func report(_ plan: Plan, options: RunOptions) throws -> RunOutcome {
-        let keys = try keys(for: plan)
+        let keys = try keys(for: plan, cacheDirectory: options.cacheDirectory)
         let store = ContentStore(root: options.cacheDirectory)
         var byName: [String: Artifact] = [:]
         var missing: [String] = []

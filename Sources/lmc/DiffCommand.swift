@@ -22,6 +22,8 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "The new spec.")
     var new: String
 
+    @OptionGroup var cache: CacheOptions
+
     @Flag(help: "Print the comparison as JSON.")
     var json = false
 
@@ -29,7 +31,7 @@ struct DiffCommand: ParsableCommand {
         let before = (tree: try SpecLoader.tree(old), plan: try SpecLoader.plan(old).plan)
         let after = (tree: try SpecLoader.tree(new), plan: try SpecLoader.plan(new).plan)
         let diff: PlanDiff
-        do { diff = try PlanDiff.between(old: before, new: after) } catch let error as RunError {
+        do { diff = try PlanDiff.between(old: before, new: after, cacheDirectory: cache.directory) } catch let error as RunError {
             throw RuntimeFailure(message: error.description)
         }
         if json {

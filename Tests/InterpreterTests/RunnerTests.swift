@@ -132,6 +132,53 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
     }
 }
 
+@Suite struct DatasetDigestTests {
+    /// A tiny IDX dataset: 20 training and 5 test images of 2×2 pixels, 3 classes.
+    static func writeIDX(to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func images(_ n: UInt8) -> [UInt8] {
+            [0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 2, 0, 0, 0, 2] + (0..<Int(n) * 4).map { UInt8($0 % 251) }
+        }
+        func labels(_ n: UInt8) -> [UInt8] { [0, 0, 8, 1, 0, 0, 0, n] + (0..<Int(n)).map { UInt8($0 % 3) } }
+        let files: [(String, [UInt8])] = [
+            ("train-images-idx3-ubyte", images(20)), ("train-labels-idx1-ubyte", labels(20)),
+            ("t10k-images-idx3-ubyte", images(5)), ("t10k-labels-idx1-ubyte", labels(5)),
+        ]
+        for (name, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + name)) }
+    }
+
+    static func plan(path: String, in dir: String) throws -> Plan {
+        let text = tinySpec.replacingOccurrences(
+            of: "d: {source: synthetic, features: 12, classes: 3, train: 300, test: 100, seed: 4}",
+            with: "d: {source: idx, path: \(path)}")
+        return try Planner().plan(try SpecDecoder().decode(text, file: "s.yaml", directory: dir))
+    }
+
+    @Test("memoised file digests give the keys of a full hash; an edited file changes them, a moved folder does not")
+    func memo() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.writeIDX(to: dir + "/data")
+        let cache = dir + "/cache"
+        let plan = try Self.plan(path: "data", in: dir)
+        let hashed = try Runner.keys(for: plan)
+        #expect(try Runner.keys(for: plan, cacheDirectory: cache) == hashed)
+        #expect(FileManager.default.fileExists(atPath: cache + "/file-digests.json"))
+        #expect(try Runner.keys(for: plan, cacheDirectory: cache) == hashed, "from the memo")
+        try FileManager.default.moveItem(atPath: dir + "/data", toPath: dir + "/moved")
+        #expect(try Runner.keys(for: try Self.plan(path: "moved", in: dir), cacheDirectory: cache) == hashed)
+        // One label changed, same size: the file's time changes, so the memo does not hide the edit.
+        let labels = dir + "/moved/train-labels-idx1-ubyte"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: labels)))
+        bytes[8] = (bytes[8] + 1) % 3
+        try Data(bytes).write(to: URL(fileURLWithPath: labels))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)], ofItemAtPath: labels)
+        let edited = try Runner.keys(for: try Self.plan(path: "moved", in: dir), cacheDirectory: cache)
+        #expect(edited[0] != hashed[0], "train/a reads the edited data")
+        #expect(edited == (try Runner.keys(for: try Self.plan(path: "moved", in: dir))))
+    }
+}
+
 @Suite struct ExplanationTests {
     @Test("explain names the nearest cached entry and the exact fields that differ, and the input to look at next")
     func explains() throws {

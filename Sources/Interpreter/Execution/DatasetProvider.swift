@@ -10,9 +10,12 @@ import Synchronization
 final class DatasetProvider: Sendable {
     private let specs: [String: DatasetSpec]
     private let loaded = Mutex<[String: Dataset]>([:])
+    private let memo: FileDigestMemo?
 
-    init(datasets: [Named<DatasetSpec>]) {
+    /// - Parameter memo: remembers file digests between runs (in the cache directory), if given.
+    init(datasets: [Named<DatasetSpec>], memo: FileDigestMemo? = nil) {
         specs = Dictionary(datasets.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.memo = memo
     }
 
     /// A digest of everything the dataset's content depends on: file bytes (not paths) or generator parameters.
@@ -24,8 +27,14 @@ final class DatasetProvider: Sendable {
         case .idx(let directory):
             let files = try Dataset.idxFiles(in: missingHint(directory))
             for path in files {
-                guard let data = FileManager.default.contents(atPath: path) else { throw DataError("cannot read \(path)") }
-                hasher.update("file=\((path as NSString).lastPathComponent) sha256=\(SHA256.hex([UInt8](data)))\n")
+                let digest: String
+                if let memo {
+                    digest = try memo.digest(of: path)
+                } else {
+                    guard let data = FileManager.default.contents(atPath: path) else { throw DataError("cannot read \(path)") }
+                    digest = SHA256.hex([UInt8](data))
+                }
+                hasher.update("file=\((path as NSString).lastPathComponent) sha256=\(digest)\n")
             }
         case .synthetic(let s):
             hasher.update(

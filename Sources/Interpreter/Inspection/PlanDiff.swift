@@ -25,8 +25,12 @@ public struct PlanDiff: Sendable, Codable {
     /// Compares two plans (and the spec trees they come from).
     ///
     /// - Throws: `RunError` if a dataset cannot be read for its digest.
-    public static func between(old: (tree: YAMLNode, plan: Plan), new: (tree: YAMLNode, plan: Plan)) throws -> PlanDiff {
-        let oldKeys = try Runner.keys(for: old.plan), newKeys = try Runner.keys(for: new.plan)
+    /// - Parameter cacheDirectory: where file digests are remembered, so datasets are not hashed again.
+    public static func between(
+        old: (tree: YAMLNode, plan: Plan), new: (tree: YAMLNode, plan: Plan), cacheDirectory: String? = nil
+    ) throws -> PlanDiff {
+        let oldKeys = try Runner.keys(for: old.plan, cacheDirectory: cacheDirectory)
+        let newKeys = try Runner.keys(for: new.plan, cacheDirectory: cacheDirectory)
         let oldByName = Dictionary(zip(old.plan.steps.map(\.name), oldKeys), uniquingKeysWith: { a, _ in a })
         let newByName = Dictionary(zip(new.plan.steps.map(\.name), newKeys), uniquingKeysWith: { a, _ in a })
         let known = Set(oldKeys)

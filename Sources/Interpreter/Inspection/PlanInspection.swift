@@ -31,7 +31,7 @@ public enum PlanInspection {
     ///
     /// - Throws: `RunError` if a dataset cannot be read (its digest is part of every key).
     public static func nodes(_ plan: Plan, cacheDirectory: String) throws -> [Node] {
-        let keys = try Runner.keys(for: plan)
+        let keys = try Runner.keys(for: plan, cacheDirectory: cacheDirectory)
         let store = ContentStore(root: cacheDirectory)
         let byName = Dictionary(plan.steps.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         return zip(plan.steps, keys).map { step, key in
