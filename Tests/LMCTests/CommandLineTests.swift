@@ -185,6 +185,18 @@ let cliSpec = """
         #expect(run.status == 2 && !FileManager.default.fileExists(atPath: dir + "/.lmc"))
     }
 
+    @Test("a spec that is not UTF-8 or holds NUL bytes is rejected with a location, never a crash")
+    func notText() throws {
+        let dir = try workspace([:])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data([0x6c, 0x6d, 0x63, 0x3a, 0x20, 0xff, 0xfe, 0x0a]).write(to: URL(fileURLWithPath: dir + "/bad.yaml"))
+        try Data("lmc: 1\nname: a\u{0}b\n".utf8).write(to: URL(fileURLWithPath: dir + "/nul.yaml"))
+        let bad = try LMCProcess.run(["check", "bad.yaml"], in: dir)
+        #expect(bad.status == 2 && bad.stderr.contains("bad.yaml:1:1: error:"), "\(bad.stderr)")
+        let nul = try LMCProcess.run(["check", "nul.yaml"], in: dir)
+        #expect(nul.status == 2 && nul.stderr.contains("nul.yaml:"), "\(nul.stderr)")
+    }
+
     @Test("golden: the full rendering of one diagnostic")
     func golden() throws {
         let dir = try workspace(["g.yaml": "lmc: 1\nname: g\nnetworks: {}\nmodels:\n  m: {kind: mlp, hidden: [0]}\n"])
