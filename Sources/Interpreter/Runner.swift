@@ -85,11 +85,17 @@ public enum Runner {
     }
 
     /// The content digest of every dataset the plan's steps read.
+    /// Also the content digest of every file a `load` step reads, under `file:<path>`.
     private static func digests(_ plan: Plan, _ datasets: DatasetProvider) throws -> [String: String] {
         var digests: [String: String] = [:]
         for name in Set(plan.steps.map(\.dataset)).sorted() {
             do { digests[name] = try datasets.digest(of: name) } catch {
                 throw RunError(description: "dataset '\(name)': \(error)")
+            }
+        }
+        for file in Set(plan.steps.compactMap(\.file)).sorted() {
+            do { digests["file:" + file] = try datasets.fileDigest(file) } catch {
+                throw RunError(description: "\(file): \(error)")
             }
         }
         return digests
@@ -131,7 +137,7 @@ public enum Runner {
                 } else {
                     missing.append(step.name)
                 }
-            case .train, .prune, .retrainMasked, .align: continue
+            case .train, .load, .prune, .retrainMasked, .align: continue
             }
         }
         guard missing.isEmpty else {
@@ -151,7 +157,8 @@ public enum Runner {
     static func describe(_ plan: Plan, digests: [String: String]) -> [(key: String, description: [UInt8])] {
         var keyByName: [String: String] = [:]
         return plan.steps.map { step in
-            let inputs = step.inputs.map { keyByName[$0] ?? "" }, digest = digests[step.dataset] ?? ""
+            let inputs = step.inputs.map { keyByName[$0] ?? "" }
+            let digest = (digests[step.dataset] ?? "") + (step.file.map { " file=" + (digests["file:" + $0] ?? "") } ?? "")
             let key = StepKey.key(for: step, inputKeys: inputs, datasetDigest: digest)
             keyByName[step.name] = key
             return (key, StepKey.description(for: step, inputKeys: inputs, datasetDigest: digest))

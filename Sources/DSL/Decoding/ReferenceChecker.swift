@@ -15,7 +15,9 @@ struct ReferenceChecker {
         if spec.datasets.named(name) != nil { result.append(.dataset) }
         if spec.models.named(name) != nil { result.append(.model) }
         if spec.recipes.named(name) != nil { result.append(.recipe) }
-        if spec.networks.named(name) != nil || spec.masked.named(name) != nil { result.append(.network) }
+        if spec.networks.named(name) != nil || spec.masked.named(name) != nil || spec.loaded.named(name) != nil {
+            result.append(.network)
+        }
         if spec.pruning.named(name) != nil { result.append(.pruning) }
         if spec.alignments.named(name) != nil { result.append(.alignment) }
         if spec.interpolations.named(name) != nil { result.append(.interpolation) }
@@ -78,7 +80,12 @@ struct ReferenceChecker {
     }
 
     func check() {
-        let networks = spec.networks.map(\.name) + spec.pruning.map(\.name) + spec.masked.map(\.name)
+        let networks =
+            spec.networks.map(\.name) + spec.loaded.map(\.name) + spec.pruning.map(\.name) + spec.masked.map(\.name)
+        for entry in spec.loaded {
+            resolve(entry.value.model, as: .model, candidates: spec.models.map(\.name))
+            resolve(entry.value.data, as: .dataset, candidates: spec.datasets.map(\.name))
+        }
         spec.masked.forEach(checkMasked)
         for sequence in spec.pruning {
             let p = sequence.value
@@ -203,8 +210,12 @@ struct ReferenceChecker {
 
     /// Two networks can be aligned or interpolated only if they share an architecture and a dataset.
     private func checkCompatible(_ a: Reference, _ b: Reference) {
-        guard let first = spec.networks.named(origin(a.name))?.value, let second = spec.networks.named(origin(b.name))?.value
-        else { return }
+        func modelAndData(_ name: String) -> (model: Reference, data: Reference)? {
+            if let n = spec.networks.named(origin(name))?.value { return (n.model, n.data) }
+            if let n = spec.loaded.named(name)?.value { return (n.model, n.data) }
+            return nil
+        }
+        guard let first = modelAndData(a.name), let second = modelAndData(b.name) else { return }
         let modelA = spec.models.named(first.model.name)?.value, modelB = spec.models.named(second.model.name)?.value
         if let modelA, let modelB, modelA != modelB {
             sink.error(

@@ -72,3 +72,28 @@ extension SectionDecoder {
             levelLocation: f.optional("level")?.location, rewindLocation: f.optional("rewind")?.location)
     }
 }
+
+extension SectionDecoder {
+    /// `{model: m, load: FILE, layers: [...]}`; `data` may be left out when the spec has one dataset.
+    func loadedNetwork(_ node: YAMLNode, _ what: String, defaultDataset: String?) -> LoadedNetworkSpec? {
+        guard let f = reader.fields(node, of: what + " (loaded)", allowed: SpecKeys.loadedNetwork) else { return nil }
+        let model = f.required("model").flatMap { reader.reference($0, "\(what).model") }
+        let data: Reference?
+        if let node = f.optional("data") {
+            data = reader.reference(node, "\(what).data")
+        } else if let defaultDataset {
+            data = Reference(name: defaultDataset, location: node.location)
+        } else {
+            data = f.required("data").flatMap { reader.reference($0, "\(what).data") }
+        }
+        let file = f.required("load").flatMap { reader.string($0, "\(what).load") }
+        var layers: [String]?
+        if let node = f.optional("layers"), let items = reader.list(node, "\(what).layers") {
+            let names = items.compactMap { reader.string($0, "a tensor prefix") }
+            guard names.count == items.count, !names.isEmpty else { return nil }
+            layers = names
+        }
+        guard let model, let data, let file else { return nil }
+        return LoadedNetworkSpec(model: model, data: data, file: resolve(file), layers: layers)
+    }
+}

@@ -39,9 +39,11 @@ public struct SpecDecoder: Sendable {
         // Entries that failed to decode still count as defined, so one mistake does not cascade into
         // "undefined name" errors everywhere the entry is used.
         var invalidNames = Set<String>()
-        func section<Value>(_ key: String, _ decode: (YAMLNode, String) -> Value?) -> [Named<Value>] {
+        func section<Value>(
+            _ key: String, where include: (YAMLNode) -> Bool = { _ in true }, _ decode: (YAMLNode, String) -> Value?
+        ) -> [Named<Value>] {
             guard let node = top.optional(key), let entries = reader.entries(node, of: "'\(key)'") else { return [] }
-            return entries.compactMap { entry in
+            return entries.filter { include($0.value) }.compactMap { entry in
                 // A generated name is the template's name plus `@var=value`; only the template's part is checked.
                 let written = points[entry.key] == nil ? entry.key : String(entry.key.prefix { $0 != "@" })
                 guard checkName(written, at: entry.keyLocation, sink: reader.sink) != nil,
@@ -53,12 +55,23 @@ public struct SpecDecoder: Sendable {
                 return Named(name: entry.key, location: entry.keyLocation, value: value)
             }
         }
+        // `networks:` holds trained entries and `load:` entries; they decode into two lists.
+        let datasetNames = top.optional("datasets").flatMap { node -> [String]? in
+            if case .mapping(let entries) = node.content { return entries.map(\.key) }
+            return nil
+        }
+        let defaultDataset = datasetNames?.count == 1 ? datasetNames?.first : nil
+        let isLoad = { (node: YAMLNode) -> Bool in
+            if case .mapping(let entries) = node.content { return entries.contains { $0.key == "load" } }
+            return false
+        }
         var spec = Spec(
             file: file, directory: directory, name: name ?? "", description: description,
             datasets: section("datasets", sections.dataset),
             models: section("models", sections.model),
             recipes: section("recipes", sections.recipe),
-            networks: section("networks", sections.network),
+            networks: section("networks", where: { !isLoad($0) }, sections.network),
+            loaded: section("networks", where: isLoad) { sections.loadedNetwork($0, $1, defaultDataset: defaultDataset) },
             pruning: section("pruning", sections.pruning),
             masked: section("masked", sections.masked),
             alignments: section("alignments", sections.alignment),

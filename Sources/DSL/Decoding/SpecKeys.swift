@@ -12,6 +12,8 @@ package enum SpecKeys {
     package static let sgd = ["lr", "momentum", "weight_decay", "nesterov"]
     package static let schedule = ["warmup_epochs", "decay"]
     package static let network = ["model", "data", "recipe", "seed"]
+    /// A `networks:` entry with `load:` (in place of `recipe` and `seed`).
+    package static let loadedNetwork = ["model", "data", "load", "layers"]
     package static let pruning = ["network", "levels", "rate", "rewind", "output"]
     package static let masked = ["network", "rewind", "mask", "level", "transport", "seed"]
     package static let alignment = ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed"]

@@ -5,6 +5,10 @@
 public struct PlanStep: Sendable, Hashable, Codable {
     /// What a step computes.
     public enum Action: Sendable, Hashable, Codable {
+        /// Read a trained network from `file` (safetensors, PyTorch layout), tensors `<prefix>.weight` and
+        /// `<prefix>.bias` for each of `layers` (nil: `fc1` … `fcN`). Inputs: none. The key covers the
+        /// file's bytes, not its path.
+        case load(model: ModelSpec, layers: [String]?)
         /// Train a network from its seed. Inputs: none; reads `dataset`.
         case train(model: ModelSpec, recipe: RecipeSpec, seed: UInt64)
         /// One level of iterative magnitude pruning: prune `rate` of the weights the previous level kept,
@@ -42,6 +46,7 @@ public struct PlanStep: Sendable, Hashable, Codable {
     public var kind: String {
         switch action {
         case .train: "train"
+        case .load: "load"
         case .prune: "prune"
         case .retrainMasked: "mask"
         case .evaluate: "evaluate"
@@ -61,4 +66,6 @@ public struct PlanStep: Sendable, Hashable, Codable {
     public var dataset: String
     /// The spec entry the step comes from, for messages.
     public var origin: SourceLocation
+    /// For `load`: the file read (its content, not this path, enters the key).
+    public var file: String? = nil
 }

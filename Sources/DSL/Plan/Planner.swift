@@ -29,7 +29,22 @@ public struct Planner: Sendable {
             steps += [train, evaluate]
             endpoints.append(.init(network: network.name, evaluationStep: evaluate.name))
         }
-        func dataset(of network: String) -> String { spec.networks.named(network)?.value.data.name ?? "" }
+        for entry in spec.loaded {
+            let n = entry.value
+            guard let model = spec.models.named(n.model.name)?.value else { continue }
+            var load = PlanStep(
+                name: "load/\(entry.name)", action: .load(model: model, layers: n.layers), inputs: [], dataset: n.data.name,
+                origin: entry.location)
+            load.file = n.file
+            let evaluate = PlanStep(
+                name: "eval/\(entry.name)", action: .evaluate(splits: eval.splits, metrics: eval.metrics),
+                inputs: [load.name], dataset: n.data.name, origin: entry.location)
+            steps += [load, evaluate]
+            endpoints.append(.init(network: entry.name, evaluationStep: evaluate.name))
+        }
+        func dataset(of network: String) -> String {
+            spec.networks.named(network)?.value.data.name ?? spec.loaded.named(network)?.value.data.name ?? ""
+        }
 
         /// The name as written in the spec: a `matrix:` copy's template name.
         func template(_ name: String) -> String { spec.sweep[name] == nil ? name : String(name.prefix { $0 != "@" }) }
@@ -45,6 +60,7 @@ public struct Planner: Sendable {
         func source(_ network: String, _ moment: Moment) -> String {
             if case .level(let l) = moment, l > 0 { return "prune/\(network)@level=\(l)" }
             if spec.masked.named(network) != nil { return "mask/\(network)" }
+            if spec.loaded.named(network) != nil { return "load/\(network)" }
             return "train/\(origin(network))"
         }
         for sequence in spec.pruning {
@@ -126,7 +142,8 @@ public struct Planner: Sendable {
                         name: "barrier/\(interpolation.name)",
                         action: .simplex(
                             points: EvaluationSpec.simplexGrid(eval.simplexDivisions), splits: eval.splits, metrics: eval.metrics),
-                        inputs: ["train/\(i.from.name)", "train/\(i.to.name)", "train/\(third.name)"] + permutation.steps,
+                        inputs: [source(i.from.name, .end), source(i.to.name, .end), source(third.name, .end)]
+                            + permutation.steps,
                         dataset: dataset(of: i.from.name), origin: interpolation.location)
                     steps.append(step)
                     let coordinates = spec.sweep[interpolation.name] ?? []

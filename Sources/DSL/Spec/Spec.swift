@@ -18,6 +18,8 @@ public struct Spec: Sendable, Hashable, Codable {
     public var recipes: [Named<RecipeSpec>]
     /// Networks in file order.
     public var networks: [Named<NetworkSpec>]
+    /// Networks read from files (`load:` entries of `networks:`), in file order.
+    public var loaded: [Named<LoadedNetworkSpec>] = []
     /// Pruning sequences in file order.
     public var pruning: [Named<PruningSpec>] = []
     /// Networks retrained under a transported mask, in file order.

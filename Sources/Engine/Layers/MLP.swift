@@ -7,6 +7,11 @@ public struct MLP: Sendable, Hashable {
         /// `[out]`.
         public var bias: Tensor
 
+        public init(weight: Tensor, bias: Tensor) {
+            self.weight = weight
+            self.bias = bias
+        }
+
         /// The layer's input width.
         public var inputs: Int { weight.rowSize }
         /// The layer's output width.

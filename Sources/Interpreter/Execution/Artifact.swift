@@ -73,7 +73,7 @@ enum Artifact: Sendable {
             return (network, metadata)
         }
         switch step.action {
-        case .train(let model, _, _):
+        case .train(let model, _, _), .load(let model, _):
             let (final, metadata) = try network("network.safetensors", hidden: model.hidden)
             var checkpoints: [(step: Int, network: MLP)] = []
             for name in files.keys.sorted() where name.hasPrefix("checkpoint-") {

@@ -27,13 +27,7 @@ final class DatasetProvider: Sendable {
         case .idx(let directory):
             let files = try Dataset.idxFiles(in: missingHint(directory))
             for path in files {
-                let digest: String
-                if let memo {
-                    digest = try memo.digest(of: path)
-                } else {
-                    guard let data = FileManager.default.contents(atPath: path) else { throw DataError("cannot read \(path)") }
-                    digest = SHA256.hex([UInt8](data))
-                }
+                let digest = try fileDigest(path)
                 hasher.update("file=\((path as NSString).lastPathComponent) sha256=\(digest)\n")
             }
         case .synthetic(let s):
@@ -42,6 +36,13 @@ final class DatasetProvider: Sendable {
             )
         }
         return hasher.finalize()
+    }
+
+    /// The SHA-256 of one file's bytes (through the memo when there is one).
+    func fileDigest(_ path: String) throws -> String {
+        if let memo { return try memo.digest(of: path) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw DataError("cannot read \(path)") }
+        return SHA256.hex([UInt8](data))
     }
 
     /// The dataset, loaded and normalised on first use.

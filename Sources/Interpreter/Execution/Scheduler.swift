@@ -173,7 +173,7 @@ extension PlanStep {
     fileprivate var isReported: Bool {
         switch action {
         case .evaluate, .interpolate, .simplex: true
-        case .train, .prune, .retrainMasked, .align: false
+        case .train, .load, .prune, .retrainMasked, .align: false
         }
     }
 }

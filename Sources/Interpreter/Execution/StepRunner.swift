@@ -1,3 +1,4 @@
+import Foundation
 import DSL
 import Engine
 
@@ -20,6 +21,24 @@ struct StepRunner: Sendable {
                 ) { progress in
                     events(.training(node: step.name, progress: progress))
                 })
+        case .load(let model, let layers):
+            guard let file = step.file, let bytes = FileManager.default.contents(atPath: file) else {
+                throw ArtifactError(description: "cannot read \(step.file ?? "the network file")")
+            }
+            let (tensors, _) = try SafeTensors.decode([UInt8](bytes), file: file)
+            let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            let count = model.hidden.count + 1
+            let prefixes = layers ?? (1...count).map { "fc\($0)" }
+            guard prefixes.count == count else {
+                throw ArtifactError(description: "\(file): 'layers' names \(prefixes.count) layers; the model has \(count)")
+            }
+            let network = try MLP(tensors: byName, prefixes: prefixes, file: file)
+            let expected = [data.features] + model.hidden + [data.classes]
+            guard network.sizes == expected else {
+                throw ArtifactError(
+                    description: "\(file): the tensors make a \(network.sizes) network; the model and dataset need \(expected)")
+            }
+            return .network(TrainedNetwork(final: network, steps: 0, checkpoints: []))
         case .prune(let model, let recipe, let seed, let rate, let output, let rewind):
             guard let trained = inputs.first?.network, inputs.count == 2 else {
                 throw ArtifactError(description: "a pruning step's inputs are not networks")

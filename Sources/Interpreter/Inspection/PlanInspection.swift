@@ -60,7 +60,8 @@ public enum PlanInspection {
         func model(_ name: String?) -> [Int] {
             guard let name, let source = steps[name] else { return [] }
             switch source.action {
-            case .train(let model, _, _), .prune(let model, _, _, _, _, _), .retrainMasked(let model, _, _, _, _):
+            case .train(let model, _, _), .load(let model, _), .prune(let model, _, _, _, _, _),
+                .retrainMasked(let model, _, _, _, _):
                 return model.hidden
             default: return model(source.inputs.first)
             }
@@ -69,6 +70,7 @@ public enum PlanInspection {
             sizes.reduce(0.0) { $0 + Double($1.count ?? ($1.split == .train ? data.train : data.test)) }
         }
         switch step.action {
+        case .load: return 0
         case .train(let model, let recipe, _):
             return 6 * parameters(model.hidden) * Double(data.train * recipe.epochs)
         case .prune(let model, let recipe, _, _, _, let rewind), .retrainMasked(let model, let recipe, _, let rewind, _):

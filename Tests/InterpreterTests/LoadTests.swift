@@ -1,0 +1,81 @@
+import DSL
+import Engine
+import Foundation
+import Interpreter
+import Testing
+
+/// `load:` networks: a PyTorch-layout safetensors file written by Python's standard library alone.
+@Suite struct LoadTests {
+    /// Layer l's weight[i] = ((i + 3l) % 7 − 3) / 10 and bias[j] = ((j + l) % 5 − 2) / 20, row-major `[out, in]`.
+    static func value(weight: Bool, layer: Int, index: Int) -> Float {
+        weight ? Float((index + 3 * layer) % 7 - 3) / 10 : Float((index + layer) % 5 - 2) / 20
+    }
+
+    static let script = """
+        import json, struct, sys
+        sizes, prefixes = [12, 8, 3], ["body.0", "head"]
+        header, data = {}, b""
+        for l, (i, o) in enumerate(zip(sizes, sizes[1:])):
+            for name, count, f in [("weight", o * i, lambda k: ((k + 3 * l) % 7 - 3) / 10),
+                                   ("bias", o, lambda k: ((k + l) % 5 - 2) / 20)]:
+                raw = struct.pack("<%df" % count, *[f(k) for k in range(count)])
+                shape = [o, i] if name == "weight" else [o]
+                header[prefixes[l] + "." + name] = {"dtype": "F32", "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+                data += raw
+        h = json.dumps(header).encode()
+        h += b" " * ((8 - len(h) % 8) % 8)
+        open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + data)
+        """
+
+    @Test("a state dict written by Python loads with the expected values; editing the file changes its key")
+    func loadsPyTorchLayout() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", Self.script, dir + "/torch.safetensors"]
+        try python.run()
+        python.waitUntilExit()
+        try #require(python.terminationStatus == 0)
+        let spec = """
+            lmc: 1
+            name: load
+            datasets:
+              d: {source: synthetic, features: 12, classes: 3, train: 100, test: 50, seed: 4}
+            models:
+              m: {kind: mlp, hidden: [8]}
+            networks:
+              t: {model: m, load: torch.safetensors, layers: [body.0, head]}
+            evaluation: {alphas: 3}
+            """
+        let outcome = try run(spec, in: dir)
+        #expect(outcome.summary.failures.isEmpty, "\(outcome.summary.failures)")
+        // The same network built here from the formula must measure exactly the same.
+        let sizes = [12, 8, 3]
+        let expected = MLP(
+            layers: (0..<2).map { l in
+                let (i, o) = (sizes[l], sizes[l + 1])
+                return MLP.Layer(
+                    weight: Tensor(shape: [o, i], scalars: (0..<o * i).map { Self.value(weight: true, layer: l, index: $0) }),
+                    bias: Tensor(shape: [o], scalars: (0..<o).map { Self.value(weight: false, layer: l, index: $0) }))
+            })
+        var data = Dataset.synthetic(features: 12, classes: 3, trainCount: 100, testCount: 50, noise: 1, seed: 4)
+        data.standardize()
+        let measured = expected.measure(on: data.test, parallelism: .serial)
+        #expect(outcome.summary.networks["t"]?["test"]?.error == measured.error)
+        #expect(outcome.summary.networks["t"]?["test"]?.loss == measured.loss)
+        // Moving the file keeps the key; changing a byte does not.
+        let plan = try Planner().plan(try SpecDecoder().decode(spec, file: "s.yaml", directory: dir))
+        let before = try Runner.keys(for: plan)
+        try FileManager.default.createDirectory(atPath: dir + "/moved", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir + "/torch.safetensors", toPath: dir + "/moved/torch.safetensors")
+        let moved = try Planner().plan(
+            try SpecDecoder().decode(
+                spec.replacingOccurrences(of: "load: torch", with: "load: moved/torch"), file: "s.yaml", directory: dir))
+        #expect(try Runner.keys(for: moved) == before)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/torch.safetensors")))
+        bytes[bytes.count - 1] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/torch.safetensors"))
+        #expect(try Runner.keys(for: plan)[0] != before[0])
+    }
+}
