@@ -84,8 +84,8 @@ public enum Runner {
         return try digests(plan, DatasetProvider(datasets: plan.datasets, memo: memo))
     }
 
-    /// The content digest of every dataset the plan's steps read.
-    /// Also the content digest of every file a `load` step reads, under `file:<path>`.
+    /// The content digest of every dataset the plan's steps read, and of every file a `load` step reads
+    /// (under `file:<path>`).
     private static func digests(_ plan: Plan, _ datasets: DatasetProvider) throws -> [String: String] {
         var digests: [String: String] = [:]
         for name in Set(plan.steps.map(\.dataset)).sorted() {
