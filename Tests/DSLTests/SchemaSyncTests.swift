@@ -21,7 +21,8 @@ import Testing
         #expect(Self.keys(schema) == Set(SpecKeys.top))
         let sections: [(String, [String])] = [
             ("dataset", SpecKeys.dataset), ("model", SpecKeys.model), ("recipe", SpecKeys.recipe),
-            ("network", SpecKeys.network), ("loadedNetwork", SpecKeys.loadedNetwork), ("pruning", SpecKeys.pruning), ("masked", SpecKeys.masked),
+            ("network", SpecKeys.network), ("loadedNetwork", SpecKeys.loadedNetwork), ("pruning", SpecKeys.pruning),
+            ("masked", SpecKeys.masked),
             ("alignment", SpecKeys.alignment), ("interpolation", SpecKeys.interpolation),
             ("evaluation", SpecKeys.evaluation),
         ]
