@@ -12,7 +12,10 @@ struct LMC: ParsableCommand {
               lmc check experiments/weak-lmc.yaml
               lmc run experiments/weak-lmc.yaml
             """,
-        subcommands: [Run.self, Check.self, PlanCommand.self, DiffCommand.self, ExplainCommand.self, Report.self, Bench.self]
+        subcommands: [
+            Run.self, Check.self, PlanCommand.self, DiffCommand.self, ExplainCommand.self, Report.self, CacheCommand.self,
+            Bench.self,
+        ]
     )
 }
 

@@ -166,6 +166,35 @@ let cliSpec = """
         for file in bad { #expect(text.contains("\(file) invalid"), "\(file): \(text)") }
     }
 
+    @Test("cache ls lists entries; verify finds a flipped byte (exit 1) and a rerun recomputes it; gc keeps what specs use")
+    func cacheTools() throws {
+        let variant = cliSpec.replacingOccurrences(of: "alphas: 3", with: "alphas: 5")
+        let dir = try workspace(["s.yaml": cliSpec, "t.yaml": variant])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try LMCProcess.run(["run", "s.yaml"], in: dir).status == 0)
+        let ls = try LMCProcess.run(["cache", "ls"], in: dir)
+        #expect(ls.status == 0 && ls.stdout.contains("7 entries") && ls.stdout.contains("train/a"), "\(ls.stdout)")
+        #expect(try LMCProcess.run(["cache", "verify"], in: dir).stdout.contains("7 entries checked, 0 corrupt"))
+        // Flip one byte of a stored network.
+        let objects = dir + "/.lmc/objects"
+        let paths = (FileManager.default.enumerator(atPath: objects)?.allObjects as? [String] ?? [])
+        let network = try #require(paths.first { $0.hasSuffix("network.safetensors") })
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: objects + "/" + network)))
+        bytes[bytes.count - 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: objects + "/" + network))
+        let verify = try LMCProcess.run(["cache", "verify"], in: dir)
+        #expect(verify.status == 1 && verify.stdout.contains("1 corrupt") && verify.stdout.contains("checksum mismatch"))
+        let rerun = try LMCProcess.run(["run", "s.yaml"], in: dir)
+        #expect(rerun.status == 0 && rerun.stdout.contains("7 nodes:") && !rerun.stdout.contains("0 computed"), "\(rerun.stdout)")
+        #expect(try LMCProcess.run(["cache", "verify"], in: dir).stdout.contains("7 entries checked, 0 corrupt"))
+        // t.yaml shares everything but the two barriers: gc keeping only t removes those two.
+        let dry = try LMCProcess.run(["cache", "gc", "t.yaml", "--dry-run"], in: dir)
+        #expect(dry.stdout.contains("2 entries") && dry.stdout.contains("barrier/naive"), "\(dry.stdout)")
+        #expect(try LMCProcess.run(["cache", "ls"], in: dir).stdout.contains("7 entries"))
+        #expect(try LMCProcess.run(["cache", "gc", "t.yaml"], in: dir).status == 0)
+        #expect(try LMCProcess.run(["cache", "ls"], in: dir).stdout.contains("5 entries"))
+    }
+
     @Test("check prints every diagnostic compiler-style and exits 2")
     func checkDiagnostics() throws {
         let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(

@@ -98,6 +98,14 @@ package struct ContentStore: Sendable {
         return result
     }
 
+    /// Deletes an entry: renamed out of `objects/` first, so no reader ever sees half of it.
+    package func remove(_ key: String) {
+        let fm = FileManager.default
+        let trash = "\(root)/tmp/removed-\(key).\(UUID().uuidString)"
+        try? fm.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+        if rename(directory(key), trash) == 0 { try? fm.removeItem(atPath: trash) }
+    }
+
     /// Moves a bad entry out of the way (into `corrupt/`) so it is neither trusted nor lost for inspection.
     package func discard(_ key: String) {
         let fm = FileManager.default
