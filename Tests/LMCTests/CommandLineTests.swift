@@ -195,6 +195,39 @@ let cliSpec = """
         #expect(try LMCProcess.run(["cache", "ls"], in: dir).stdout.contains("5 entries"))
     }
 
+    @Test("two runs of one spec on one cache at once: both succeed, same results, no step computed twice")
+    func concurrentRuns() throws {
+        let slower = cliSpec.replacingOccurrences(of: "train: 200", with: "train: 3000")
+            .replacingOccurrences(of: "epochs: 2", with: "epochs: 6")
+        let dir = try workspace(["s.yaml": slower])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func start() throws -> (Process, Pipe) {
+            let process = Process()
+            process.executableURL = LMCProcess.binary
+            process.arguments = ["run", "s.yaml", "--json", "--jobs", "1", "--threads", "1"]
+            process.currentDirectoryURL = URL(fileURLWithPath: dir)
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return (process, out)
+        }
+        let runs = [try start(), try start()]
+        var summaries: [[String: Any]] = []
+        for (process, out) in runs {
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            summaries.append(try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]))
+        }
+        let computed = summaries.compactMap { ($0["nodes"] as? [String: Int])?["computed"] }
+        #expect(computed.count == 2 && computed.reduce(0, +) == 7, "each of the 7 steps computed once in all: \(computed)")
+        let barriers = summaries.map {
+            ($0["barriers"] as? [[String: Any]])?.map { "\($0["interpolation"] ?? "") \($0["error_barrier"] ?? "")" } ?? []
+        }
+        #expect(barriers[0] == barriers[1] && !barriers[0].isEmpty)
+    }
+
     @Test("check prints every diagnostic compiler-style and exits 2")
     func checkDiagnostics() throws {
         let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(

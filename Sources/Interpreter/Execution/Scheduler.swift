@@ -129,10 +129,10 @@ final class Scheduler: @unchecked Sendable {
             let outcome = compute(next, inputs: inputs, threads: threads)
             condition.lock()
             switch outcome {
-            case .success(let artifact):
-                artifacts[next] = artifact
+            case .success(let result):
+                artifacts[next] = result.artifact
                 status[next] = .done
-                computed += 1
+                if result.computedHere { computed += 1 }
             case .failure(let error):
                 status[next] = .failed(error.message)
             }
@@ -145,8 +145,19 @@ final class Scheduler: @unchecked Sendable {
         var message: String
     }
 
-    private func compute(_ i: Int, inputs: [Artifact], threads: Int) -> Result<Artifact, StepFailure> {
+    /// Computes a step under its lease; if another run wrote the entry while this one waited for the
+    /// lease, that entry is used instead (`computedHere` false).
+    private func compute(_ i: Int, inputs: [Artifact], threads: Int)
+        -> Result<(artifact: Artifact, computedHere: Bool), StepFailure>
+    {
         let step = plan.steps[i]
+        let lease = Lease(root: store.root, key: keys[i])
+        defer { lease?.release() }
+        if store.contains(keys[i]), let files = try? store.read(keys[i]), let artifact = try? Artifact.decode(step, files: files)
+        {
+            events(.warning("\(step.name): computed meanwhile by another run on this cache; reused"))
+            return .success((artifact, false))
+        }
         events(.started(node: step.name, threads: threads))
         let start = Date()
         do {
@@ -159,7 +170,7 @@ final class Scheduler: @unchecked Sendable {
                 events(.warning("\(step.name): could not write the cache (\(error)); the result is kept for this run only"))
             }
             events(.finished(node: step.name, seconds: Date().timeIntervalSince(start)))
-            return .success(artifact)
+            return .success((artifact, true))
         } catch {
             let message = "\(error)"
             events(.failed(node: step.name, message: message))
