@@ -197,8 +197,10 @@ let cliSpec = """
 
     @Test("two runs of one spec on one cache at once: both succeed, same results, no step computed twice")
     func concurrentRuns() throws {
+        // Heavy enough (about 0.2 s per run) that the two runs overlap; without leases both would compute.
         let slower = cliSpec.replacingOccurrences(of: "train: 200", with: "train: 3000")
-            .replacingOccurrences(of: "epochs: 2", with: "epochs: 6")
+            .replacingOccurrences(of: "epochs: 2", with: "epochs: 6").replacingOccurrences(
+                of: "hidden: [16]", with: "hidden: [128, 128]")
         let dir = try workspace(["s.yaml": slower])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func start() throws -> (Process, Pipe) {
