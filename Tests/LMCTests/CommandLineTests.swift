@@ -230,6 +230,49 @@ let cliSpec = """
         #expect(barriers[0] == barriers[1] && !barriers[0].isEmpty)
     }
 
+    @Test("a run killed at random moments leaves nothing a rerun trusts wrongly: same results, verify clean")
+    func killedRuns() throws {
+        let slower = cliSpec.replacingOccurrences(of: "train: 200", with: "train: 3000")
+            .replacingOccurrences(of: "epochs: 2", with: "epochs: 6").replacingOccurrences(
+                of: "hidden: [16]", with: "hidden: [128, 128]")
+        let reference = try workspace(["s.yaml": slower])
+        let dir = try workspace(["s.yaml": slower])
+        defer {
+            try? FileManager.default.removeItem(atPath: reference)
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let clean = try LMCProcess.run(["run", "s.yaml", "--json"], in: reference)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [String: Any])
+        var seed: UInt64 = 7
+        for _ in 0..<4 {
+            // SIGKILL after 10-160 ms: mid-training, mid-write or between steps.
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let delay = 0.01 + Double(seed >> 33 % 150) / 1000
+            let process = Process()
+            process.executableURL = LMCProcess.binary
+            process.arguments = ["run", "s.yaml"]
+            process.currentDirectoryURL = URL(fileURLWithPath: dir)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        #expect(try LMCProcess.run(["cache", "verify"], in: dir).status == 0)
+        let rerun = try LMCProcess.run(["run", "s.yaml", "--json"], in: dir)
+        #expect(rerun.status == 0)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(rerun.stdout.utf8)) as? [String: Any])
+        func rows(_ s: [String: Any]) -> [String] {
+            (s["barriers"] as? [[String: Any]])?.map {
+                "\($0["interpolation"] ?? "") \($0["loss_barrier"] ?? "") \($0["error_barrier"] ?? "")"
+            } ?? []
+        }
+        #expect(rows(summary) == rows(expected) && !rows(expected).isEmpty, "bitwise-identical barriers after the kills")
+        let verify = try LMCProcess.run(["cache", "verify"], in: dir)
+        #expect(verify.status == 0 && verify.stdout.contains("7 entries checked, 0 corrupt"), "\(verify.stdout)")
+    }
+
     @Test("check prints every diagnostic compiler-style and exits 2")
     func checkDiagnostics() throws {
         let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(
