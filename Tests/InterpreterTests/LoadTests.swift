@@ -78,4 +78,58 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/torch.safetensors"))
         #expect(try Runner.keys(for: plan)[0] != before[0])
     }
+
+    @Test("a network lmc trained, loaded back from its safetensors file, gives identical logits and metrics")
+    func roundTrip() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trained = try run(tinySpec, in: dir)
+        let objects = dir + "/cache/objects"
+        let stored = (FileManager.default.enumerator(atPath: objects)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix("network.safetensors") }
+        // Each stored network, loaded as `load:`, must measure exactly as the trained one did.
+        let wanted = Set([trained.summary.networks["a"]?["test"]?.error, trained.summary.networks["b"]?["test"]?.error])
+        var found = Set<Double?>()
+        for (i, path) in stored.enumerated() {
+            try FileManager.default.copyItem(atPath: objects + "/" + path, toPath: dir + "/n\(i).safetensors")
+            let spec = tinySpec.replacingOccurrences(
+                of: "  a: {model: m, data: d, recipe: r, seed: 1}", with: "  a: {model: m, data: d, load: n\(i).safetensors}")
+            let outcome = try run(spec, in: dir)
+            found.insert(outcome.summary.networks["a"]?["test"]?.error)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/n\(i).safetensors"))
+            let (tensors, _) = try SafeTensors.decode([UInt8](bytes), file: "n\(i)")
+            let network = try MLP(
+                tensors: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) }), prefixes: ["fc1", "fc2", "fc3"],
+                file: "n\(i)")
+            var data = Dataset.synthetic(features: 12, classes: 3, trainCount: 300, testCount: 100, noise: 1, seed: 4)
+            data.standardize()
+            let metrics = network.measure(on: data.test, parallelism: .serial)
+            #expect(outcome.summary.networks["a"]?["test"]?.error == metrics.error)
+        }
+        #expect(stored.count == 2 && found == wanted, "both trained networks come back with their metrics")
+    }
+
+    @Test("a file whose shapes do not fit the model fails the load step, naming the file")
+    func wrongShape() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", Self.script, dir + "/torch.safetensors"]
+        try python.run()
+        python.waitUntilExit()
+        let spec = """
+            lmc: 1
+            name: load
+            datasets:
+              d: {source: synthetic, features: 12, classes: 3, train: 100, test: 50, seed: 4}
+            models:
+              m: {kind: mlp, hidden: [9]}
+            networks:
+              t: {model: m, load: torch.safetensors, layers: [body.0, head]}
+            evaluation: {alphas: 3}
+            """
+        let outcome = try run(spec, in: dir)
+        #expect(outcome.summary.failures.contains { $0.node == "load/t" && $0.error.contains("torch.safetensors") })
+    }
 }
