@@ -13,7 +13,8 @@ struct LMC: ParsableCommand {
               lmc run experiments/weak-lmc.yaml
             """,
         subcommands: [
-            Run.self, Check.self, PlanCommand.self, DiffCommand.self, ExplainCommand.self, Report.self, CacheCommand.self,
+            Run.self, Check.self, PlanCommand.self, DiffCommand.self, ExplainCommand.self, Report.self, ExportCommand.self,
+            CacheCommand.self,
             Bench.self,
         ]
     )

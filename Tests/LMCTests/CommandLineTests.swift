@@ -273,6 +273,43 @@ let cliSpec = """
         #expect(verify.status == 0 && verify.stdout.contains("7 entries checked, 0 corrupt"), "\(verify.stdout)")
     }
 
+    @Test("export writes a permuted network in PyTorch's layout that loads back and crosses the aligned path's barrier")
+    func exportPermuted() throws {
+        let dir = try workspace(["s.yaml": cliSpec])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let missing = try LMCProcess.run(["export", "s.yaml", "b", "--permute", "wm", "--out", "b.safetensors"], in: dir)
+        #expect(missing.status == 1 && missing.stderr.contains("not cached"))
+        let first = try LMCProcess.run(["run", "s.yaml", "--json"], in: dir)
+        let export = try LMCProcess.run(["export", "s.yaml", "b", "--permute", "wm", "--out", "b.safetensors"], in: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let reloaded = """
+            lmc: 1
+            name: reloaded
+            datasets:
+              d: {source: synthetic, features: 10, classes: 3, train: 200, test: 60}
+            models:
+              m: {kind: mlp, hidden: [16]}
+            recipes:
+              r: {optimizer: {sgd: {lr: 0.05}}, batch: 20, epochs: 2}
+            networks:
+              a: {model: m, data: d, recipe: r, seed: 1}
+              b: {model: m, data: d, load: b.safetensors}
+            interpolations:
+              naive: {between: [a, b]}
+            evaluation: {alphas: 3, splits: {test: all}}
+            """
+        try reloaded.write(toFile: dir + "/t.yaml", atomically: true, encoding: .utf8)
+        let second = try LMCProcess.run(["run", "t.yaml", "--json"], in: dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        func barrier(_ out: String, _ name: String) throws -> Double {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+            let rows = try #require(json["barriers"] as? [[String: Any]])
+            return try #require(rows.first { $0["interpolation"] as? String == name }?["error_barrier"] as? Double)
+        }
+        // The naive path to the exported permuted b is the aligned path of the first run.
+        #expect(abs(try barrier(second.stdout, "naive") - barrier(first.stdout, "weight")) <= 0.02)
+    }
+
     @Test("check prints every diagnostic compiler-style and exits 2")
     func checkDiagnostics() throws {
         let bad = cliSpec.replacingOccurrences(of: "epochs: 2", with: "epoch: 2").replacingOccurrences(
