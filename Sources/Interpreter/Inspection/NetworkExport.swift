@@ -29,7 +29,9 @@ public enum NetworkExport {
             guard let a = plan.steps.firstIndex(where: { $0.name == "align/\(alignment)" }),
                 plan.steps[a].inputs.first == plan.steps[index].name
             else { throw RunError(description: "no alignment '\(alignment)' that permutes '\(network)'") }
-            guard case .alignment(let record) = try artifact(a) else { throw RunError(description: "align/\(alignment) is not an alignment") }
+            guard case .alignment(let record) = try artifact(a) else {
+                throw RunError(description: "align/\(alignment) is not an alignment")
+            }
             mlp = mlp.permuted(by: try record.permutations())
         }
         let metadata = ["network": network, "permutation": alignment.map { "\($0)@end" } ?? "identity"]
