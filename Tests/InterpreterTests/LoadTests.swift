@@ -27,27 +27,37 @@ import Testing
         open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + data)
         """
 
+    /// Writes `torch.safetensors` (12-8-3, prefixes `body.0`, `head`) into `dir` with Python's standard library.
+    static func writeFixture(in dir: String) throws {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, dir + "/torch.safetensors"]
+        try python.run()
+        python.waitUntilExit()
+        try #require(python.terminationStatus == 0)
+    }
+
+    /// A spec loading the fixture into a model with one hidden layer of `hidden` units.
+    static func spec(hidden: Int) -> String {
+        """
+        lmc: 1
+        name: load
+        datasets:
+          d: {source: synthetic, features: 12, classes: 3, train: 100, test: 50, seed: 4}
+        models:
+          m: {kind: mlp, hidden: [\(hidden)]}
+        networks:
+          t: {model: m, load: torch.safetensors, layers: [body.0, head]}
+        evaluation: {alphas: 3}
+        """
+    }
+
     @Test("a state dict written by Python loads with the expected values; editing the file changes its key")
     func loadsPyTorchLayout() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", Self.script, dir + "/torch.safetensors"]
-        try python.run()
-        python.waitUntilExit()
-        try #require(python.terminationStatus == 0)
-        let spec = """
-            lmc: 1
-            name: load
-            datasets:
-              d: {source: synthetic, features: 12, classes: 3, train: 100, test: 50, seed: 4}
-            models:
-              m: {kind: mlp, hidden: [8]}
-            networks:
-              t: {model: m, load: torch.safetensors, layers: [body.0, head]}
-            evaluation: {alphas: 3}
-            """
+        try Self.writeFixture(in: dir)
+        let spec = Self.spec(hidden: 8)
         let outcome = try run(spec, in: dir)
         #expect(outcome.summary.failures.isEmpty, "\(outcome.summary.failures)")
         // The same network built here from the formula must measure exactly the same.
@@ -113,22 +123,8 @@ import Testing
     func wrongShape() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", Self.script, dir + "/torch.safetensors"]
-        try python.run()
-        python.waitUntilExit()
-        let spec = """
-            lmc: 1
-            name: load
-            datasets:
-              d: {source: synthetic, features: 12, classes: 3, train: 100, test: 50, seed: 4}
-            models:
-              m: {kind: mlp, hidden: [9]}
-            networks:
-              t: {model: m, load: torch.safetensors, layers: [body.0, head]}
-            evaluation: {alphas: 3}
-            """
+        try Self.writeFixture(in: dir)
+        let spec = Self.spec(hidden: 9)
         let outcome = try run(spec, in: dir)
         #expect(outcome.summary.failures.contains { $0.node == "load/t" && $0.error.contains("torch.safetensors") })
     }

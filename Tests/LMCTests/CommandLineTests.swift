@@ -17,15 +17,21 @@ struct LMCProcess {
             ?? products.appendingPathComponent("lmc")
     }
 
-    static func run(_ arguments: [String], in directory: String) throws -> LMCProcess {
+    /// Starts the binary without waiting; output goes to the given pipes or nowhere.
+    static func start(_ arguments: [String], in directory: String, stdout: Pipe? = nil, stderr: Pipe? = nil) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        process.standardOutput = stdout ?? FileHandle.nullDevice
+        process.standardError = stderr ?? FileHandle.nullDevice
         try process.run()
+        return process
+    }
+
+    static func run(_ arguments: [String], in directory: String) throws -> LMCProcess {
+        let out = Pipe(), err = Pipe()
+        let process = try start(arguments, in: directory, stdout: out, stderr: err)
         let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return LMCProcess(
@@ -53,6 +59,17 @@ let cliSpec = """
       weight: {between: [a, b], permute: wm}
     evaluation: {alphas: 3, splits: {test: all}}
     """
+
+/// A summary's tidy barrier rows as text (name, loss and error barrier), for comparing runs exactly.
+func barrierRows(_ summary: [String: Any]) -> [String] {
+    (summary["barriers"] as? [[String: Any]])?.map {
+        "\($0["interpolation"] ?? "") \($0["loss_barrier"] ?? "") \($0["error_barrier"] ?? "")"
+    } ?? []
+}
+
+/// The CLI spec made heavy enough (about 0.2 s per run) that two runs overlap and a kill lands mid-run.
+let slowSpec = cliSpec.replacingOccurrences(of: "train: 200", with: "train: 3000")
+    .replacingOccurrences(of: "epochs: 2", with: "epochs: 6").replacingOccurrences(of: "hidden: [16]", with: "hidden: [128, 128]")
 
 @Suite struct CommandLineTests {
     func workspace(_ files: [String: String]) throws -> String {
@@ -197,22 +214,13 @@ let cliSpec = """
 
     @Test("two runs of one spec on one cache at once: both succeed, same results, no step computed twice")
     func concurrentRuns() throws {
-        // Heavy enough (about 0.2 s per run) that the two runs overlap; without leases both would compute.
-        let slower = cliSpec.replacingOccurrences(of: "train: 200", with: "train: 3000")
-            .replacingOccurrences(of: "epochs: 2", with: "epochs: 6").replacingOccurrences(
-                of: "hidden: [16]", with: "hidden: [128, 128]")
-        let dir = try workspace(["s.yaml": slower])
+        let dir = try workspace(["s.yaml": slowSpec])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func start() throws -> (Process, Pipe) {
-            let process = Process()
-            process.executableURL = LMCProcess.binary
-            process.arguments = ["run", "s.yaml", "--json", "--jobs", "1", "--threads", "1"]
-            process.currentDirectoryURL = URL(fileURLWithPath: dir)
             let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return (process, out)
+            return (
+                try LMCProcess.start(["run", "s.yaml", "--json", "--jobs", "1", "--threads", "1"], in: dir, stdout: out), out
+            )
         }
         let runs = [try start(), try start()]
         var summaries: [[String: Any]] = []
@@ -224,19 +232,14 @@ let cliSpec = """
         }
         let computed = summaries.compactMap { ($0["nodes"] as? [String: Int])?["computed"] }
         #expect(computed.count == 2 && computed.reduce(0, +) == 7, "each of the 7 steps computed once in all: \(computed)")
-        let barriers = summaries.map {
-            ($0["barriers"] as? [[String: Any]])?.map { "\($0["interpolation"] ?? "") \($0["error_barrier"] ?? "")" } ?? []
-        }
+        let barriers = summaries.map(barrierRows)
         #expect(barriers[0] == barriers[1] && !barriers[0].isEmpty)
     }
 
     @Test("a run killed at random moments leaves nothing a rerun trusts wrongly: same results, verify clean")
     func killedRuns() throws {
-        let slower = cliSpec.replacingOccurrences(of: "train: 200", with: "train: 3000")
-            .replacingOccurrences(of: "epochs: 2", with: "epochs: 6").replacingOccurrences(
-                of: "hidden: [16]", with: "hidden: [128, 128]")
-        let reference = try workspace(["s.yaml": slower])
-        let dir = try workspace(["s.yaml": slower])
+        let reference = try workspace(["s.yaml": slowSpec])
+        let dir = try workspace(["s.yaml": slowSpec])
         defer {
             try? FileManager.default.removeItem(atPath: reference)
             try? FileManager.default.removeItem(atPath: dir)
@@ -248,13 +251,7 @@ let cliSpec = """
             // SIGKILL after 10-160 ms: mid-training, mid-write or between steps.
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let delay = 0.01 + Double(seed >> 33 % 150) / 1000
-            let process = Process()
-            process.executableURL = LMCProcess.binary
-            process.arguments = ["run", "s.yaml"]
-            process.currentDirectoryURL = URL(fileURLWithPath: dir)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try LMCProcess.start(["run", "s.yaml"], in: dir)
             Thread.sleep(forTimeInterval: delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -263,12 +260,9 @@ let cliSpec = """
         let rerun = try LMCProcess.run(["run", "s.yaml", "--json"], in: dir)
         #expect(rerun.status == 0)
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(rerun.stdout.utf8)) as? [String: Any])
-        func rows(_ s: [String: Any]) -> [String] {
-            (s["barriers"] as? [[String: Any]])?.map {
-                "\($0["interpolation"] ?? "") \($0["loss_barrier"] ?? "") \($0["error_barrier"] ?? "")"
-            } ?? []
-        }
-        #expect(rows(summary) == rows(expected) && !rows(expected).isEmpty, "bitwise-identical barriers after the kills")
+        #expect(
+            barrierRows(summary) == barrierRows(expected) && !barrierRows(expected).isEmpty,
+            "bitwise-identical barriers after the kills")
         let verify = try LMCProcess.run(["cache", "verify"], in: dir)
         #expect(verify.status == 0 && verify.stdout.contains("7 entries checked, 0 corrupt"), "\(verify.stdout)")
     }
@@ -282,22 +276,12 @@ let cliSpec = """
         let first = try LMCProcess.run(["run", "s.yaml", "--json"], in: dir)
         let export = try LMCProcess.run(["export", "s.yaml", "b", "--permute", "wm", "--out", "b.safetensors"], in: dir)
         #expect(export.status == 0, "\(export.stderr)")
-        let reloaded = """
-            lmc: 1
-            name: reloaded
-            datasets:
-              d: {source: synthetic, features: 10, classes: 3, train: 200, test: 60}
-            models:
-              m: {kind: mlp, hidden: [16]}
-            recipes:
-              r: {optimizer: {sgd: {lr: 0.05}}, batch: 20, epochs: 2}
-            networks:
-              a: {model: m, data: d, recipe: r, seed: 1}
-              b: {model: m, data: d, load: b.safetensors}
-            interpolations:
-              naive: {between: [a, b]}
-            evaluation: {alphas: 3, splits: {test: all}}
-            """
+        // The same experiment with b read from the exported file and only the naive path.
+        let reloaded =
+            cliSpec.components(separatedBy: "alignments:")[0]
+            .replacingOccurrences(
+                of: "b: {model: m, data: d, recipe: r, seed: 2}", with: "b: {model: m, data: d, load: b.safetensors}")
+            + "interpolations:\n  naive: {between: [a, b]}\nevaluation: {alphas: 3, splits: {test: all}}\n"
         try reloaded.write(toFile: dir + "/t.yaml", atomically: true, encoding: .utf8)
         let second = try LMCProcess.run(["run", "t.yaml", "--json"], in: dir)
         #expect(second.status == 0, "\(second.stderr)")
