@@ -86,7 +86,7 @@ public enum Runner {
 
     /// The content digest of every dataset the plan's steps read, and of every file a `load` step reads
     /// (under `file:<path>`).
-    private static func digests(_ plan: Plan, _ datasets: DatasetProvider) throws -> [String: String] {
+    static func digests(_ plan: Plan, _ datasets: DatasetProvider) throws -> [String: String] {
         var digests: [String: String] = [:]
         for name in Set(plan.steps.map(\.dataset)).sorted() {
             do { digests[name] = try datasets.digest(of: name) } catch {
@@ -102,7 +102,7 @@ public enum Runner {
     }
 
     /// Builds the summary and writes every result file.
-    private static func finish(
+    static func finish(
         _ plan: Plan, artifacts: [String: Artifact], counts: Summary.NodeCounts, failures: [Summary.Failure],
         options: RunOptions
     ) throws -> RunOutcome {

@@ -53,6 +53,13 @@ final class ProgressPrinter: Sendable {
             write("[\(node)] done in \(Self.duration(seconds))")
         case .failed(let node, let message):
             write("[\(node)] FAILED: \(message)")
+        case .submitted(let node, let job):
+            write("[\(node)] submitted as Slurm job \(job)")
+        case .running(let node, let job):
+            state.started[node] = now
+            write("[\(node)] running (Slurm job \(job))")
+        case .jobs(let queued, let running, let done, let failed):
+            write("slurm: \(queued) queued, \(running) running, \(done) done, \(failed) failed")
         case .warning(let message):
             write("warning: \(message)")
         }

@@ -13,6 +13,7 @@ struct Run: ParsableCommand {
             Example:
               lmc run experiments/weak-lmc.yaml
               lmc run experiments/weak-lmc.yaml --json | jq '.barriers[] | select(.split == "test")'
+              lmc run experiments/weak-lmc.yaml --executor slurm --cache-dir /shared/lmc --cpus-per-task 2
             """
     )
 
@@ -35,6 +36,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout instead of tables.")
     var json = false
 
+    @OptionGroup(title: "Executor") var executor: ExecutorOptions
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -50,8 +53,23 @@ struct Run: ParsableCommand {
         for plan in plans {
             let progress = ProgressPrinter()
             let outcome: RunOutcome
+            let placement = executor.resolved(for: plan)
+            if executor.dryRun && placement.kind != .slurm {
+                throw InvalidInput(message: "--dry-run prints Slurm submissions: use it with --executor slurm")
+            }
             do {
-                outcome = try Runner.run(plan, options: options) { progress.handle($0) }
+                switch placement.kind {
+                case .local:
+                    outcome = try Runner.run(plan, options: options) { progress.handle($0) }
+                case .slurm where executor.dryRun:
+                    print(
+                        try SlurmExecutor.script(plan, options: options, slurm: executor.slurmOptions(placement)), terminator: "")
+                    continue
+                case .slurm:
+                    outcome = try SlurmExecutor.run(plan, options: options, slurm: executor.slurmOptions(placement)) {
+                        progress.handle($0)
+                    }
+                }
             } catch let error as RunError {
                 throw RuntimeFailure(message: "\(plan.specFile): \(error.description)")
             }

@@ -24,7 +24,7 @@ import Testing
             ("network", SpecKeys.network), ("loadedNetwork", SpecKeys.loadedNetwork), ("pruning", SpecKeys.pruning),
             ("masked", SpecKeys.masked),
             ("alignment", SpecKeys.alignment), ("interpolation", SpecKeys.interpolation),
-            ("evaluation", SpecKeys.evaluation),
+            ("evaluation", SpecKeys.evaluation), ("executor", SpecKeys.executor),
         ]
         for (name, keys) in sections { #expect(Self.keys(defs[name]) == Set(keys), "$defs.\(name)") }
         let recipe = defs["recipe"]?["properties"] as? [String: [String: Any]]

@@ -84,3 +84,33 @@ extension SectionDecoder {
         return directory.isEmpty ? path : directory + "/" + path
     }
 }
+
+extension SectionDecoder {
+    func executor(_ node: YAMLNode) -> ExecutorSpec? {
+        guard let f = reader.fields(node, of: "executor", allowed: SpecKeys.executor) else { return nil }
+        var result = ExecutorSpec()
+        var ok = true
+        if let n = f.optional("kind") {
+            if let kind = reader.choice(n, "executor.kind", as: ExecutorSpec.Kind.self) { result.kind = kind } else { ok = false }
+        }
+        if let n = f.optional("partition") {
+            if let value = reader.string(n, "executor.partition") { result.partition = value } else { ok = false }
+        }
+        if let n = f.optional("time") {
+            // Slurm's formats are many (`30`, `1:30:00`, `2-12`): sbatch checks the value.
+            if let value = reader.string(n, "executor.time") { result.time = value } else { ok = false }
+        }
+        if let n = f.optional("cpus_per_task") {
+            if let value = reader.int(n, "executor.cpus_per_task", atLeast: 1, atMost: 1024) {
+                result.cpusPerTask = value
+            } else {
+                ok = false
+            }
+        }
+        if let n = f.optional("sbatch"), let items = reader.list(n, "executor.sbatch") {
+            let values = items.map { reader.string($0, "an sbatch argument") }
+            if values.contains(where: { $0 == nil }) { ok = false } else { result.sbatch = values.compactMap { $0 } }
+        }
+        return ok ? result : nil
+    }
+}

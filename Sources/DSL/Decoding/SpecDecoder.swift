@@ -82,6 +82,9 @@ public struct SpecDecoder: Sendable {
         if let node = top.optional("evaluation"), let evaluation = sections.evaluation(node) {
             spec.evaluation = evaluation
         }
+        if let node = top.optional("executor"), let executor = sections.executor(node) {
+            spec.executor = executor
+        }
         if spec.networks.isEmpty, !top.has("networks") {
             sink.error("missing-key", at: root.location, "the spec needs 'networks': there is nothing to train")
         }

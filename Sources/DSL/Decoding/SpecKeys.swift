@@ -3,7 +3,7 @@
 package enum SpecKeys {
     package static let top = [
         "lmc", "name", "description", "datasets", "models", "recipes", "networks", "pruning", "masked", "alignments",
-        "interpolations", "evaluation", "matrix",
+        "interpolations", "evaluation", "matrix", "executor",
     ]
     package static let dataset = ["source", "path", "normalize", "features", "classes", "train", "test", "noise", "seed"]
     package static let model = ["kind", "hidden", "activation"]
@@ -19,4 +19,5 @@ package enum SpecKeys {
     package static let alignment = ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed"]
     package static let interpolation = ["between", "permute", "at"]
     package static let evaluation = ["alphas", "splits", "metrics", "batch", "simplex"]
+    package static let executor = ["kind", "partition", "time", "cpus_per_task", "sbatch"]
 }

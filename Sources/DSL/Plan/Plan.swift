@@ -14,6 +14,8 @@ public struct Plan: Sendable, Hashable, Codable {
     public var paths: [Path]
     /// The spec's evaluation settings.
     public var evaluation: EvaluationSpec
+    /// Where the spec asks its steps to compute.
+    public var executor = ExecutorSpec()
 
     /// A trained network and the step that evaluates it.
     public struct Endpoint: Sendable, Hashable, Codable {

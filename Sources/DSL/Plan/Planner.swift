@@ -187,7 +187,7 @@ public struct Planner: Sendable {
         try sink.throwIfErrors()
         return Plan(
             name: spec.name, specFile: spec.file, datasets: spec.datasets, steps: Self.dependencyOrder(steps),
-            endpoints: endpoints, paths: paths, evaluation: eval)
+            endpoints: endpoints, paths: paths, evaluation: eval, executor: spec.executor)
     }
 
     /// The steps reordered so that each comes after its inputs, otherwise keeping their order.

@@ -11,6 +11,12 @@ public enum RunEvent: Sendable {
     case training(node: String, progress: TrainingProgress)
     case finished(node: String, seconds: Double)
     case failed(node: String, message: String)
+    /// A step was submitted as a Slurm job.
+    case submitted(node: String, job: String)
+    /// A step's Slurm job started running.
+    case running(node: String, job: String)
+    /// The Slurm jobs' states changed.
+    case jobs(queued: Int, running: Int, done: Int, failed: Int)
     /// Something went wrong that the run recovered from (a corrupt cache entry, an unwritable cache).
     case warning(String)
 }

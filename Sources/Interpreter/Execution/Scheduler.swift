@@ -48,36 +48,11 @@ final class Scheduler: @unchecked Sendable {
 
     private func inputIndices(_ i: Int) -> [Int] { plan.steps[i].inputs.compactMap { indexOf[$0] } }
 
-    /// Loads the cached results that are reported or consumed by a pending step; a corrupt entry turns its
-    /// step back into pending work (and may in turn require its own inputs).
-    private func loadCachedArtifacts() {
-        var changed = true
-        while changed {
-            changed = false
-            var needed = Set<Int>()
-            for (i, step) in plan.steps.enumerated() {
-                if step.isReported { needed.insert(i) }
-                if case .pending = status[i] { needed.formUnion(inputIndices(i)) }
-            }
-            for i in needed.sorted() where artifacts[i] == nil {
-                guard case .cached = status[i] else { continue }
-                do {
-                    let files = try store.read(keys[i])
-                    artifacts[i] = try Artifact.decode(plan.steps[i], files: files)
-                } catch {
-                    // `read` already set aside entries that fail their checksums; this one decoded badly.
-                    if !(error is ContentStore.CorruptEntry) { store.discard(keys[i]) }
-                    events(.warning("\(plan.steps[i].name): \(error); recomputing"))
-                    status[i] = .pending
-                    changed = true
-                }
-            }
-        }
-    }
-
     /// Runs every pending step; returns results by step index (nil where a step failed).
     func run() -> (artifacts: [Artifact?], failures: [(node: String, message: String)]) {
-        loadCachedArtifacts()
+        var toCompute = status.map { if case .pending = $0 { true } else { false } }
+        artifacts = CachedArtifacts.load(plan, keys: keys, store: store, toCompute: &toCompute, events: events)
+        for i in status.indices where toCompute[i] { status[i] = .pending }
         let cachedCount = status.filter { if case .cached = $0 { true } else { false } }.count
         events(.planned(total: plan.steps.count, cached: cachedCount))
         let pendingCount = plan.steps.count - cachedCount
@@ -141,50 +116,10 @@ final class Scheduler: @unchecked Sendable {
         condition.unlock()
     }
 
-    private struct StepFailure: Error {
-        var message: String
-    }
-
-    /// Computes a step under its lease; if another run wrote the entry while this one waited for the
-    /// lease, that entry is used instead (`computedHere` false).
     private func compute(_ i: Int, inputs: [Artifact], threads: Int)
-        -> Result<(artifact: Artifact, computedHere: Bool), StepFailure>
+        -> Result<(artifact: Artifact, computedHere: Bool), StepComputation.Failure>
     {
-        let step = plan.steps[i]
-        let lease = Lease(root: store.root, key: keys[i])
-        defer { lease?.release() }
-        if store.contains(keys[i]), let files = try? store.read(keys[i]), let artifact = try? Artifact.decode(step, files: files)
-        {
-            events(.warning("\(step.name): computed meanwhile by another run on this cache; reused"))
-            return .success((artifact, false))
-        }
-        events(.started(node: step.name, threads: threads))
-        let start = Date()
-        do {
-            let artifact = try runner.run(step, inputs: inputs, parallelism: Parallelism(threads: threads))
-            do {
-                var files = artifact.files()
-                files["key.json"] = descriptions[i]
-                try store.write(keys[i], node: step.name, files: files)
-            } catch {
-                events(.warning("\(step.name): could not write the cache (\(error)); the result is kept for this run only"))
-            }
-            events(.finished(node: step.name, seconds: Date().timeIntervalSince(start)))
-            return .success((artifact, true))
-        } catch {
-            let message = "\(error)"
-            events(.failed(node: step.name, message: message))
-            return .failure(StepFailure(message: message))
-        }
-    }
-}
-
-extension PlanStep {
-    /// Whether the step's result appears in the summary, so a run needs it even when it is cached.
-    fileprivate var isReported: Bool {
-        switch action {
-        case .evaluate, .interpolate, .simplex: true
-        case .train, .load, .prune, .retrainMasked, .align: false
-        }
+        StepComputation(store: store, runner: runner, events: events)
+            .compute(plan.steps[i], key: keys[i], description: descriptions[i], inputs: inputs, threads: threads)
     }
 }
