@@ -53,8 +53,9 @@ public enum SlurmExecutor {
         var submissions: [Submission]
     }
 
-    /// The `sbatch` commands a run would issue, as a shell script that issues them (dependencies through
-    /// shell variables). Stores the frozen plan the jobs read, and nothing else.
+    /// The `sbatch` commands a run would issue, as a shell script.
+    ///
+    /// Dependencies go through shell variables. Stores the frozen plan the jobs read, and nothing else.
     public static func script(_ plan: Plan, options: RunOptions, slurm: SlurmOptions) throws -> String {
         let prepared = try prepare(plan, options: options, slurm: slurm, events: { _ in })
         var lines = [
