@@ -1,0 +1,193 @@
+/// 2-D convolution through im2col and the packed GEMM, forward and backward.
+///
+/// Activations are NHWC (`[batch, height, width, channels]`, channels contiguous), so the GEMM's output
+/// is already the next layer's input; weights stay in PyTorch's `[out, in, kh, kw]` and are re-laid out
+/// to `[out, kh, kw, in]` for each call (a small copy next to the product). Every output element has
+/// one writer and every sum a fixed order, so results do not depend on the thread count.
+package enum Convolution {
+    /// Sizes of one convolution over a batch.
+    package struct Geometry: Sendable, Hashable {
+        package var batch: Int
+        package var height: Int
+        package var width: Int
+        package var inChannels: Int
+        package var outChannels: Int
+        package var kernel: Int
+        package var stride: Int
+        package var padding: Int
+
+        package init(
+            batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
+            padding: Int
+        ) {
+            self.batch = batch
+            self.height = height
+            self.width = width
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+            self.kernel = kernel
+            self.stride = stride
+            self.padding = padding
+        }
+
+        package var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+        package var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+        /// GEMM rows: one per output position.
+        package var positions: Int { batch * outHeight * outWidth }
+        /// GEMM depth: one per (ky, kx, c) of a window.
+        package var depth: Int { kernel * kernel * inChannels }
+        /// Whether the windows are the input itself (a 1×1, stride-1, unpadded convolution).
+        var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    }
+
+    /// Scratch memory for convolutions: windows, re-laid-out weights, window gradients, GEMM packing.
+    package final class Workspace {
+        let windows = ScratchBuffer()
+        let weights = ScratchBuffer()
+        let windowGradients = ScratchBuffer()
+        let gemm = GemmWorkspace()
+
+        package init() {}
+    }
+
+    /// y = conv(x, W) (+ b per output channel).
+    package static func forward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: Geometry,
+        y: UnsafeMutablePointer<Float>, workspace: Workspace, parallelism: Parallelism
+    ) {
+        let windows = self.windows(x, g, workspace, parallelism)
+        let w = workspace.weights.pointer(count: g.outChannels * g.depth)
+        windowMajor(weight, g, into: w)
+        Gemm.multiply(
+            m: g.positions, n: g.outChannels, k: g.depth,
+            a: .init(base: windows, ld: g.depth, transposed: false),
+            b: .init(base: w, ld: g.depth, transposed: true),
+            c: y, ldc: g.outChannels, epilogue: bias.map { .bias($0) } ?? .none, workspace: workspace.gemm,
+            parallelism: parallelism)
+    }
+
+    /// Gradients given dL/dy: dW (PyTorch layout), db (when given) and dx (when given; overwritten).
+    package static func backward(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: Geometry,
+        dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
+        workspace: Workspace, parallelism: Parallelism
+    ) {
+        let windows = self.windows(x, g, workspace, parallelism)
+        let w = workspace.weights.pointer(count: g.outChannels * g.depth)
+        // dW[out, (ky, kx, c)] = dyᵀ · windows, into the weight scratch, then back to PyTorch's layout.
+        Gemm.multiply(
+            m: g.outChannels, n: g.depth, k: g.positions,
+            a: .init(base: dy, ld: g.outChannels, transposed: true),
+            b: .init(base: windows, ld: g.depth, transposed: false),
+            c: w, ldc: g.depth, workspace: workspace.gemm, parallelism: parallelism)
+        channelMajor(w, g, into: dWeight)
+        if let dBias {
+            for o in 0..<g.outChannels { dBias[o] = 0 }
+            for r in 0..<g.positions {
+                let row = dy + r * g.outChannels
+                for o in 0..<g.outChannels { dBias[o] += row[o] }
+            }
+        }
+        guard let dx else { return }
+        windowMajor(weight, g, into: w)
+        let target = g.isPointwise ? dx : workspace.windowGradients.pointer(count: g.positions * g.depth)
+        Gemm.multiply(
+            m: g.positions, n: g.depth, k: g.outChannels,
+            a: .init(base: dy, ld: g.outChannels, transposed: false),
+            b: .init(base: w, ld: g.depth, transposed: false),
+            c: target, ldc: g.depth, workspace: workspace.gemm, parallelism: parallelism)
+        if !g.isPointwise { scatterWindows(UnsafePointer(target), g, into: dx, parallelism: parallelism) }
+    }
+
+    /// The im2col matrix (one row per output position), or x itself for a pointwise convolution.
+    private static func windows(_ x: UnsafePointer<Float>, _ g: Geometry, _ workspace: Workspace, _ parallelism: Parallelism)
+        -> UnsafePointer<Float>
+    {
+        if g.isPointwise { return x }
+        let windows = workspace.windows.pointer(count: g.positions * g.depth)
+        gatherWindows(x, g, into: windows, parallelism: parallelism)
+        return UnsafePointer(windows)
+    }
+
+    /// Row (n, oy, ox) holds x[n, oy·s − p + ky, ox·s − p + kx, c] in (ky, kx, c) order, zero outside.
+    static func gatherWindows(
+        _ x: UnsafePointer<Float>, _ g: Geometry, into windows: UnsafeMutablePointer<Float>, parallelism: Parallelism
+    ) {
+        let out = SharedPointer(base: windows)
+        let source = SendablePointer(base: x)
+        let rowsPerImage = g.outHeight
+        parallelism.forEach(g.batch * rowsPerImage) { piece in
+            let n = piece / rowsPerImage, oy = piece % rowsPerImage
+            let c = g.inChannels
+            for ox in 0..<g.outWidth {
+                var row = out.base + ((n * g.outHeight + oy) * g.outWidth + ox) * g.depth
+                for ky in 0..<g.kernel {
+                    let iy = oy * g.stride - g.padding + ky
+                    for kx in 0..<g.kernel {
+                        let ix = ox * g.stride - g.padding + kx
+                        if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                            row.update(from: source.base + ((n * g.height + iy) * g.width + ix) * c, count: c)
+                        } else {
+                            row.update(repeating: 0, count: c)
+                        }
+                        row += c
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `gatherWindows`: dx = Σ over windows, one image per piece, windows in row order.
+    static func scatterWindows(
+        _ windows: UnsafePointer<Float>, _ g: Geometry, into dx: UnsafeMutablePointer<Float>, parallelism: Parallelism
+    ) {
+        let out = SharedPointer(base: dx)
+        let source = SendablePointer(base: windows)
+        parallelism.forEach(g.batch) { n in
+            let c = g.inChannels
+            let image = out.base + n * g.height * g.width * c
+            image.update(repeating: 0, count: g.height * g.width * c)
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    var row = source.base + ((n * g.outHeight + oy) * g.outWidth + ox) * g.depth
+                    for ky in 0..<g.kernel {
+                        let iy = oy * g.stride - g.padding + ky
+                        for kx in 0..<g.kernel {
+                            let ix = ox * g.stride - g.padding + kx
+                            if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                                let target = image + (iy * g.width + ix) * c
+                                for ch in 0..<c { target[ch] += row[ch] }
+                            }
+                            row += c
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `[out, in, kh, kw]` → `[out, kh, kw, in]`.
+    static func windowMajor(_ weight: UnsafePointer<Float>, _ g: Geometry, into w: UnsafeMutablePointer<Float>) {
+        let taps = g.kernel * g.kernel
+        for o in 0..<g.outChannels {
+            for i in 0..<g.inChannels {
+                for t in 0..<taps { w[(o * taps + t) * g.inChannels + i] = weight[(o * g.inChannels + i) * taps + t] }
+            }
+        }
+    }
+
+    /// `[out, kh, kw, in]` → `[out, in, kh, kw]`.
+    static func channelMajor(_ w: UnsafePointer<Float>, _ g: Geometry, into weight: UnsafeMutablePointer<Float>) {
+        let taps = g.kernel * g.kernel
+        for o in 0..<g.outChannels {
+            for i in 0..<g.inChannels {
+                for t in 0..<taps { weight[(o * g.inChannels + i) * taps + t] = w[(o * taps + t) * g.inChannels + i] }
+            }
+        }
+    }
+}
+
+/// A read-only pointer shared by `Parallelism.forEach` pieces.
+struct SendablePointer: @unchecked Sendable {
+    let base: UnsafePointer<Float>
+}

@@ -1,0 +1,70 @@
+/// Max pooling (2×2, stride 2) and global average pooling on NHWC activations, forward and backward.
+package enum Pooling {
+    /// y[n, oy, ox, c] = max over the 2×2 window; `argmax` records the winning input index for backward
+    /// (the first maximum in window order, so ties resolve the same way every time). Odd edges are dropped.
+    package static func maxForward(
+        x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, y: UnsafeMutablePointer<Float>,
+        argmax: UnsafeMutablePointer<Int32>
+    ) {
+        let oh = height / 2, ow = width / 2
+        for n in 0..<batch {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let out = ((n * oh + oy) * ow + ox) * channels
+                    for c in 0..<channels {
+                        var best = -Float.infinity, at = 0
+                        for dy in 0..<2 {
+                            for dx in 0..<2 {
+                                let i = ((n * height + 2 * oy + dy) * width + 2 * ox + dx) * channels + c
+                                // A NaN wins and stays, so a diverged input is not hidden.
+                                if (dy == 0 && dx == 0) || (!best.isNaN && (x[i] > best || x[i].isNaN)) {
+                                    best = x[i]
+                                    at = i
+                                }
+                            }
+                        }
+                        y[out + c] = best
+                        argmax[out + c] = Int32(at)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dx = dy routed to each window's maximum (windows do not overlap), zero elsewhere.
+    package static func maxBackward(
+        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, outputs: Int, inputs: Int, dx: UnsafeMutablePointer<Float>
+    ) {
+        dx.update(repeating: 0, count: inputs)
+        for o in 0..<outputs { dx[Int(argmax[o])] += dy[o] }
+    }
+
+    /// y[n, c] = mean over positions of x[n, ·, ·, c], summed in position order.
+    package static func averageForward(
+        x: UnsafePointer<Float>, batch: Int, positions: Int, channels: Int, y: UnsafeMutablePointer<Float>
+    ) {
+        let scale = 1 / Float(positions)
+        for n in 0..<batch {
+            let out = y + n * channels
+            out.update(repeating: 0, count: channels)
+            for p in 0..<positions {
+                let row = x + (n * positions + p) * channels
+                for c in 0..<channels { out[c] += row[c] }
+            }
+            for c in 0..<channels { out[c] *= scale }
+        }
+    }
+
+    /// dx[n, p, c] = dy[n, c] / positions.
+    package static func averageBackward(
+        dy: UnsafePointer<Float>, batch: Int, positions: Int, channels: Int, dx: UnsafeMutablePointer<Float>
+    ) {
+        let scale = 1 / Float(positions)
+        for n in 0..<batch {
+            for p in 0..<positions {
+                let row = dx + (n * positions + p) * channels
+                for c in 0..<channels { row[c] = dy[n * channels + c] * scale }
+            }
+        }
+    }
+}

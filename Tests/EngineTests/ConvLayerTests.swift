@@ -1,0 +1,161 @@
+import Engine
+import Testing
+
+/// Each convolutional layer against a Double-precision oracle written as plain loops: the forward pass
+/// directly, the backward pass through central differences of the oracle (loss = Σ r·f(x), r random).
+@Suite struct ConvLayerTests {
+    /// Checks `analytic` (dL/dinput from the layer's backward with dy = r) against central differences of
+    /// Σ r·oracle(input) in Double.
+    func expectGradient(
+        _ analytic: [Float], at input: [Float], r: [Float], oracle: ([Double]) -> [Double], _ what: String
+    ) {
+        let h = 1e-6
+        let point = input.map(Double.init)
+        for i in input.indices {
+            var plus = point, minus = point
+            plus[i] += h
+            minus[i] -= h
+            let lp = zip(oracle(plus), r).reduce(0) { $0 + $1.0 * Double($1.1) }
+            let lm = zip(oracle(minus), r).reduce(0) { $0 + $1.0 * Double($1.1) }
+            let numeric = (lp - lm) / (2 * h)
+            #expect(abs(Double(analytic[i]) - numeric) <= 1e-4 + 1e-3 * abs(numeric), "\(what) [\(i)]: \(analytic[i]) vs \(numeric)")
+        }
+    }
+
+    /// Direct convolution of NHWC x by `[out, in, k, k]` w, zero padding.
+    static func convOracle(_ x: [Double], _ w: [Double], _ g: Convolution.Geometry) -> [Double] {
+        var y = [Double](repeating: 0, count: g.positions * g.outChannels)
+        for n in 0..<g.batch {
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    for o in 0..<g.outChannels {
+                        var sum = 0.0
+                        for i in 0..<g.inChannels {
+                            for ky in 0..<g.kernel {
+                                for kx in 0..<g.kernel {
+                                    let iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx
+                                    guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
+                                    sum += x[((n * g.height + iy) * g.width + ix) * g.inChannels + i]
+                                        * w[((o * g.inChannels + i) * g.kernel + ky) * g.kernel + kx]
+                                }
+                            }
+                        }
+                        y[((n * g.outHeight + oy) * g.outWidth + ox) * g.outChannels + o] = sum
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    static let geometries = [
+        Convolution.Geometry(batch: 2, height: 5, width: 4, inChannels: 3, outChannels: 4, kernel: 3, padding: 1),
+        Convolution.Geometry(batch: 2, height: 5, width: 5, inChannels: 3, outChannels: 2, kernel: 1, stride: 2, padding: 0),
+        Convolution.Geometry(batch: 1, height: 4, width: 4, inChannels: 2, outChannels: 3, kernel: 1, padding: 0),
+        Convolution.Geometry(batch: 2, height: 6, width: 6, inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 1),
+    ]
+
+    @Test("convolution forward and both gradients match the direct oracle", arguments: geometries.indices)
+    func convolution(_ index: Int) {
+        let g = Self.geometries[index]
+        let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 1, purpose: "x")
+        let w = Fixtures.matrix(g.outChannels, g.depth, seed: 2, purpose: "w")
+        let r = Fixtures.matrix(g.positions, g.outChannels, seed: 3, purpose: "r")
+        let workspace = Convolution.Workspace()
+        var y = [Float](repeating: 0, count: g.positions * g.outChannels)
+        var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: .nan, count: w.count)
+        Convolution.forward(x: x, weight: w, bias: nil, geometry: g, y: &y, workspace: workspace, parallelism: .serial)
+        Convolution.backward(
+            dy: r, x: x, weight: w, geometry: g, dWeight: &dw, dBias: nil, dx: &dx, workspace: workspace, parallelism: .serial)
+        let wd = w.map(Double.init)
+        #expect(Fixtures.maxScaledError(y, Self.convOracle(x.map(Double.init), wd, g)) < 1e-5)
+        expectGradient(dx, at: x, r: r, oracle: { Self.convOracle($0, wd, g) }, "dx")
+        let xd = x.map(Double.init)
+        expectGradient(dw, at: w, r: r, oracle: { Self.convOracle(xd, $0, g) }, "dW")
+    }
+
+    @Test("max and average pooling route gradients as their oracles do")
+    func pooling() {
+        let (n, h, w, c) = (2, 4, 5, 3)
+        let x = Fixtures.matrix(n * h * w, c, seed: 4, purpose: "x")
+        let outputs = n * (h / 2) * (w / 2) * c
+        let r = Fixtures.matrix(outputs, 1, seed: 5, purpose: "r")
+        var y = [Float](repeating: 0, count: outputs), dx = [Float](repeating: .nan, count: x.count)
+        var argmax = [Int32](repeating: 0, count: outputs)
+        Pooling.maxForward(x: x, batch: n, height: h, width: w, channels: c, y: &y, argmax: &argmax)
+        Pooling.maxBackward(dy: r, argmax: argmax, outputs: outputs, inputs: x.count, dx: &dx)
+        let maxOracle = { (x: [Double]) -> [Double] in
+            var y = [Double](repeating: -.infinity, count: outputs)
+            for b in 0..<n {
+                for oy in 0..<h / 2 {
+                    for ox in 0..<w / 2 {
+                        for ch in 0..<c {
+                            for dy in 0..<2 {
+                                for dx in 0..<2 {
+                                    let i = ((b * h + 2 * oy + dy) * w + 2 * ox + dx) * c + ch
+                                    let o = ((b * (h / 2) + oy) * (w / 2) + ox) * c + ch
+                                    y[o] = max(y[o], x[i])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return y
+        }
+        #expect(Fixtures.maxScaledError(y, maxOracle(x.map(Double.init))) == 0)
+        expectGradient(dx, at: x, r: r, oracle: maxOracle, "max pool dx")
+        var mean = [Float](repeating: 0, count: n * c), dmean = [Float](repeating: .nan, count: x.count)
+        let rm = Fixtures.matrix(n, c, seed: 6, purpose: "r")
+        Pooling.averageForward(x: x, batch: n, positions: h * w, channels: c, y: &mean)
+        Pooling.averageBackward(dy: rm, batch: n, positions: h * w, channels: c, dx: &dmean)
+        let averageOracle = { (x: [Double]) -> [Double] in
+            (0..<n * c).map { o in (0..<h * w).reduce(0.0) { $0 + x[((o / c) * h * w + $1) * c + o % c] } / Double(h * w) }
+        }
+        #expect(Fixtures.maxScaledError(mean, averageOracle(x.map(Double.init))) < 1e-6)
+        expectGradient(dmean, at: x, r: rm, oracle: averageOracle, "average dx")
+    }
+
+    @Test("each normalisation's forward, dx, dγ and dβ match its oracle", arguments: Normalization.Kind.allCases)
+    func normalisation(_ kind: Normalization.Kind) {
+        let (n, positions, c) = (3, 4, 5)
+        let shape = Normalization.Shape(rows: n * positions, channels: c, positionsPerSample: positions)
+        let x = Fixtures.matrix(n * positions, c, seed: 7, purpose: "x").map { $0 * 2 + 0.5 }
+        let gamma = Fixtures.matrix(1, c, seed: 8, purpose: "g").map { $0 + 1.5 }
+        let beta = Fixtures.matrix(1, c, seed: 9, purpose: "b")
+        let r = Fixtures.matrix(n * positions, c, seed: 10, purpose: "r")
+        var y = [Float](repeating: 0, count: x.count)
+        var mean = [Float](repeating: 0, count: n * positions), inverse = mean
+        var dx = [Float](repeating: .nan, count: x.count), dg = [Float](repeating: .nan, count: c), db = dg
+        Normalization.forward(kind, x: x, shape: shape, gamma: gamma, beta: beta, y: &y, mean: &mean, inverseDeviation: &inverse)
+        Normalization.backward(
+            kind, dy: r, x: x, shape: shape, gamma: gamma, mean: mean, inverseDeviation: inverse, dx: &dx, dGamma: &dg,
+            dBeta: &db)
+        // Which elements are normalised together: a sample, a position, or a channel.
+        let group = { (e: Int) -> Int in
+            switch kind {
+            case .group: e / (positions * c)
+            case .layer: e / c
+            case .batch: e % c
+            }
+        }
+        let oracle = { (x: [Double], gamma: [Double], beta: [Double]) -> [Double] in
+            var sums: [Int: (Double, Double, Double)] = [:]
+            for e in x.indices { sums[group(e), default: (0, 0, 0)].0 += x[e]; sums[group(e), default: (0, 0, 0)].2 += 1 }
+            for e in x.indices {
+                let (s, _, k) = sums[group(e)] ?? (0, 0, 1)
+                let d = x[e] - s / k
+                sums[group(e)]?.1 += d * d
+            }
+            return x.indices.map { e in
+                let (s, q, k) = sums[group(e)] ?? (0, 0, 1)
+                return gamma[e % c] * (x[e] - s / k) / (q / k + Normalization.epsilon).squareRoot() + beta[e % c]
+            }
+        }
+        let (xd, gd, bd) = (x.map(Double.init), gamma.map(Double.init), beta.map(Double.init))
+        #expect(Fixtures.maxScaledError(y, oracle(xd, gd, bd)) < 1e-5, "\(kind) forward")
+        expectGradient(dx, at: x, r: r, oracle: { oracle($0, gd, bd) }, "\(kind) dx")
+        expectGradient(dg, at: gamma, r: r, oracle: { oracle(xd, $0, bd) }, "\(kind) dγ")
+        expectGradient(db, at: beta, r: r, oracle: { oracle(xd, gd, $0) }, "\(kind) dβ")
+    }
+}
