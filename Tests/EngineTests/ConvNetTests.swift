@@ -1,0 +1,131 @@
+import Engine
+import Testing
+
+/// Convolutional networks: function preserved under their derived permutations, the groups of a
+/// residual net, gradients through the whole program, and thread-count independence.
+@Suite struct ConvNetTests {
+    static func vgg(_ norm: ConvArchitecture.Norm) -> ConvArchitecture {
+        ConvArchitecture(body: .vgg([4, nil, 6, nil, 8]), norm: norm, height: 8, width: 8, channels: 1, classes: 3)
+    }
+
+    static func resnet(_ norm: ConvArchitecture.Norm, stages: Int = 3, blocks: Int = 2) -> ConvArchitecture {
+        ConvArchitecture(body: .resnet(stages: stages, blocks: blocks, width: 3), norm: norm, height: 8, width: 8, channels: 1, classes: 3)
+    }
+
+    static let architectures = ConvArchitecture.Norm.allCases.flatMap { [vgg($0), resnet($0)] }
+
+    /// A network whose every tensor is random (norm scales, shifts and running statistics included), so
+    /// that a permutation forgotten on any of them shows in the logits.
+    static func randomNetwork(_ architecture: ConvArchitecture, seed: UInt64) -> ConvNet {
+        var network = ConvNet(architecture: architecture, seed: seed)
+        for (name, tensor) in network.tensors {
+            var stream = RandomStream(seed: seed, purpose: "perturb/" + name)
+            let positive = name.hasSuffix("running_var")
+            network.tensors[name] = Tensor(
+                shape: tensor.shape, scalars: tensor.scalars.map { $0 + (positive ? stream.uniform(0, 1) : stream.uniform(-0.5, 0.5)) })
+        }
+        return network
+    }
+
+    static func logits(_ network: ConvNet, _ images: [Float], batch: Int, training: Bool = false, threads: Int = 1) -> [Float] {
+        let state = ConvState(network: network, batchCapacity: batch, training: false)
+        state.batchInputs.update(from: images, count: images.count)
+        state.forward(batch: batch, training: training, parallelism: Parallelism(threads: threads))
+        return Array(UnsafeBufferPointer(start: state.logits, count: batch * network.architecture.classes))
+    }
+
+    @Test("random permutations of every group leave the logits unchanged", arguments: architectures.indices)
+    func permutationInvariance(_ index: Int) throws {
+        let architecture = Self.architectures[index]
+        let network = Self.randomNetwork(architecture, seed: UInt64(index) + 1)
+        let images = Fixtures.matrix(3, 64, seed: 11, purpose: "images")
+        var stream = RandomStream(seed: 12, purpose: "perms")
+        let spec = network.permutationSpec
+        let permutations = spec.groups.map { Permutation.random($0.size, using: &stream) }
+        #expect(permutations.contains { $0 != Permutation(identity: $0.count) })
+        let before = Self.logits(network, images, batch: 3)
+        let after = Self.logits(network.permuted(by: permutations), images, batch: 3)
+        let difference = zip(before, after).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(difference < 1e-4, "\(architecture.body) \(architecture.norm): largest logit difference \(difference)")
+        // Training-mode BatchNorm uses batch statistics: also permutation-equivariant.
+        let trainBefore = Self.logits(network, images, batch: 3, training: true)
+        let trainAfter = Self.logits(network.permuted(by: permutations), images, batch: 3, training: true)
+        #expect((zip(trainBefore, trainAfter).map { abs($0 - $1) }.max() ?? .infinity) < 1e-4)
+        // And a permutation applied to only one group does change the function (the check has teeth).
+        var broken = network.tensors
+        let member = try #require(spec.groups.first?.members.first)
+        let tensor = try #require(broken[member.tensor])
+        broken[member.tensor] = tensor.permuted(axis: member.axis, by: try #require(Permutation([1, 0] + Array(2..<tensor.shape[member.axis]))))
+        let changed = Self.logits(ConvNet(architecture: architecture, tensors: broken), images, batch: 3)
+        #expect((zip(before, changed).map { abs($0 - $1) }.max() ?? 0) > 1e-3)
+    }
+
+    @Test("ResNet-20 has 9 inner groups and 3 residual-stream groups; a stream holds the stem, the blocks and the shortcut")
+    func resnet20Groups() throws {
+        let spec = ConvNet(architecture: Self.resnet(.groupnorm, blocks: 3), seed: 1).permutationSpec
+        #expect(spec.groups.count == 12)
+        #expect(spec.groups.filter { $0.name.hasPrefix("stream") }.map(\.name) == ["stream1", "stream2", "stream3"])
+        #expect(spec.groups.filter { $0.name.hasSuffix(".conv1") }.count == 9)
+        let stream2 = try #require(spec.groups.first { $0.name == "stream2" })
+        let axis0 = Set(stream2.members.filter { $0.axis == 0 }.map(\.tensor))
+        #expect(axis0.isSuperset(of: ["layer2.1.conv2.weight", "layer2.2.conv2.weight", "layer2.3.conv2.weight", "layer2.1.shortcut.conv.weight", "layer2.1.shortcut.norm.weight"]))
+        let stream1 = try #require(spec.groups.first { $0.name == "stream1" })
+        #expect(stream1.members.contains { $0.tensor == "stem.conv.weight" && $0.axis == 0 })
+        #expect(stream1.members.contains { $0.tensor == "layer2.1.shortcut.conv.weight" && $0.axis == 1 })
+        let stream3 = try #require(spec.groups.first { $0.name == "stream3" })
+        #expect(stream3.members.contains { $0.tensor == "fc.weight" && $0.axis == 1 } && stream3.size == 12)
+    }
+
+    @Test("gradients of the whole program match central differences of the loss", arguments: [vgg(.groupnorm), resnet(.none, stages: 2, blocks: 1), resnet(.batchnorm, stages: 2, blocks: 1)])
+    func networkGradient(_ architecture: ConvArchitecture) {
+        let network = Self.randomNetwork(architecture, seed: 21)
+        let batch = 4
+        let images = Fixtures.matrix(batch, 64, seed: 22, purpose: "images")
+        let labels: [Int32] = [0, 2, 1, 2]
+        let state = ConvState(network: network, batchCapacity: batch, training: true)
+        func loss(_ parameters: [Float]) -> Double {
+            let probe = ConvState(network: network, batchCapacity: batch, training: true)
+            probe.parameters.update(from: parameters, count: parameters.count)
+            probe.batchInputs.update(from: images, count: images.count)
+            probe.batchLabels.update(from: labels, count: batch)
+            return probe.computeGradients(batch: batch, parallelism: .serial) / Double(batch)
+        }
+        state.batchInputs.update(from: images, count: images.count)
+        state.batchLabels.update(from: labels, count: batch)
+        _ = state.computeGradients(batch: batch, parallelism: .serial)
+        let parameters = Array(UnsafeBufferPointer(start: state.parameters, count: state.parameterCount))
+        var stream = RandomStream(seed: 23, purpose: "which")
+        // Float32 forward passes through ReLUs and max pools: a step can cross a kink, so a parameter
+        // passes when central differences at one of three steps agree (a wrong gradient agrees at none).
+        for _ in 0..<40 {
+            let i = Int(stream.uniform(0, Float(parameters.count))) % parameters.count
+            let analytic = Double(state.gradients[i])
+            let numerics = [Float(3e-3), 1e-3, 3e-4].map { h in
+                var plus = parameters, minus = parameters
+                plus[i] += h
+                minus[i] -= h
+                return (loss(plus) - loss(minus)) / Double(2 * h)
+            }
+            let closest = numerics.min { abs($0 - analytic) < abs($1 - analytic) } ?? .nan
+            #expect(abs(analytic - closest) <= 1e-3 + 1e-2 * abs(closest), "\(architecture.body) parameter \(i): \(analytic) vs \(numerics)")
+        }
+    }
+
+    @Test("a training step's gradients are bitwise identical on 1 and 2 threads")
+    func threadIndependence() {
+        let architecture = ConvArchitecture(body: .vgg([16, nil, 32, nil, 64]), norm: .groupnorm, height: 28, width: 28, channels: 1, classes: 10)
+        let network = ConvNet(architecture: architecture, seed: 3)
+        let batch = 32
+        let images = Fixtures.matrix(batch, 784, seed: 4, purpose: "images")
+        let labels = (0..<batch).map { Int32($0 % 10) }
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            let state = ConvState(network: network, batchCapacity: batch, training: true)
+            state.batchInputs.update(from: images, count: images.count)
+            state.batchLabels.update(from: labels, count: batch)
+            _ = state.computeGradients(batch: batch, parallelism: Parallelism(threads: threads))
+            results.append(Array(UnsafeBufferPointer(start: state.gradients, count: state.parameterCount)))
+        }
+        #expect(zip(results[0], results[1]).allSatisfy { $0.bitPattern == $1.bitPattern })
+    }
+}
