@@ -18,7 +18,8 @@ import Testing
             let lp = zip(oracle(plus), r).reduce(0) { $0 + $1.0 * Double($1.1) }
             let lm = zip(oracle(minus), r).reduce(0) { $0 + $1.0 * Double($1.1) }
             let numeric = (lp - lm) / (2 * h)
-            #expect(abs(Double(analytic[i]) - numeric) <= 1e-4 + 1e-3 * abs(numeric), "\(what) [\(i)]: \(analytic[i]) vs \(numeric)")
+            #expect(
+                abs(Double(analytic[i]) - numeric) <= 1e-4 + 1e-3 * abs(numeric), "\(what) [\(i)]: \(analytic[i]) vs \(numeric)")
         }
     }
 
@@ -35,7 +36,8 @@ import Testing
                                 for kx in 0..<g.kernel {
                                     let iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx
                                     guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
-                                    sum += x[((n * g.height + iy) * g.width + ix) * g.inChannels + i]
+                                    sum +=
+                                        x[((n * g.height + iy) * g.width + ix) * g.inChannels + i]
                                         * w[((o * g.inChannels + i) * g.kernel + ky) * g.kernel + kx]
                                 }
                             }

@@ -9,7 +9,8 @@ import Testing
     }
 
     static func resnet(_ norm: ConvArchitecture.Norm, stages: Int = 3, blocks: Int = 2) -> ConvArchitecture {
-        ConvArchitecture(body: .resnet(stages: stages, blocks: blocks, width: 3), norm: norm, height: 8, width: 8, channels: 1, classes: 3)
+        ConvArchitecture(
+            body: .resnet(stages: stages, blocks: blocks, width: 3), norm: norm, height: 8, width: 8, channels: 1, classes: 3)
     }
 
     static let architectures = ConvArchitecture.Norm.allCases.flatMap { [vgg($0), resnet($0)] }
@@ -22,7 +23,8 @@ import Testing
             var stream = RandomStream(seed: seed, purpose: "perturb/" + name)
             let positive = name.hasSuffix("running_var")
             network.tensors[name] = Tensor(
-                shape: tensor.shape, scalars: tensor.scalars.map { $0 + (positive ? stream.uniform(0, 1) : stream.uniform(-0.5, 0.5)) })
+                shape: tensor.shape,
+                scalars: tensor.scalars.map { $0 + (positive ? stream.uniform(0, 1) : stream.uniform(-0.5, 0.5)) })
         }
         return network
     }
@@ -55,7 +57,8 @@ import Testing
         var broken = network.tensors
         let member = try #require(spec.groups.first?.members.first)
         let tensor = try #require(broken[member.tensor])
-        broken[member.tensor] = tensor.permuted(axis: member.axis, by: try #require(Permutation([1, 0] + Array(2..<tensor.shape[member.axis]))))
+        broken[member.tensor] = tensor.permuted(
+            axis: member.axis, by: try #require(Permutation([1, 0] + Array(2..<tensor.shape[member.axis]))))
         let changed = Self.logits(ConvNet(architecture: architecture, tensors: broken), images, batch: 3)
         #expect((zip(before, changed).map { abs($0 - $1) }.max() ?? 0) > 1e-3)
     }
@@ -68,7 +71,11 @@ import Testing
         #expect(spec.groups.filter { $0.name.hasSuffix(".conv1") }.count == 9)
         let stream2 = try #require(spec.groups.first { $0.name == "stream2" })
         let axis0 = Set(stream2.members.filter { $0.axis == 0 }.map(\.tensor))
-        #expect(axis0.isSuperset(of: ["layer2.1.conv2.weight", "layer2.2.conv2.weight", "layer2.3.conv2.weight", "layer2.1.shortcut.conv.weight", "layer2.1.shortcut.norm.weight"]))
+        #expect(
+            axis0.isSuperset(of: [
+                "layer2.1.conv2.weight", "layer2.2.conv2.weight", "layer2.3.conv2.weight", "layer2.1.shortcut.conv.weight",
+                "layer2.1.shortcut.norm.weight",
+            ]))
         let stream1 = try #require(spec.groups.first { $0.name == "stream1" })
         #expect(stream1.members.contains { $0.tensor == "stem.conv.weight" && $0.axis == 0 })
         #expect(stream1.members.contains { $0.tensor == "layer2.1.shortcut.conv.weight" && $0.axis == 1 })
@@ -76,7 +83,9 @@ import Testing
         #expect(stream3.members.contains { $0.tensor == "fc.weight" && $0.axis == 1 } && stream3.size == 12)
     }
 
-    @Test("gradients of the whole program match central differences of the loss", arguments: [vgg(.groupnorm), resnet(.none, stages: 2, blocks: 1), resnet(.batchnorm, stages: 2, blocks: 1)])
+    @Test(
+        "gradients of the whole program match central differences of the loss",
+        arguments: [vgg(.groupnorm), resnet(.none, stages: 2, blocks: 1), resnet(.batchnorm, stages: 2, blocks: 1)])
     func networkGradient(_ architecture: ConvArchitecture) {
         let network = Self.randomNetwork(architecture, seed: 21)
         let batch = 4
@@ -107,13 +116,16 @@ import Testing
                 return (loss(plus) - loss(minus)) / Double(2 * h)
             }
             let closest = numerics.min { abs($0 - analytic) < abs($1 - analytic) } ?? .nan
-            #expect(abs(analytic - closest) <= 1e-3 + 1e-2 * abs(closest), "\(architecture.body) parameter \(i): \(analytic) vs \(numerics)")
+            #expect(
+                abs(analytic - closest) <= 1e-3 + 1e-2 * abs(closest),
+                "\(architecture.body) parameter \(i): \(analytic) vs \(numerics)")
         }
     }
 
     @Test("a training step's gradients are bitwise identical on 1 and 2 threads")
     func threadIndependence() {
-        let architecture = ConvArchitecture(body: .vgg([16, nil, 32, nil, 64]), norm: .groupnorm, height: 28, width: 28, channels: 1, classes: 10)
+        let architecture = ConvArchitecture(
+            body: .vgg([16, nil, 32, nil, 64]), norm: .groupnorm, height: 28, width: 28, channels: 1, classes: 10)
         let network = ConvNet(architecture: architecture, seed: 3)
         let batch = 32
         let images = Fixtures.matrix(batch, 784, seed: 4, purpose: "images")

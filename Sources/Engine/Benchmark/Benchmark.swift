@@ -33,9 +33,12 @@ public enum Benchmark {
         public var gemm: [GemmFigure]
         public var lap: [AssignmentTiming]
         public var weightMatching: Timing
+        /// The VGG-style net of the conv anchor (`[16, M, 32, M, 64, 64, M]`, GroupNorm), batch 128.
+        public var convTrain: Throughput
 
         enum CodingKeys: String, CodingKey {
             case threads, gemm, lap
+            case convTrain = "conv_train"
             case mlpTrain = "mlp_train"
             case mlpEval = "mlp_eval"
             case weightMatching = "weight_matching"
@@ -43,7 +46,7 @@ public enum Benchmark {
 
         package init(
             threads: Int, mlpTrain: Throughput, mlpEval: Throughput, gemm: [GemmFigure], lap: [AssignmentTiming],
-            weightMatching: Timing
+            weightMatching: Timing, convTrain: Throughput
         ) {
             self.threads = threads
             self.mlpTrain = mlpTrain
@@ -51,6 +54,7 @@ public enum Benchmark {
             self.gemm = gemm
             self.lap = lap
             self.weightMatching = weightMatching
+            self.convTrain = convTrain
         }
     }
 
@@ -73,9 +77,12 @@ public enum Benchmark {
         let lap = lapSizes.map { Report.AssignmentTiming(n: $0, ms: assignmentMilliseconds(n: $0)) }
         progress("weight_matching")
         let wm = weightMatchingMilliseconds(parallelism: parallelism)
+        progress("conv_train")
+        let conv = convTrainingThroughput(parallelism: parallelism)
         return Report(
             threads: parallelism.threads, mlpTrain: .init(samplesPerSecond: train),
-            mlpEval: .init(samplesPerSecond: eval), gemm: gemm, lap: lap, weightMatching: .init(ms: wm))
+            mlpEval: .init(samplesPerSecond: eval), gemm: gemm, lap: lap, weightMatching: .init(ms: wm),
+            convTrain: .init(samplesPerSecond: conv))
     }
 
     /// Float32 C = A·B for row-major A (m×k) and B (k×n) of standard normal values, into a reused C and
@@ -109,6 +116,24 @@ public enum Benchmark {
             warmupEpochs: 0, decay: .none, checkpoints: [])
         let seconds = best(of: 3) {
             _ = try? Trainer.train(sizes: mlpSizes, seed: 1, recipe: recipe, data: data.train, parallelism: parallelism)
+        }
+        return Double(data.train.count) / seconds
+    }
+
+    /// The conv anchor's VGG-style net: `[16, M, 32, M, 64, 64, M]` 3×3 convolutions without bias, each
+    /// followed by GroupNorm (one group) and ReLU, global average pooling, a linear classifier.
+    public static let convArchitecture = ConvArchitecture(
+        body: .vgg([16, nil, 32, nil, 64, 64, nil]), norm: .groupnorm, height: 28, width: 28, channels: 1, classes: 10)
+
+    /// Conv training examples per second, as `trainingThroughput` measures the MLP's: batch 128, 30
+    /// updates (3,840 synthetic 28×28 images) per repetition.
+    static func convTrainingThroughput(parallelism: Parallelism) -> Double {
+        let data = Dataset.synthetic(features: 784, classes: 10, trainCount: 3_840, testCount: 0, noise: 1, seed: 1)
+        let recipe = TrainingRecipe(
+            learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: 128, epochs: 1,
+            warmupEpochs: 0, decay: .none, checkpoints: [])
+        let seconds = best(of: 2) {
+            _ = try? Trainer.train(convArchitecture, seed: 1, recipe: recipe, data: data.train, parallelism: parallelism)
         }
         return Double(data.train.count) / seconds
     }

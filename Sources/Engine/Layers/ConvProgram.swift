@@ -66,7 +66,9 @@ struct ConvProgram: Sendable {
                     convs += 1
                     x = convNormReLU(x, prefix: "conv\(convs)", normPrefix: "norm\(convs)", width: width)
                 } else {
-                    x = append(.maxPool(from: x, to: buffers.count), Buffer(height: buffers[x].height / 2, width: buffers[x].width / 2, channels: buffers[x].channels))
+                    x = append(
+                        .maxPool(from: x, to: buffers.count),
+                        Buffer(height: buffers[x].height / 2, width: buffers[x].width / 2, channels: buffers[x].channels))
                 }
             }
         case .resnet(let stages, let blocks, let width):
@@ -97,7 +99,8 @@ struct ConvProgram: Sendable {
             .linear(prefix: "fc", inputs: features, outputs: architecture.classes, from: pooled, to: buffers.count),
             Buffer(height: 1, width: 1, channels: architecture.classes))
         parameters.append(
-            Parameter(name: "fc.weight", shape: [architecture.classes, features], role: .weight(fanIn: features), inputBuffer: pooled))
+            Parameter(
+                name: "fc.weight", shape: [architecture.classes, features], role: .weight(fanIn: features), inputBuffer: pooled))
         parameters.append(Parameter(name: "fc.bias", shape: [architecture.classes], role: .bias(fanIn: features)))
         _ = logits
     }

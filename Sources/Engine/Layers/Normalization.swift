@@ -1,10 +1,13 @@
 /// Normalisation layers on NHWC activations, each followed by a per-channel affine (γ, β), forward and
-/// backward. Statistics are accumulated in Double, in a fixed order.
+/// backward.
 ///
 /// - `group`: GroupNorm with one group: each sample normalised over all its positions and channels.
 /// - `layer`: LayerNorm over the channels at each position.
 /// - `batch`: BatchNorm: each channel normalised over the batch and positions (running statistics kept
 ///   for evaluation, as PyTorch: momentum 0.1, unbiased running variance).
+///
+/// Work is split one sample per piece; sums across samples (BatchNorm statistics, dγ, dβ) are taken as
+/// per-sample partials in Double, then added in sample order, so results do not depend on the thread count.
 package enum Normalization {
     package enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         case group, layer, batch
@@ -12,7 +15,7 @@ package enum Normalization {
 
     package static let epsilon = 1e-5
 
-    /// Shapes: `rows` positions (batch × height × width) of `channels` each; `positionsPerSample` for `group`.
+    /// `rows` positions (batch × height × width) of `channels` each, `positionsPerSample` to a sample.
     package struct Shape: Sendable, Hashable {
         package var rows: Int
         package var channels: Int
@@ -24,142 +27,192 @@ package enum Normalization {
             self.positionsPerSample = positionsPerSample
         }
 
-        /// For `group` and `layer`: the contiguous runs of elements normalised together.
-        func segmentLength(_ kind: Kind) -> Int { kind == .group ? positionsPerSample * channels : channels }
+        var samples: Int { rows / max(positionsPerSample, 1) }
+        var sampleSize: Int { positionsPerSample * channels }
+
+        /// How many statistics forward writes: one per sample, position or channel.
+        package func statistics(_ kind: Kind) -> Int {
+            switch kind {
+            case .group: samples
+            case .layer: rows
+            case .batch: channels
+            }
+        }
     }
 
-    /// y = γ·x̂ + β. Writes the statistics backward needs: per segment (group, layer) or per channel (batch),
-    /// the mean and 1/σ. For `batch` in training, `running` is updated; in evaluation it is used instead.
+    /// y = γ·x̂ + β. Writes the statistics backward needs (mean and 1/σ, `shape.statistics(kind)` of each).
+    /// For `batch` in training, `running` is updated; in evaluation it is used instead.
     package static func forward(
         _ kind: Kind, x: UnsafePointer<Float>, shape: Shape, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, inverseDeviation: UnsafeMutablePointer<Float>,
-        running: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)? = nil, training: Bool = true
+        running: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)? = nil, training: Bool = true,
+        parallelism: Parallelism = .serial
     ) {
-        let c = shape.channels
-        if kind == .batch {
+        let c = shape.channels, size = shape.sampleSize
+        let (xs, ys) = (SendablePointer(base: x), SharedPointer(base: y))
+        let (ms, vs) = (SharedPointer(base: mean), SharedPointer(base: inverseDeviation))
+        let (gs, bs) = (SendablePointer(base: gamma), SendablePointer(base: beta))
+        switch kind {
+        case .batch:
             if training {
-                channelStatistics(x, shape, mean: mean, inverseDeviation: inverseDeviation, running: running)
+                channelStatistics(
+                    x, shape, mean: mean, inverseDeviation: inverseDeviation, running: running, parallelism: parallelism)
             } else if let running {
                 for ch in 0..<c {
                     mean[ch] = running.mean[ch]
                     inverseDeviation[ch] = Float(1 / (Double(running.variance[ch]) + epsilon).squareRoot())
                 }
             }
-            for r in 0..<shape.rows {
-                for ch in 0..<c {
-                    let i = r * c + ch
-                    y[i] = gamma[ch] * ((x[i] - mean[ch]) * inverseDeviation[ch]) + beta[ch]
+            parallelism.forEach(shape.samples) { n in
+                for e in n * size..<(n + 1) * size {
+                    let ch = e % c
+                    ys.base[e] = gs.base[ch] * ((xs.base[e] - ms.base[ch]) * vs.base[ch]) + bs.base[ch]
                 }
             }
-            return
-        }
-        let length = shape.segmentLength(kind)
-        for s in 0..<(shape.rows * c / length) {
-            let base = s * length
-            var sum = 0.0
-            for i in 0..<length { sum += Double(x[base + i]) }
-            let m = sum / Double(length)
-            var squares = 0.0
-            for i in 0..<length {
-                let d = Double(x[base + i]) - m
-                squares += d * d
-            }
-            let inv = 1 / (squares / Double(length) + epsilon).squareRoot()
-            mean[s] = Float(m)
-            inverseDeviation[s] = Float(inv)
-            for i in 0..<length {
-                let ch = i % c
-                y[base + i] = gamma[ch] * ((x[base + i] - Float(m)) * Float(inv)) + beta[ch]
+        case .group, .layer:
+            let length = kind == .group ? size : c
+            parallelism.forEach(shape.samples) { n in
+                for s in (n * size / length)..<((n + 1) * size / length) {
+                    let base = s * length
+                    var sum = 0.0
+                    for i in 0..<length { sum += Double(xs.base[base + i]) }
+                    let m = sum / Double(length)
+                    var squares = 0.0
+                    for i in 0..<length {
+                        let d = Double(xs.base[base + i]) - m
+                        squares += d * d
+                    }
+                    let (mf, inv) = (Float(m), Float(1 / (squares / Double(length) + epsilon).squareRoot()))
+                    ms.base[s] = mf
+                    vs.base[s] = inv
+                    for i in 0..<length {
+                        let ch = i % c
+                        ys.base[base + i] = gs.base[ch] * ((xs.base[base + i] - mf) * inv) + bs.base[ch]
+                    }
+                }
             }
         }
     }
 
-    /// dx (overwritten), dγ and dβ (overwritten) from dy, with the statistics forward wrote.
+    /// dx, dγ and dβ (all overwritten) from dy, with the statistics forward wrote.
+    ///
+    /// dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over each normalised set, where dx̂ = γ·dy.
     package static func backward(
         _ kind: Kind, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, shape: Shape, gamma: UnsafePointer<Float>,
         mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-        dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>
+        dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>, parallelism: Parallelism = .serial
     ) {
-        let c = shape.channels
-        var gammaSums = [Double](repeating: 0, count: c), betaSums = [Double](repeating: 0, count: c)
-        if kind == .batch {
-            // dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) per channel over all rows.
-            var sumD = [Double](repeating: 0, count: c), sumDX = [Double](repeating: 0, count: c)
-            for r in 0..<shape.rows {
+        let c = shape.channels, size = shape.sampleSize, samples = shape.samples
+        let (dys, xs, gs) = (SendablePointer(base: dy), SendablePointer(base: x), SendablePointer(base: gamma))
+        let (ms, vs) = (SendablePointer(base: mean), SendablePointer(base: inverseDeviation))
+        let dxs = SharedPointer(base: dx)
+        // Per-sample partials: Σ dy·x̂ and Σ dy per channel (for dγ, dβ) and, for BatchNorm, Σ dx̂ and Σ dx̂·x̂.
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: samples * c * 4)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: samples * c * 4)
+        let ps = SendableDoubles(base: partials)
+        let length = kind == .group ? size : c
+        parallelism.forEach(samples) { n in
+            let p = ps.base + n * c * 4
+            // One normalised set per (sample or position); for BatchNorm, every position of the sample.
+            for row in stride(from: n * size, to: (n + 1) * size, by: c) {
+                let s = kind == .group ? n : row / c
                 for ch in 0..<c {
-                    let i = r * c + ch
-                    let xhat = Double((x[i] - mean[ch]) * inverseDeviation[ch])
-                    let d = Double(dy[i])
-                    betaSums[ch] += d
-                    gammaSums[ch] += d * xhat
-                    sumD[ch] += d * Double(gamma[ch])
-                    sumDX[ch] += d * Double(gamma[ch]) * xhat
-                }
-            }
-            let count = Double(shape.rows)
-            for r in 0..<shape.rows {
-                for ch in 0..<c {
-                    let i = r * c + ch
-                    let xhat = Double((x[i] - mean[ch]) * inverseDeviation[ch])
-                    let d = Double(dy[i]) * Double(gamma[ch])
-                    dx[i] = Float(Double(inverseDeviation[ch]) * (d - sumD[ch] / count - xhat * sumDX[ch] / count))
-                }
-            }
-        } else {
-            let length = shape.segmentLength(kind)
-            for s in 0..<(shape.rows * c / length) {
-                let base = s * length
-                var sumD = 0.0, sumDX = 0.0
-                for i in 0..<length {
-                    let ch = i % c
-                    let xhat = Double((x[base + i] - mean[s]) * inverseDeviation[s])
-                    let d = Double(dy[base + i])
-                    betaSums[ch] += d
-                    gammaSums[ch] += d * xhat
-                    sumD += d * Double(gamma[ch])
-                    sumDX += d * Double(gamma[ch]) * xhat
-                }
-                let count = Double(length)
-                for i in 0..<length {
-                    let ch = i % c
-                    let xhat = Double((x[base + i] - mean[s]) * inverseDeviation[s])
-                    let d = Double(dy[base + i]) * Double(gamma[ch])
-                    dx[base + i] = Float(Double(inverseDeviation[s]) * (d - sumD / count - xhat * sumDX / count))
+                    let stat = kind == .batch ? ch : s
+                    let xhat = Double((xs.base[row + ch] - ms.base[stat]) * vs.base[stat])
+                    let d = Double(dys.base[row + ch])
+                    let dg = d * Double(gs.base[ch])
+                    p[ch] += d * xhat
+                    p[c + ch] += d
+                    p[2 * c + ch] += dg
+                    p[3 * c + ch] += dg * xhat
                 }
             }
         }
+        var totals = [Double](repeating: 0, count: 4 * c)
+        for n in 0..<samples { for i in 0..<4 * c { totals[i] += partials[n * 4 * c + i] } }
         for ch in 0..<c {
-            dGamma[ch] = Float(gammaSums[ch])
-            dBeta[ch] = Float(betaSums[ch])
+            dGamma[ch] = Float(totals[ch])
+            dBeta[ch] = Float(totals[c + ch])
+        }
+        let batchSums = totals
+        let count = Double(shape.rows)
+        parallelism.forEach(samples) { n in
+            if kind == .batch {
+                for row in stride(from: n * size, to: (n + 1) * size, by: c) {
+                    for ch in 0..<c {
+                        let xhat = Double((xs.base[row + ch] - ms.base[ch]) * vs.base[ch])
+                        let d = Double(dys.base[row + ch]) * Double(gs.base[ch])
+                        let centred = d - batchSums[2 * c + ch] / count - xhat * batchSums[3 * c + ch] / count
+                        dxs.base[row + ch] = Float(Double(vs.base[ch]) * centred)
+                    }
+                }
+                return
+            }
+            for s in (n * size / length)..<((n + 1) * size / length) {
+                let base = s * length
+                let (m, v) = (ms.base[s], vs.base[s])
+                var sumD = 0.0, sumDX = 0.0
+                for row in stride(from: base, to: base + length, by: c) {
+                    for ch in 0..<c {
+                        let xhat = Double((xs.base[row + ch] - m) * v)
+                        let d = Double(dys.base[row + ch]) * Double(gs.base[ch])
+                        sumD += d
+                        sumDX += d * xhat
+                    }
+                }
+                let (meanD, meanDX, k) = (sumD / Double(length), sumDX / Double(length), Double(v))
+                for row in stride(from: base, to: base + length, by: c) {
+                    for ch in 0..<c {
+                        let xhat = Double((xs.base[row + ch] - m) * v)
+                        let d = Double(dys.base[row + ch]) * Double(gs.base[ch])
+                        dxs.base[row + ch] = Float(k * (d - meanD - xhat * meanDX))
+                    }
+                }
+            }
         }
     }
 
-    /// Per-channel batch mean and 1/σ (biased variance, as used to normalise); updates the running
-    /// statistics with momentum 0.1 and the unbiased variance.
+    /// Per-channel batch mean and 1/σ (biased variance, as used to normalise), from per-sample partial
+    /// sums added in sample order; updates the running statistics (momentum 0.1, unbiased variance).
     private static func channelStatistics(
         _ x: UnsafePointer<Float>, _ shape: Shape, mean: UnsafeMutablePointer<Float>,
         inverseDeviation: UnsafeMutablePointer<Float>,
-        running: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)?
+        running: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)?, parallelism: Parallelism
     ) {
-        let c = shape.channels, count = Double(shape.rows)
-        var sums = [Double](repeating: 0, count: c)
-        for r in 0..<shape.rows { for ch in 0..<c { sums[ch] += Double(x[r * c + ch]) } }
-        var squares = [Double](repeating: 0, count: c)
-        for r in 0..<shape.rows {
-            for ch in 0..<c {
-                let d = Double(x[r * c + ch]) - sums[ch] / count
-                squares[ch] += d * d
+        let c = shape.channels, size = shape.sampleSize, samples = shape.samples, count = Double(shape.rows)
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: samples * c)
+        defer { partials.deallocate() }
+        let (ps, xs) = (SendableDoubles(base: partials), SendablePointer(base: x))
+        func perSample(_ term: @escaping @Sendable (Int, Float) -> Double) -> [Double] {
+            parallelism.forEach(samples) { n in
+                let p = ps.base + n * c
+                p.update(repeating: 0, count: c)
+                for e in n * size..<(n + 1) * size { p[e % c] += term(e % c, xs.base[e]) }
             }
+            var totals = [Double](repeating: 0, count: c)
+            for n in 0..<samples { for ch in 0..<c { totals[ch] += partials[n * c + ch] } }
+            return totals
+        }
+        let means = perSample { _, v in Double(v) }.map { $0 / count }
+        let squares = perSample { ch, v in
+            let d = Double(v) - means[ch]
+            return d * d
         }
         for ch in 0..<c {
-            let m = sums[ch] / count, variance = squares[ch] / count
-            mean[ch] = Float(m)
+            let variance = squares[ch] / count
+            mean[ch] = Float(means[ch])
             inverseDeviation[ch] = Float(1 / (variance + epsilon).squareRoot())
             if let running {
                 let unbiased = count > 1 ? squares[ch] / (count - 1) : variance
-                running.mean[ch] = Float(0.9 * Double(running.mean[ch]) + 0.1 * m)
+                running.mean[ch] = Float(0.9 * Double(running.mean[ch]) + 0.1 * means[ch])
                 running.variance[ch] = Float(0.9 * Double(running.variance[ch]) + 0.1 * unbiased)
             }
         }
     }
+}
+
+/// Doubles shared by `Parallelism.forEach` pieces, each writing its own range.
+struct SendableDoubles: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
 }

@@ -1,30 +1,32 @@
 /// Max pooling (2×2, stride 2) and global average pooling on NHWC activations, forward and backward.
 package enum Pooling {
     /// y[n, oy, ox, c] = max over the 2×2 window; `argmax` records the winning input index for backward
-    /// (the first maximum in window order, so ties resolve the same way every time). Odd edges are dropped.
+    /// (the first maximum in window order, so ties resolve the same way every time; a NaN wins, so a
+    /// diverged input is not hidden). Odd edges are dropped. One sample per piece.
     package static func maxForward(
         x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, y: UnsafeMutablePointer<Float>,
-        argmax: UnsafeMutablePointer<Int32>
+        argmax: UnsafeMutablePointer<Int32>, parallelism: Parallelism = .serial
     ) {
         let oh = height / 2, ow = width / 2
-        for n in 0..<batch {
+        let (xs, ys) = (SendablePointer(base: x), SharedPointer(base: y))
+        let indices = SharedIndices(base: argmax)
+        parallelism.forEach(batch) { n in
             for oy in 0..<oh {
                 for ox in 0..<ow {
                     let out = ((n * oh + oy) * ow + ox) * channels
+                    let corner = ((n * height + 2 * oy) * width + 2 * ox) * channels
                     for c in 0..<channels {
-                        var best = -Float.infinity, at = 0
-                        for dy in 0..<2 {
-                            for dx in 0..<2 {
-                                let i = ((n * height + 2 * oy + dy) * width + 2 * ox + dx) * channels + c
-                                // A NaN wins and stays, so a diverged input is not hidden.
-                                if (dy == 0 && dx == 0) || (!best.isNaN && (x[i] > best || x[i].isNaN)) {
-                                    best = x[i]
-                                    at = i
-                                }
+                        var at = corner + c
+                        var best = xs.base[at]
+                        for k in 1..<4 {
+                            let i = corner + c + (k & 1) * channels + (k >> 1) * width * channels
+                            if !best.isNaN && (xs.base[i] > best || xs.base[i].isNaN) {
+                                best = xs.base[i]
+                                at = i
                             }
                         }
-                        y[out + c] = best
-                        argmax[out + c] = Int32(at)
+                        ys.base[out + c] = best
+                        indices.base[out + c] = Int32(at)
                     }
                 }
             }
@@ -67,4 +69,9 @@ package enum Pooling {
             }
         }
     }
+}
+
+/// Indices shared by `Parallelism.forEach` pieces, each writing its own range.
+struct SharedIndices: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Int32>
 }

@@ -101,7 +101,9 @@ package final class ConvState {
         for p in program.parameters {
             let count = p.shape.reduce(1, *)
             let source = offsets[p.name].map { parameters + $0 } ?? running[p.name]
-            if let source { tensors[p.name] = Tensor(shape: p.shape, scalars: Array(UnsafeBufferPointer(start: source, count: count))) }
+            if let source {
+                tensors[p.name] = Tensor(shape: p.shape, scalars: Array(UnsafeBufferPointer(start: source, count: count)))
+            }
         }
         return ConvNet(architecture: architecture, tensors: tensors)
     }
@@ -131,23 +133,32 @@ package final class ConvState {
             case .norm(let prefix, let kind, let from, let to):
                 let b = program.buffers[from]
                 guard let stats = statistics[i] else { continue }
-                let runningStats = running[prefix + ".running_mean"].flatMap { m in running[prefix + ".running_var"].map { (m, $0) } }
+                let runningStats = running[prefix + ".running_mean"].flatMap { m in
+                    running[prefix + ".running_var"].map { (m, $0) }
+                }
                 Normalization.forward(
-                    kind, x: activations[from], shape: .init(rows: batch * b.height * b.width, channels: b.channels, positionsPerSample: b.height * b.width),
+                    kind, x: activations[from],
+                    shape: .init(rows: batch * b.height * b.width, channels: b.channels, positionsPerSample: b.height * b.width),
                     gamma: parameter(prefix + ".weight"), beta: parameter(prefix + ".bias"), y: activations[to],
-                    mean: stats.mean, inverseDeviation: stats.inverse, running: runningStats, training: training)
+                    mean: stats.mean, inverseDeviation: stats.inverse, running: runningStats, training: training,
+                    parallelism: parallelism)
             case .relu(let from, let to):
-                let (x, y) = (activations[from], activations[to])
-                for e in 0..<batch * program.buffers[from].size { y[e] = max(x[e], 0) }
+                let (x, y) = (SendablePointer(base: activations[from]), SharedPointer(base: activations[to]))
+                Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
+                    for e in r { y.base[e] = max(x.base[e], 0) }
+                }
             case .maxPool(let from, let to):
                 let b = program.buffers[from]
                 guard let indices = argmax[i] else { continue }
                 Pooling.maxForward(
                     x: activations[from], batch: batch, height: b.height, width: b.width, channels: b.channels,
-                    y: activations[to], argmax: indices)
+                    y: activations[to], argmax: indices, parallelism: parallelism)
             case .add(let a, let b, let to):
-                let (x, z, y) = (activations[a], activations[b], activations[to])
-                for e in 0..<batch * program.buffers[to].size { y[e] = x[e] + z[e] }
+                let (x, z) = (SendablePointer(base: activations[a]), SendablePointer(base: activations[b]))
+                let y = SharedPointer(base: activations[to])
+                Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
+                    for e in r { y.base[e] = x.base[e] + z.base[e] }
+                }
             case .average(let from, let to):
                 let b = program.buffers[from]
                 Pooling.averageForward(
@@ -182,8 +193,8 @@ package final class ConvState {
         }
         func commit(_ buffer: Int, _ pointer: UnsafeMutablePointer<Float>) {
             if written[buffer] {
-                let g = activationGradients[buffer]
-                for e in 0..<batch * program.buffers[buffer].size { g[e] += pointer[e] }
+                let (g, p) = (SharedPointer(base: activationGradients[buffer]), SendablePointer(base: pointer))
+                Self.elementwise(batch, program.buffers[buffer].size, parallelism) { r in for e in r { g.base[e] += p.base[e] } }
             }
             written[buffer] = true
         }
@@ -205,12 +216,15 @@ package final class ConvState {
                     kind, dy: activationGradients[to], x: activations[from],
                     shape: .init(rows: batch * b.height * b.width, channels: b.channels, positionsPerSample: b.height * b.width),
                     gamma: parameter(prefix + ".weight"), mean: stats.mean, inverseDeviation: stats.inverse, dx: dx,
-                    dGamma: gradient(prefix + ".weight"), dBeta: gradient(prefix + ".bias"))
+                    dGamma: gradient(prefix + ".weight"), dBeta: gradient(prefix + ".bias"), parallelism: parallelism)
                 commit(from, dx)
             case .relu(let from, let to):
                 let dx = target(from)
-                let (y, dy) = (activations[to], activationGradients[to])
-                for e in 0..<batch * program.buffers[from].size { dx[e] = y[e] > 0 ? dy[e] : 0 }
+                let (y, dy) = (SendablePointer(base: activations[to]), SendablePointer(base: activationGradients[to]))
+                let out = SharedPointer(base: dx)
+                Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
+                    for e in r { out.base[e] = y.base[e] > 0 ? dy.base[e] : 0 }
+                }
                 commit(from, dx)
             case .maxPool(let from, let to):
                 guard let indices = argmax[i] else { continue }
@@ -241,6 +255,13 @@ package final class ConvState {
             }
         }
         return loss
+    }
+
+    /// Runs `body` on the element range of each of `samples` samples of `size` elements, one per piece.
+    private static func elementwise(
+        _ samples: Int, _ size: Int, _ parallelism: Parallelism, _ body: @Sendable (Range<Int>) -> Void
+    ) {
+        parallelism.forEach(samples) { n in body(n * size..<(n + 1) * size) }
     }
 
     private func geometry(_ layer: ConvProgram.ConvLayer, from: Int, batch: Int) -> Convolution.Geometry {

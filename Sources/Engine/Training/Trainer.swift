@@ -22,22 +22,44 @@ public struct DivergenceError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A trained network with the checkpoints its recipe asked for.
-public struct TrainedNetwork: Sendable {
+public struct Trained<Network: Sendable>: Sendable {
     /// The weights after the last update.
-    public var final: MLP
+    public var final: Network
     /// Updates done.
     public var steps: Int
     /// Weights after `step` updates, for each requested checkpoint step ≤ `steps`.
-    public var checkpoints: [(step: Int, network: MLP)]
+    public var checkpoints: [(step: Int, network: Network)]
 
-    public init(final: MLP, steps: Int, checkpoints: [(step: Int, network: MLP)]) {
+    public init(final: Network, steps: Int, checkpoints: [(step: Int, network: Network)]) {
         self.final = final
         self.steps = steps
         self.checkpoints = checkpoints
     }
 }
 
-/// Trains MLPs with minibatch SGD.
+/// A trained MLP.
+public typealias TrainedNetwork = Trained<MLP>
+
+/// What the training loop drives: a model's flat parameters, their gradients and velocities, and one
+/// batch of inputs and labels.
+protocol TrainingBuffers: AnyObject {
+    associatedtype Network: Sendable
+    var batchInputs: UnsafeMutablePointer<Float> { get }
+    var batchLabels: UnsafeMutablePointer<Int32> { get }
+    var parameters: UnsafeMutablePointer<Float> { get }
+    var gradients: UnsafeMutablePointer<Float> { get }
+    var velocity: UnsafeMutablePointer<Float> { get }
+    var parameterCount: Int { get }
+    /// Forward, loss and backward on the first `batch` examples; returns the summed loss.
+    func computeGradients(batch: Int, parallelism: Parallelism) -> Double
+    /// The current parameters as a network.
+    func snapshot() -> Network
+}
+
+extension TrainingState: TrainingBuffers {}
+extension ConvState: TrainingBuffers {}
+
+/// Trains networks with minibatch SGD.
 public enum Trainer {
     /// Trains a network from `seed`: the seed drives initialisation and the order of examples.
     ///
@@ -58,13 +80,38 @@ public enum Trainer {
     ) throws(DivergenceError) -> TrainedNetwork {
         let start = resume?.network ?? MLP(sizes: sizes, seed: seed)
         let initial = mask?.applied(to: start) ?? start
-        let features = sizes[0]
+        let state = TrainingState(network: initial, batchCapacity: min(recipe.batchSize, data.count))
+        return try loop(
+            state, initial: initial, seed: seed, recipe: recipe, data: data, first: resume?.step ?? 0,
+            parallelism: parallelism, beforeUpdate: { if let mask { $0.maskWeightGradients(mask) } }, progress: progress)
+    }
+
+    /// Trains a convolutional network from `seed`, as `train(sizes:…)` trains an MLP (same data order,
+    /// schedule and optimiser). Inputs are the split's rows read as `height × width × channels` images.
+    ///
+    /// - Throws: `DivergenceError` at the first non-finite batch loss.
+    public static func train(
+        _ architecture: ConvArchitecture, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, parallelism: Parallelism,
+        progress: (TrainingProgress) -> Void = { _ in }
+    ) throws(DivergenceError) -> Trained<ConvNet> {
+        let initial = ConvNet(architecture: architecture, seed: seed)
+        let state = ConvState(network: initial, batchCapacity: min(recipe.batchSize, data.count), training: true)
+        return try loop(
+            state, initial: initial, seed: seed, recipe: recipe, data: data, first: 0, parallelism: parallelism,
+            beforeUpdate: { _ in }, progress: progress)
+    }
+
+    /// The minibatch SGD loop shared by every model: epoch orders from (seed, "order", epoch), steps
+    /// before `first` skipped (their batches still drawn), checkpoints snapshotted after their step.
+    private static func loop<State: TrainingBuffers>(
+        _ state: State, initial: State.Network, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, first: Int,
+        parallelism: Parallelism, beforeUpdate: (State) -> Void, progress: (TrainingProgress) -> Void
+    ) throws(DivergenceError) -> Trained<State.Network> {
+        let features = data.count > 0 ? data.inputs.count / data.count : 0
         let examples = data.count
         let perEpoch = recipe.stepsPerEpoch(examples: examples)
         let total = perEpoch * recipe.epochs
-        let first = resume?.step ?? 0
-        let state = TrainingState(network: initial, batchCapacity: min(recipe.batchSize, examples))
-        var checkpoints: [(step: Int, network: MLP)] = []
+        var checkpoints: [(step: Int, network: State.Network)] = []
         let wanted = Set(recipe.checkpoints.filter { $0 >= first && $0 <= total })
         if wanted.contains(first) { checkpoints.append((first, initial)) }
         var step = 0, seen = 0
@@ -88,7 +135,7 @@ public enum Trainer {
                 }
                 let loss = state.computeGradients(batch: batch, parallelism: parallelism) / Double(batch)
                 guard loss.isFinite else { throw DivergenceError(step: step + 1, loss: loss) }
-                if let mask { state.maskWeightGradients(mask) }
+                beforeUpdate(state)
                 let lr = recipe.learningRate(step: step, total: total, stepsPerEpoch: perEpoch)
                 SGD.update(
                     weights: state.parameters, gradients: state.gradients, velocity: state.velocity,
@@ -105,6 +152,6 @@ public enum Trainer {
         }
         let final = state.snapshot()
         if wanted.contains(total) { checkpoints.append((total, final)) }
-        return TrainedNetwork(final: final, steps: total, checkpoints: checkpoints)
+        return Trained(final: final, steps: total, checkpoints: checkpoints)
     }
 }
