@@ -40,8 +40,10 @@ package enum Normalization {
         }
     }
 
-    /// y = γ·x̂ + β. Writes the statistics backward needs (mean and 1/σ, `shape.statistics(kind)` of each).
-    /// For `batch` in training, `running` is updated; in evaluation it is used instead.
+    /// y = γ·x̂ + β.
+    ///
+    /// Writes the statistics backward needs (mean and 1/σ, `shape.statistics(kind)` of each). For `batch`
+    /// in training, `running` is updated; in evaluation it is used instead.
     package static func forward(
         _ kind: Kind, x: UnsafePointer<Float>, shape: Shape, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, inverseDeviation: UnsafeMutablePointer<Float>,

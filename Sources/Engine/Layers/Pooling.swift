@@ -1,8 +1,9 @@
 /// Max pooling (2×2, stride 2) and global average pooling on NHWC activations, forward and backward.
 package enum Pooling {
-    /// y[n, oy, ox, c] = max over the 2×2 window; `argmax` records the winning input index for backward
-    /// (the first maximum in window order, so ties resolve the same way every time; a NaN wins, so a
-    /// diverged input is not hidden). Odd edges are dropped. One sample per piece.
+    /// y[n, oy, ox, c] = max over the 2×2 window, odd edges dropped; one sample per piece.
+    ///
+    /// `argmax` records the winning input index for backward: the first maximum in window order, so ties
+    /// resolve the same way every time; a NaN wins, so a diverged input is not hidden.
     package static func maxForward(
         x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, y: UnsafeMutablePointer<Float>,
         argmax: UnsafeMutablePointer<Int32>, parallelism: Parallelism = .serial

@@ -86,8 +86,10 @@ public enum Trainer {
             parallelism: parallelism, beforeUpdate: { if let mask { $0.maskWeightGradients(mask) } }, progress: progress)
     }
 
-    /// Trains a convolutional network from `seed`, as `train(sizes:…)` trains an MLP (same data order,
-    /// schedule and optimiser). Inputs are the split's rows read as `height × width × channels` images.
+    /// Trains a convolutional network from `seed`.
+    ///
+    /// As `train(sizes:…)` trains an MLP: same data order, schedule and optimiser. Inputs are the split's
+    /// rows read as `height × width × channels` images.
     ///
     /// - Throws: `DivergenceError` at the first non-finite batch loss.
     public static func train(
