@@ -6,7 +6,11 @@ extension ConvProgram {
     /// output, every block's output and a stage's shortcut) becomes a single group. A set produced by one
     /// convolution is named after it (`conv2`, `layer1.2.conv1`); a merged set is `stream1`, `stream2`, ….
     /// The input image's channels and the logits are never permuted.
-    var permutationSpec: PermutationSpec {
+    var permutationSpec: PermutationSpec { channelGroups.spec }
+
+    /// The permutation groups and, for each, the ReLU outputs whose channels it indexes (what activation
+    /// matching compares: for a residual stream, the stem's output and every block's output).
+    var channelGroups: (spec: PermutationSpec, activations: [[Int]]) {
         var parent = Array(buffers.indices)
         func find(_ b: Int) -> Int {
             var b = b
@@ -14,11 +18,15 @@ extension ConvProgram {
             return b
         }
         var producers: [Int: [String]] = [:]
+        var rectified: [Int] = []
         var logits = 0
         for operation in operations {
             switch operation {
             case .conv(let layer, _, let to): producers[to, default: []].append(layer.prefix)
-            case .norm(_, _, let from, let to), .relu(let from, let to), .maxPool(let from, let to), .average(let from, let to):
+            case .relu(let from, let to):
+                parent[to] = find(from)
+                rectified.append(to)
+            case .norm(_, _, let from, let to), .maxPool(let from, let to), .average(let from, let to):
                 parent[to] = find(from)
             case .add(let a, let b, let to):
                 let (ra, rb) = (find(a), find(b))
@@ -51,6 +59,7 @@ extension ConvProgram {
             }
             groups.append(.init(name: name, size: buffers[root].channels, members: members))
         }
-        return PermutationSpec(groups: groups)
+        let activations = order.map { root in rectified.filter { find($0) == root } }
+        return (PermutationSpec(groups: groups), activations)
     }
 }

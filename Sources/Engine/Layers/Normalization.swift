@@ -48,7 +48,7 @@ package enum Normalization {
         _ kind: Kind, x: UnsafePointer<Float>, shape: Shape, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, inverseDeviation: UnsafeMutablePointer<Float>,
         running: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)? = nil, training: Bool = true,
-        parallelism: Parallelism = .serial
+        momentum: Double = 0.1, parallelism: Parallelism = .serial
     ) {
         let c = shape.channels, size = shape.sampleSize
         let (xs, ys) = (SendablePointer(base: x), SharedPointer(base: y))
@@ -58,7 +58,8 @@ package enum Normalization {
         case .batch:
             if training {
                 channelStatistics(
-                    x, shape, mean: mean, inverseDeviation: inverseDeviation, running: running, parallelism: parallelism)
+                    x, shape, mean: mean, inverseDeviation: inverseDeviation, running: running, momentum: momentum,
+                    parallelism: parallelism)
             } else if let running {
                 for ch in 0..<c {
                     mean[ch] = running.mean[ch]
@@ -176,11 +177,13 @@ package enum Normalization {
     }
 
     /// Per-channel batch mean and 1/σ (biased variance, as used to normalise), from per-sample partial
-    /// sums added in sample order; updates the running statistics (momentum 0.1, unbiased variance).
+    /// sums added in sample order; moves the running statistics `momentum` of the way to the batch's
+    /// (unbiased variance).
     private static func channelStatistics(
         _ x: UnsafePointer<Float>, _ shape: Shape, mean: UnsafeMutablePointer<Float>,
         inverseDeviation: UnsafeMutablePointer<Float>,
-        running: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)?, parallelism: Parallelism
+        running: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)?, momentum: Double,
+        parallelism: Parallelism
     ) {
         let c = shape.channels, size = shape.sampleSize, samples = shape.samples, count = Double(shape.rows)
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: samples * c)
@@ -207,8 +210,8 @@ package enum Normalization {
             inverseDeviation[ch] = Float(1 / (variance + epsilon).squareRoot())
             if let running {
                 let unbiased = count > 1 ? squares[ch] / (count - 1) : variance
-                running.mean[ch] = Float(0.9 * Double(running.mean[ch]) + 0.1 * means[ch])
-                running.variance[ch] = Float(0.9 * Double(running.variance[ch]) + 0.1 * unbiased)
+                running.mean[ch] = Float((1 - momentum) * Double(running.mean[ch]) + momentum * means[ch])
+                running.variance[ch] = Float((1 - momentum) * Double(running.variance[ch]) + momentum * unbiased)
             }
         }
     }

@@ -121,7 +121,8 @@ package final class ConvState {
     /// Runs the program on the first `batch` inputs; the logits are left in the last buffer.
     ///
     /// - Parameter training: BatchNorm uses (and updates) batch statistics when true, running ones when false.
-    package func forward(batch: Int, training: Bool, parallelism: Parallelism) {
+    /// - Parameter momentum: how far BatchNorm's running statistics move to each training batch's.
+    package func forward(batch: Int, training: Bool, momentum: Double = 0.1, parallelism: Parallelism) {
         for (i, operation) in program.operations.enumerated() {
             switch operation {
             case .conv(let layer, let from, let to):
@@ -141,7 +142,7 @@ package final class ConvState {
                     shape: .init(rows: batch * b.height * b.width, channels: b.channels, positionsPerSample: b.height * b.width),
                     gamma: parameter(prefix + ".weight"), beta: parameter(prefix + ".bias"), y: activations[to],
                     mean: stats.mean, inverseDeviation: stats.inverse, running: runningStats, training: training,
-                    parallelism: parallelism)
+                    momentum: momentum, parallelism: parallelism)
             case .relu(let from, let to):
                 let (x, y) = (SendablePointer(base: activations[from]), SharedPointer(base: activations[to]))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in

@@ -1,0 +1,93 @@
+extension ConvNet {
+    /// Loss and error on a split, BatchNorm on its running statistics.
+    ///
+    /// Per-example losses are summed in Double in example order, so the result does not depend on
+    /// `batchSize` or the thread count.
+    public func measure(on split: Dataset.Split, batchSize: Int = 500, parallelism: Parallelism) -> Metrics {
+        let classes = architecture.classes
+        var loss = 0.0
+        var wrong = 0
+        forEachBatch(split, batchSize: batchSize, training: false, parallelism: parallelism) { state, start, rows in
+            for r in 0..<rows {
+                let result = SoftmaxCrossEntropy.loss(
+                    logits: state.logits + r * classes, classes: classes, label: Int(split.labels[start + r]))
+                loss += result.loss
+                if result.wrong { wrong += 1 }
+            }
+        }
+        let n = Double(max(split.count, 1))
+        return Metrics(loss: loss / n, error: Double(wrong) / n)
+    }
+
+    /// The network with BatchNorm's running statistics recomputed: the exact average of the batch
+    /// statistics over the first `examples` training examples, in batches of `batchSize` (the reset
+    /// that interpolated BatchNorm networks need: their interpolated statistics describe neither end).
+    /// Networks without BatchNorm are returned unchanged.
+    public func resettingBatchStatistics(
+        on split: Dataset.Split, examples: Int, batchSize: Int = 500, parallelism: Parallelism
+    ) -> ConvNet {
+        guard architecture.norm == .batchnorm else { return self }
+        var reset = self
+        for p in architecture.program.parameters {
+            switch p.role {
+            case .runningMean: reset.tensors[p.name] = Tensor(zeros: p.shape)
+            case .runningVariance:
+                reset.tensors[p.name] = Tensor(shape: p.shape, scalars: [Float](repeating: 1, count: p.shape.reduce(1, *)))
+            default: continue
+            }
+        }
+        let subset = split.prefix(examples, features: architecture.height * architecture.width * architecture.channels)
+        return reset.forEachBatch(subset, batchSize: batchSize, training: true, parallelism: parallelism) { _, _, _ in }
+            .snapshot()
+    }
+
+    /// Runs the network over `split` in batches (the last may be short); `body` reads each batch's logits.
+    /// In training mode, batch k moves BatchNorm's running statistics 1/k of the way (a cumulative average).
+    /// Returns the state after the last batch.
+    @discardableResult
+    func forEachBatch(
+        _ split: Dataset.Split, batchSize: Int, training: Bool, parallelism: Parallelism,
+        _ body: (ConvState, _ start: Int, _ rows: Int) -> Void
+    ) -> ConvState {
+        let features = architecture.height * architecture.width * architecture.channels
+        let state = ConvState(network: self, batchCapacity: max(1, min(batchSize, split.count)), training: false)
+        var k = 0
+        split.inputs.withUnsafeBufferPointer { inputs in
+            guard let x = inputs.baseAddress else { return }
+            for start in stride(from: 0, to: split.count, by: batchSize) {
+                let rows = min(batchSize, split.count - start)
+                state.batchInputs.update(from: x + start * features, count: rows * features)
+                k += 1
+                state.forward(batch: rows, training: training, momentum: 1 / Double(k), parallelism: parallelism)
+                body(state, start, rows)
+            }
+        }
+        return state
+    }
+}
+
+extension Interpolation {
+    /// θ(α) = (1−α)·θ_A + α·θ_B for every tensor of two networks of one architecture (running statistics
+    /// included; reset them for BatchNorm).
+    public static func point(_ a: ConvNet, _ b: ConvNet, alpha: Double) -> ConvNet {
+        combination([a, b], weights: [1 - alpha, alpha])
+    }
+
+    /// θ(λ) = Σ_i λ_i·θ_i for networks of one architecture.
+    ///
+    /// - Precondition: one weight per network, all of one architecture.
+    public static func combination(_ networks: [ConvNet], weights: [Double]) -> ConvNet {
+        precondition(!networks.isEmpty && networks.count == weights.count)
+        precondition(networks.allSatisfy { $0.architecture == networks[0].architecture })
+        var tensors: [String: Tensor] = [:]
+        for (name, first) in networks[0].tensors {
+            var scalars = [Float](repeating: 0, count: first.count)
+            for (network, weight) in zip(networks, weights.map(Float.init)) {
+                guard let tensor = network.tensors[name] else { continue }
+                for i in scalars.indices { scalars[i] += weight * tensor.scalars[i] }
+            }
+            tensors[name] = Tensor(shape: first.shape, scalars: scalars)
+        }
+        return ConvNet(architecture: networks[0].architecture, tensors: tensors)
+    }
+}
