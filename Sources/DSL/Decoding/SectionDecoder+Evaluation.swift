@@ -51,6 +51,13 @@ extension SectionDecoder {
                 ok = false
             }
         }
+        if let node = f.optional("batchnorm_reset") {
+            if let examples = reader.int(node, "evaluation.batchnorm_reset", atLeast: 0, atMost: 10_000_000) {
+                result.batchNormReset = examples
+            } else {
+                ok = false
+            }
+        }
         if let node = f.optional("simplex") {
             if let divisions = reader.int(node, "evaluation.simplex", atLeast: 1, atMost: 60) {
                 result.simplexDivisions = divisions

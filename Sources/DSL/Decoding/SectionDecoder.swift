@@ -62,11 +62,22 @@ struct SectionDecoder {
 
     func model(_ node: YAMLNode, _ what: String) -> ModelSpec? {
         guard let f = reader.fields(node, of: what, allowed: SpecKeys.model) else { return nil }
-        if let kindNode = f.optional("kind"), let kind = reader.string(kindNode, "\(what).kind"), kind != "mlp" {
-            reader.sink.error(
-                "unknown-value", at: kindNode.location,
-                "\(what).kind must be mlp; got '\(kind)'" + Suggestion.hint(for: kind, among: ["mlp"]))
+        var kind = "mlp"
+        if let kindNode = f.optional("kind"), let written = reader.string(kindNode, "\(what).kind") {
+            let kinds = SpecKeys.modelKinds.keys.sorted()
+            guard kinds.contains(written) else {
+                reader.sink.error(
+                    "unknown-value", at: kindNode.location,
+                    "\(what).kind must be one of \(kinds.joined(separator: ", ")); got '\(written)'"
+                        + Suggestion.hint(for: written, among: kinds))
+                return nil
+            }
+            kind = written
         }
+        for entry in f.entries where !(SpecKeys.modelKinds[kind] ?? []).contains(entry.key) {
+            reader.sink.error("unknown-key", at: entry.keyLocation, "'\(entry.key)' does not apply to a model of kind \(kind)")
+        }
+        if kind != "mlp" { return convModel(f, what, kind: kind) }
         let activation =
             f.optional("activation").map { reader.choice($0, "\(what).activation", as: ModelSpec.Activation.self) } ?? .relu
         guard let hiddenNode = f.required("hidden"), let items = reader.list(hiddenNode, "\(what).hidden") else { return nil }
@@ -76,6 +87,34 @@ struct SectionDecoder {
         let widths = items.map { reader.int($0, "a hidden width", atLeast: 1, atMost: Self.maxWidth) }
         guard let activation, !items.isEmpty, items.count <= Self.maxDepth, widths.allSatisfy({ $0 != nil }) else { return nil }
         return ModelSpec(hidden: widths.compactMap { $0 }, activation: activation)
+    }
+
+    /// `kind: vgg` (`layers`: multiples of `width` and `M` for a max pool) or `kind: resnet` (`stages`,
+    /// `blocks`); both take `width` (required) and `norm` (default groupnorm).
+    private func convModel(_ f: Fields, _ what: String, kind: String) -> ModelSpec? {
+        let width = f.required("width").flatMap { reader.int($0, "\(what).width", atLeast: 1, atMost: 1024) }
+        let norm = f.optional("norm").map { reader.choice($0, "\(what).norm", as: ConvModelSpec.Norm.self) } ?? .groupnorm
+        var body: ConvModelSpec.Body?
+        if kind == "vgg" {
+            if let node = f.required("layers"), let items = reader.list(node, "\(what).layers") {
+                let layers = items.map { item -> Int?? in
+                    if reader.plainScalar(item) == "M" { return .some(nil) }
+                    return reader.int(item, "a layer (a multiple of the width, or M for a max pool)", atLeast: 1, atMost: 64)
+                        .map { .some($0) }
+                }
+                if !items.contains(where: { reader.plainScalar($0) != "M" }) || items.count > Self.maxDepth {
+                    reader.rangeError(node, "\(what).layers must have 1 to \(Self.maxDepth) entries, at least one a convolution")
+                } else if layers.allSatisfy({ $0 != nil }) {
+                    body = .vgg(layers: layers.compactMap { $0 })
+                }
+            }
+        } else {
+            let stages = f.optional("stages").map { reader.int($0, "\(what).stages", atLeast: 1, atMost: 5) } ?? 3
+            let blocks = f.optional("blocks").map { reader.int($0, "\(what).blocks", atLeast: 1, atMost: 20) } ?? 3
+            if let stages, let blocks { body = .resnet(stages: stages, blocks: blocks) }
+        }
+        guard let body, let width, let norm else { return nil }
+        return ModelSpec(hidden: [], activation: .relu, conv: ConvModelSpec(body: body, width: width, norm: norm))
     }
 
     func recipe(_ node: YAMLNode, _ what: String) -> RecipeSpec? {

@@ -6,7 +6,12 @@ package enum SpecKeys {
         "interpolations", "evaluation", "matrix", "executor",
     ]
     package static let dataset = ["source", "path", "normalize", "features", "classes", "train", "test", "noise", "seed"]
-    package static let model = ["kind", "hidden", "activation"]
+    /// Every key a model may have; which apply depends on its kind (`modelKinds`).
+    package static let model = ["kind", "hidden", "activation", "layers", "stages", "blocks", "width", "norm"]
+    package static let modelKinds = [
+        "mlp": ["kind", "hidden", "activation"], "vgg": ["kind", "layers", "width", "norm"],
+        "resnet": ["kind", "stages", "blocks", "width", "norm"],
+    ]
     package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints"]
     package static let optimizer = ["sgd"]
     package static let sgd = ["lr", "momentum", "weight_decay", "nesterov"]
@@ -18,6 +23,6 @@ package enum SpecKeys {
     package static let masked = ["network", "rewind", "mask", "level", "transport", "seed"]
     package static let alignment = ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed"]
     package static let interpolation = ["between", "permute", "at"]
-    package static let evaluation = ["alphas", "splits", "metrics", "batch", "simplex"]
+    package static let evaluation = ["alphas", "splits", "metrics", "batch", "simplex", "batchnorm_reset"]
     package static let executor = ["kind", "partition", "time", "cpus_per_task", "sbatch"]
 }

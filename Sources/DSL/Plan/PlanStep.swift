@@ -28,12 +28,17 @@ public struct PlanStep: Sendable, Hashable, Codable {
         /// Loss and error along the path between two networks, both taken at checkpoint `at` (nil: the
         /// end). Inputs: both training steps, then the alignment step when the second network is permuted,
         /// then (for an indirect path) the alignment of the first network to the same third network.
+        ///
+        /// `resetExamples`: for BatchNorm models, each point's running statistics are recomputed on that
+        /// many training examples first (nil for other models, so their keys do not mention it).
         case interpolate(
-            alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], at: Int? = nil)
+            alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], at: Int? = nil,
+            resetExamples: Int? = nil)
         /// Loss and error over a triangle of three networks, at each point λ of `points` (barycentric
         /// weights). Inputs: the three training steps, then (when permuted) the alignments of the second
         /// and of the first network to the third.
-        case simplex(points: [[Double]], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric])
+        case simplex(
+            points: [[Double]], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], resetExamples: Int? = nil)
     }
 
     /// How a mask is carried to another network, without names (the alignment is an input).

@@ -55,6 +55,15 @@ public struct Planner: Sendable {
         func checkpoints(of network: String) -> [Int] {
             spec.networks.named(origin(network)).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints } ?? []
         }
+        /// How many examples reset BatchNorm statistics along paths from `network` (nil unless it has BatchNorm).
+        func reset(_ network: String) -> Int? {
+            let base = origin(network)
+            let model = spec.networks.named(base)?.value.model.name ?? spec.loaded.named(base)?.value.model.name
+            guard let conv = model.flatMap({ spec.models.named($0)?.value.conv }), conv.norm == .batchnorm,
+                eval.batchNormReset > 0
+            else { return nil }
+            return eval.batchNormReset
+        }
         func levels(of network: String) -> Int { spec.pruning.named(network)?.value.levels ?? 0 }
         /// The step whose artifact holds `network` at `moment`: level 0 of a pruning sequence is its network.
         func source(_ network: String, _ moment: Moment) -> String {
@@ -141,7 +150,8 @@ public struct Planner: Sendable {
                     let step = PlanStep(
                         name: "barrier/\(interpolation.name)",
                         action: .simplex(
-                            points: EvaluationSpec.simplexGrid(eval.simplexDivisions), splits: eval.splits, metrics: eval.metrics),
+                            points: EvaluationSpec.simplexGrid(eval.simplexDivisions), splits: eval.splits, metrics: eval.metrics,
+                            resetExamples: reset(i.from.name)),
                         inputs: [source(i.from.name, .end), source(i.to.name, .end), source(third.name, .end)]
                             + permutation.steps,
                         dataset: dataset(of: i.from.name), origin: interpolation.location)
@@ -163,7 +173,8 @@ public struct Planner: Sendable {
                     let step = PlanStep(
                         name: name,
                         action: .interpolate(
-                            alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint),
+                            alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint,
+                            resetExamples: reset(i.from.name)),
                         inputs: [source(i.from.name, moment), source(i.to.name, moment)] + permutation.steps,
                         dataset: dataset(of: origin(i.from.name)), origin: interpolation.location)
                     steps.append(step)

@@ -35,6 +35,9 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
     public var batchSize: Int
     /// Steps per edge of the triangular grid on which three-network interpolations are measured.
     public var simplexDivisions = 6
+    /// For BatchNorm models: training examples whose batch statistics replace the running statistics of
+    /// every interpolated network before it is measured (0: keep the interpolated statistics).
+    public var batchNormReset = 5000
 
     /// The defaults of the science protocol: 25 alphas, 10,000 training examples and the whole test set.
     public static let standard = EvaluationSpec(

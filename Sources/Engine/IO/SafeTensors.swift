@@ -158,3 +158,21 @@ extension MLP {
         self.init(layers: layers)
     }
 }
+
+extension ConvNet {
+    /// A conv net of `architecture` from tensors by name (PyTorch's layout: kernels `[out, in, kh, kw]`);
+    /// other tensors (such as BatchNorm's `num_batches_tracked`) are ignored.
+    ///
+    /// - Throws: `SafeTensors.FormatError` naming the first missing tensor or wrong shape.
+    public init(tensors: [String: Tensor], architecture: ConvArchitecture, file: String) throws(SafeTensors.FormatError) {
+        var kept: [String: Tensor] = [:]
+        for p in architecture.program.parameters {
+            guard let tensor = tensors[p.name] else { throw .init("\(file): no tensor '\(p.name)'") }
+            guard tensor.shape == p.shape else {
+                throw .init("\(file): tensor '\(p.name)' has shape \(tensor.shape); the model needs \(p.shape)")
+            }
+            kept[p.name] = tensor
+        }
+        self.init(architecture: architecture, tensors: kept)
+    }
+}

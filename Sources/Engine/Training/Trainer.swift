@@ -22,15 +22,15 @@ public struct DivergenceError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A trained network with the checkpoints its recipe asked for.
-public struct Trained<Network: Sendable>: Sendable {
+public struct Trained<Model: Sendable>: Sendable {
     /// The weights after the last update.
-    public var final: Network
+    public var final: Model
     /// Updates done.
     public var steps: Int
     /// Weights after `step` updates, for each requested checkpoint step ≤ `steps`.
-    public var checkpoints: [(step: Int, network: Network)]
+    public var checkpoints: [(step: Int, network: Model)]
 
-    public init(final: Network, steps: Int, checkpoints: [(step: Int, network: Network)]) {
+    public init(final: Model, steps: Int, checkpoints: [(step: Int, network: Model)]) {
         self.final = final
         self.steps = steps
         self.checkpoints = checkpoints

@@ -5,7 +5,7 @@ import Foundation
 /// A step's result in memory, and its file form in the content store.
 enum Artifact: Sendable {
     /// A trained network: `network.safetensors`, plus `checkpoint-<step>.safetensors` for each checkpoint.
-    case network(TrainedNetwork)
+    case network(Trained<Network>)
     /// One level of a pruning sequence: `network.safetensors` (with level and density in its metadata)
     /// and `mask.safetensors` (1 keeps a weight, 0 prunes it; one tensor per layer weight).
     case pruned(PrunedNetwork)
@@ -17,10 +17,10 @@ enum Artifact: Sendable {
     case curve(Curve)
 
     /// The network (of a training or pruning step), or nil for other kinds.
-    var network: TrainedNetwork? {
+    var network: Trained<Network>? {
         switch self {
         case .network(let network): network
-        case .pruned(let pruned): pruned.network
+        case .pruned(let pruned): pruned.network.map { .mlp($0) }
         default: nil
         }
     }
@@ -31,11 +31,12 @@ enum Artifact: Sendable {
         switch self {
         case .network(let trained):
             var files = [
-                "network.safetensors": SafeTensors.encode(trained.final.namedTensors(), metadata: ["steps": "\(trained.steps)"])
+                "network.safetensors": SafeTensors.encode(
+                    trained.final.namedTensors, metadata: Self.metadata(trained.final, ["steps": "\(trained.steps)"]))
             ]
             for (step, network) in trained.checkpoints {
                 files["checkpoint-\(step).safetensors"] = SafeTensors.encode(
-                    network.namedTensors(), metadata: ["step": "\(step)"])
+                    network.namedTensors, metadata: Self.metadata(network, ["step": "\(step)"]))
             }
             return files
         case .pruned(let pruned):
@@ -53,6 +54,12 @@ enum Artifact: Sendable {
         }
     }
 
+    /// A conv net's file also records its architecture (as JSON), so it is read back without the spec.
+    private static func metadata(_ network: Network, _ fields: [String: String]) -> [String: String] {
+        guard case .conv(let conv) = network, let json = try? JSONEncoder.lmc().encode(conv.architecture) else { return fields }
+        return fields.merging(["architecture": String(decoding: json, as: UTF8.self)]) { a, _ in a }
+    }
+
     /// Rebuilds a step's artifact from its stored files, checking it has the shape the step implies.
     ///
     /// - Throws: `ArtifactError` when a file is missing or does not decode (the entry is then recomputed).
@@ -62,28 +69,44 @@ enum Artifact: Sendable {
             guard let bytes = files[name] else { throw ArtifactError(description: "missing \(name)") }
             return bytes
         }
-        func network(_ name: String, hidden: [Int]) throws -> (MLP, [String: String]) {
+        func network(_ name: String, model: ModelSpec) throws -> (Network, [String: String]) {
             let (tensors, metadata) = try SafeTensors.decode(try file(name), file: name)
             let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            if model.conv != nil {
+                guard
+                    let architecture = metadata["architecture"].flatMap({
+                        try? decoder.decode(ConvArchitecture.self, from: Data($0.utf8))
+                    })
+                else { throw ArtifactError(description: "\(name) lacks its architecture") }
+                return (.conv(try ConvNet(tensors: byName, architecture: architecture, file: name)), metadata)
+            }
+            return (.mlp(try mlp(name, byName, hidden: model.hidden)), metadata)
+        }
+        func mlp(_ name: String, _ byName: [String: Tensor], hidden: [Int]) throws -> MLP {
             let network = try MLP(tensors: byName, prefixes: (1...hidden.count + 1).map { "fc\($0)" }, file: name)
             guard Array(network.sizes.dropFirst().dropLast()) == hidden else {
                 throw ArtifactError(
                     description: "\(name) has hidden sizes \(network.sizes.dropFirst().dropLast()), expected \(hidden)")
             }
-            return (network, metadata)
+            return network
+        }
+        func mlpNetwork(_ name: String, hidden: [Int]) throws -> (MLP, [String: String]) {
+            let (tensors, metadata) = try SafeTensors.decode(try file(name), file: name)
+            let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            return (try mlp(name, byName, hidden: hidden), metadata)
         }
         switch step.action {
         case .train(let model, _, _), .load(let model, _):
-            let (final, metadata) = try network("network.safetensors", hidden: model.hidden)
-            var checkpoints: [(step: Int, network: MLP)] = []
+            let (final, metadata) = try network("network.safetensors", model: model)
+            var checkpoints: [(step: Int, network: Network)] = []
             for name in files.keys.sorted() where name.hasPrefix("checkpoint-") {
-                let (net, meta) = try network(name, hidden: model.hidden)
+                let (net, meta) = try network(name, model: model)
                 checkpoints.append((Int(meta["step"] ?? "") ?? 0, net))
             }
             checkpoints.sort { $0.step < $1.step }
-            return .network(TrainedNetwork(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: checkpoints))
+            return .network(Trained(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: checkpoints))
         case .prune(let model, _, _, _, _, _), .retrainMasked(let model, _, _, _, _):
-            let (final, metadata) = try network("network.safetensors", hidden: model.hidden)
+            let (final, metadata) = try mlpNetwork("network.safetensors", hidden: model.hidden)
             let (masks, _) = try SafeTensors.decode(try file("mask.safetensors"), file: "mask.safetensors")
             let byName = Dictionary(masks.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
             let layers = try final.layers.indices.map { l in

@@ -13,14 +13,21 @@ struct StepRunner: Sendable {
         let data = try datasets.dataset(step.dataset)
         switch step.action {
         case .train(let model, let recipe, let seed):
+            let report = { (progress: TrainingProgress) in events(.training(node: step.name, progress: progress)) }
+            if let conv = model.conv {
+                let architecture = try conv.architecture(for: data)
+                return .network(
+                    try Trainer.train(
+                        architecture, seed: seed, recipe: recipe.engineRecipe, data: data.train, parallelism: parallelism,
+                        progress: report
+                    ).map { .conv($0) })
+            }
             let sizes = [data.features] + model.hidden + [data.classes]
             return .network(
                 try Trainer.train(
-                    sizes: sizes, seed: seed, recipe: recipe.engineRecipe, data: data.train,
-                    parallelism: parallelism
-                ) { progress in
-                    events(.training(node: step.name, progress: progress))
-                })
+                    sizes: sizes, seed: seed, recipe: recipe.engineRecipe, data: data.train, parallelism: parallelism,
+                    progress: report
+                ).map { .mlp($0) })
         case .load(let model, let layers):
             guard let file = step.file, let bytes = FileManager.default.contents(atPath: file) else {
                 throw ArtifactError(description: "cannot read \(step.file ?? "the network file")")
@@ -38,10 +45,10 @@ struct StepRunner: Sendable {
                 throw ArtifactError(
                     description: "\(file): the tensors make a \(network.sizes) network; the model and dataset need \(expected)")
             }
-            return .network(TrainedNetwork(final: network, steps: 0, checkpoints: []))
+            return .network(Trained(final: .mlp(network), steps: 0, checkpoints: []))
         case .prune(let model, let recipe, let seed, let rate, let output, let rewind):
-            guard let trained = inputs.first?.network, inputs.count == 2 else {
-                throw ArtifactError(description: "a pruning step's inputs are not networks")
+            guard let trained = inputs.first?.network.flatMap(Self.mlps), inputs.count == 2 else {
+                throw ArtifactError(description: "a pruning step's inputs are not MLPs")
             }
             let previous: (network: MLP, mask: PruningMask, level: Int)
             if case .pruned(let p) = inputs[1] {
@@ -60,8 +67,9 @@ struct StepRunner: Sendable {
             return .pruned(
                 PrunedNetwork(network: network, mask: mask, level: previous.level + 1, density: mask.density(output: rule)))
         case .retrainMasked(let model, let recipe, let seed, let rewind, let carry):
-            guard let trained = inputs.first?.network, inputs.count >= 2, case .pruned(let donor) = inputs[1] else {
-                throw ArtifactError(description: "a masked step's inputs are not a network and a pruning level")
+            guard let trained = inputs.first?.network.flatMap(Self.mlps), inputs.count >= 2, case .pruned(let donor) = inputs[1]
+            else {
+                throw ArtifactError(description: "a masked step's inputs are not an MLP and a pruning level")
             }
             guard let start = trained.checkpoints.first(where: { $0.step == rewind }) else {
                 throw ArtifactError(description: "the trained network kept no checkpoint at step \(rewind) to rewind to")
@@ -104,8 +112,7 @@ struct StepRunner: Sendable {
             switch method {
             case .weightMatching(let maxSweeps, let seed):
                 let result = try WeightMatching.align(
-                    moving.tensorsByName, to: target.tensorsByName, spec: spec,
-                    maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+                    moving, to: target, maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
                 return .alignment(record(spec, result.permutations, sweeps: result.sweeps))
             case .activationMatching(let samples, let similarity):
                 let inputs = data.train.prefix(samples, features: data.features)
@@ -114,23 +121,23 @@ struct StepRunner: Sendable {
                     similarity: similarity.engineSimilarity, parallelism: parallelism)
                 return .alignment(record(spec, permutations, sweeps: nil))
             }
-        case .interpolate(let alphas, let splits, let metrics, let checkpoint):
+        case .interpolate(let alphas, let splits, let metrics, let checkpoint, let reset):
             let pair = try networks(inputs, count: 2, at: checkpoint)
             let a = try permuted(pair[0], by: inputs.count > 3 ? inputs[3] : nil)
             let b = try permuted(pair[1], by: inputs.count > 2 ? inputs[2] : nil)
             let curves = measure(
-                alphas.count, { Interpolation.point(a, b, alpha: alphas[$0]) }, splits: splits, metrics: metrics, data: data,
-                parallelism: parallelism)
+                alphas.count, { Interpolation.combination([a, b], weights: [1 - alphas[$0], alphas[$0]]) }, reset: reset,
+                splits: splits, metrics: metrics, data: data, parallelism: parallelism)
             let step = checkpoint ?? inputs.first?.network?.steps
             var curve = Curve(alphas: alphas, splits: curves, step: step)
             if case .pruned(let pruned) = inputs[0] { curve.density = pruned.density }
             return .curve(curve)
-        case .simplex(let points, let splits, let metrics):
+        case .simplex(let points, let splits, let metrics, let reset):
             let trio = try networks(inputs, count: 3, at: nil)
             let a = try permuted(trio[0], by: inputs.count > 4 ? inputs[4] : nil)
             let b = try permuted(trio[1], by: inputs.count > 3 ? inputs[3] : nil)
             let curves = measure(
-                points.count, { Interpolation.combination([a, b, trio[2]], weights: points[$0]) }, splits: splits,
+                points.count, { Interpolation.combination([a, b, trio[2]], weights: points[$0]) }, reset: reset, splits: splits,
                 metrics: metrics, data: data, parallelism: parallelism)
             return .curve(Curve(alphas: [], splits: curves, lambdas: points))
         }
@@ -151,15 +158,19 @@ struct StepRunner: Sendable {
         }
     }
 
-    /// Loss and error of `count` networks (made one at a time by `network`) on each split.
+    /// Loss and error of `count` networks (made one at a time by `network`) on each split; with `reset`,
+    /// a BatchNorm network's running statistics are first recomputed on that many training examples.
     private func measure(
-        _ count: Int, _ network: (Int) -> MLP, splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric],
-        data: Dataset, parallelism: Parallelism
+        _ count: Int, _ network: (Int) -> Network, reset: Int? = nil, splits: [EvaluationSpec.SplitSize],
+        metrics: [EvaluationSpec.Metric], data: Dataset, parallelism: Parallelism
     ) -> [String: Curve.SplitCurve] {
         let parts = splits.map { ($0.split.rawValue, data.split($0.split).prefix($0.count, features: data.features)) }
         var values: [String: [Metrics]] = [:]
         for i in 0..<count {
-            let point = network(i)
+            var point = network(i)
+            if let reset, case .conv(let conv) = point {
+                point = .conv(conv.resettingBatchStatistics(on: data.train, examples: reset, parallelism: parallelism))
+            }
             for (name, split) in parts {
                 values[name, default: []].append(point.measure(on: split, parallelism: parallelism))
             }
@@ -172,7 +183,7 @@ struct StepRunner: Sendable {
     }
 
     /// `network` carried into another's unit order by an alignment's permutations (unchanged for nil).
-    private func permuted(_ network: MLP, by alignment: Artifact?) throws -> MLP {
+    private func permuted(_ network: Network, by alignment: Artifact?) throws -> Network {
         guard let alignment else { return network }
         guard case .alignment(let record) = alignment else { throw ArtifactError(description: "an input is not an alignment") }
         let permutations = try record.permutations()
@@ -183,9 +194,13 @@ struct StepRunner: Sendable {
     }
 
     /// The first `count` inputs' networks, at checkpoint `step` (nil: the final weights).
-    private func networks(_ inputs: [Artifact], count: Int, at step: Int?) throws -> [MLP] {
+    /// Networks of compatible shapes, so they can be aligned and interpolated.
+    private func networks(_ inputs: [Artifact], count: Int, at step: Int?) throws -> [Network] {
         let trained = inputs.prefix(count).compactMap(\.network)
         guard trained.count == count else { throw ArtifactError(description: "a step's inputs are not trained networks") }
+        guard trained.allSatisfy({ $0.final.isCompatible(with: trained[0].final) }) else {
+            throw ArtifactError(description: "the networks have different architectures")
+        }
         guard let step else { return trained.map(\.final) }
         return try trained.map { network in
             if let checkpoint = network.checkpoints.first(where: { $0.step == step }) { return checkpoint.network }
@@ -193,6 +208,13 @@ struct StepRunner: Sendable {
                 description: "no checkpoint at step \(step): training ran \(network.steps) steps and kept "
                     + (network.checkpoints.map { String($0.step) }.joined(separator: ", ")))
         }
+    }
+
+    /// A training record whose networks are all MLPs, for what works on MLPs only (pruning).
+    private static func mlps(_ trained: Trained<Network>) -> Trained<MLP>? {
+        guard let final = trained.final.mlp else { return nil }
+        let checkpoints = trained.checkpoints.compactMap { c in c.network.mlp.map { (step: c.step, network: $0) } }
+        return Trained(final: final, steps: trained.steps, checkpoints: checkpoints)
     }
 
     private func record(_ spec: PermutationSpec, _ permutations: [Permutation], sweeps: Int?) -> AlignmentRecord {
@@ -221,6 +243,46 @@ extension RecipeSpec {
             learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov,
             batchSize: batchSize, epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
             checkpoints: checkpoints)
+    }
+}
+
+extension ConvModelSpec {
+    /// The engine's architecture for this model on `data`'s images, which must be square and
+    /// single-channel (28×28 for Fashion-MNIST) and large enough for every pool and stride.
+    func architecture(for data: Dataset) throws -> ConvArchitecture {
+        let side = Int(Double(data.features).squareRoot().rounded())
+        guard side * side == data.features else {
+            throw ArtifactError(description: "a \(kindName) model needs square images; the dataset has \(data.features) inputs")
+        }
+        let halvings: Int
+        let engineBody: ConvArchitecture.Body
+        switch body {
+        case .vgg(let layers):
+            halvings = layers.filter { $0 == nil }.count
+            engineBody = .vgg(layers.map { $0.map { $0 * width } })
+        case .resnet(let stages, let blocks):
+            halvings = stages - 1
+            engineBody = .resnet(stages: stages, blocks: blocks, width: width)
+        }
+        guard side >> halvings >= 1 else {
+            throw ArtifactError(
+                description: "\(side)×\(side) images are too small for \(halvings) halvings of a \(kindName) model")
+        }
+        let engineNorm: ConvArchitecture.Norm =
+            switch norm {
+            case .groupnorm: .groupnorm
+            case .layernorm: .layernorm
+            case .batchnorm: .batchnorm
+            case .none: .none
+            }
+        return ConvArchitecture(body: engineBody, norm: engineNorm, height: side, width: side, channels: 1, classes: data.classes)
+    }
+
+    private var kindName: String {
+        switch body {
+        case .vgg: "vgg"
+        case .resnet: "resnet"
+        }
     }
 }
 

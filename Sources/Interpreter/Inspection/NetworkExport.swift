@@ -24,7 +24,9 @@ public enum NetworkExport {
                 throw RunError(description: "\(step.name): \(error)")
             }
         }
-        guard var mlp = try artifact(index).network?.final else { throw RunError(description: "\(network) is not a network") }
+        guard var exported = try artifact(index).network?.final else {
+            throw RunError(description: "\(network) is not a network")
+        }
         if let alignment {
             guard let a = plan.steps.firstIndex(where: { $0.name == "align/\(alignment)" }),
                 plan.steps[a].inputs.first == plan.steps[index].name
@@ -32,11 +34,15 @@ public enum NetworkExport {
             guard case .alignment(let record) = try artifact(a) else {
                 throw RunError(description: "align/\(alignment) is not an alignment")
             }
-            mlp = mlp.permuted(by: try record.permutations())
+            let permutations = try record.permutations()
+            guard permutations.map(\.count) == exported.permutationSpec.groups.map(\.size) else {
+                throw RunError(description: "align/\(alignment) does not fit '\(network)'")
+            }
+            exported = exported.permuted(by: permutations)
         }
         let metadata = ["network": network, "permutation": alignment.map { "\($0)@end" } ?? "identity"]
         do {
-            try ResultWriter.atomicWrite(Data(SafeTensors.encode(mlp.namedTensors(), metadata: metadata)), to: path)
+            try ResultWriter.atomicWrite(Data(SafeTensors.encode(exported.namedTensors, metadata: metadata)), to: path)
         } catch {
             throw RunError(description: "cannot write \(path): \(error)")
         }

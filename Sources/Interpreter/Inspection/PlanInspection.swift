@@ -85,9 +85,9 @@ public enum PlanInspection {
                 return 2 * p * Double(model(step.inputs.first).max() ?? 1) * Double(min(sweeps, 10))
             case .activationMatching(let samples, _): return 4 * p * Double(samples)
             }
-        case .interpolate(let alphas, let splits, _, _):
+        case .interpolate(let alphas, let splits, _, _, _):
             return 2 * parameters(model(step.inputs.first)) * examples(splits) * Double(alphas.count)
-        case .simplex(let points, let splits, _):
+        case .simplex(let points, let splits, _, _):
             return 2 * parameters(model(step.inputs.first)) * examples(splits) * Double(points.count)
         }
     }

@@ -1,0 +1,68 @@
+import DSL
+import Foundation
+import Interpreter
+import Testing
+
+/// Conv nets through the whole pipeline: spec, training, both alignments, barriers, the cache.
+@Suite struct ConvRunTests {
+    static func spec(norm: String) -> String {
+        """
+        lmc: 1
+        name: conv
+        datasets:
+          d: {source: synthetic, features: 64, classes: 3, train: 240, test: 60, seed: 4}
+        models:
+          v: {kind: vgg, layers: [1, M, 2], width: 4, norm: \(norm)}
+          r: {kind: resnet, stages: 2, blocks: 1, width: 3, norm: \(norm)}
+        recipes:
+          sgd: {optimizer: {sgd: {lr: 0.05}}, batch: 30, epochs: 2}
+        networks:
+          va: {model: v, data: d, recipe: sgd, seed: 1}
+          vb: {model: v, data: d, recipe: sgd, seed: 2}
+          ra: {model: r, data: d, recipe: sgd, seed: 1}
+          rb: {model: r, data: d, recipe: sgd, seed: 2}
+        alignments:
+          vwm: {method: weight-matching, align: vb, to: va}
+          ram: {method: activation-matching, align: rb, to: ra, samples: 60}
+        interpolations:
+          vnaive: {between: [va, vb]}
+          vweight: {between: [va, vb], permute: vwm}
+          ractivation: {between: [ra, rb], permute: ram}
+        evaluation: {alphas: 3, splits: {test: all}, batchnorm_reset: 60}
+        """
+    }
+
+    @Test("a VGG and a ResNet pair train, align and interpolate; a rerun is all cached", arguments: ["groupnorm", "batchnorm"])
+    func endToEnd(_ norm: String) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try run(Self.spec(norm: norm), in: dir)
+        #expect(first.summary.failures.isEmpty, "\(first.summary.failures)")
+        #expect(first.summary.nodes.computed == first.summary.nodes.total)
+        #expect(first.summary.barriers.count == 3 && first.summary.barriers.allSatisfy { $0.errorBarrier?.isFinite == true })
+        let second = try run(Self.spec(norm: norm), in: dir)
+        #expect(second.summary.nodes.computed == 0)
+        #expect(second.summary.barriers.map(\.errorBarrier) == first.summary.barriers.map(\.errorBarrier))
+    }
+
+    @Test("BatchNorm models' barrier steps carry the reset; other models' keys do not mention it")
+    func resetOnlyForBatchNorm() throws {
+        for (norm, expected) in [("batchnorm", 60), ("groupnorm", nil)] as [(String, Int?)] {
+            let plan = try Planner().plan(try SpecDecoder().decode(Self.spec(norm: norm), file: "c.yaml", directory: "."))
+            let step = try #require(plan.steps.first { $0.name == "barrier/vnaive" })
+            guard case .interpolate(_, _, _, _, let reset) = step.action else { Issue.record("\(step.action)"); continue }
+            #expect(reset == expected)
+        }
+    }
+
+    @Test("pruning and loading a conv model are rejected at check time, located")
+    func unsupportedUses() throws {
+        let text = Self.spec(norm: "none") + "\npruning:\n  p: {network: va, levels: 1, rate: 0.5, rewind: 0}\n"
+        #expect {
+            try SpecDecoder().decode(text, file: "c.yaml", directory: ".")
+        } throws: { error in
+            guard let error = error as? DiagnosticError else { return false }
+            return error.diagnostics.contains { $0.code == "unsupported" && $0.message.contains("kind vgg") }
+        }
+    }
+}
