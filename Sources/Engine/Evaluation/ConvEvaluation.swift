@@ -19,10 +19,11 @@ extension ConvNet {
         return Metrics(loss: loss / n, error: Double(wrong) / n)
     }
 
-    /// The network with BatchNorm's running statistics recomputed: the exact average of the batch
-    /// statistics over the first `examples` training examples, in batches of `batchSize` (the reset
-    /// that interpolated BatchNorm networks need: their interpolated statistics describe neither end).
-    /// Networks without BatchNorm are returned unchanged.
+    /// The network with BatchNorm's running statistics recomputed on training data.
+    ///
+    /// The statistics become the exact average of the batch statistics over the first `examples` examples,
+    /// in batches of `batchSize`: the reset interpolated BatchNorm networks need, since their interpolated
+    /// statistics describe neither end. Networks without BatchNorm are returned unchanged.
     public func resettingBatchStatistics(
         on split: Dataset.Split, examples: Int, batchSize: Int = 500, parallelism: Parallelism
     ) -> ConvNet {
@@ -41,9 +42,10 @@ extension ConvNet {
             .snapshot()
     }
 
-    /// Runs the network over `split` in batches (the last may be short); `body` reads each batch's logits.
-    /// In training mode, batch k moves BatchNorm's running statistics 1/k of the way (a cumulative average).
-    /// Returns the state after the last batch.
+    /// Runs the network over `split` in batches (the last may be short); returns the state after the last.
+    ///
+    /// `body` reads each batch's logits. In training mode, batch k moves BatchNorm's running statistics 1/k
+    /// of the way (a cumulative average).
     @discardableResult
     func forEachBatch(
         _ split: Dataset.Split, batchSize: Int, training: Bool, parallelism: Parallelism,

@@ -194,7 +194,8 @@ struct StepRunner: Sendable {
     }
 
     /// The first `count` inputs' networks, at checkpoint `step` (nil: the final weights).
-    /// Networks of compatible shapes, so they can be aligned and interpolated.
+    ///
+    /// They must have one architecture, so they can be aligned and interpolated.
     private func networks(_ inputs: [Artifact], count: Int, at step: Int?) throws -> [Network] {
         let trained = inputs.prefix(count).compactMap(\.network)
         guard trained.count == count else { throw ArtifactError(description: "a step's inputs are not trained networks") }
