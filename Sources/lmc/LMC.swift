@@ -14,7 +14,7 @@ struct LMC: ParsableCommand {
             """,
         subcommands: [
             Run.self, Check.self, PlanCommand.self, DiffCommand.self, ExplainCommand.self, Report.self, ExportCommand.self,
-            CacheCommand.self, WorkerCommand.self,
+            CacheCommand.self, WorkerCommand.self, VerifyPermutationsCommand.self,
             Bench.self,
         ]
     )

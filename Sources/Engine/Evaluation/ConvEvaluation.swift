@@ -19,6 +19,16 @@ extension ConvNet {
         return Metrics(loss: loss / n, error: Double(wrong) / n)
     }
 
+    /// Logits for every example, `count × classes` (BatchNorm on its running statistics).
+    public func logits(_ split: Dataset.Split, batchSize: Int = 500, parallelism: Parallelism) -> [Float] {
+        let classes = architecture.classes
+        var result = [Float](repeating: 0, count: split.count * classes)
+        forEachBatch(split, batchSize: batchSize, training: false, parallelism: parallelism) { state, start, rows in
+            for i in 0..<rows * classes { result[start * classes + i] = state.logits[i] }
+        }
+        return result
+    }
+
     /// The network with BatchNorm's running statistics recomputed on training data.
     ///
     /// The statistics become the exact average of the batch statistics over the first `examples` examples,

@@ -100,6 +100,22 @@ public struct ConvArchitecture: Sendable, Hashable, Codable {
         self.classes = classes
     }
 
+    /// Multiply-adds ×2 of one example's forward pass (convolutions and the classifier).
+    public var forwardFlopsPerExample: Double {
+        let program = self.program
+        var flops = 0.0
+        for operation in program.operations {
+            switch operation {
+            case .conv(let layer, _, let to):
+                let out = program.buffers[to]
+                flops += 2 * Double(out.height * out.width * layer.outChannels * layer.inChannels * layer.kernel * layer.kernel)
+            case .linear(_, let inputs, let outputs, _, _): flops += 2 * Double(inputs * outputs)
+            case .norm, .relu, .maxPool, .add, .average: continue
+            }
+        }
+        return flops
+    }
+
     /// The operations the architecture runs, derived once per use (cheap: a few dozen entries).
     var program: ConvProgram { ConvProgram(self) }
 }

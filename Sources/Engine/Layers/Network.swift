@@ -35,6 +35,14 @@ public enum Network: Sendable, Hashable {
         }
     }
 
+    /// Logits for every example of a split, `count × classes`.
+    public func logits(_ split: Dataset.Split, parallelism: Parallelism) -> [Float] {
+        switch self {
+        case .mlp(let network): network.logits(split, parallelism: parallelism)
+        case .conv(let network): network.logits(split, parallelism: parallelism)
+        }
+    }
+
     /// The MLP, for what works on MLPs only (pruning).
     public var mlp: MLP? {
         if case .mlp(let network) = self { return network }

@@ -251,9 +251,13 @@ extension ConvModelSpec {
     /// The engine's architecture for this model on `data`'s images, which must be square and
     /// single-channel (28×28 for Fashion-MNIST) and large enough for every pool and stride.
     func architecture(for data: Dataset) throws -> ConvArchitecture {
-        let side = Int(Double(data.features).squareRoot().rounded())
-        guard side * side == data.features else {
-            throw ArtifactError(description: "a \(kindName) model needs square images; the dataset has \(data.features) inputs")
+        try architecture(features: data.features, classes: data.classes)
+    }
+
+    func architecture(features: Int, classes: Int) throws -> ConvArchitecture {
+        let side = Int(Double(features).squareRoot().rounded())
+        guard side * side == features else {
+            throw ArtifactError(description: "a \(kindName) model needs square images; the dataset has \(features) inputs")
         }
         let halvings: Int
         let engineBody: ConvArchitecture.Body
@@ -276,7 +280,7 @@ extension ConvModelSpec {
             case .batchnorm: .batchnorm
             case .none: .none
             }
-        return ConvArchitecture(body: engineBody, norm: engineNorm, height: side, width: side, channels: 1, classes: data.classes)
+        return ConvArchitecture(body: engineBody, norm: engineNorm, height: side, width: side, channels: 1, classes: classes)
     }
 
     private var kindName: String {

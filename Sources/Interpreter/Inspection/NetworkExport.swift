@@ -11,22 +11,11 @@ public enum NetworkExport {
     public static func write(
         network: String, permutedBy alignment: String?, plan: Plan, cacheDirectory: String, to path: String
     ) throws {
-        let sources = ["train/\(network)", "load/\(network)", "mask/\(network)"]
-        guard let index = plan.steps.firstIndex(where: { sources.contains($0.name) }) else {
-            throw RunError(description: "the spec has no network '\(network)'")
-        }
-        let keys = try Runner.keys(for: plan, cacheDirectory: cacheDirectory)
-        let store = ContentStore(root: cacheDirectory)
-        func artifact(_ i: Int) throws -> Artifact {
-            let step = plan.steps[i]
-            guard store.contains(keys[i]) else { throw RunError(description: "\(step.name) is not cached; run `lmc run` first") }
-            do { return try Artifact.decode(step, files: try store.read(keys[i])) } catch {
-                throw RunError(description: "\(step.name): \(error)")
-            }
-        }
-        guard var exported = try artifact(index).network?.final else {
+        let cached = try CachedNetwork(network, plan: plan, cacheDirectory: cacheDirectory)
+        guard var exported = try cached.artifact(cached.index).network?.final else {
             throw RunError(description: "\(network) is not a network")
         }
+        let (index, artifact) = (cached.index, cached.artifact)
         if let alignment {
             guard let a = plan.steps.firstIndex(where: { $0.name == "align/\(alignment)" }),
                 plan.steps[a].inputs.first == plan.steps[index].name
@@ -45,6 +34,40 @@ public enum NetworkExport {
             try ResultWriter.atomicWrite(Data(SafeTensors.encode(exported.namedTensors, metadata: metadata)), to: path)
         } catch {
             throw RunError(description: "cannot write \(path): \(error)")
+        }
+    }
+}
+
+/// A network of a plan and the cached artifacts around it (for commands that read, never compute).
+struct CachedNetwork {
+    let plan: Plan
+    /// The index of the step that produces the network.
+    let index: Int
+    let keys: [String]
+    let store: ContentStore
+
+    /// - Throws: `RunError` if the plan has no such network.
+    init(_ network: String, plan: Plan, cacheDirectory: String) throws {
+        let sources = ["train/\(network)", "load/\(network)", "mask/\(network)"]
+        guard let index = plan.steps.firstIndex(where: { sources.contains($0.name) }) else {
+            throw RunError(description: "the spec has no network '\(network)'")
+        }
+        self.plan = plan
+        self.index = index
+        keys = try Runner.keys(for: plan, cacheDirectory: cacheDirectory)
+        store = ContentStore(root: cacheDirectory)
+    }
+
+    var isCached: Bool { store.contains(keys[index]) }
+
+    /// Step `i`'s artifact from the cache.
+    ///
+    /// - Throws: `RunError` if it is not cached or does not decode.
+    func artifact(_ i: Int) throws -> Artifact {
+        let step = plan.steps[i]
+        guard store.contains(keys[i]) else { throw RunError(description: "\(step.name) is not cached; run `lmc run` first") }
+        do { return try Artifact.decode(step, files: try store.read(keys[i])) } catch {
+            throw RunError(description: "\(step.name): \(error)")
         }
     }
 }

@@ -26,6 +26,9 @@ public enum PlanInspection {
     /// What one core of the reference machine sustains in training (measured with `lmc bench`: about
     /// 20,000 samples/s of the 784-512-512-512-10 MLP, 4 MFLOP each); estimates are for one core.
     public static let nominalFlopsPerSecond = 80e9
+    /// The same for conv nets, whose small convolutions and norms run slower (`lmc bench` conv_train:
+    /// about 1,600 samples/s of 22 MFLOP on 2 cores, 2026-11-23).
+    public static let nominalConvFlopsPerSecond = 18e9
 
     /// The plan's steps with keys, cache status and estimates.
     ///
@@ -35,10 +38,10 @@ public enum PlanInspection {
         let store = ContentStore(root: cacheDirectory)
         let byName = Dictionary(plan.steps.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         return zip(plan.steps, keys).map { step, key in
-            let flops = estimate(step, plan: plan, steps: byName)
+            let (flops, conv) = estimate(step, plan: plan, steps: byName)
             return Node(
                 name: step.name, kind: step.kind, key: key, inputs: step.inputs, cached: store.contains(key),
-                estimatedFlops: flops, estimatedSeconds: flops / nominalFlopsPerSecond)
+                estimatedFlops: flops, estimatedSeconds: flops / (conv ? nominalConvFlopsPerSecond : nominalFlopsPerSecond))
         }
     }
 
@@ -50,45 +53,64 @@ public enum PlanInspection {
         }
     }
 
-    private static func estimate(_ step: PlanStep, plan: Plan, steps: [String: PlanStep]) -> Double {
+    /// Floating-point operations of a step, and whether they are a conv net's.
+    private static func estimate(_ step: PlanStep, plan: Plan, steps: [String: PlanStep]) -> (Double, Bool) {
         let data = sizes(plan.datasets.first { $0.name == step.dataset }?.value)
-        func parameters(_ hidden: [Int]) -> Double {
-            let widths = [data.features] + hidden + [data.classes]
-            return zip(widths, widths.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1 + $1.1) }
+        /// One example's forward pass: 2 × the weights of an MLP, the convolutions' work for a conv net.
+        func forward(_ model: ModelSpec?) -> Double {
+            guard let model else { return 0 }
+            if let conv = model.conv {
+                return (try? conv.architecture(features: data.features, classes: data.classes))?.forwardFlopsPerExample ?? 0
+            }
+            let widths = [data.features] + model.hidden + [data.classes]
+            return 2 * zip(widths, widths.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1 + $1.1) }
         }
         /// The model of the network a step reads, found through its first input's training step.
-        func model(_ name: String?) -> [Int] {
-            guard let name, let source = steps[name] else { return [] }
+        func model(_ name: String?) -> ModelSpec? {
+            guard let name, let source = steps[name] else { return nil }
             switch source.action {
             case .train(let model, _, _), .load(let model, _), .prune(let model, _, _, _, _, _),
                 .retrainMasked(let model, _, _, _, _):
-                return model.hidden
+                return model
             default: return model(source.inputs.first)
             }
         }
+        let own: ModelSpec? =
+            switch step.action {
+            case .train(let model, _, _), .load(let model, _), .prune(let model, _, _, _, _, _),
+                .retrainMasked(let model, _, _, _, _):
+                model
+            default: model(step.inputs.first)
+            }
+        return (
+            flops(step, data: data, forward: forward(own), width: own?.hidden.max() ?? own?.conv?.width ?? 1), own?.conv != nil
+        )
+    }
+
+    private static func flops(
+        _ step: PlanStep, data: (features: Int, classes: Int, train: Int, test: Int), forward: Double, width: Int
+    ) -> Double {
         func examples(_ sizes: [EvaluationSpec.SplitSize]) -> Double {
             sizes.reduce(0.0) { $0 + Double($1.count ?? ($1.split == .train ? data.train : data.test)) }
         }
         switch step.action {
         case .load: return 0
-        case .train(let model, let recipe, _):
-            return 6 * parameters(model.hidden) * Double(data.train * recipe.epochs)
-        case .prune(let model, let recipe, _, _, _, let rewind), .retrainMasked(let model, let recipe, _, let rewind, _):
+        case .train(_, let recipe, _):
+            return 3 * forward * Double(data.train * recipe.epochs)
+        case .prune(_, let recipe, _, _, _, let rewind), .retrainMasked(_, let recipe, _, let rewind, _):
             let total = Double(data.train * recipe.epochs)
-            return 6 * parameters(model.hidden) * max(0, total - Double(rewind * recipe.batchSize))
+            return 3 * forward * max(0, total - Double(rewind * recipe.batchSize))
         case .evaluate(let splits, _):
-            return 2 * parameters(model(step.inputs.first)) * examples(splits)
+            return forward * examples(splits)
         case .align(let method, _):
-            let p = parameters(model(step.inputs.first))
             switch method {
-            case .weightMatching(let sweeps, _):
-                return 2 * p * Double(model(step.inputs.first).max() ?? 1) * Double(min(sweeps, 10))
-            case .activationMatching(let samples, _): return 4 * p * Double(samples)
+            case .weightMatching(let sweeps, _): return forward * Double(width) * Double(min(sweeps, 10))
+            case .activationMatching(let samples, _): return 2 * forward * Double(samples)
             }
-        case .interpolate(let alphas, let splits, _, _, _):
-            return 2 * parameters(model(step.inputs.first)) * examples(splits) * Double(alphas.count)
-        case .simplex(let points, let splits, _, _):
-            return 2 * parameters(model(step.inputs.first)) * examples(splits) * Double(points.count)
+        case .interpolate(let alphas, let splits, _, _, let reset):
+            return forward * (examples(splits) + Double(reset ?? 0)) * Double(alphas.count)
+        case .simplex(let points, let splits, _, let reset):
+            return forward * (examples(splits) + Double(reset ?? 0)) * Double(points.count)
         }
     }
 }
