@@ -81,6 +81,18 @@ let validSpec = """
                 38, "does not keep"
             ),
             ("hidden: [16, 16]", "hidden: [\"${width}\", 16]", "dangling-reference", 6, 27, "no sweep variable named 'width'"),
+            (
+                "kind: mlp, hidden: [16, 16]", "kind: vgg, hidden: [16, 16]", "unknown-key", 6, 18,
+                "does not apply to a model of kind vgg"
+            ),
+            ("kind: mlp, hidden: [16, 16]", "kind: vgg, layers: [1, M, X], width: 4", "type-mismatch", 6, 33, "a layer"),
+            ("kind: mlp, hidden: [16, 16]", "kind: resnet, width: 0", "out-of-range", 6, 28, "between 1 and"),
+            ("kind: mlp, hidden: [16, 16]", "kind: vggg, layers: [1], width: 4", "unknown-value", 6, 13, "did you mean 'vgg'?"),
+            ("kind: mlp, hidden: [16, 16]", "kind: vgg, layers: [1], width: 4, norm: batch", "unknown-value", 6, 47, "norm"),
+            (
+                "kind: mlp, hidden: [16, 16]", "kind: vgg, layers: [M], width: 4", "out-of-range", 6, 26,
+                "at least one a convolution"
+            ),
         ])
     func rejects(original: String, replacement: String, code: String, line: Int, column: Int, message: String) {
         let text = validSpec.replacingOccurrences(of: original, with: replacement)

@@ -45,6 +45,28 @@ import Testing
         #expect(second.summary.barriers.map(\.errorBarrier) == first.summary.barriers.map(\.errorBarrier))
     }
 
+    @Test("a conv net exported permuted by its alignment and loaded back gives the aligned barrier exactly")
+    func exportAndLoad() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try run(Self.spec(norm: "groupnorm"), in: dir)
+        let plan = try Planner().plan(try SpecDecoder().decode(Self.spec(norm: "groupnorm"), file: "c.yaml", directory: dir))
+        try NetworkExport.write(
+            network: "vb", permutedBy: "vwm", plan: plan, cacheDirectory: dir + "/cache", to: dir + "/vb-aligned.safetensors")
+        let reloaded = Self.spec(norm: "groupnorm")
+            .replacingOccurrences(
+                of: "  vb: {model: v, data: d, recipe: sgd, seed: 2}",
+                with: "  vb: {model: v, data: d, load: vb-aligned.safetensors}"
+            )
+            .replacingOccurrences(of: "  vweight: {between: [va, vb], permute: vwm}\n", with: "")
+            .replacingOccurrences(of: "  vwm: {method: weight-matching, align: vb, to: va}\n", with: "")
+        let second = try run(reloaded, in: dir)
+        #expect(second.summary.failures.isEmpty, "\(second.summary.failures)")
+        let aligned = try #require(first.summary.barriers.first { $0.interpolation == "vweight" })
+        let naiveToAligned = try #require(second.summary.barriers.first { $0.interpolation == "vnaive" })
+        #expect(naiveToAligned.errorBarrier == aligned.errorBarrier && naiveToAligned.lossBarrier == aligned.lossBarrier)
+    }
+
     @Test("BatchNorm models' barrier steps carry the reset; other models' keys do not mention it")
     func resetOnlyForBatchNorm() throws {
         for (norm, expected) in [("batchnorm", 60), ("groupnorm", nil)] as [(String, Int?)] {
@@ -55,7 +77,7 @@ import Testing
         }
     }
 
-    @Test("pruning and loading a conv model are rejected at check time, located")
+    @Test("pruning a conv model is rejected at check time, located")
     func unsupportedUses() throws {
         let text = Self.spec(norm: "none") + "\npruning:\n  p: {network: va, levels: 1, rate: 0.5, rewind: 0}\n"
         #expect {

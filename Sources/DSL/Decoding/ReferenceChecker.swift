@@ -79,7 +79,7 @@ struct ReferenceChecker {
         }
     }
 
-    /// Pruning and `load:` work on MLPs only so far; a convolutional model there is an error, not a crash.
+    /// Pruning works on MLPs only so far; a convolutional model there is an error, not a crash.
     private func requireMLP(_ model: Reference, for use: String) {
         guard let conv = spec.models.named(model.name)?.value, conv.conv != nil else { return }
         sink.error(
@@ -91,8 +91,13 @@ struct ReferenceChecker {
         let networks =
             spec.networks.map(\.name) + spec.loaded.map(\.name) + spec.pruning.map(\.name) + spec.masked.map(\.name)
         for entry in spec.loaded {
-            if resolve(entry.value.model, as: .model, candidates: spec.models.map(\.name)) {
-                requireMLP(entry.value.model, for: "loading a network from a file")
+            if resolve(entry.value.model, as: .model, candidates: spec.models.map(\.name)), entry.value.layers != nil,
+                let model = spec.models.named(entry.value.model.name)?.value, model.conv != nil
+            {
+                sink.error(
+                    "unsupported", at: entry.location,
+                    "'layers' renames MLP layers; a \(model.kind) model's tensors keep their documented names (grammar/README.md)"
+                )
             }
             resolve(entry.value.data, as: .dataset, candidates: spec.datasets.map(\.name))
         }

@@ -110,14 +110,9 @@ public enum Benchmark {
     /// Training examples per second: SGD with momentum and weight decay, batch 128, one epoch of 12,800
     /// synthetic examples (100 updates) per repetition, including batch assembly and the optimiser.
     static func trainingThroughput(parallelism: Parallelism) -> Double {
-        let data = Dataset.synthetic(features: 784, classes: 10, trainCount: 12_800, testCount: 0, noise: 1, seed: 1)
-        let recipe = TrainingRecipe(
-            learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: 128, epochs: 1,
-            warmupEpochs: 0, decay: .none, checkpoints: [])
-        let seconds = best(of: 3) {
-            _ = try? Trainer.train(sizes: mlpSizes, seed: 1, recipe: recipe, data: data.train, parallelism: parallelism)
+        throughput(examples: 12_800, reps: 3) { data, recipe in
+            _ = try? Trainer.train(sizes: mlpSizes, seed: 1, recipe: recipe, data: data, parallelism: parallelism)
         }
-        return Double(data.train.count) / seconds
     }
 
     /// The conv anchor's VGG-style net: `[16, M, 32, M, 64, 64, M]` 3×3 convolutions without bias, each
@@ -125,17 +120,21 @@ public enum Benchmark {
     public static let convArchitecture = ConvArchitecture(
         body: .vgg([16, nil, 32, nil, 64, 64, nil]), norm: .groupnorm, height: 28, width: 28, channels: 1, classes: 10)
 
-    /// Conv training examples per second, as `trainingThroughput` measures the MLP's: batch 128, 30
-    /// updates (3,840 synthetic 28×28 images) per repetition.
+    /// Conv training examples per second, as `trainingThroughput` measures the MLP's: 30 updates (3,840
+    /// synthetic 28×28 images) per repetition.
     static func convTrainingThroughput(parallelism: Parallelism) -> Double {
-        let data = Dataset.synthetic(features: 784, classes: 10, trainCount: 3_840, testCount: 0, noise: 1, seed: 1)
+        throughput(examples: 3_840, reps: 2) { data, recipe in
+            _ = try? Trainer.train(convArchitecture, seed: 1, recipe: recipe, data: data, parallelism: parallelism)
+        }
+    }
+
+    /// Examples per second of one epoch of `train` over `examples` synthetic 784-input examples, batch 128.
+    private static func throughput(examples: Int, reps: Int, _ train: (Dataset.Split, TrainingRecipe) -> Void) -> Double {
+        let data = Dataset.synthetic(features: 784, classes: 10, trainCount: examples, testCount: 0, noise: 1, seed: 1)
         let recipe = TrainingRecipe(
             learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: 128, epochs: 1,
             warmupEpochs: 0, decay: .none, checkpoints: [])
-        let seconds = best(of: 2) {
-            _ = try? Trainer.train(convArchitecture, seed: 1, recipe: recipe, data: data.train, parallelism: parallelism)
-        }
-        return Double(data.train.count) / seconds
+        return Double(examples) / best(of: reps) { train(data.train, recipe) }
     }
 
     /// Examples per second through the forward pass, 60,000 examples in batches of 10,000 (as evaluation

@@ -34,6 +34,10 @@ struct StepRunner: Sendable {
             }
             let (tensors, _) = try SafeTensors.decode([UInt8](bytes), file: file)
             let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            if let conv = model.conv {
+                let network = try ConvNet(tensors: byName, architecture: try conv.architecture(for: data), file: file)
+                return .network(Trained(final: .conv(network), steps: 0, checkpoints: []))
+            }
             let count = model.hidden.count + 1
             let prefixes = layers ?? (1...count).map { "fc\($0)" }
             guard prefixes.count == count else {
