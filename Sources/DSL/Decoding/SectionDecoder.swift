@@ -8,6 +8,8 @@ struct SectionDecoder {
     /// Generous bounds that keep every size product far from overflow and every allocation sane.
     static let maxWidth = 1 << 16
     static let maxDepth = 64
+    /// Channels of a conv model's widest layer: memory grows with their square.
+    static let maxChannels = 4096
 
     func dataset(_ node: YAMLNode, _ what: String) -> DatasetSpec? {
         guard
@@ -114,6 +116,16 @@ struct SectionDecoder {
             if let stages, let blocks { body = .resnet(stages: stages, blocks: blocks) }
         }
         guard let body, let width, let norm else { return nil }
+        // Memory grows with channels squared; beyond this a run would fail allocating, not train.
+        let widest =
+            switch body {
+            case .vgg(let layers): width * (layers.compactMap { $0 }.max() ?? 1)
+            case .resnet(let stages, _): width << (stages - 1)
+            }
+        if widest > Self.maxChannels, let node = f.optional("width") {
+            reader.rangeError(node, "\(what) would have \(widest) channels in its widest layer; at most \(Self.maxChannels)")
+            return nil
+        }
         return ModelSpec(hidden: [], activation: .relu, conv: ConvModelSpec(body: body, width: width, norm: norm))
     }
 
