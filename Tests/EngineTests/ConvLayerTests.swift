@@ -55,6 +55,8 @@ import Testing
         Convolution.Geometry(batch: 2, height: 5, width: 5, inChannels: 3, outChannels: 2, kernel: 1, stride: 2, padding: 0),
         Convolution.Geometry(batch: 1, height: 4, width: 4, inChannels: 2, outChannels: 3, kernel: 1, padding: 0),
         Convolution.Geometry(batch: 2, height: 6, width: 6, inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 1),
+        // A first layer on one-channel images: depth 9, and more outputs than a GEMM panel holds rows.
+        Convolution.Geometry(batch: 2, height: 5, width: 6, inChannels: 1, outChannels: 11, kernel: 3, padding: 1),
     ]
 
     @Test("convolution forward and both gradients match the direct oracle", arguments: geometries.indices)
