@@ -95,14 +95,14 @@ struct ConvProgram: Sendable {
         }
         let pooled = append(.average(from: x, to: buffers.count), Buffer(height: 1, width: 1, channels: buffers[x].channels))
         let features = buffers[pooled].channels
-        let logits = append(
+        // The logits: the last buffer.
+        _ = append(
             .linear(prefix: "fc", inputs: features, outputs: architecture.classes, from: pooled, to: buffers.count),
             Buffer(height: 1, width: 1, channels: architecture.classes))
         parameters.append(
             Parameter(
                 name: "fc.weight", shape: [architecture.classes, features], role: .weight(fanIn: features), inputBuffer: pooled))
         parameters.append(Parameter(name: "fc.bias", shape: [architecture.classes], role: .bias(fanIn: features)))
-        _ = logits
     }
 
     private mutating func append(_ operation: Operation, _ buffer: Buffer) -> Int {
