@@ -114,7 +114,7 @@ package enum Convolution {
         _ x: UnsafePointer<Float>, _ g: Geometry, into windows: UnsafeMutablePointer<Float>, parallelism: Parallelism
     ) {
         let out = SharedPointer(base: windows)
-        let source = SendablePointer(base: x)
+        let source = SharedReadPointer(base: x)
         let rowsPerImage = g.outHeight
         parallelism.forEach(g.batch * rowsPerImage) { piece in
             let n = piece / rowsPerImage, oy = piece % rowsPerImage
@@ -142,7 +142,7 @@ package enum Convolution {
         _ windows: UnsafePointer<Float>, _ g: Geometry, into dx: UnsafeMutablePointer<Float>, parallelism: Parallelism
     ) {
         let out = SharedPointer(base: dx)
-        let source = SendablePointer(base: windows)
+        let source = SharedReadPointer(base: windows)
         parallelism.forEach(g.batch) { n in
             let c = g.inChannels
             let image = out.base + n * g.height * g.width * c
@@ -185,9 +185,4 @@ package enum Convolution {
             }
         }
     }
-}
-
-/// A read-only pointer shared by `Parallelism.forEach` pieces.
-struct SendablePointer: @unchecked Sendable {
-    let base: UnsafePointer<Float>
 }

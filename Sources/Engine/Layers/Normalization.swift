@@ -51,9 +51,9 @@ package enum Normalization {
         momentum: Double = 0.1, parallelism: Parallelism = .serial
     ) {
         let c = shape.channels, size = shape.sampleSize
-        let (xs, ys) = (SendablePointer(base: x), SharedPointer(base: y))
+        let (xs, ys) = (SharedReadPointer(base: x), SharedPointer(base: y))
         let (ms, vs) = (SharedPointer(base: mean), SharedPointer(base: inverseDeviation))
-        let (gs, bs) = (SendablePointer(base: gamma), SendablePointer(base: beta))
+        let (gs, bs) = (SharedReadPointer(base: gamma), SharedReadPointer(base: beta))
         switch kind {
         case .batch:
             if training {
@@ -106,14 +106,14 @@ package enum Normalization {
         dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>, parallelism: Parallelism = .serial
     ) {
         let c = shape.channels, size = shape.sampleSize, samples = shape.samples
-        let (dys, xs, gs) = (SendablePointer(base: dy), SendablePointer(base: x), SendablePointer(base: gamma))
-        let (ms, vs) = (SendablePointer(base: mean), SendablePointer(base: inverseDeviation))
+        let (dys, xs, gs) = (SharedReadPointer(base: dy), SharedReadPointer(base: x), SharedReadPointer(base: gamma))
+        let (ms, vs) = (SharedReadPointer(base: mean), SharedReadPointer(base: inverseDeviation))
         let dxs = SharedPointer(base: dx)
         // Per-sample partials: Σ dy·x̂ and Σ dy per channel (for dγ, dβ) and, for BatchNorm, Σ dx̂ and Σ dx̂·x̂.
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: samples * c * 4)
         defer { partials.deallocate() }
         partials.initialize(repeating: 0, count: samples * c * 4)
-        let ps = SendableDoubles(base: partials)
+        let ps = SharedPointer(base: partials)
         let length = kind == .group ? size : c
         parallelism.forEach(samples) { n in
             let p = ps.base + n * c * 4
@@ -188,7 +188,7 @@ package enum Normalization {
         let c = shape.channels, size = shape.sampleSize, samples = shape.samples, count = Double(shape.rows)
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: samples * c)
         defer { partials.deallocate() }
-        let (ps, xs) = (SendableDoubles(base: partials), SendablePointer(base: x))
+        let (ps, xs) = (SharedPointer(base: partials), SharedReadPointer(base: x))
         func perSample(_ term: @escaping @Sendable (Int, Float) -> Double) -> [Double] {
             parallelism.forEach(samples) { n in
                 let p = ps.base + n * c
@@ -215,9 +215,4 @@ package enum Normalization {
             }
         }
     }
-}
-
-/// Doubles shared by `Parallelism.forEach` pieces, each writing its own range.
-struct SendableDoubles: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Double>
 }

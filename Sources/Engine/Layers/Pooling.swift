@@ -9,8 +9,8 @@ package enum Pooling {
         argmax: UnsafeMutablePointer<Int32>, parallelism: Parallelism = .serial
     ) {
         let oh = height / 2, ow = width / 2
-        let (xs, ys) = (SendablePointer(base: x), SharedPointer(base: y))
-        let indices = SharedIndices(base: argmax)
+        let (xs, ys) = (SharedReadPointer(base: x), SharedPointer(base: y))
+        let indices = SharedPointer(base: argmax)
         parallelism.forEach(batch) { n in
             for oy in 0..<oh {
                 for ox in 0..<ow {
@@ -70,9 +70,4 @@ package enum Pooling {
             }
         }
     }
-}
-
-/// Indices shared by `Parallelism.forEach` pieces, each writing its own range.
-struct SharedIndices: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Int32>
 }

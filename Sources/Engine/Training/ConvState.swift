@@ -65,9 +65,8 @@ package final class ConvState {
         var argmax: [Int: UnsafeMutablePointer<Int32>] = [:]
         for (i, operation) in program.operations.enumerated() {
             switch operation {
-            case .norm(_, _, let from, _):
-                let b = program.buffers[from]
-                let groups = max(batchCapacity * b.height * b.width, b.channels)
+            case .norm(_, let kind, let from, _):
+                let groups = Self.normShape(program.buffers[from], batch: batchCapacity).statistics(kind)
                 statistics[i] = (.allocate(capacity: groups), .allocate(capacity: groups))
             case .maxPool(_, let to):
                 argmax[i] = .allocate(capacity: batchCapacity * program.buffers[to].size)
@@ -132,19 +131,18 @@ package final class ConvState {
                     geometry: geometry(layer, from: from, batch: batch), y: activations[to], workspace: convolution,
                     parallelism: parallelism)
             case .norm(let prefix, let kind, let from, let to):
-                let b = program.buffers[from]
                 guard let stats = statistics[i] else { continue }
                 let runningStats = running[prefix + ".running_mean"].flatMap { m in
                     running[prefix + ".running_var"].map { (m, $0) }
                 }
                 Normalization.forward(
                     kind, x: activations[from],
-                    shape: .init(rows: batch * b.height * b.width, channels: b.channels, positionsPerSample: b.height * b.width),
+                    shape: Self.normShape(program.buffers[from], batch: batch),
                     gamma: parameter(prefix + ".weight"), beta: parameter(prefix + ".bias"), y: activations[to],
                     mean: stats.mean, inverseDeviation: stats.inverse, running: runningStats, training: training,
                     momentum: momentum, parallelism: parallelism)
             case .relu(let from, let to):
-                let (x, y) = (SendablePointer(base: activations[from]), SharedPointer(base: activations[to]))
+                let (x, y) = (SharedReadPointer(base: activations[from]), SharedPointer(base: activations[to]))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { y.base[e] = max(x.base[e], 0) }
                 }
@@ -155,7 +153,7 @@ package final class ConvState {
                     x: activations[from], batch: batch, height: b.height, width: b.width, channels: b.channels,
                     y: activations[to], argmax: indices, parallelism: parallelism)
             case .add(let a, let b, let to):
-                let (x, z) = (SendablePointer(base: activations[a]), SendablePointer(base: activations[b]))
+                let (x, z) = (SharedReadPointer(base: activations[a]), SharedReadPointer(base: activations[b]))
                 let y = SharedPointer(base: activations[to])
                 Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
                     for e in r { y.base[e] = x.base[e] + z.base[e] }
@@ -194,7 +192,7 @@ package final class ConvState {
         }
         func commit(_ buffer: Int, _ pointer: UnsafeMutablePointer<Float>) {
             if written[buffer] {
-                let (g, p) = (SharedPointer(base: activationGradients[buffer]), SendablePointer(base: pointer))
+                let (g, p) = (SharedPointer(base: activationGradients[buffer]), SharedReadPointer(base: pointer))
                 Self.elementwise(batch, program.buffers[buffer].size, parallelism) { r in for e in r { g.base[e] += p.base[e] } }
             }
             written[buffer] = true
@@ -210,18 +208,17 @@ package final class ConvState {
                     parallelism: parallelism)
                 if let dx { commit(from, dx) }
             case .norm(let prefix, let kind, let from, let to):
-                let b = program.buffers[from]
                 guard let stats = statistics[i] else { continue }
                 let dx = target(from)
                 Normalization.backward(
                     kind, dy: activationGradients[to], x: activations[from],
-                    shape: .init(rows: batch * b.height * b.width, channels: b.channels, positionsPerSample: b.height * b.width),
+                    shape: Self.normShape(program.buffers[from], batch: batch),
                     gamma: parameter(prefix + ".weight"), mean: stats.mean, inverseDeviation: stats.inverse, dx: dx,
                     dGamma: gradient(prefix + ".weight"), dBeta: gradient(prefix + ".bias"), parallelism: parallelism)
                 commit(from, dx)
             case .relu(let from, let to):
                 let dx = target(from)
-                let (y, dy) = (SendablePointer(base: activations[to]), SendablePointer(base: activationGradients[to]))
+                let (y, dy) = (SharedReadPointer(base: activations[to]), SharedReadPointer(base: activationGradients[to]))
                 let out = SharedPointer(base: dx)
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { out.base[e] = y.base[e] > 0 ? dy.base[e] : 0 }
@@ -263,6 +260,13 @@ package final class ConvState {
         _ samples: Int, _ size: Int, _ parallelism: Parallelism, _ body: @Sendable (Range<Int>) -> Void
     ) {
         parallelism.forEach(samples) { n in body(n * size..<(n + 1) * size) }
+    }
+
+    /// The normalisation shape of a buffer for a batch: one row per position.
+    private static func normShape(_ buffer: ConvProgram.Buffer, batch: Int) -> Normalization.Shape {
+        .init(
+            rows: batch * buffer.height * buffer.width, channels: buffer.channels,
+            positionsPerSample: buffer.height * buffer.width)
     }
 
     private func geometry(_ layer: ConvProgram.ConvLayer, from: Int, batch: Int) -> Convolution.Geometry {
