@@ -32,14 +32,27 @@ struct LMCProcess {
         return process
     }
 
-    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> LMCProcess {
+    /// Runs the binary to its end; with a time limit, a run still going then is terminated and says so in
+    /// its stderr, so a hung run fails its test instead of hanging the suite.
+    static func run(
+        _ arguments: [String], in directory: String, environment: [String: String] = [:], timeLimit: TimeInterval? = nil
+    ) throws -> LMCProcess {
         let out = Pipe(), err = Pipe()
         let process = try start(arguments, in: directory, stdout: out, stderr: err, environment: environment)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let finished = DispatchSemaphore(value: 0)
+        if let timeLimit {
+            DispatchQueue.global().async {
+                if finished.wait(timeout: .now() + timeLimit) == .timedOut { process.terminate() }
+            }
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        var stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return LMCProcess(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        finished.signal()
+        if process.terminationReason == .uncaughtSignal, let timeLimit {
+            stderr += "\n[test] lmc \(arguments.joined(separator: " ")) terminated after \(Int(timeLimit)) s"
+        }
+        return LMCProcess(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderr)
     }
 }
 

@@ -7,19 +7,28 @@ enum SlurmCluster {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// Why the cluster could not be started, or nil when it is up.
+    /// Why the cluster could not be started, or nil when it is up. The script's output goes to a file, not
+    /// a pipe (the daemons it starts must not be able to hold this process's reads open), and `timeout`
+    /// bounds a package installation or a cluster that never comes up.
     static let startFailure: String? = {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("lmc-slurm-up-\(getpid()).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        guard FileManager.default.createFile(atPath: log.path, contents: nil),
+            let output = try? FileHandle(forWritingTo: log)
+        else { return "cannot create \(log.path)" }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: repository + "/scripts/slurm-cluster")
-        process.arguments = ["up"]
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["600", repository + "/scripts/slurm-cluster", "up"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
         do { try process.run() } catch { return "cannot run scripts/slurm-cluster: \(error)" }
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try? output.close()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {
-            FileHandle.standardError.write(Data("Slurm tests skipped: scripts/slurm-cluster up failed: \(text)\n".utf8))
+            let reason = process.terminationStatus == 124 ? "timed out after 600 s" : "failed"
+            FileHandle.standardError.write(Data("Slurm tests skipped: scripts/slurm-cluster up \(reason): \(text)\n".utf8))
             return text
         }
         return nil
@@ -44,6 +53,10 @@ enum SlurmCluster {
 
 /// Fast polling, so the tests do not wait on the default two seconds.
 private let fastPolling = ["LMC_SLURM_POLL_SECONDS": "0.2"]
+
+/// Longest a Slurm run of the tests' specs may take before it is stopped and its test failed: jobs that
+/// stay pending (a node that went down) would otherwise keep the run, and the suite, waiting forever.
+private let runLimit: TimeInterval = 300
 
 /// The nodes a run's progress says it submitted, with their job ids.
 private func submitted(_ stderr: String) -> [String: String] {
@@ -73,13 +86,15 @@ struct SlurmTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let local = try LMCProcess.run(["run", "s.yaml", "--cache-dir", "local", "--results-dir", "local-results"], in: dir)
         #expect(local.status == 0, "\(local.stderr)")
-        let first = try LMCProcess.run(["run", "s.yaml", "--executor", "slurm"], in: dir, environment: fastPolling)
+        let first = try LMCProcess.run(
+            ["run", "s.yaml", "--executor", "slurm"], in: dir, environment: fastPolling, timeLimit: runLimit)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("7 nodes: 7 computed, 0 cached"), "\(first.stdout)")
         let jobs = submitted(first.stderr)
         #expect(Set(jobs.keys).count == 7 && Set(jobs.values).count == 7, "\(first.stderr)")
         #expect(try results(dir, "results") == results(dir, "local-results"))
-        let second = try LMCProcess.run(["run", "s.yaml", "--executor", "slurm"], in: dir, environment: fastPolling)
+        let second = try LMCProcess.run(
+            ["run", "s.yaml", "--executor", "slurm"], in: dir, environment: fastPolling, timeLimit: runLimit)
         #expect(second.status == 0 && second.stdout.contains("7 nodes: 0 computed, 7 cached"), "\(second.stdout)")
         #expect(submitted(second.stderr).isEmpty, "\(second.stderr)")
     }
@@ -94,6 +109,7 @@ struct SlurmTests {
         let err = Pipe()
         let process = try LMCProcess.start(
             ["run", "s.yaml", "--executor", "slurm"], in: dir, stderr: err, environment: fastPolling)
+        DispatchQueue.global().asyncAfter(deadline: .now() + runLimit) { if process.isRunning { process.terminate() } }
         // Cancel train/a once it runs (it takes a few seconds).
         var cancelled: String?
         for _ in 0..<300 where cancelled == nil {
@@ -106,6 +122,8 @@ struct SlurmTests {
                 }
             }
         }
+        // A job that never ran (the node down) would leave the run waiting: stop it, then fail below.
+        if cancelled == nil { process.terminate() }
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         let job = try #require(cancelled, "train/a never ran: \(stderr)")
@@ -116,7 +134,8 @@ struct SlurmTests {
         )
         // Everything downstream of train/a failed with it; train/b's branch finished and stays cached.
         #expect(failed == ["train/a", "eval/a", "align/wm", "barrier/naive", "barrier/weight"], "\(stderr)")
-        let rerun = try LMCProcess.run(["run", "s.yaml", "--executor", "slurm"], in: dir, environment: fastPolling)
+        let rerun = try LMCProcess.run(
+            ["run", "s.yaml", "--executor", "slurm"], in: dir, environment: fastPolling, timeLimit: runLimit)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(Set(submitted(rerun.stderr).keys) == failed, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("7 nodes: 5 computed, 2 cached"), "\(rerun.stdout)")
