@@ -7,7 +7,9 @@ enum SlurmCluster {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// Why the cluster could not be started, or nil when it is up. The script's output goes to a file, not
+    /// Why the cluster could not be started, or nil when it is up.
+    ///
+    /// The script's output goes to a file, not
     /// a pipe (the daemons it starts must not be able to hold this process's reads open), and `timeout`
     /// bounds a package installation or a cluster that never comes up.
     static let startFailure: String? = {
