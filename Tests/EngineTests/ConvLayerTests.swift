@@ -120,16 +120,18 @@ import Testing
         expectGradient(dmean, at: x, r: rm, oracle: averageOracle, "average dx")
     }
 
-    @Test("each normalisation's forward, dx, dγ and dβ match its oracle", arguments: Normalization.Kind.allCases)
-    func normalisation(_ kind: Normalization.Kind) {
-        let (n, positions, c) = (3, 4, 5)
+    /// 5 channels: one partial group of lanes; 19: two whole groups of eight and a partial one.
+    @Test(
+        "each normalisation's forward, dx, dγ and dβ match its oracle", arguments: Normalization.Kind.allCases, [5, 19])
+    func normalisation(_ kind: Normalization.Kind, channels c: Int) {
+        let (n, positions) = (3, 4)
         let shape = Normalization.Shape(rows: n * positions, channels: c, positionsPerSample: positions)
         let x = Fixtures.matrix(n * positions, c, seed: 7, purpose: "x").map { $0 * 2 + 0.5 }
         let gamma = Fixtures.matrix(1, c, seed: 8, purpose: "g").map { $0 + 1.5 }
         let beta = Fixtures.matrix(1, c, seed: 9, purpose: "b")
         let r = Fixtures.matrix(n * positions, c, seed: 10, purpose: "r")
         var y = [Float](repeating: 0, count: x.count)
-        var mean = [Float](repeating: 0, count: n * positions), inverse = mean
+        var mean = [Float](repeating: 0, count: shape.statistics(kind)), inverse = mean
         var dx = [Float](repeating: .nan, count: x.count), dg = [Float](repeating: .nan, count: c), db = dg
         Normalization.forward(kind, x: x, shape: shape, gamma: gamma, beta: beta, y: &y, mean: &mean, inverseDeviation: &inverse)
         Normalization.backward(
