@@ -9,11 +9,22 @@ import Foundation
 package enum StepKey {
     /// Bumped whenever the engine's numerics change, so old results are not reused for new code.
     package static let engineSalt = "lmc-engine-2"
+    /// Added to the salt of steps that make a convolutional network (train, load), and so, through input
+    /// keys, to everything computed from one: conv numerics can change without recomputing MLP results.
+    package static let convSalt = "conv-2"
+
+    static func salt(for step: PlanStep) -> String {
+        switch step.action {
+        case .train(let model, _, _) where model.conv != nil, .load(let model, _) where model.conv != nil:
+            "\(engineSalt)+\(convSalt)"
+        default: engineSalt
+        }
+    }
 
     package static func key(for step: PlanStep, inputKeys: [String], datasetDigest: String) -> String {
         let action = (try? JSONEncoder.lmc().encode(step.action)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         var hasher = SHA256()
-        hasher.update("salt=\(engineSalt)\nkind=\(step.kind)\naction=\(action)\ndata=\(datasetDigest)\n")
+        hasher.update("salt=\(salt(for: step))\nkind=\(step.kind)\naction=\(action)\ndata=\(datasetDigest)\n")
         for key in inputKeys { hasher.update("input=\(key)\n") }
         return hasher.finalize()
     }
@@ -25,7 +36,7 @@ package enum StepKey {
     package static func description(for step: PlanStep, inputKeys: [String], datasetDigest: String) -> [UInt8] {
         let action = (try? JSONEncoder.lmc().encode(step.action)).flatMap { try? JSONSerialization.jsonObject(with: $0) }
         let object: [String: Any] = [
-            "salt": engineSalt, "kind": step.kind, "action": action ?? NSNull(), "data": datasetDigest,
+            "salt": salt(for: step), "kind": step.kind, "action": action ?? NSNull(), "data": datasetDigest,
             "inputs": inputKeys, "input_nodes": step.inputs, "node": step.name,
         ]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])).map { [UInt8]($0) }
