@@ -34,12 +34,34 @@ package enum Gemm {
     /// Below this many multiply-adds, threads cost more than they save.
     static let parallelThreshold = 1 << 18
 
+    /// Fills one packed panel of an operand: `(panel, destination)`. For A, rows `panel*mr ..< panel*mr + mr`
+    /// as k groups of mr values; for B, columns `panel*nr ..< panel*nr + nr` as k groups of nr values; both
+    /// zero-padded past the matrix. Lets a caller pack straight from its own layout (convolution windows
+    /// from an image) instead of materialising the matrix first.
+    package typealias PanelPacker = @Sendable (_ panel: Int, _ destination: UnsafeMutablePointer<Float>) -> Void
+
     /// Computes C = op(A)·op(B) (+ C when `accumulate`), then applies the epilogue.
     ///
     /// - Precondition: m, n, k ≥ 0; the operands and C (row stride `ldc`) cover their extents.
     /// - Complexity: 2·m·n·k flops, plus packing of m·k + k·n values.
     package static func multiply(
         m: Int, n: Int, k: Int, a: Operand, b: Operand,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
+        epilogue: Epilogue = .none, workspace: GemmWorkspace? = nil, parallelism: Parallelism
+    ) {
+        multiply(
+            m: m, n: n, k: k, packA: { packPanelA(a, panel: $0, m: m, k: k, into: $1) },
+            packB: { packPanelB(b, panel: $0, n: n, k: k, into: $1) }, c: c, ldc: ldc, accumulate: accumulate,
+            epilogue: epilogue, workspace: workspace, parallelism: parallelism)
+    }
+
+    /// The same product with operands given by their panel packers.
+    ///
+    /// B is packed first, whole. A is packed tile by tile just before its tile is computed (so it is
+    /// still in cache) when C has one column of tiles, and whole beforehand otherwise; the packed values,
+    /// and so the results, are the same either way.
+    package static func multiply(
+        m: Int, n: Int, k: Int, packA: PanelPacker, packB: PanelPacker,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
         epilogue: Epilogue = .none, workspace: GemmWorkspace? = nil, parallelism: Parallelism
     ) {
@@ -52,19 +74,24 @@ package enum Gemm {
         let work = m.multipliedReportingOverflow(by: n * k).partialValue
         let lanes = work >= parallelThreshold ? parallelism : .serial
         let pa = SharedPointer(base: packedA), pb = SharedPointer(base: packedB)
-        lanes.forEach(mPanels + nPanels) { i in
-            if i < mPanels {
-                packPanelA(a, panel: i, m: m, k: k, into: pa.base + i * mr * k)
-            } else {
-                packPanelB(b, panel: i - mPanels, n: n, k: k, into: pb.base + (i - mPanels) * nr * k)
-            }
-        }
         let rowTiles = (mPanels + rowPanelsPerTile - 1) / rowPanelsPerTile
         let colTiles = (nPanels + colPanelsPerTile - 1) / colPanelsPerTile
+        let packAInTiles = colTiles == 1
+        let upfront = packAInTiles ? nPanels : mPanels + nPanels
+        lanes.forEach(upfront) { i in
+            if i < nPanels {
+                packB(i, pb.base + i * nr * k)
+            } else {
+                packA(i - nPanels, pa.base + (i - nPanels) * mr * k)
+            }
+        }
         let out = SharedPointer(base: c)
         lanes.forEach(rowTiles * colTiles) { tile in
             let rowPanels = (tile / colTiles) * rowPanelsPerTile..<min(mPanels, (tile / colTiles + 1) * rowPanelsPerTile)
             let colPanels = (tile % colTiles) * colPanelsPerTile..<min(nPanels, (tile % colTiles + 1) * colPanelsPerTile)
+            if packAInTiles {
+                for panel in rowPanels { packA(panel, pa.base + panel * mr * k) }
+            }
             computeTile(
                 rows: rowPanels, cols: colPanels, m: m, n: n, k: k, packedA: pa.base, packedB: pb.base,
                 c: out.base, ldc: ldc, accumulate: accumulate)
@@ -138,7 +165,7 @@ package enum Gemm {
     }
 
     /// Packs rows `panel*mr ..< panel*mr + mr` of op(A) as k groups of mr values, zero-padding past m.
-    private static func packPanelA(_ a: Operand, panel: Int, m: Int, k: Int, into dst: UnsafeMutablePointer<Float>) {
+    static func packPanelA(_ a: Operand, panel: Int, m: Int, k: Int, into dst: UnsafeMutablePointer<Float>) {
         let mr = MicroKernel.mr
         let i0 = panel * mr
         let rows = min(mr, m - i0)
@@ -165,7 +192,7 @@ package enum Gemm {
     }
 
     /// Packs columns `panel*nr ..< panel*nr + nr` of op(B) as k groups of nr values, zero-padding past n.
-    private static func packPanelB(_ b: Operand, panel: Int, n: Int, k: Int, into dst: UnsafeMutablePointer<Float>) {
+    static func packPanelB(_ b: Operand, panel: Int, n: Int, k: Int, into dst: UnsafeMutablePointer<Float>) {
         let nr = MicroKernel.nr
         let j0 = panel * nr
         let cols = min(nr, n - j0)

@@ -45,23 +45,34 @@ package enum Convolution {
         let windows = ScratchBuffer()
         let weights = ScratchBuffer()
         let windowGradients = ScratchBuffer()
+        let flippedWeights = ScratchBuffer()
         let gemm = GemmWorkspace()
 
         package init() {}
     }
 
     /// y = conv(x, W) (+ b per output channel).
+    ///
+    /// The GEMM's A panels (six output positions' windows) are packed straight from the image: the im2col
+    /// matrix is never built.
     package static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: Geometry,
         y: UnsafeMutablePointer<Float>, workspace: Workspace, parallelism: Parallelism
     ) {
-        let windows = self.windows(x, g, workspace, parallelism)
         let w = workspace.weights.pointer(count: g.outChannels * g.depth)
         windowMajor(weight, g, into: w)
+        let weights = Gemm.Operand(base: w, ld: g.depth, transposed: true)
+        let image = SharedReadPointer(base: x)
+        let packA: Gemm.PanelPacker
+        if g.isPointwise {
+            let input = Gemm.Operand(base: x, ld: g.depth, transposed: false)
+            packA = { panel, dst in Gemm.packPanelA(input, panel: panel, m: g.positions, k: g.depth, into: dst) }
+        } else {
+            packA = { panel, dst in packWindows(image.base, g, panel: panel, into: dst) }
+        }
         Gemm.multiply(
-            m: g.positions, n: g.outChannels, k: g.depth,
-            a: .init(base: windows, ld: g.depth, transposed: false),
-            b: .init(base: w, ld: g.depth, transposed: true),
+            m: g.positions, n: g.outChannels, k: g.depth, packA: packA,
+            packB: { Gemm.packPanelB(weights, panel: $0, n: g.outChannels, k: g.depth, into: $1) },
             c: y, ldc: g.outChannels, epilogue: bias.map { .bias($0) } ?? .none, workspace: workspace.gemm,
             parallelism: parallelism)
     }
@@ -89,6 +100,19 @@ package enum Convolution {
             }
         }
         guard let dx else { return }
+        if g.stride == 1 && 2 * g.padding == g.kernel - 1 && !g.isPointwise {
+            // A same-size convolution's dx is itself a convolution: of dy, with the kernel flipped and its
+            // channel axes swapped. No window matrix, no scatter.
+            let flipped = workspace.flippedWeights.pointer(count: g.outChannels * g.depth)
+            flip(weight, g, into: flipped)
+            var transposed = g
+            (transposed.inChannels, transposed.outChannels) = (g.outChannels, g.inChannels)
+            transposed.padding = g.kernel - 1 - g.padding
+            forward(
+                x: dy, weight: flipped, bias: nil, geometry: transposed, y: dx, workspace: workspace,
+                parallelism: parallelism)
+            return
+        }
         windowMajor(weight, g, into: w)
         let target = g.isPointwise ? dx : workspace.windowGradients.pointer(count: g.positions * g.depth)
         Gemm.multiply(
@@ -97,6 +121,47 @@ package enum Convolution {
             b: .init(base: w, ld: g.depth, transposed: false),
             c: target, ldc: g.depth, workspace: workspace.gemm, parallelism: parallelism)
         if !g.isPointwise { scatterWindows(UnsafePointer(target), g, into: dx, parallelism: parallelism) }
+    }
+
+    /// Packs GEMM A panel `panel` of the im2col matrix (rows: output positions; columns: (ky, kx, c))
+    /// directly from the image, zero outside it and past the last position.
+    static func packWindows(_ x: UnsafePointer<Float>, _ g: Geometry, panel: Int, into dst: UnsafeMutablePointer<Float>) {
+        let mr = MicroKernel.mr, c = g.inChannels
+        let perImage = g.outHeight * g.outWidth
+        for r in 0..<mr {
+            let row = panel * mr + r
+            guard row < g.positions else {
+                for p in 0..<g.depth { dst[p * mr + r] = 0 }
+                continue
+            }
+            let n = row / perImage, oy = row % perImage / g.outWidth, ox = row % g.outWidth
+            var out = dst + r
+            for ky in 0..<g.kernel {
+                let iy = oy * g.stride - g.padding + ky
+                for kx in 0..<g.kernel {
+                    let ix = ox * g.stride - g.padding + kx
+                    if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                        let source = x + ((n * g.height + iy) * g.width + ix) * c
+                        for ch in 0..<c { out[ch * mr] = source[ch] }
+                    } else {
+                        for ch in 0..<c { out[ch * mr] = 0 }
+                    }
+                    out += c * mr
+                }
+            }
+        }
+    }
+
+    /// W'[c, o, ky, kx] = W[o, c, K−1−ky, K−1−kx] (both in PyTorch's layout).
+    static func flip(_ weight: UnsafePointer<Float>, _ g: Geometry, into flipped: UnsafeMutablePointer<Float>) {
+        let k = g.kernel, taps = k * k
+        for o in 0..<g.outChannels {
+            for c in 0..<g.inChannels {
+                for t in 0..<taps {
+                    flipped[(c * g.outChannels + o) * taps + (taps - 1 - t)] = weight[(o * g.inChannels + c) * taps + t]
+                }
+            }
+        }
     }
 
     /// The im2col matrix (one row per output position), or x itself for a pointwise convolution.
