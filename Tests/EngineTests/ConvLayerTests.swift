@@ -57,6 +57,8 @@ import Testing
         Convolution.Geometry(batch: 2, height: 6, width: 6, inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 1),
         // A first layer on one-channel images: depth 9, and more outputs than a GEMM panel holds rows.
         Convolution.Geometry(batch: 2, height: 5, width: 6, inChannels: 1, outChannels: 11, kernel: 3, padding: 1),
+        // 16 input channels (window columns copied a tap at a time) over two weight-gradient pieces of images.
+        Convolution.Geometry(batch: 11, height: 3, width: 3, inChannels: 16, outChannels: 3, kernel: 3, padding: 1),
     ]
 
     @Test("convolution forward and both gradients match the direct oracle", arguments: geometries.indices)

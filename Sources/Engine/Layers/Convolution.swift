@@ -42,13 +42,26 @@ package enum Convolution {
 
     /// Scratch memory for convolutions: windows, re-laid-out weights, window gradients, GEMM packing.
     package final class Workspace {
-        let windows = ScratchBuffer()
         let weights = ScratchBuffer()
         let windowGradients = ScratchBuffer()
         let flippedWeights = ScratchBuffer()
+        let gradientPartials = ScratchBuffer()
+        private var pieces: [GemmWorkspace] = []
+
+        /// One GEMM workspace per weight-gradient piece, each used by that piece only.
+        func pieceWorkspaces(_ count: Int) -> PieceWorkspaces {
+            while pieces.count < count { pieces.append(GemmWorkspace()) }
+            return PieceWorkspaces(items: pieces)
+        }
         let gemm = GemmWorkspace()
 
         package init() {}
+    }
+
+    /// Workspaces handed to concurrent pieces: piece i uses `items[i]` and nothing else.
+    struct PieceWorkspaces: @unchecked Sendable {
+        let items: [GemmWorkspace]
+        subscript(_ i: Int) -> GemmWorkspace { items[i] }
     }
 
     /// y = conv(x, W) (+ b per output channel).
@@ -83,14 +96,8 @@ package enum Convolution {
         dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
         workspace: Workspace, parallelism: Parallelism
     ) {
-        let windows = self.windows(x, g, workspace, parallelism)
         let w = workspace.weights.pointer(count: g.outChannels * g.depth)
-        // dW[out, (ky, kx, c)] = dyᵀ · windows, into the weight scratch, then back to PyTorch's layout.
-        Gemm.multiply(
-            m: g.outChannels, n: g.depth, k: g.positions,
-            a: .init(base: dy, ld: g.outChannels, transposed: true),
-            b: .init(base: windows, ld: g.depth, transposed: false),
-            c: w, ldc: g.depth, workspace: workspace.gemm, parallelism: parallelism)
+        weightGradient(dy: dy, x: x, g, into: w, workspace: workspace, parallelism: parallelism)
         channelMajor(w, g, into: dWeight)
         if let dBias {
             for o in 0..<g.outChannels { dBias[o] = 0 }
@@ -121,6 +128,83 @@ package enum Convolution {
             b: .init(base: w, ld: g.depth, transposed: false),
             c: target, ldc: g.depth, workspace: workspace.gemm, parallelism: parallelism)
         if !g.isPointwise { scatterWindows(UnsafePointer(target), g, into: dx, parallelism: parallelism) }
+    }
+
+    /// Images per piece of the weight gradient: the sum over positions is split at these fixed bounds,
+    /// each piece's partial computed on one thread, and the partials added in order.
+    static let imagesPerGradientPiece = 8
+
+    /// dW[out, (ky, kx, c)] = Σ over positions dy[position, out] · window[position, (ky, kx, c)].
+    private static func weightGradient(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: Geometry, into w: UnsafeMutablePointer<Float>,
+        workspace: Workspace, parallelism: Parallelism
+    ) {
+        let pieces = (g.batch + imagesPerGradientPiece - 1) / imagesPerGradientPiece
+        let size = g.outChannels * g.depth
+        let partials = SharedPointer(base: workspace.gradientPartials.pointer(count: pieces * size))
+        let gemms = workspace.pieceWorkspaces(pieces)
+        let (image, gradient) = (SharedReadPointer(base: x), SharedReadPointer(base: dy))
+        parallelism.forEach(pieces) { piece in
+            let first = piece * imagesPerGradientPiece
+            let part = Geometry(
+                batch: min(imagesPerGradientPiece, g.batch - first), height: g.height, width: g.width,
+                inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel, stride: g.stride,
+                padding: g.padding)
+            let x = SharedReadPointer(base: image.base + first * g.height * g.width * g.inChannels)
+            let dy = Gemm.Operand(
+                base: gradient.base + first * g.outHeight * g.outWidth * g.outChannels, ld: g.outChannels,
+                transposed: true)
+            Gemm.multiply(
+                m: g.outChannels, n: g.depth, k: part.positions,
+                packA: { Gemm.packPanelA(dy, panel: $0, m: part.outChannels, k: part.positions, into: $1) },
+                packB: { packWindowColumns(x.base, part, panel: $0, into: $1) }, c: partials.base + piece * size,
+                ldc: g.depth, workspace: gemms[piece], parallelism: .serial)
+        }
+        w.update(from: partials.base, count: size)
+        for piece in 1..<max(pieces, 1) {
+            let part = partials.base + piece * size
+            for i in 0..<size { w[i] += part[i] }
+        }
+    }
+
+    /// Packs GEMM B panel `panel` of the im2col matrix (k: output positions; columns: (ky, kx, c))
+    /// directly from the image, zero outside it and past the last column.
+    static func packWindowColumns(
+        _ x: UnsafePointer<Float>, _ g: Geometry, panel: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
+        let nr = MicroKernel.nr, c = g.inChannels, j0 = panel * nr
+        let perImage = g.outHeight * g.outWidth
+        if c % nr == 0 {
+            // The panel's columns are nr consecutive channels of one tap: one contiguous copy per position.
+            let tap = j0 / c, channel = j0 % c, ky = tap / g.kernel, kx = tap % g.kernel
+            for p in 0..<g.positions {
+                let n = p / perImage, oy = p % perImage / g.outWidth, ox = p % g.outWidth
+                let iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx
+                let out = UnsafeMutableRawPointer(dst + p * nr)
+                if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                    let source = UnsafeRawPointer(x + ((n * g.height + iy) * g.width + ix) * c + channel)
+                    out.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                } else {
+                    out.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+                }
+            }
+            return
+        }
+        let columns = min(nr, g.depth - j0)
+        for p in 0..<g.positions {
+            let n = p / perImage, oy = p % perImage / g.outWidth, ox = p % g.outWidth
+            let out = dst + p * nr
+            for j in 0..<nr {
+                guard j < columns else {
+                    out[j] = 0
+                    continue
+                }
+                let d = j0 + j, tap = d / c
+                let iy = oy * g.stride - g.padding + tap / g.kernel, ix = ox * g.stride - g.padding + tap % g.kernel
+                let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
+                out[j] = inside ? x[((n * g.height + iy) * g.width + ix) * c + d % c] : 0
+            }
+        }
     }
 
     /// Packs GEMM A panel `panel` of the im2col matrix (rows: output positions; columns: (ky, kx, c))
@@ -164,45 +248,8 @@ package enum Convolution {
         }
     }
 
-    /// The im2col matrix (one row per output position), or x itself for a pointwise convolution.
-    private static func windows(_ x: UnsafePointer<Float>, _ g: Geometry, _ workspace: Workspace, _ parallelism: Parallelism)
-        -> UnsafePointer<Float>
-    {
-        if g.isPointwise { return x }
-        let windows = workspace.windows.pointer(count: g.positions * g.depth)
-        gatherWindows(x, g, into: windows, parallelism: parallelism)
-        return UnsafePointer(windows)
-    }
-
-    /// Row (n, oy, ox) holds x[n, oy·s − p + ky, ox·s − p + kx, c] in (ky, kx, c) order, zero outside.
-    static func gatherWindows(
-        _ x: UnsafePointer<Float>, _ g: Geometry, into windows: UnsafeMutablePointer<Float>, parallelism: Parallelism
-    ) {
-        let out = SharedPointer(base: windows)
-        let source = SharedReadPointer(base: x)
-        let rowsPerImage = g.outHeight
-        parallelism.forEach(g.batch * rowsPerImage) { piece in
-            let n = piece / rowsPerImage, oy = piece % rowsPerImage
-            let c = g.inChannels
-            for ox in 0..<g.outWidth {
-                var row = out.base + ((n * g.outHeight + oy) * g.outWidth + ox) * g.depth
-                for ky in 0..<g.kernel {
-                    let iy = oy * g.stride - g.padding + ky
-                    for kx in 0..<g.kernel {
-                        let ix = ox * g.stride - g.padding + kx
-                        if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                            row.update(from: source.base + ((n * g.height + iy) * g.width + ix) * c, count: c)
-                        } else {
-                            row.update(repeating: 0, count: c)
-                        }
-                        row += c
-                    }
-                }
-            }
-        }
-    }
-
-    /// The adjoint of `gatherWindows`: dx = Σ over windows, one image per piece, windows in row order.
+    /// dx = Σ over window gradients (rows as `packWindows` reads them), one image per piece, windows in
+    /// row order.
     static func scatterWindows(
         _ windows: UnsafePointer<Float>, _ g: Geometry, into dx: UnsafeMutablePointer<Float>, parallelism: Parallelism
     ) {
