@@ -34,7 +34,9 @@ package enum Gemm {
     /// Below this many multiply-adds, threads cost more than they save.
     static let parallelThreshold = 1 << 18
 
-    /// Fills one packed panel of an operand: `(panel, destination)`. For A, rows `panel*mr ..< panel*mr + mr`
+    /// Fills one packed panel of an operand, given the panel's index and where to write it.
+    ///
+    /// For A, rows `panel*mr ..< panel*mr + mr`
     /// as k groups of mr values; for B, columns `panel*nr ..< panel*nr + nr` as k groups of nr values; both
     /// zero-padded past the matrix. Lets a caller pack straight from its own layout (convolution windows
     /// from an image) instead of materialising the matrix first.

@@ -1,9 +1,11 @@
-/// 2-D convolution through im2col and the packed GEMM, forward and backward.
+/// 2-D convolution as an implicit GEMM, forward and backward.
 ///
+/// The GEMM's operand panels are packed straight from the image (the im2col matrix is never built).
 /// Activations are NHWC (`[batch, height, width, channels]`, channels contiguous), so the GEMM's output
 /// is already the next layer's input; weights stay in PyTorch's `[out, in, kh, kw]` and are re-laid out
 /// to `[out, kh, kw, in]` for each call (a small copy next to the product). Every output element has
-/// one writer and every sum a fixed order, so results do not depend on the thread count.
+/// one writer and every sum a fixed order (the weight gradient's in fixed pieces of images), so results
+/// do not depend on the thread count.
 package enum Convolution {
     /// Sizes of one convolution over a batch.
     package struct Geometry: Sendable, Hashable {
