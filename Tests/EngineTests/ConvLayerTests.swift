@@ -80,6 +80,49 @@ import Testing
         expectGradient(dw, at: w, r: r, oracle: { Self.convOracle(xd, $0, g) }, "dW")
     }
 
+    /// The forward kernels read windows from the image, but must sum exactly as the packed GEMM does on
+    /// the im2col matrix: cached results stay valid across the two, and k is split into several blocks
+    /// here (depth 9·40 = 360 > 256), with a partial last column panel (24 outputs) and a partial last
+    /// row panel, on 1 and 2 threads.
+    @Test("convolution forward equals the packed GEMM on the im2col matrix bit for bit", arguments: [3, 40])
+    func forwardMatchesGemm(inChannels: Int) {
+        let g = Convolution.Geometry(
+            batch: 3, height: 5, width: 7, inChannels: inChannels, outChannels: 24, kernel: 3, padding: 1)
+        let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 11, purpose: "x")
+        let w = Fixtures.matrix(g.outChannels, g.depth, seed: 12, purpose: "w")
+        var windows = [Float](repeating: 0, count: g.positions * g.depth)
+        var relaid = [Float](repeating: 0, count: w.count)
+        for o in 0..<g.outChannels {
+            for c in 0..<g.inChannels {
+                for t in 0..<9 { relaid[(o * 9 + t) * g.inChannels + c] = w[(o * g.inChannels + c) * 9 + t] }
+            }
+        }
+        for n in 0..<g.batch {
+            for oy in 0..<g.height {
+                for ox in 0..<g.width {
+                    for t in 0..<9 {
+                        let (iy, ix) = (oy - 1 + t / 3, ox - 1 + t % 3)
+                        guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
+                        for c in 0..<g.inChannels {
+                            windows[((n * g.height + oy) * g.width + ox) * g.depth + t * g.inChannels + c] =
+                                x[((n * g.height + iy) * g.width + ix) * g.inChannels + c]
+                        }
+                    }
+                }
+            }
+        }
+        let expected = Gemm.product(
+            windows, relaid, m: g.positions, n: g.outChannels, k: g.depth, transposeB: true, parallelism: .serial)
+        for threads in [1, 2] {
+            var y = [Float](repeating: .nan, count: expected.count)
+            Convolution.forward(
+                x: x, weight: w, bias: nil, geometry: g, y: &y, workspace: Convolution.Workspace(),
+                parallelism: Parallelism(threads: threads))
+            let differing = zip(y, expected).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(differing) of \(y.count) outputs differ on \(threads) threads")
+        }
+    }
+
     @Test("max and average pooling route gradients as their oracles do")
     func pooling() {
         let (n, h, w, c) = (2, 4, 5, 3)

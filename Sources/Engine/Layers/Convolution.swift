@@ -47,6 +47,7 @@ package enum Convolution {
         let weights = ScratchBuffer()
         let windowGradients = ScratchBuffer()
         let flippedWeights = ScratchBuffer()
+        let zeros = ScratchBuffer()
         let gradientPartials = ScratchBuffer()
         private var pieces: [GemmWorkspace] = []
 
@@ -66,10 +67,15 @@ package enum Convolution {
         subscript(_ i: Int) -> GemmWorkspace { items[i] }
     }
 
+    /// Below this many input channels a tap's run is too short for `WindowMicroKernel`: such layers
+    /// pack their windows into a GEMM panel instead (the same sums either way).
+    static let windowKernelChannels = 8
+
     /// y = conv(x, W) (+ b per output channel).
     ///
-    /// The GEMM's A panels (six output positions' windows) are packed straight from the image: the im2col
-    /// matrix is never built.
+    /// A pointwise convolution is a plain GEMM on the image. Otherwise `WindowMicroKernel` reads each
+    /// block's six windows straight from the image (no im2col matrix, no packing of A), against the
+    /// weights packed as a GEMM's B; sums are split and ordered exactly as `Gemm.multiply` splits them.
     package static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: Geometry,
         y: UnsafeMutablePointer<Float>, workspace: Workspace, parallelism: Parallelism
@@ -77,19 +83,84 @@ package enum Convolution {
         let w = workspace.weights.pointer(count: g.outChannels * g.depth)
         windowMajor(weight, g, into: w)
         let weights = Gemm.Operand(base: w, ld: g.depth, transposed: true)
-        let image = SharedReadPointer(base: x)
-        let packA: Gemm.PanelPacker
+        let epilogue: Gemm.Epilogue = bias.map { .bias($0) } ?? .none
         if g.isPointwise {
-            let input = Gemm.Operand(base: x, ld: g.depth, transposed: false)
-            packA = { panel, dst in Gemm.packPanelA(input, panel: panel, m: g.positions, k: g.depth, into: dst) }
-        } else {
-            packA = { panel, dst in packWindows(image.base, g, panel: panel, into: dst) }
+            Gemm.multiply(
+                m: g.positions, n: g.outChannels, k: g.depth, a: .init(base: x, ld: g.depth, transposed: false),
+                b: weights, c: y, ldc: g.outChannels, epilogue: epilogue, workspace: workspace.gemm,
+                parallelism: parallelism)
+            return
         }
-        Gemm.multiply(
-            m: g.positions, n: g.outChannels, k: g.depth, packA: packA,
-            packB: { Gemm.packPanelB(weights, panel: $0, n: g.outChannels, k: g.depth, into: $1) },
-            c: y, ldc: g.outChannels, epilogue: bias.map { .bias($0) } ?? .none, workspace: workspace.gemm,
-            parallelism: parallelism)
+        let zeros = workspace.zeros.pointer(count: g.inChannels)
+        zeros.update(repeating: 0, count: g.inChannels)
+        let (image, zero) = (SharedReadPointer(base: x), SharedReadPointer(base: UnsafePointer(zeros)))
+        if g.inChannels < windowKernelChannels {
+            Gemm.multiply(
+                m: g.positions, n: g.outChannels, k: g.depth,
+                packA: { packWindows(image.base, g, zeros: zero.base, panel: $0, into: $1) },
+                packB: { Gemm.packPanelB(weights, panel: $0, n: g.outChannels, k: g.depth, into: $1) },
+                c: y, ldc: g.outChannels, epilogue: epilogue, workspace: workspace.gemm, parallelism: parallelism)
+            return
+        }
+        let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, n = g.outChannels
+        let mPanels = (g.positions + mr - 1) / mr, nPanels = (n + nr - 1) / nr
+        let packed = workspace.gemm.buffers(aCount: 0, bCount: nPanels * nr * k).b
+        for panel in 0..<nPanels { Gemm.packPanelB(weights, panel: panel, n: n, k: k, into: packed + panel * nr * k) }
+        let (b, out) = (SharedReadPointer(base: UnsafePointer(packed)), SharedPointer(base: y))
+        let biases = bias.map { SharedReadPointer(base: $0) }
+        let work = g.positions.multipliedReportingOverflow(by: n * k).partialValue
+        let lanes = work >= Gemm.parallelThreshold ? parallelism : .serial
+        let tiles = (mPanels + Gemm.rowPanelsPerTile - 1) / Gemm.rowPanelsPerTile
+        lanes.forEach(tiles) { tile in
+            for panel in tile * Gemm.rowPanelsPerTile..<min(mPanels, (tile + 1) * Gemm.rowPanelsPerTile) {
+                windowPanel(image.base, g, zeros: zero.base, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+            }
+        }
+    }
+
+    /// Rows `panel*6 ..< panel*6 + 6` of y, every column panel, through `WindowMicroKernel`, with the k
+    /// blocks of `Gemm`; then the bias, as `Gemm`'s epilogue adds it.
+    private static func windowPanel(
+        _ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int, packedB: UnsafePointer<Float>,
+        y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
+    ) {
+        let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, c = g.inChannels, n = g.outChannels
+        let rows = min(mr, g.positions - panel * mr)
+        let pixels = WindowRows(x, g, zeros: zeros, panel: panel)
+        let blocks = (k + Gemm.kBlock - 1) / Gemm.kBlock
+        let blockSize = (k + blocks - 1) / blocks
+        let target = y + panel * mr * n
+        let taps = g.kernel * g.kernel
+        withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: taps) { buffer in
+            guard let windows = buffer.baseAddress else { return }
+            for tap in 0..<taps { (windows + tap).initialize(to: pixels.rows(tap / g.kernel, tap % g.kernel)) }
+            for jp in 0..<(n + nr - 1) / nr {
+                let bPanel = packedB + jp * nr * k, cols = min(nr, n - jp * nr)
+                var pc = 0
+                while pc < k {
+                    let kc = min(blockSize, k - pc)
+                    var acc = WindowMicroKernel.Accumulators()
+                    var p = pc
+                    while p < pc + kc {
+                        let tap = p / c, first = p % c, last = min(c, first + pc + kc - p)
+                        WindowMicroKernel.accumulate(windows[tap], channels: first..<last, b: bPanel + p * nr, into: &acc)
+                        p += last - first
+                    }
+                    if rows == mr && cols == nr {
+                        acc.storeFull(to: target + jp * nr, ldc: n, accumulate: pc > 0)
+                    } else {
+                        acc.store(to: target + jp * nr, ldc: n, rows: rows, cols: cols, accumulate: pc > 0)
+                    }
+                    pc += kc
+                }
+            }
+        }
+        if let bias {
+            for r in 0..<rows {
+                let row = target + r * n
+                for j in 0..<n { row[j] += bias[j] }
+            }
+        }
     }
 
     /// Gradients given dL/dy: dW (PyTorch layout), db (when given) and dx (when given; overwritten).
@@ -192,49 +263,80 @@ package enum Convolution {
             }
             return
         }
-        let columns = min(nr, g.depth - j0)
+        // Otherwise the panel's columns are runs of consecutive channels, one run per tap it touches.
+        var runs: [(ky: Int, kx: Int, channel: Int, column: Int, length: Int)] = []
+        var j = 0
+        while j < nr && j0 + j < g.depth {
+            let d = j0 + j, tap = d / c, channel = d % c
+            let length = min(c - channel, nr - j, g.depth - d)
+            runs.append((tap / g.kernel, tap % g.kernel, channel, j, length))
+            j += length
+        }
         for p in 0..<g.positions {
-            let n = p / perImage, oy = p % perImage / g.outWidth, ox = p % g.outWidth
+            let n = p / perImage, oy = p % perImage / g.outWidth * g.stride - g.padding
+            let ox = p % g.outWidth * g.stride - g.padding
             let out = dst + p * nr
-            for j in 0..<nr {
-                guard j < columns else {
-                    out[j] = 0
-                    continue
-                }
-                let d = j0 + j, tap = d / c
-                let iy = oy * g.stride - g.padding + tap / g.kernel, ix = ox * g.stride - g.padding + tap % g.kernel
-                let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
-                out[j] = inside ? x[((n * g.height + iy) * g.width + ix) * c + d % c] : 0
+            out.update(repeating: 0, count: nr)
+            for run in runs {
+                let iy = oy + run.ky, ix = ox + run.kx
+                guard iy >= 0 && iy < g.height && ix >= 0 && ix < g.width else { continue }
+                (out + run.column).update(from: x + ((n * g.height + iy) * g.width + ix) * c + run.channel, count: run.length)
             }
         }
     }
 
     /// Packs GEMM A panel `panel` of the im2col matrix (rows: output positions; columns: (ky, kx, c))
-    /// directly from the image, zero outside it and past the last position.
-    static func packWindows(_ x: UnsafePointer<Float>, _ g: Geometry, panel: Int, into dst: UnsafeMutablePointer<Float>) {
+    /// directly from the image: per tap, six pixels read sequentially and interleaved into one sequential
+    /// write; `zeros` (at least `inChannels` zeros) stands for pixels outside the image and rows past the end.
+    static func packWindows(
+        _ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int,
+        into dst: UnsafeMutablePointer<Float>
+    ) {
         let mr = MicroKernel.mr, c = g.inChannels
-        let perImage = g.outHeight * g.outWidth
-        for r in 0..<mr {
-            let row = panel * mr + r
-            guard row < g.positions else {
-                for p in 0..<g.depth { dst[p * mr + r] = 0 }
-                continue
-            }
-            let n = row / perImage, oy = row % perImage / g.outWidth, ox = row % g.outWidth
-            var out = dst + r
-            for ky in 0..<g.kernel {
-                let iy = oy * g.stride - g.padding + ky
-                for kx in 0..<g.kernel {
-                    let ix = ox * g.stride - g.padding + kx
-                    if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                        let source = x + ((n * g.height + iy) * g.width + ix) * c
-                        for ch in 0..<c { out[ch * mr] = source[ch] }
-                    } else {
-                        for ch in 0..<c { out[ch * mr] = 0 }
-                    }
-                    out += c * mr
+        let pixel = WindowRows(x, g, zeros: zeros, panel: panel)
+        var out = dst
+        for ky in 0..<g.kernel {
+            for kx in 0..<g.kernel {
+                let rows = pixel.rows(ky, kx)
+                let (s0, s1, s2, s3, s4, s5) = (rows.r0, rows.r1, rows.r2, rows.r3, rows.r4, rows.r5)
+                for ch in 0..<c {
+                    out[0] = s0[ch]; out[1] = s1[ch]; out[2] = s2[ch]; out[3] = s3[ch]; out[4] = s4[ch]; out[5] = s5[ch]
+                    out += mr
                 }
             }
+        }
+    }
+
+    /// Where the six rows of a panel (output positions) read each tap: their pixel in the image, or zeros
+    /// outside it and for rows past the last position.
+    struct WindowRows {
+        let x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, g: Geometry
+        var image = SIMD8<Int>(repeating: -1), top = SIMD8<Int>(), left = SIMD8<Int>()
+
+        init(_ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int) {
+            (self.x, self.g, self.zeros) = (x, g, zeros)
+            let mr = MicroKernel.mr, perImage = g.outHeight * g.outWidth
+            for r in 0..<mr where panel * mr + r < g.positions {
+                let row = panel * mr + r
+                image[r] = row / perImage
+                top[r] = row % perImage / g.outWidth * g.stride - g.padding
+                left[r] = row % g.outWidth * g.stride - g.padding
+            }
+        }
+
+        @inline(__always)
+        func pixel(_ r: Int, _ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
+            let iy = top[r] + ky, ix = left[r] + kx
+            guard image[r] >= 0, iy >= 0, iy < g.height, ix >= 0, ix < g.width else { return zeros }
+            return x + ((image[r] * g.height + iy) * g.width + ix) * g.inChannels
+        }
+
+        /// The six rows' pixels for tap (ky, kx); the micro-kernels hold six rows (`MicroKernel.mr`).
+        @inline(__always)
+        func rows(_ ky: Int, _ kx: Int) -> WindowMicroKernel.Rows {
+            .init(
+                r0: pixel(0, ky, kx), r1: pixel(1, ky, kx), r2: pixel(2, ky, kx), r3: pixel(3, ky, kx),
+                r4: pixel(4, ky, kx), r5: pixel(5, ky, kx))
         }
     }
 

@@ -1,0 +1,108 @@
+/// The convolution's forward micro-kernel: a 6×16 block of C read straight from six image windows.
+///
+/// It computes what `MicroKernel.block` computes from a packed A panel of im2col rows, with the same
+/// sums in the same order (p ascending within each k block, blocks added to C in order), so results are
+/// bitwise those of the packed GEMM; but A is never packed: for each tap, the six rows' pixels are
+/// contiguous runs of channels in the NHWC image, read where they lie.
+enum WindowMicroKernel {
+    /// Six row pointers for one tap: the pixel each of the block's rows reads (zeros outside the image).
+    struct Rows {
+        var r0, r1, r2, r3, r4, r5: UnsafePointer<Float>
+    }
+
+    /// Accumulates `acc += Σ_{ch in channels} rows[ch] ⊗ b[ch - channels.lowerBound]` for one tap,
+    /// where `b` points at the packed B panel's group for the first channel of the run.
+    ///
+    /// Out of line on purpose: inlined into its caller's loops, one accumulator was spilled to the stack
+    /// on every step (15 of 16 vector registers are needed here, and the caller holds more).
+    @inline(never)
+    static func accumulate(
+        _ rows: Rows, channels: Range<Int>, b: UnsafePointer<Float>, into acc: inout Accumulators
+    ) {
+        typealias V = SIMD8<Float>
+        let rb = UnsafeRawPointer(b)
+        // Local copies: the compiler cannot prove the image does not alias `acc`, and would otherwise
+        // store every accumulator back on every step.
+        var c00 = acc.c00, c01 = acc.c01, c10 = acc.c10, c11 = acc.c11, c20 = acc.c20, c21 = acc.c21
+        var c30 = acc.c30, c31 = acc.c31, c40 = acc.c40, c41 = acc.c41, c50 = acc.c50, c51 = acc.c51
+        let (r0, r1, r2, r3, r4, r5) = (rows.r0, rows.r1, rows.r2, rows.r3, rows.r4, rows.r5)
+        var offset = 0
+        for ch in channels {
+            let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: offset &+ 32, as: V.self)
+            var s = V(repeating: r0[ch])
+            c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: r1[ch])
+            c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: r2[ch])
+            c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: r3[ch])
+            c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = V(repeating: r4[ch])
+            c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = V(repeating: r5[ch])
+            c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            offset &+= 64
+        }
+        acc = Accumulators(
+            c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21, c30: c30, c31: c31, c40: c40, c41: c41,
+            c50: c50, c51: c51)
+    }
+
+    /// The block's twelve 8-lane accumulators (row r, columns 0–7 and 8–15).
+    struct Accumulators {
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+
+        /// Writes `rows × cols` of the block to `c` (row stride `ldc`), adding to what is there when
+        /// `accumulate`: the same roundings as `MicroKernel`'s store and edge block.
+        @inline(__always)
+        func store(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
+            for r in 0..<rows {
+                let row = c + r * ldc
+                let (lo, hi) = self.row(r)
+                for j in 0..<cols {
+                    let v = j < 8 ? lo[j] : hi[j - 8]
+                    row[j] = accumulate ? row[j] + v : v
+                }
+            }
+        }
+
+        @inline(__always)
+        private func row(_ r: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+            switch r {
+            case 0: (c00, c01)
+            case 1: (c10, c11)
+            case 2: (c20, c21)
+            case 3: (c30, c31)
+            case 4: (c40, c41)
+            default: (c50, c51)
+            }
+        }
+
+        @inline(__always)
+        func storeFull(to c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+            Self.store(c00, c01, c, accumulate)
+            Self.store(c10, c11, c + ldc, accumulate)
+            Self.store(c20, c21, c + 2 &* ldc, accumulate)
+            Self.store(c30, c31, c + 3 &* ldc, accumulate)
+            Self.store(c40, c41, c + 4 &* ldc, accumulate)
+            Self.store(c50, c51, c + 5 &* ldc, accumulate)
+        }
+
+        @inline(__always)
+        private static func store(
+            _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool
+        ) {
+            let row = UnsafeMutableRawPointer(c)
+            var lo = lo, hi = hi
+            if accumulate {
+                lo += row.loadUnaligned(as: SIMD8<Float>.self)
+                hi += row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            }
+            row.storeBytes(of: lo, as: SIMD8<Float>.self)
+            row.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+        }
+    }
+}
