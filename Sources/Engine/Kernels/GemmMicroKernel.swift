@@ -45,8 +45,9 @@ enum MicroKernel {
         store(c50, c51, to: c + 5 &* ldc, accumulate: accumulate)
     }
 
+    /// Writes one row of a block (16 values), adding to what is there when `accumulate`.
     @inline(__always)
-    private static func store(
+    static func store(
         _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
         let row = UnsafeMutableRawPointer(c)

@@ -83,26 +83,12 @@ enum WindowMicroKernel {
 
         @inline(__always)
         func storeFull(to c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-            Self.store(c00, c01, c, accumulate)
-            Self.store(c10, c11, c + ldc, accumulate)
-            Self.store(c20, c21, c + 2 &* ldc, accumulate)
-            Self.store(c30, c31, c + 3 &* ldc, accumulate)
-            Self.store(c40, c41, c + 4 &* ldc, accumulate)
-            Self.store(c50, c51, c + 5 &* ldc, accumulate)
-        }
-
-        @inline(__always)
-        private static func store(
-            _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool
-        ) {
-            let row = UnsafeMutableRawPointer(c)
-            var lo = lo, hi = hi
-            if accumulate {
-                lo += row.loadUnaligned(as: SIMD8<Float>.self)
-                hi += row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            }
-            row.storeBytes(of: lo, as: SIMD8<Float>.self)
-            row.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+            MicroKernel.store(c00, c01, to: c, accumulate: accumulate)
+            MicroKernel.store(c10, c11, to: c + ldc, accumulate: accumulate)
+            MicroKernel.store(c20, c21, to: c + 2 &* ldc, accumulate: accumulate)
+            MicroKernel.store(c30, c31, to: c + 3 &* ldc, accumulate: accumulate)
+            MicroKernel.store(c40, c41, to: c + 4 &* ldc, accumulate: accumulate)
+            MicroKernel.store(c50, c51, to: c + 5 &* ldc, accumulate: accumulate)
         }
     }
 }
