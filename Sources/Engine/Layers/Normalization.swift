@@ -90,9 +90,7 @@ package enum Normalization {
             let slices = SharedPointer(base: affines)
             parallelism.forEach(shape.samples) { n in
                 let (xn, yn) = (xs.base + n * size, ys.base + n * size)
-                let m = Lanes.sum(xn, count: size) / Double(size)
-                let squares = Lanes.squaredDeviations(xn, count: size, from: Float(m))
-                let (mf, inv) = (Float(m), Float(1 / (squares / Double(size) + epsilon).squareRoot()))
+                let (mf, inv) = moments(xn, count: size)
                 ms.base[n] = mf
                 vs.base[n] = inv
                 let scale = slices.base + n * 2 * c, shift = scale + c
@@ -106,9 +104,7 @@ package enum Normalization {
             parallelism.forEach(shape.samples) { n in
                 for s in n * positions..<(n + 1) * positions {
                     let (row, out) = (xs.base + s * c, ys.base + s * c)
-                    let m = Lanes.sum(row, count: c) / Double(c)
-                    let squares = Lanes.squaredDeviations(row, count: c, from: Float(m))
-                    let (mf, inv) = (Float(m), Float(1 / (squares / Double(c) + epsilon).squareRoot()))
+                    let (mf, inv) = moments(row, count: c)
                     ms.base[s] = mf
                     vs.base[s] = inv
                     ChannelLanes.forEach(c) { ch, lanes in
@@ -217,6 +213,14 @@ package enum Normalization {
                 }
             }
         }
+    }
+
+    /// Mean and 1/σ (biased variance) of `count` contiguous values, two passes in SIMD lanes.
+    @inline(__always)
+    private static func moments(_ p: UnsafePointer<Float>, count: Int) -> (mean: Float, inverse: Float) {
+        let m = Lanes.sum(p, count: count) / Double(count)
+        let squares = Lanes.squaredDeviations(p, count: count, from: Float(m))
+        return (Float(m), Float(1 / (squares / Double(count) + epsilon).squareRoot()))
     }
 
     /// The mean and 1/σ that normalise channels `ch ..< ch + lanes` at row `position` of sample `sample`.

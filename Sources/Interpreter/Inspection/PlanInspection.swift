@@ -26,7 +26,9 @@ public enum PlanInspection {
     /// What one core of the reference machine sustains in training (measured with `lmc bench`: about
     /// 20,000 samples/s of the 784-512-512-512-10 MLP, 4 MFLOP each); estimates are for one core.
     public static let nominalFlopsPerSecond = 80e9
-    /// The same for conv nets, whose small convolutions and norms run slower. Checked against whole runs
+    /// The same for conv nets, whose small convolutions and norms run slower.
+    ///
+    /// Checked against whole runs
     /// on 2 cores (2026-11-23): conv-weak-lmc estimated 78 core-minutes, took 71 (35.7 min); conv-widths
     /// estimated 67, took 49 (the VGG nets now train faster per flop than the narrow ResNets).
     public static let nominalConvFlopsPerSecond = 18e9
