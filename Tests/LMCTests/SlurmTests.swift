@@ -9,9 +9,9 @@ enum SlurmCluster {
 
     /// Why the cluster could not be started, or nil when it is up.
     ///
-    /// The script's output goes to a file, not
-    /// a pipe (the daemons it starts must not be able to hold this process's reads open), and `timeout`
-    /// bounds a package installation or a cluster that never comes up.
+    /// The script's output goes to a file, not a pipe (the daemons it starts must not be able to hold
+    /// this process's reads open), and `timeout` bounds a package installation or a cluster that never
+    /// comes up.
     static let startFailure: String? = {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("lmc-slurm-up-\(getpid()).log")
         defer { try? FileManager.default.removeItem(at: log) }

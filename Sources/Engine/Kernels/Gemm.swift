@@ -29,6 +29,14 @@ package enum Gemm {
     }
 
     static let kBlock = 256
+
+    /// The length of each k block but the last: k split evenly into blocks of at most `kBlock`.
+    ///
+    /// The sums of C depend on it, so every kernel that must match `multiply` bit for bit takes it from here.
+    static func kBlockSize(_ k: Int) -> Int {
+        let blocks = max((k + kBlock - 1) / kBlock, 1)
+        return (k + blocks - 1) / blocks
+    }
     static let rowPanelsPerTile = 8
     static let colPanelsPerTile = 8
     /// Below this many multiply-adds, threads cost more than they save.
@@ -36,10 +44,10 @@ package enum Gemm {
 
     /// Fills one packed panel of an operand, given the panel's index and where to write it.
     ///
-    /// For A, rows `panel*mr ..< panel*mr + mr`
-    /// as k groups of mr values; for B, columns `panel*nr ..< panel*nr + nr` as k groups of nr values; both
-    /// zero-padded past the matrix. Lets a caller pack straight from its own layout (convolution windows
-    /// from an image) instead of materialising the matrix first.
+    /// For A, rows `panel*mr ..< panel*mr + mr` as k groups of mr values; for B, columns
+    /// `panel*nr ..< panel*nr + nr` as k groups of nr values; both zero-padded past the matrix. Lets a
+    /// caller pack straight from its own layout (convolution windows from an image) instead of
+    /// materialising the matrix first.
     package typealias PanelPacker = @Sendable (_ panel: Int, _ destination: UnsafeMutablePointer<Float>) -> Void
 
     /// Computes C = op(A)·op(B) (+ C when `accumulate`), then applies the epilogue.
@@ -140,8 +148,7 @@ package enum Gemm {
             }
             return
         }
-        let blocks = (k + kBlock - 1) / kBlock
-        let blockSize = (k + blocks - 1) / blocks
+        let blockSize = kBlockSize(k)
         var pc = 0
         while pc < k {
             let kc = min(blockSize, k - pc)

@@ -42,23 +42,24 @@ package enum Convolution {
         var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     }
 
-    /// Scratch memory for convolutions: windows, re-laid-out weights, window gradients, GEMM packing.
+    /// Scratch memory for convolutions: re-laid-out and flipped weights, window gradients (strided dx),
+    /// a row of zeros for pixels outside the image, weight-gradient partials and GEMM packing.
     package final class Workspace {
         let weights = ScratchBuffer()
-        let windowGradients = ScratchBuffer()
         let flippedWeights = ScratchBuffer()
+        let windowGradients = ScratchBuffer()
         let zeros = ScratchBuffer()
         let gradientPartials = ScratchBuffer()
+        let gemm = GemmWorkspace()
         private var pieces: [GemmWorkspace] = []
+
+        package init() {}
 
         /// One GEMM workspace per weight-gradient piece, each used by that piece only.
         func pieceWorkspaces(_ count: Int) -> PieceWorkspaces {
             while pieces.count < count { pieces.append(GemmWorkspace()) }
             return PieceWorkspaces(items: pieces)
         }
-        let gemm = GemmWorkspace()
-
-        package init() {}
     }
 
     /// Workspaces handed to concurrent pieces: piece i uses `items[i]` and nothing else.
@@ -127,8 +128,7 @@ package enum Convolution {
         let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, c = g.inChannels, n = g.outChannels
         let rows = min(mr, g.positions - panel * mr)
         let pixels = WindowRows(x, g, zeros: zeros, panel: panel)
-        let blocks = (k + Gemm.kBlock - 1) / Gemm.kBlock
-        let blockSize = (k + blocks - 1) / blocks
+        let blockSize = Gemm.kBlockSize(k)
         let target = y + panel * mr * n
         let taps = g.kernel * g.kernel
         withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: taps) { buffer in
@@ -248,7 +248,9 @@ package enum Convolution {
         let nr = MicroKernel.nr, c = g.inChannels, j0 = panel * nr
         let perImage = g.outHeight * g.outWidth
         if c % nr == 0 {
-            // The panel's columns are nr consecutive channels of one tap: one contiguous copy per position.
+            // The panel's columns are nr consecutive channels of one tap: one 16-wide load and store per
+            // position (the runs below would zero-fill and call a copy for the same result; this is the
+            // weight gradient's hot path for every layer of 16 or more channels).
             let tap = j0 / c, channel = j0 % c, ky = tap / g.kernel, kx = tap % g.kernel
             for p in 0..<g.positions {
                 let n = p / perImage, oy = p % perImage / g.outWidth, ox = p % g.outWidth

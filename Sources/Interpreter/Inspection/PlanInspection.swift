@@ -28,9 +28,9 @@ public enum PlanInspection {
     public static let nominalFlopsPerSecond = 80e9
     /// The same for conv nets, whose small convolutions and norms run slower.
     ///
-    /// Checked against whole runs
-    /// on 2 cores (2026-11-23): conv-weak-lmc estimated 78 core-minutes, took 71 (35.7 min); conv-widths
-    /// estimated 67, took 49 (the VGG nets now train faster per flop than the narrow ResNets).
+    /// Checked against whole runs on 2 cores (2026-11-23): conv-weak-lmc estimated 78 core-minutes, took
+    /// 71 (35.7 min); conv-widths estimated 67, took 49 (the VGG nets now train faster per flop than the
+    /// narrow ResNets).
     public static let nominalConvFlopsPerSecond = 18e9
 
     /// The plan's steps with keys, cache status and estimates.
