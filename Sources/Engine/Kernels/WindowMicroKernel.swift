@@ -10,14 +10,18 @@ enum WindowMicroKernel {
         var r0, r1, r2, r3, r4, r5: UnsafePointer<Float>
     }
 
-    /// Accumulates `acc += Σ_{ch in channels} rows[ch] ⊗ b[ch - channels.lowerBound]` for one tap,
-    /// where `b` points at the packed B panel's group for the first channel of the run.
+    /// Accumulates `acc += Σ_{p in depth} window(p) ⊗ b[p - depth.lowerBound]`, where depth index p is
+    /// channel `p % channels` of tap `p / channels`, `windows[tap]` holds the six rows' pixels for that
+    /// tap, and `b` points at the packed B panel's group for `depth.lowerBound`. p ascends, as in the GEMM.
     ///
     /// Out of line on purpose: inlined into its caller's loops, one accumulator was spilled to the stack
-    /// on every step (15 of 16 vector registers are needed here, and the caller holds more).
+    /// on every step (15 of 16 vector registers are needed here, and the caller holds more). The taps
+    /// are looped over here, not by the caller, so a layer with few channels per tap does not pay a call
+    /// and twelve accumulator loads and stores per tap.
     @inline(never)
     static func accumulate(
-        _ rows: Rows, channels: Range<Int>, b: UnsafePointer<Float>, into acc: inout Accumulators
+        _ windows: UnsafePointer<Rows>, channels: Int, depth: Range<Int>, b: UnsafePointer<Float>,
+        into acc: inout Accumulators
     ) {
         typealias V = SIMD8<Float>
         let rb = UnsafeRawPointer(b)
@@ -25,24 +29,31 @@ enum WindowMicroKernel {
         // store every accumulator back on every step.
         var c00 = acc.c00, c01 = acc.c01, c10 = acc.c10, c11 = acc.c11, c20 = acc.c20, c21 = acc.c21
         var c30 = acc.c30, c31 = acc.c31, c40 = acc.c40, c41 = acc.c41, c50 = acc.c50, c51 = acc.c51
-        let (r0, r1, r2, r3, r4, r5) = (rows.r0, rows.r1, rows.r2, rows.r3, rows.r4, rows.r5)
         var offset = 0
-        for ch in channels {
-            let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
-            let b1 = rb.loadUnaligned(fromByteOffset: offset &+ 32, as: V.self)
-            var s = V(repeating: r0[ch])
-            c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
-            s = V(repeating: r1[ch])
-            c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
-            s = V(repeating: r2[ch])
-            c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
-            s = V(repeating: r3[ch])
-            c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
-            s = V(repeating: r4[ch])
-            c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
-            s = V(repeating: r5[ch])
-            c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
-            offset &+= 64
+        var p = depth.lowerBound
+        while p < depth.upperBound {
+            let tap = p / channels, first = p - tap * channels
+            let last = min(channels, first + depth.upperBound - p)
+            let rows = windows[tap]
+            let (r0, r1, r2, r3, r4, r5) = (rows.r0, rows.r1, rows.r2, rows.r3, rows.r4, rows.r5)
+            for ch in first..<last {
+                let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
+                let b1 = rb.loadUnaligned(fromByteOffset: offset &+ 32, as: V.self)
+                var s = V(repeating: r0[ch])
+                c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+                s = V(repeating: r1[ch])
+                c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+                s = V(repeating: r2[ch])
+                c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+                s = V(repeating: r3[ch])
+                c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+                s = V(repeating: r4[ch])
+                c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+                s = V(repeating: r5[ch])
+                c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+                offset &+= 64
+            }
+            p += last - first
         }
         acc = Accumulators(
             c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21, c30: c30, c31: c31, c40: c40, c41: c41,
@@ -61,11 +72,16 @@ enum WindowMicroKernel {
         func store(to c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
             for r in 0..<rows {
                 let row = c + r * ldc
-                let (lo, hi) = self.row(r)
-                for j in 0..<cols {
-                    let v = j < 8 ? lo[j] : hi[j - 8]
-                    row[j] = accumulate ? row[j] + v : v
+                var (lo, hi) = self.row(r)
+                var j = 0
+                if cols >= 8 {
+                    // Whole lower half at once: the common case of a layer with 8 output channels.
+                    let raw = UnsafeMutableRawPointer(row)
+                    if accumulate { lo += raw.loadUnaligned(as: SIMD8<Float>.self) }
+                    raw.storeBytes(of: lo, as: SIMD8<Float>.self)
+                    (lo, j) = (hi, 8)
                 }
+                for j in j..<cols { row[j] = accumulate ? row[j] + lo[j & 7] : lo[j & 7] }
             }
         }
 

@@ -130,22 +130,16 @@ package enum Convolution {
         let pixels = WindowRows(x, g, zeros: zeros, panel: panel)
         let blockSize = Gemm.kBlockSize(k)
         let target = y + panel * mr * n
-        let taps = g.kernel * g.kernel
-        withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: taps) { buffer in
+        withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: g.kernel * g.kernel) { buffer in
             guard let windows = buffer.baseAddress else { return }
-            for tap in 0..<taps { (windows + tap).initialize(to: pixels.rows(tap / g.kernel, tap % g.kernel)) }
+            pixels.fill(windows)
             for jp in 0..<(n + nr - 1) / nr {
                 let bPanel = packedB + jp * nr * k, cols = min(nr, n - jp * nr)
                 var pc = 0
                 while pc < k {
                     let kc = min(blockSize, k - pc)
                     var acc = WindowMicroKernel.Accumulators()
-                    var p = pc
-                    while p < pc + kc {
-                        let tap = p / c, first = p % c, last = min(c, first + pc + kc - p)
-                        WindowMicroKernel.accumulate(windows[tap], channels: first..<last, b: bPanel + p * nr, into: &acc)
-                        p += last - first
-                    }
+                    WindowMicroKernel.accumulate(windows, channels: c, depth: pc..<pc + kc, b: bPanel + pc * nr, into: &acc)
                     if rows == mr && cols == nr {
                         acc.storeFull(to: target + jp * nr, ldc: n, accumulate: pc > 0)
                     } else {
@@ -247,20 +241,34 @@ package enum Convolution {
     ) {
         let nr = MicroKernel.nr, c = g.inChannels, j0 = panel * nr
         let perImage = g.outHeight * g.outWidth
-        if c % nr == 0 {
-            // The panel's columns are nr consecutive channels of one tap: one 16-wide load and store per
-            // position (the runs below would zero-fill and call a copy for the same result; this is the
-            // weight gradient's hot path for every layer of 16 or more channels).
-            let tap = j0 / c, channel = j0 % c, ky = tap / g.kernel, kx = tap % g.kernel
+        if c % 8 == 0 {
+            // The panel's columns are two groups of 8 consecutive channels, each within one tap: one
+            // 8-wide copy (or zero) per group and position. Positions are walked without divisions. This
+            // is the weight gradient's hot path.
+            typealias V = SIMD8<Float>
+            let groups = (0..<nr / 8).map { i -> (ky: Int, kx: Int, channel: Int)? in
+                let d = j0 + 8 * i
+                guard d < g.depth else { return nil }
+                return (d / c / g.kernel, d / c % g.kernel, d % c)
+            }
+            var n = 0, oy = 0, ox = 0
             for p in 0..<g.positions {
-                let n = p / perImage, oy = p % perImage / g.outWidth, ox = p % g.outWidth
-                let iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx
                 let out = UnsafeMutableRawPointer(dst + p * nr)
-                if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                    let source = UnsafeRawPointer(x + ((n * g.height + iy) * g.width + ix) * c + channel)
-                    out.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-                } else {
-                    out.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+                for (i, group) in groups.enumerated() {
+                    var v = V()
+                    if let group {
+                        let iy = oy * g.stride - g.padding + group.ky, ix = ox * g.stride - g.padding + group.kx
+                        if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                            let pixel = x + ((n * g.height + iy) * g.width + ix) * c + group.channel
+                            v = UnsafeRawPointer(pixel).loadUnaligned(as: V.self)
+                        }
+                    }
+                    out.storeBytes(of: v, toByteOffset: 32 * i, as: V.self)
+                }
+                ox += 1
+                if ox == g.outWidth {
+                    (ox, oy) = (0, oy + 1)
+                    if oy == g.outHeight { (oy, n) = (0, n + 1) }
                 }
             }
             return
@@ -306,39 +314,6 @@ package enum Convolution {
                     out += mr
                 }
             }
-        }
-    }
-
-    /// Where the six rows of a panel (output positions) read each tap: their pixel in the image, or zeros
-    /// outside it and for rows past the last position.
-    struct WindowRows {
-        let x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, g: Geometry
-        var image = SIMD8<Int>(repeating: -1), top = SIMD8<Int>(), left = SIMD8<Int>()
-
-        init(_ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int) {
-            (self.x, self.g, self.zeros) = (x, g, zeros)
-            let mr = MicroKernel.mr, perImage = g.outHeight * g.outWidth
-            for r in 0..<mr where panel * mr + r < g.positions {
-                let row = panel * mr + r
-                image[r] = row / perImage
-                top[r] = row % perImage / g.outWidth * g.stride - g.padding
-                left[r] = row % g.outWidth * g.stride - g.padding
-            }
-        }
-
-        @inline(__always)
-        func pixel(_ r: Int, _ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
-            let iy = top[r] + ky, ix = left[r] + kx
-            guard image[r] >= 0, iy >= 0, iy < g.height, ix >= 0, ix < g.width else { return zeros }
-            return x + ((image[r] * g.height + iy) * g.width + ix) * g.inChannels
-        }
-
-        /// The six rows' pixels for tap (ky, kx); the micro-kernels hold six rows (`MicroKernel.mr`).
-        @inline(__always)
-        func rows(_ ky: Int, _ kx: Int) -> WindowMicroKernel.Rows {
-            .init(
-                r0: pixel(0, ky, kx), r1: pixel(1, ky, kx), r2: pixel(2, ky, kx), r3: pixel(3, ky, kx),
-                r4: pixel(4, ky, kx), r5: pixel(5, ky, kx))
         }
     }
 

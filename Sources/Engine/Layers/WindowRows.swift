@@ -1,0 +1,63 @@
+extension Convolution {
+    /// Where the six rows of a panel (output positions) read each tap: their pixel in the NHWC image, or
+    /// zeros outside it and for rows past the last position.
+    ///
+    /// Set up once per panel and read for every tap, so the per-tap work is a mask test and an add: each
+    /// row keeps the offset of its window's top-left pixel and which kernel rows and columns of the
+    /// window fall inside the image. Rows are visited in order from the panel's first position, without
+    /// a division per row.
+    struct WindowRows {
+        private let x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, g: Geometry
+        /// Offset of row r's window origin (top-left tap, possibly outside the image).
+        private var origin = Row(repeating: 0)
+        /// Bit ky (kx) set when kernel row ky (column kx) of row r's window lies inside the image; both
+        /// zero for rows past the last position.
+        private var inRows = Row(repeating: 0), inColumns = Row(repeating: 0)
+        private typealias Row = InlineArray<6, Int>
+
+        init(_ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int) {
+            (self.x, self.g, self.zeros) = (x, g, zeros)
+            let mr = MicroKernel.mr, first = panel * mr, perImage = g.outHeight * g.outWidth
+            var image = first / perImage, oy = first % perImage / g.outWidth, ox = first % g.outWidth
+            for r in 0..<min(mr, g.positions - first) {
+                let top = oy * g.stride - g.padding, left = ox * g.stride - g.padding
+                origin[r] = ((image * g.height + top) * g.width + left) * g.inChannels
+                inRows[r] = Self.inside(top, g.kernel, g.height)
+                inColumns[r] = Self.inside(left, g.kernel, g.width)
+                ox += 1
+                if ox == g.outWidth {
+                    (ox, oy) = (0, oy + 1)
+                    if oy == g.outHeight { (oy, image) = (0, image + 1) }
+                }
+            }
+        }
+
+        /// Bit i set when `start + i` lies in `0..<size`, for i in `0..<kernel`.
+        private static func inside(_ start: Int, _ kernel: Int, _ size: Int) -> Int {
+            let before = min(kernel, max(0, -start)), upTo = min(kernel, max(0, size - start))
+            return ((1 << upTo) - 1) & ~((1 << before) - 1)
+        }
+
+        @inline(__always)
+        private func pixel(_ r: Int, _ ky: Int, _ kx: Int, tapOffset: Int) -> UnsafePointer<Float> {
+            (inRows[r] >> ky) & (inColumns[r] >> kx) & 1 != 0 ? x + (origin[r] + tapOffset) : zeros
+        }
+
+        /// The six rows' pixels for tap (ky, kx); the micro-kernels hold six rows (`MicroKernel.mr`).
+        @inline(__always)
+        func rows(_ ky: Int, _ kx: Int) -> WindowMicroKernel.Rows {
+            let offset = (ky * g.width + kx) * g.inChannels
+            return .init(
+                r0: pixel(0, ky, kx, tapOffset: offset), r1: pixel(1, ky, kx, tapOffset: offset),
+                r2: pixel(2, ky, kx, tapOffset: offset), r3: pixel(3, ky, kx, tapOffset: offset),
+                r4: pixel(4, ky, kx, tapOffset: offset), r5: pixel(5, ky, kx, tapOffset: offset))
+        }
+
+        /// `windows[ky * kernel + kx] = rows(ky, kx)` for every tap.
+        func fill(_ windows: UnsafeMutablePointer<WindowMicroKernel.Rows>) {
+            for ky in 0..<g.kernel {
+                for kx in 0..<g.kernel { (windows + ky * g.kernel + kx).initialize(to: rows(ky, kx)) }
+            }
+        }
+    }
+}
