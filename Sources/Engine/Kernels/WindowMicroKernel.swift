@@ -10,9 +10,10 @@ enum WindowMicroKernel {
         var r0, r1, r2, r3, r4, r5: UnsafePointer<Float>
     }
 
-    /// Accumulates `acc += Σ_{p in depth} window(p) ⊗ b[p - depth.lowerBound]`, where depth index p is
-    /// channel `p % channels` of tap `p / channels`, `windows[tap]` holds the six rows' pixels for that
-    /// tap, and `b` points at the packed B panel's group for `depth.lowerBound`. p ascends, as in the GEMM.
+    /// Accumulates `acc += Σ_{p in depth} window(p) ⊗ b[p - depth.lowerBound]`, p ascending as in the GEMM.
+    ///
+    /// Depth index p is channel `p % channels` of tap `p / channels`; `windows[tap]` holds the six rows'
+    /// pixels for that tap; `b` points at the packed B panel's group for `depth.lowerBound`.
     ///
     /// Out of line on purpose: inlined into its caller's loops, one accumulator was spilled to the stack
     /// on every step (15 of 16 vector registers are needed here, and the caller holds more). The taps
