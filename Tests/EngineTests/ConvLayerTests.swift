@@ -123,9 +123,10 @@ import Testing
         }
     }
 
-    @Test("max and average pooling route gradients as their oracles do")
-    func pooling() {
-        let (n, h, w, c) = (2, 4, 5, 3)
+    /// 3 channels: the scalar path only; 11: a group of eight lanes and a scalar tail.
+    @Test("max and average pooling route gradients as their oracles do", arguments: [3, 11])
+    func pooling(channels c: Int) {
+        let (n, h, w) = (2, 4, 5)
         let x = Fixtures.matrix(n * h * w, c, seed: 4, purpose: "x")
         let outputs = n * (h / 2) * (w / 2) * c
         let r = Fixtures.matrix(outputs, 1, seed: 5, purpose: "r")
@@ -163,6 +164,20 @@ import Testing
         }
         #expect(Fixtures.maxScaledError(mean, averageOracle(x.map(Double.init))) < 1e-6)
         expectGradient(dmean, at: x, r: rm, oracle: averageOracle, "average dx")
+    }
+
+    /// Ties go to the first maximum in window order and a NaN wins, in the 8-lane and the scalar paths alike.
+    @Test("max pooling breaks ties by window order and lets a NaN through", arguments: [1, 9])
+    func maxPoolingTiesAndNaN(channels c: Int) {
+        // One 2x2 window per image; image 0 all equal, image 1 a NaN at the third position.
+        var x = [Float](repeating: 2, count: 2 * 4 * c)
+        for ch in 0..<c { x[(4 + 2) * c + ch] = .nan }
+        var y = [Float](repeating: 0, count: 2 * c), argmax = [Int32](repeating: -1, count: 2 * c)
+        Pooling.maxForward(x: x, batch: 2, height: 2, width: 2, channels: c, y: &y, argmax: &argmax)
+        #expect(argmax[0..<c] == ArraySlice((0..<c).map(Int32.init)))
+        #expect(y[0..<c].allSatisfy { $0 == 2 })
+        #expect(argmax[c...] == ArraySlice((0..<c).map { Int32((4 + 2) * c + $0) }))
+        #expect(y[c...].allSatisfy { $0.isNaN })
     }
 
     /// 5 channels: one partial group of lanes; 19: two whole groups of eight and a partial one.

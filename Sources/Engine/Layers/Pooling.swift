@@ -16,15 +16,19 @@ package enum Pooling {
                 for ox in 0..<ow {
                     let out = ((n * oh + oy) * ow + ox) * channels
                     let corner = ((n * height + 2 * oy) * width + 2 * ox) * channels
-                    for c in 0..<channels {
+                    let offsets = (channels, width * channels, (width + 1) * channels)
+                    var c = 0
+                    while c + 8 <= channels {
+                        let (best, at) = windowMax8(xs.base, corner + c, offsets)
+                        UnsafeMutableRawPointer(ys.base + out + c).storeBytes(of: best, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(indices.base + out + c).storeBytes(of: at, as: SIMD8<Int32>.self)
+                        c += 8
+                    }
+                    for c in c..<channels {
                         var at = corner + c
                         var best = xs.base[at]
-                        for k in 1..<4 {
-                            let i = corner + c + (k & 1) * channels + (k >> 1) * width * channels
-                            if !best.isNaN && (xs.base[i] > best || xs.base[i].isNaN) {
-                                best = xs.base[i]
-                                at = i
-                            }
+                        for i in [at + offsets.0, at + offsets.1, at + offsets.2] where wins(xs.base[i], over: best) {
+                            (best, at) = (xs.base[i], i)
                         }
                         ys.base[out + c] = best
                         indices.base[out + c] = Int32(at)
@@ -32,6 +36,29 @@ package enum Pooling {
                 }
             }
         }
+    }
+
+    /// Whether `candidate` replaces `best` in window order: strictly greater, or NaN (unless best is NaN).
+    @inline(__always)
+    private static func wins(_ candidate: Float, over best: Float) -> Bool {
+        !best.isNaN && (candidate > best || candidate.isNaN)
+    }
+
+    /// `maxForward` on 8 consecutive channels at once, with the same rule as `wins`.
+    @inline(__always)
+    private static func windowMax8(
+        _ x: UnsafePointer<Float>, _ first: Int, _ offsets: (Int, Int, Int)
+    ) -> (SIMD8<Float>, SIMD8<Int32>) {
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        var best = UnsafeRawPointer(x + first).loadUnaligned(as: SIMD8<Float>.self)
+        var at = SIMD8<Int32>(repeating: Int32(first)) &+ lanes
+        for offset in [offsets.0, offsets.1, offsets.2] {
+            let v = UnsafeRawPointer(x + first + offset).loadUnaligned(as: SIMD8<Float>.self)
+            let replace = (best .== best) .& ((v .> best) .| (v .!= v))
+            best.replace(with: v, where: replace)
+            at.replace(with: SIMD8<Int32>(repeating: Int32(first + offset)) &+ lanes, where: replace)
+        }
+        return (best, at)
     }
 
     /// dx = dy routed to each window's maximum (windows do not overlap), zero elsewhere.
