@@ -133,7 +133,9 @@ import Testing
         var y = [Float](repeating: 0, count: outputs), dx = [Float](repeating: .nan, count: x.count)
         var argmax = [Int32](repeating: 0, count: outputs)
         Pooling.maxForward(x: x, batch: n, height: h, width: w, channels: c, y: &y, argmax: &argmax)
-        Pooling.maxBackward(dy: r, argmax: argmax, outputs: outputs, inputs: x.count, dx: &dx)
+        Pooling.maxBackward(
+            dy: r, argmax: argmax, batch: n, outputsPerSample: outputs / n, inputsPerSample: x.count / n, dx: &dx,
+            parallelism: Parallelism(threads: 2))
         let maxOracle = { (x: [Double]) -> [Double] in
             var y = [Double](repeating: -.infinity, count: outputs)
             for b in 0..<n {

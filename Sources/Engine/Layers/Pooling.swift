@@ -61,12 +61,19 @@ package enum Pooling {
         return (best, at)
     }
 
-    /// dx = dy routed to each window's maximum (windows do not overlap), zero elsewhere.
+    /// dx = dy routed to each window's maximum (windows do not overlap), zero elsewhere; one sample per
+    /// piece (a sample's maxima lie in its own input).
     package static func maxBackward(
-        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, outputs: Int, inputs: Int, dx: UnsafeMutablePointer<Float>
+        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, batch: Int, outputsPerSample: Int,
+        inputsPerSample: Int, dx: UnsafeMutablePointer<Float>, parallelism: Parallelism = .serial
     ) {
-        dx.update(repeating: 0, count: inputs)
-        for o in 0..<outputs { dx[Int(argmax[o])] += dy[o] }
+        let (gradient, indices, out) = (SharedReadPointer(base: dy), SharedReadPointer(base: argmax), SharedPointer(base: dx))
+        parallelism.forEach(batch) { n in
+            (out.base + n * inputsPerSample).update(repeating: 0, count: inputsPerSample)
+            for o in n * outputsPerSample..<(n + 1) * outputsPerSample {
+                out.base[Int(indices.base[o])] += gradient.base[o]
+            }
+        }
     }
 
     /// y[n, c] = mean over positions of x[n, ·, ·, c], summed in position order.

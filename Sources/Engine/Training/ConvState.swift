@@ -228,13 +228,16 @@ package final class ConvState {
                 guard let indices = argmax[i] else { continue }
                 let dx = target(from)
                 Pooling.maxBackward(
-                    dy: activationGradients[to], argmax: indices, outputs: batch * program.buffers[to].size,
-                    inputs: batch * program.buffers[from].size, dx: dx)
+                    dy: activationGradients[to], argmax: indices, batch: batch, outputsPerSample: program.buffers[to].size,
+                    inputsPerSample: program.buffers[from].size, dx: dx, parallelism: parallelism)
                 commit(from, dx)
             case .add(let a, let b, let to):
                 for input in [a, b] {
                     let dx = target(input)
-                    dx.update(from: activationGradients[to], count: batch * program.buffers[to].size)
+                    let (dy, out) = (SharedReadPointer(base: activationGradients[to]), SharedPointer(base: dx))
+                    Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
+                        (out.base + r.lowerBound).update(from: dy.base + r.lowerBound, count: r.count)
+                    }
                     commit(input, dx)
                 }
             case .average(let from, let to):
