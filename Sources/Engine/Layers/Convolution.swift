@@ -218,14 +218,21 @@ package enum Convolution {
                 inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel, stride: g.stride,
                 padding: g.padding)
             let x = SharedReadPointer(base: image.base + first * g.height * g.width * g.inChannels)
-            let dy = Gemm.Operand(
-                base: gradient.base + first * g.outHeight * g.outWidth * g.outChannels, ld: g.outChannels,
-                transposed: true)
-            Gemm.multiply(
-                m: g.outChannels, n: g.depth, k: part.positions,
-                packA: { Gemm.packPanelA(dy, panel: $0, m: part.outChannels, k: part.positions, into: $1) },
-                packB: { packWindowColumns(x.base, part, panel: $0, into: $1) }, c: partials.base + piece * size,
-                ldc: g.depth, workspace: gemms[piece], parallelism: .serial)
+            let dy = gradient.base + first * g.outHeight * g.outWidth * g.outChannels
+            // One GEMM per k block, adding into the partial: the same sums as one GEMM over all of the
+            // piece's positions (which also adds block by block), but each block's window columns are
+            // packed just before use and stay in cache.
+            let k = part.positions, blockSize = Gemm.kBlockSize(k)
+            for start in stride(from: 0, to: k, by: blockSize) {
+                let positions = start..<min(k, start + blockSize)
+                let a = Gemm.Operand(base: dy + start * g.outChannels, ld: g.outChannels, transposed: true)
+                Gemm.multiply(
+                    m: g.outChannels, n: g.depth, k: positions.count,
+                    packA: { Gemm.packPanelA(a, panel: $0, m: part.outChannels, k: positions.count, into: $1) },
+                    packB: { packWindowColumns(x.base, part, positions: positions, panel: $0, into: $1) },
+                    c: partials.base + piece * size, ldc: g.depth, accumulate: start > 0, workspace: gemms[piece],
+                    parallelism: .serial)
+            }
         }
         w.update(from: partials.base, count: size)
         for piece in 1..<max(pieces, 1) {
@@ -234,30 +241,39 @@ package enum Convolution {
         }
     }
 
-    /// Packs GEMM B panel `panel` of the im2col matrix (k: output positions; columns: (ky, kx, c))
-    /// directly from the image, zero outside it and past the last column.
+    /// Packs GEMM B panel `panel` of the im2col matrix (k: output positions; columns: (ky, kx, c)) over
+    /// `positions`, directly from the image, zero outside it and past the last column.
     static func packWindowColumns(
-        _ x: UnsafePointer<Float>, _ g: Geometry, panel: Int, into dst: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, _ g: Geometry, positions: Range<Int>, panel: Int, into dst: UnsafeMutablePointer<Float>
     ) {
         let nr = MicroKernel.nr, c = g.inChannels, j0 = panel * nr
         let perImage = g.outHeight * g.outWidth
+        var n = positions.lowerBound / perImage, oy = positions.lowerBound % perImage / g.outWidth
+        var ox = positions.lowerBound % g.outWidth
+        /// Offset of the window origin (top-left tap) of the current position; the next position.
+        func origin() -> (y: Int, x: Int) { (oy * g.stride - g.padding, ox * g.stride - g.padding) }
+        func advance() {
+            ox += 1
+            if ox == g.outWidth {
+                (ox, oy) = (0, oy + 1)
+                if oy == g.outHeight { (oy, n) = (0, n + 1) }
+            }
+        }
         if c % 8 == 0 {
             // The panel's columns are two groups of 8 consecutive channels, each within one tap: one
-            // 8-wide copy (or zero) per group and position. Positions are walked without divisions. This
-            // is the weight gradient's hot path.
+            // 8-wide copy (or zero) per group and position. This is the weight gradient's hot path.
             typealias V = SIMD8<Float>
             let groups = (0..<nr / 8).map { i -> (ky: Int, kx: Int, channel: Int)? in
                 let d = j0 + 8 * i
                 guard d < g.depth else { return nil }
                 return (d / c / g.kernel, d / c % g.kernel, d % c)
             }
-            var n = 0, oy = 0, ox = 0
-            for p in 0..<g.positions {
-                let out = UnsafeMutableRawPointer(dst + p * nr)
+            for p in positions {
+                let out = UnsafeMutableRawPointer(dst + (p - positions.lowerBound) * nr), (top, left) = origin()
                 for (i, group) in groups.enumerated() {
                     var v = V()
                     if let group {
-                        let iy = oy * g.stride - g.padding + group.ky, ix = ox * g.stride - g.padding + group.kx
+                        let iy = top + group.ky, ix = left + group.kx
                         if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
                             let pixel = x + ((n * g.height + iy) * g.width + ix) * c + group.channel
                             v = UnsafeRawPointer(pixel).loadUnaligned(as: V.self)
@@ -265,11 +281,7 @@ package enum Convolution {
                     }
                     out.storeBytes(of: v, toByteOffset: 32 * i, as: V.self)
                 }
-                ox += 1
-                if ox == g.outWidth {
-                    (ox, oy) = (0, oy + 1)
-                    if oy == g.outHeight { (oy, n) = (0, n + 1) }
-                }
+                advance()
             }
             return
         }
@@ -282,16 +294,15 @@ package enum Convolution {
             runs.append((tap / g.kernel, tap % g.kernel, channel, j, length))
             j += length
         }
-        for p in 0..<g.positions {
-            let n = p / perImage, oy = p % perImage / g.outWidth * g.stride - g.padding
-            let ox = p % g.outWidth * g.stride - g.padding
-            let out = dst + p * nr
+        for p in positions {
+            let out = dst + (p - positions.lowerBound) * nr, (top, left) = origin()
             out.update(repeating: 0, count: nr)
             for run in runs {
-                let iy = oy + run.ky, ix = ox + run.kx
+                let iy = top + run.ky, ix = left + run.kx
                 guard iy >= 0 && iy < g.height && ix >= 0 && ix < g.width else { continue }
                 (out + run.column).update(from: x + ((n * g.height + iy) * g.width + ix) * c + run.channel, count: run.length)
             }
+            advance()
         }
     }
 
