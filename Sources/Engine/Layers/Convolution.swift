@@ -247,18 +247,7 @@ package enum Convolution {
         _ x: UnsafePointer<Float>, _ g: Geometry, positions: Range<Int>, panel: Int, into dst: UnsafeMutablePointer<Float>
     ) {
         let nr = MicroKernel.nr, c = g.inChannels, j0 = panel * nr
-        let perImage = g.outHeight * g.outWidth
-        var n = positions.lowerBound / perImage, oy = positions.lowerBound % perImage / g.outWidth
-        var ox = positions.lowerBound % g.outWidth
-        /// Offset of the window origin (top-left tap) of the current position; the next position.
-        func origin() -> (y: Int, x: Int) { (oy * g.stride - g.padding, ox * g.stride - g.padding) }
-        func advance() {
-            ox += 1
-            if ox == g.outWidth {
-                (ox, oy) = (0, oy + 1)
-                if oy == g.outHeight { (oy, n) = (0, n + 1) }
-            }
-        }
+        var position = OutputPosition(positions.lowerBound, in: g)
         if c % 8 == 0 {
             // The panel's columns are two groups of 8 consecutive channels, each within one tap: one
             // 8-wide copy (or zero) per group and position. This is the weight gradient's hot path.
@@ -269,7 +258,8 @@ package enum Convolution {
                 return (d / c / g.kernel, d / c % g.kernel, d % c)
             }
             for p in positions {
-                let out = UnsafeMutableRawPointer(dst + (p - positions.lowerBound) * nr), (top, left) = origin()
+                let out = UnsafeMutableRawPointer(dst + (p - positions.lowerBound) * nr)
+                let (top, left) = position.windowOrigin, n = position.image
                 for (i, group) in groups.enumerated() {
                     var v = V()
                     if let group {
@@ -281,7 +271,7 @@ package enum Convolution {
                     }
                     out.storeBytes(of: v, toByteOffset: 32 * i, as: V.self)
                 }
-                advance()
+                position.advance()
             }
             return
         }
@@ -295,14 +285,15 @@ package enum Convolution {
             j += length
         }
         for p in positions {
-            let out = dst + (p - positions.lowerBound) * nr, (top, left) = origin()
+            let out = dst + (p - positions.lowerBound) * nr
+            let (top, left) = position.windowOrigin, n = position.image
             out.update(repeating: 0, count: nr)
             for run in runs {
                 let iy = top + run.ky, ix = left + run.kx
                 guard iy >= 0 && iy < g.height && ix >= 0 && ix < g.width else { continue }
                 (out + run.column).update(from: x + ((n * g.height + iy) * g.width + ix) * c + run.channel, count: run.length)
             }
-            advance()
+            position.advance()
         }
     }
 

@@ -17,18 +17,14 @@ extension Convolution {
 
         init(_ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int) {
             (self.x, self.g, self.zeros) = (x, g, zeros)
-            let mr = MicroKernel.mr, first = panel * mr, perImage = g.outHeight * g.outWidth
-            var image = first / perImage, oy = first % perImage / g.outWidth, ox = first % g.outWidth
+            let mr = MicroKernel.mr, first = panel * mr
+            var position = OutputPosition(first, in: g)
             for r in 0..<min(mr, g.positions - first) {
-                let top = oy * g.stride - g.padding, left = ox * g.stride - g.padding
-                origin[r] = ((image * g.height + top) * g.width + left) * g.inChannels
+                let (top, left) = position.windowOrigin
+                origin[r] = ((position.image * g.height + top) * g.width + left) * g.inChannels
                 inRows[r] = Self.inside(top, g.kernel, g.height)
                 inColumns[r] = Self.inside(left, g.kernel, g.width)
-                ox += 1
-                if ox == g.outWidth {
-                    (ox, oy) = (0, oy + 1)
-                    if oy == g.outHeight { (oy, image) = (0, image + 1) }
-                }
+                position.advance()
             }
         }
 
@@ -57,6 +53,30 @@ extension Convolution {
         func fill(_ windows: UnsafeMutablePointer<WindowMicroKernel.Rows>) {
             for ky in 0..<g.kernel {
                 for kx in 0..<g.kernel { (windows + ky * g.kernel + kx).initialize(to: rows(ky, kx)) }
+            }
+        }
+    }
+}
+
+extension Convolution {
+    /// An output position as (image, row, column), stepped through in order without divisions.
+    struct OutputPosition {
+        private let g: Geometry
+        private(set) var image: Int, row: Int, column: Int
+
+        init(_ index: Int, in g: Geometry) {
+            let perImage = g.outHeight * g.outWidth
+            (self.g, image, row, column) = (g, index / perImage, index % perImage / g.outWidth, index % g.outWidth)
+        }
+
+        /// The input pixel (y, x) under the window's top-left tap, possibly outside the image.
+        var windowOrigin: (y: Int, x: Int) { (row * g.stride - g.padding, column * g.stride - g.padding) }
+
+        mutating func advance() {
+            column += 1
+            if column == g.outWidth {
+                (column, row) = (0, row + 1)
+                if row == g.outHeight { (row, image) = (0, image + 1) }
             }
         }
     }
