@@ -90,13 +90,28 @@ import Testing
             batch: 3, height: 5, width: 7, inChannels: inChannels, outChannels: 24, kernel: 3, padding: 1)
         let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 11, purpose: "x")
         let w = Fixtures.matrix(g.outChannels, g.depth, seed: 12, purpose: "w")
-        var windows = [Float](repeating: 0, count: g.positions * g.depth)
         var relaid = [Float](repeating: 0, count: w.count)
         for o in 0..<g.outChannels {
             for c in 0..<g.inChannels {
                 for t in 0..<9 { relaid[(o * 9 + t) * g.inChannels + c] = w[(o * g.inChannels + c) * 9 + t] }
             }
         }
+        let expected = Gemm.product(
+            Self.im2col(x, g), relaid, m: g.positions, n: g.outChannels, k: g.depth, transposeB: true,
+            parallelism: .serial)
+        for threads in [1, 2] {
+            var y = [Float](repeating: .nan, count: expected.count)
+            Convolution.forward(
+                x: x, weight: w, bias: nil, geometry: g, y: &y, workspace: Convolution.Workspace(),
+                parallelism: Parallelism(threads: threads))
+            let differing = zip(y, expected).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(differing) of \(y.count) outputs differ on \(threads) threads")
+        }
+    }
+
+    /// The im2col matrix of a 3×3, stride-1, padding-1 convolution: row (n, oy, ox), column (ky, kx, c).
+    static func im2col(_ x: [Float], _ g: Convolution.Geometry) -> [Float] {
+        var windows = [Float](repeating: 0, count: g.positions * g.depth)
         for n in 0..<g.batch {
             for oy in 0..<g.height {
                 for ox in 0..<g.width {
@@ -111,15 +126,44 @@ import Testing
                 }
             }
         }
-        let expected = Gemm.product(
-            windows, relaid, m: g.positions, n: g.outChannels, k: g.depth, transposeB: true, parallelism: .serial)
+        return windows
+    }
+
+    /// The weight gradient reads window columns from the image (8 and 24 channels: a column panel's
+    /// halves in one tap or in two; 3 channels: packed), but must sum as the packed GEMM does: per
+    /// piece of 8 images dyᵀ·windows (280 positions, so two k blocks), pieces added in order; on 1 and
+    /// 2 threads, with a partial last row panel (13 outputs).
+    @Test("convolution weight gradient equals per-piece GEMMs on the im2col matrix bit for bit", arguments: [3, 8, 24])
+    func weightGradientMatchesGemm(inChannels: Int) {
+        let g = Convolution.Geometry(
+            batch: 11, height: 5, width: 7, inChannels: inChannels, outChannels: 13, kernel: 3, padding: 1)
+        let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 21, purpose: "x")
+        let w = Fixtures.matrix(g.outChannels, g.depth, seed: 22, purpose: "w")
+        let dy = Fixtures.matrix(g.positions, g.outChannels, seed: 23, purpose: "dy")
+        let windows = Self.im2col(x, g), perImage = g.height * g.width
+        var expected = [Float](repeating: 0, count: w.count)
+        for first in stride(from: 0, to: g.batch, by: Convolution.imagesPerGradientPiece) {
+            let rows = first * perImage..<min(g.batch, first + Convolution.imagesPerGradientPiece) * perImage
+            let part = Gemm.product(
+                Array(dy[rows.lowerBound * g.outChannels..<rows.upperBound * g.outChannels]),
+                Array(windows[rows.lowerBound * g.depth..<rows.upperBound * g.depth]), m: g.outChannels, n: g.depth,
+                k: rows.count, transposeA: true, parallelism: .serial)
+            expected = first == 0 ? part : zip(expected, part).map { $0 + $1 }
+        }
+        // [out, (ky, kx, c)] to PyTorch's [out, c, ky, kx].
+        var relaid = [Float](repeating: 0, count: w.count)
+        for o in 0..<g.outChannels {
+            for c in 0..<g.inChannels {
+                for t in 0..<9 { relaid[(o * g.inChannels + c) * 9 + t] = expected[(o * 9 + t) * g.inChannels + c] }
+            }
+        }
         for threads in [1, 2] {
-            var y = [Float](repeating: .nan, count: expected.count)
-            Convolution.forward(
-                x: x, weight: w, bias: nil, geometry: g, y: &y, workspace: Convolution.Workspace(),
-                parallelism: Parallelism(threads: threads))
-            let differing = zip(y, expected).filter { $0.bitPattern != $1.bitPattern }.count
-            #expect(differing == 0, "\(differing) of \(y.count) outputs differ on \(threads) threads")
+            var dw = [Float](repeating: .nan, count: w.count)
+            Convolution.backward(
+                dy: dy, x: x, weight: w, geometry: g, dWeight: &dw, dBias: nil, dx: nil,
+                workspace: Convolution.Workspace(), parallelism: Parallelism(threads: threads))
+            let differing = zip(dw, relaid).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(differing) of \(dw.count) weight gradients differ on \(threads) threads")
         }
     }
 

@@ -199,7 +199,7 @@ package enum Convolution {
 
     /// Images per piece of the weight gradient: the sum over positions is split at these fixed bounds,
     /// each piece's partial computed on one thread, and the partials added in order.
-    static let imagesPerGradientPiece = 8
+    package static let imagesPerGradientPiece = 8
 
     /// dW[out, (ky, kx, c)] = Σ over positions dy[position, out] · window[position, (ky, kx, c)].
     private static func weightGradient(
@@ -210,7 +210,11 @@ package enum Convolution {
         let size = g.outChannels * g.depth
         let partials = SharedPointer(base: workspace.gradientPartials.pointer(count: pieces * size))
         let gemms = workspace.pieceWorkspaces(pieces)
-        let (image, gradient) = (SharedReadPointer(base: x), SharedReadPointer(base: dy))
+        let zeros = workspace.zeros.pointer(count: g.inChannels)
+        zeros.update(repeating: 0, count: g.inChannels)
+        let (image, gradient, zero) = (
+            SharedReadPointer(base: x), SharedReadPointer(base: dy), SharedReadPointer(base: UnsafePointer(zeros))
+        )
         parallelism.forEach(pieces) { piece in
             let first = piece * imagesPerGradientPiece
             let part = Geometry(
@@ -219,19 +223,25 @@ package enum Convolution {
                 padding: g.padding)
             let x = SharedReadPointer(base: image.base + first * g.height * g.width * g.inChannels)
             let dy = gradient.base + first * g.outHeight * g.outWidth * g.outChannels
-            // One GEMM per k block, adding into the partial: the same sums as one GEMM over all of the
+            // One product per k block, adding into the partial: the same sums as one GEMM over all of the
             // piece's positions (which also adds block by block), but each block's window columns are
-            // packed just before use and stay in cache.
+            // read just before use and stay in cache.
             let k = part.positions, blockSize = Gemm.kBlockSize(k)
             for start in stride(from: 0, to: k, by: blockSize) {
                 let positions = start..<min(k, start + blockSize)
                 let a = Gemm.Operand(base: dy + start * g.outChannels, ld: g.outChannels, transposed: true)
+                let c = partials.base + piece * size
+                if g.inChannels % 8 == 0 {
+                    gatheredProduct(
+                        a, x.base, part, zeros: zero.base, positions: positions, into: c, accumulate: start > 0,
+                        workspace: gemms[piece])
+                    continue
+                }
                 Gemm.multiply(
                     m: g.outChannels, n: g.depth, k: positions.count,
                     packA: { Gemm.packPanelA(a, panel: $0, m: part.outChannels, k: positions.count, into: $1) },
                     packB: { packWindowColumns(x.base, part, positions: positions, panel: $0, into: $1) },
-                    c: partials.base + piece * size, ldc: g.depth, accumulate: start > 0, workspace: gemms[piece],
-                    parallelism: .serial)
+                    c: c, ldc: g.depth, accumulate: start > 0, workspace: gemms[piece], parallelism: .serial)
             }
         }
         w.update(from: partials.base, count: size)
@@ -241,41 +251,65 @@ package enum Convolution {
         }
     }
 
+    /// C (+)= dyᵀ·windows over `positions` (at most one k block) for channels a multiple of 8, with
+    /// `WindowColumnKernel` reading the window columns from the image through a table of each position's
+    /// tap pixels: bitwise what `Gemm.multiply` with `packWindowColumns` computes, without packing B.
+    private static func gatheredProduct(
+        _ a: Gemm.Operand, _ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>,
+        positions: Range<Int>, into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace
+    ) {
+        let mr = MicroKernel.mr, nr = MicroKernel.nr, kc = positions.count, taps = g.kernel * g.kernel
+        let m = g.outChannels, n = g.depth, channels = g.inChannels
+        let mPanels = (m + mr - 1) / mr
+        let packed = workspace.buffers(aCount: mPanels * mr * kc, bCount: 0).a
+        for panel in 0..<mPanels { Gemm.packPanelA(a, panel: panel, m: m, k: kc, into: packed + panel * mr * kc) }
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kc * taps) { buffer in
+            guard let table = buffer.baseAddress else { return }
+            var position = OutputPosition(positions.lowerBound, in: g)
+            for p in 0..<kc {
+                let (top, left) = position.windowOrigin, image = position.image
+                for ky in 0..<g.kernel {
+                    let iy = top + ky
+                    for kx in 0..<g.kernel {
+                        let ix = left + kx
+                        let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
+                        (table + p * taps + ky * g.kernel + kx).initialize(
+                            to: inside ? x + ((image * g.height + iy) * g.width + ix) * channels : zeros)
+                    }
+                }
+                position.advance()
+            }
+            for jp in 0..<(n + nr - 1) / nr {
+                // Each half is 8 channels of one tap; a half past the last column repeats the first (its
+                // columns are not stored).
+                let low = jp * nr, high = min(low + 8, n - 8)
+                let halves = WindowColumnKernel.Halves(
+                    lowTap: low / channels, lowChannel: low % channels, highTap: high / channels,
+                    highChannel: high % channels)
+                let cols = min(nr, n - low)
+                for ip in 0..<mPanels {
+                    let acc = WindowColumnKernel.block(
+                        packed + ip * mr * kc, taps: UnsafePointer(table), tapCount: taps, halves: halves, count: kc)
+                    let rows = min(mr, m - ip * mr), target = c + ip * mr * n + low
+                    if rows == mr && cols == nr {
+                        acc.storeFull(to: target, ldc: n, accumulate: accumulate)
+                    } else {
+                        acc.store(to: target, ldc: n, rows: rows, cols: cols, accumulate: accumulate)
+                    }
+                }
+            }
+        }
+    }
+
     /// Packs GEMM B panel `panel` of the im2col matrix (k: output positions; columns: (ky, kx, c)) over
-    /// `positions`, directly from the image, zero outside it and past the last column.
+    /// `positions`, directly from the image, zero outside it and past the last column (for channels not a
+    /// multiple of 8; the others go through `gatheredProduct`).
     static func packWindowColumns(
         _ x: UnsafePointer<Float>, _ g: Geometry, positions: Range<Int>, panel: Int, into dst: UnsafeMutablePointer<Float>
     ) {
         let nr = MicroKernel.nr, c = g.inChannels, j0 = panel * nr
         var position = OutputPosition(positions.lowerBound, in: g)
-        if c % 8 == 0 {
-            // The panel's columns are two groups of 8 consecutive channels, each within one tap: one
-            // 8-wide copy (or zero) per group and position. This is the weight gradient's hot path.
-            typealias V = SIMD8<Float>
-            let groups = (0..<nr / 8).map { i -> (ky: Int, kx: Int, channel: Int)? in
-                let d = j0 + 8 * i
-                guard d < g.depth else { return nil }
-                return (d / c / g.kernel, d / c % g.kernel, d % c)
-            }
-            for p in positions {
-                let out = UnsafeMutableRawPointer(dst + (p - positions.lowerBound) * nr)
-                let (top, left) = position.windowOrigin, n = position.image
-                for (i, group) in groups.enumerated() {
-                    var v = V()
-                    if let group {
-                        let iy = top + group.ky, ix = left + group.kx
-                        if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                            let pixel = x + ((n * g.height + iy) * g.width + ix) * c + group.channel
-                            v = UnsafeRawPointer(pixel).loadUnaligned(as: V.self)
-                        }
-                    }
-                    out.storeBytes(of: v, toByteOffset: 32 * i, as: V.self)
-                }
-                position.advance()
-            }
-            return
-        }
-        // Otherwise the panel's columns are runs of consecutive channels, one run per tap it touches.
+        // The panel's columns are runs of consecutive channels, one run per tap it touches.
         var runs: [(ky: Int, kx: Int, channel: Int, column: Int, length: Int)] = []
         var j = 0
         while j < nr && j0 + j < g.depth {
