@@ -113,8 +113,11 @@ package enum Convolution {
         let lanes = work >= Gemm.parallelThreshold ? parallelism : .serial
         let tiles = (mPanels + Gemm.rowPanelsPerTile - 1) / Gemm.rowPanelsPerTile
         lanes.forEach(tiles) { tile in
-            for panel in tile * Gemm.rowPanelsPerTile..<min(mPanels, (tile + 1) * Gemm.rowPanelsPerTile) {
-                windowPanel(image.base, g, zeros: zero.base, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+            let panels = tile * Gemm.rowPanelsPerTile..<min(mPanels, (tile + 1) * Gemm.rowPanelsPerTile)
+            var position = OutputPosition(panels.lowerBound * mr, in: g)
+            for panel in panels {
+                let pixels = WindowRows(image.base, g, zeros: zero.base, panel: panel, from: &position)
+                windowPanel(pixels, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
             }
         }
     }
@@ -122,12 +125,11 @@ package enum Convolution {
     /// Rows `panel*6 ..< panel*6 + 6` of y, every column panel, through `WindowMicroKernel`, with the k
     /// blocks of `Gemm`; then the bias, as `Gemm`'s epilogue adds it.
     private static func windowPanel(
-        _ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int, packedB: UnsafePointer<Float>,
-        y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
+        _ pixels: WindowRows, _ g: Geometry, panel: Int, packedB: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>?
     ) {
         let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, c = g.inChannels, n = g.outChannels
         let rows = min(mr, g.positions - panel * mr)
-        let pixels = WindowRows(x, g, zeros: zeros, panel: panel)
         let blockSize = Gemm.kBlockSize(k)
         let target = y + panel * mr * n
         withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: g.kernel * g.kernel) { buffer in

@@ -16,9 +16,14 @@ extension Convolution {
         private typealias Row = InlineArray<6, Int>
 
         init(_ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int) {
+            var position = OutputPosition(panel * MicroKernel.mr, in: g)
+            self.init(x, g, zeros: zeros, panel: panel, from: &position)
+        }
+
+        /// The rows of `panel`, whose first position is `position`; leaves `position` at the next panel's.
+        init(_ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int, from position: inout OutputPosition) {
             (self.x, self.g, self.zeros) = (x, g, zeros)
             let mr = MicroKernel.mr, first = panel * mr
-            var position = OutputPosition(first, in: g)
             for r in 0..<min(mr, g.positions - first) {
                 let (top, left) = position.windowOrigin
                 origin[r] = ((position.image * g.height + top) * g.width + left) * g.inChannels
@@ -29,7 +34,9 @@ extension Convolution {
         }
 
         /// Bit i set when `start + i` lies in `0..<size`, for i in `0..<kernel`.
+        @inline(__always)
         private static func inside(_ start: Int, _ kernel: Int, _ size: Int) -> Int {
+            if start >= 0 && start + kernel <= size { return (1 << kernel) - 1 }
             let before = min(kernel, max(0, -start)), upTo = min(kernel, max(0, size - start))
             return ((1 << upTo) - 1) & ~((1 << before) - 1)
         }
@@ -51,8 +58,23 @@ extension Convolution {
 
         /// `windows[ky * kernel + kx] = rows(ky, kx)` for every tap.
         func fill(_ windows: UnsafeMutablePointer<WindowMicroKernel.Rows>) {
+            let full = (1 << g.kernel) - 1
+            var interior = true
+            for r in 0..<MicroKernel.mr where inRows[r] != full || inColumns[r] != full { interior = false }
+            guard interior else {
+                for ky in 0..<g.kernel {
+                    for kx in 0..<g.kernel { (windows + ky * g.kernel + kx).initialize(to: rows(ky, kx)) }
+                }
+                return
+            }
+            // Every window lies inside the image (most panels): no masks to test.
+            let (o0, o1, o2, o3, o4, o5) = (x + origin[0], x + origin[1], x + origin[2], x + origin[3], x + origin[4], x + origin[5])
             for ky in 0..<g.kernel {
-                for kx in 0..<g.kernel { (windows + ky * g.kernel + kx).initialize(to: rows(ky, kx)) }
+                for kx in 0..<g.kernel {
+                    let t = (ky * g.width + kx) * g.inChannels
+                    (windows + ky * g.kernel + kx).initialize(
+                        to: .init(r0: o0 + t, r1: o1 + t, r2: o2 + t, r3: o3 + t, r4: o4 + t, r5: o5 + t))
+                }
             }
         }
     }
