@@ -130,13 +130,16 @@ import Testing
     }
 
     /// The weight gradient reads window columns from the image (8 and 24 channels: a column panel's
-    /// halves in one tap or in two; 3 channels: packed), but must sum as the packed GEMM does: per
-    /// piece of 8 images dyᵀ·windows (280 positions, so two k blocks), pieces added in order; on 1 and
-    /// 2 threads, with a partial last row panel (13 outputs).
-    @Test("convolution weight gradient equals per-piece GEMMs on the im2col matrix bit for bit", arguments: [3, 8, 24])
-    func weightGradientMatchesGemm(inChannels: Int) {
+    /// halves in one tap or in two; one channel and 16 outputs: the single-channel kernel; 3 channels,
+    /// or one channel and 13 outputs: packed), but must sum as the packed GEMM does: per piece of 8
+    /// images dyᵀ·windows (280 positions, so two k blocks), pieces added in order; on 1 and 2 threads,
+    /// 13 outputs giving a partial last row panel.
+    @Test(
+        "convolution weight gradient equals per-piece GEMMs on the im2col matrix bit for bit",
+        arguments: [(1, 16), (1, 13), (3, 13), (8, 13), (24, 13)])
+    func weightGradientMatchesGemm(inChannels: Int, outChannels: Int) {
         let g = Convolution.Geometry(
-            batch: 11, height: 5, width: 7, inChannels: inChannels, outChannels: 13, kernel: 3, padding: 1)
+            batch: 11, height: 5, width: 7, inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1)
         let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 21, purpose: "x")
         let w = Fixtures.matrix(g.outChannels, g.depth, seed: 22, purpose: "w")
         let dy = Fixtures.matrix(g.positions, g.outChannels, seed: 23, purpose: "dy")

@@ -1,10 +1,10 @@
 /// The weight gradient's micro-kernel: a 6×16 block of dW[out, (ky, kx, c)] = Σ_p dy[p, out]·window[p, (ky, kx, c)]
 /// from a packed A panel of dy and B rows read where they lie in the image.
 ///
-/// It does what `MicroKernel.block` does with a packed B panel of window columns (the same fused
-/// multiply-adds in the same p order, from zero), so results are bitwise those of the packed GEMM. When
-/// the channels are a multiple of 8, each 8-column half of a panel is 8 consecutive channels of one tap,
-/// so row p of B is two 8-float loads from the image through a table of the positions' tap pixels.
+/// Both kernels do what `MicroKernel.block` does with a packed B panel of window columns (for each
+/// element, the same fused multiply-adds in the same p order, from zero), so results are bitwise those
+/// of the packed GEMM. Window pixels are read through a table of each position's tap pixels (a run of
+/// zeros outside the image).
 enum WindowColumnKernel {
     /// Where a column panel's two halves read: for each, the tap (index into a position's row of the tap
     /// table) and the first channel.
@@ -46,5 +46,37 @@ enum WindowColumnKernel {
         return WindowMicroKernel.Accumulators(
             c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21, c30: c30, c31: c31, c40: c40, c41: c41,
             c50: c50, c51: c51)
+    }
+
+    /// One input channel and nine taps: dW[o, t] for the 8 outputs starting at `dy` (whose position p is at
+    /// `dy + p * ldy`), as `acc[t] += window(p, t) · dy[p]` for p ascending; then written to `c` (row stride
+    /// 9, one row per output), added to what is there when `accumulate`, as the GEMM's edge block adds.
+    @inline(never)
+    static func singleChannel(
+        dy: UnsafePointer<Float>, ldy: Int, taps: UnsafePointer<UnsafePointer<Float>>, count: Int,
+        into c: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        typealias V = SIMD8<Float>
+        var t0 = V(), t1 = V(), t2 = V(), t3 = V(), t4 = V(), t5 = V(), t6 = V(), t7 = V(), t8 = V()
+        var d = dy, row = taps
+        for _ in 0..<count {
+            let v = UnsafeRawPointer(d).loadUnaligned(as: V.self)
+            t0 = t0.addingProduct(V(repeating: row[0][0]), v)
+            t1 = t1.addingProduct(V(repeating: row[1][0]), v)
+            t2 = t2.addingProduct(V(repeating: row[2][0]), v)
+            t3 = t3.addingProduct(V(repeating: row[3][0]), v)
+            t4 = t4.addingProduct(V(repeating: row[4][0]), v)
+            t5 = t5.addingProduct(V(repeating: row[5][0]), v)
+            t6 = t6.addingProduct(V(repeating: row[6][0]), v)
+            t7 = t7.addingProduct(V(repeating: row[7][0]), v)
+            t8 = t8.addingProduct(V(repeating: row[8][0]), v)
+            d += ldy
+            row += 9
+        }
+        func store(_ t: Int, _ sums: V) {
+            for o in 0..<8 { c[o * 9 + t] = accumulate ? c[o * 9 + t] + sums[o] : sums[o] }
+        }
+        store(0, t0); store(1, t1); store(2, t2); store(3, t3); store(4, t4)
+        store(5, t5); store(6, t6); store(7, t7); store(8, t8)
     }
 }

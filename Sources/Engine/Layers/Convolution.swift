@@ -233,7 +233,7 @@ package enum Convolution {
                 let positions = start..<min(k, start + blockSize)
                 let a = Gemm.Operand(base: dy + start * g.outChannels, ld: g.outChannels, transposed: true)
                 let c = partials.base + piece * size
-                if g.inChannels % 8 == 0 {
+                if gathersWindowColumns(g) {
                     gatheredProduct(
                         a, x.base, part, zeros: zero.base, positions: positions, into: c, accumulate: start > 0,
                         workspace: gemms[piece])
@@ -253,18 +253,21 @@ package enum Convolution {
         }
     }
 
-    /// C (+)= dyᵀ·windows over `positions` (at most one k block) for channels a multiple of 8, with
-    /// `WindowColumnKernel` reading the window columns from the image through a table of each position's
-    /// tap pixels: bitwise what `Gemm.multiply` with `packWindowColumns` computes, without packing B.
+    /// Whether `gatheredProduct` computes this layer's weight gradient: channels a multiple of 8 (each
+    /// half of a column panel is 8 channels of one tap), or one channel, nine taps and outputs a multiple
+    /// of 8 (a first layer on grey images).
+    static func gathersWindowColumns(_ g: Geometry) -> Bool {
+        g.inChannels % 8 == 0 || (g.inChannels == 1 && g.kernel == 3 && g.outChannels % 8 == 0)
+    }
+
+    /// C (+)= dyᵀ·windows over `positions` (at most one k block), reading the window columns from the
+    /// image through a table of each position's tap pixels: bitwise what `Gemm.multiply` with
+    /// `packWindowColumns` computes (see `WindowColumnKernel`), without packing B.
     private static func gatheredProduct(
         _ a: Gemm.Operand, _ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>,
         positions: Range<Int>, into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace
     ) {
-        let mr = MicroKernel.mr, nr = MicroKernel.nr, kc = positions.count, taps = g.kernel * g.kernel
-        let m = g.outChannels, n = g.depth, channels = g.inChannels
-        let mPanels = (m + mr - 1) / mr
-        let packed = workspace.buffers(aCount: mPanels * mr * kc, bCount: 0).a
-        for panel in 0..<mPanels { Gemm.packPanelA(a, panel: panel, m: m, k: kc, into: packed + panel * mr * kc) }
+        let kc = positions.count, taps = g.kernel * g.kernel
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kc * taps) { buffer in
             guard let table = buffer.baseAddress else { return }
             var position = OutputPosition(positions.lowerBound, in: g)
@@ -276,36 +279,58 @@ package enum Convolution {
                         let ix = left + kx
                         let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
                         (table + p * taps + ky * g.kernel + kx).initialize(
-                            to: inside ? x + ((image * g.height + iy) * g.width + ix) * channels : zeros)
+                            to: inside ? x + ((image * g.height + iy) * g.width + ix) * g.inChannels : zeros)
                     }
                 }
                 position.advance()
             }
-            for jp in 0..<(n + nr - 1) / nr {
-                // Each half is 8 channels of one tap; a half past the last column repeats the first (its
-                // columns are not stored).
-                let low = jp * nr, high = min(low + 8, n - 8)
-                let halves = WindowColumnKernel.Halves(
-                    lowTap: low / channels, lowChannel: low % channels, highTap: high / channels,
-                    highChannel: high % channels)
-                let cols = min(nr, n - low)
-                for ip in 0..<mPanels {
-                    let acc = WindowColumnKernel.block(
-                        packed + ip * mr * kc, taps: UnsafePointer(table), tapCount: taps, halves: halves, count: kc)
-                    let rows = min(mr, m - ip * mr), target = c + ip * mr * n + low
-                    if rows == mr && cols == nr {
-                        acc.storeFull(to: target, ldc: n, accumulate: accumulate)
-                    } else {
-                        acc.store(to: target, ldc: n, rows: rows, cols: cols, accumulate: accumulate)
-                    }
+            if g.inChannels == 1 {
+                for first in stride(from: 0, to: g.outChannels, by: 8) {
+                    WindowColumnKernel.singleChannel(
+                        dy: a.base + first, ldy: a.ld, taps: UnsafePointer(table), count: kc, into: c + first * taps,
+                        accumulate: accumulate)
+                }
+            } else {
+                halvesProduct(a, g, table: UnsafePointer(table), count: kc, into: c, accumulate: accumulate, workspace: workspace)
+            }
+        }
+    }
+
+    /// `gatheredProduct` for channels a multiple of 8: dy packed as GEMM A panels, each 6×16 block of C
+    /// from `WindowColumnKernel.block`.
+    private static func halvesProduct(
+        _ a: Gemm.Operand, _ g: Geometry, table: UnsafePointer<UnsafePointer<Float>>, count kc: Int,
+        into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace
+    ) {
+        let mr = MicroKernel.mr, nr = MicroKernel.nr, taps = g.kernel * g.kernel
+        let m = g.outChannels, n = g.depth, channels = g.inChannels
+        let mPanels = (m + mr - 1) / mr
+        let packed = workspace.buffers(aCount: mPanels * mr * kc, bCount: 0).a
+        for panel in 0..<mPanels { Gemm.packPanelA(a, panel: panel, m: m, k: kc, into: packed + panel * mr * kc) }
+        for jp in 0..<(n + nr - 1) / nr {
+            // Each half is 8 channels of one tap; a half past the last column repeats the first (its
+            // columns are not stored).
+            let low = jp * nr, high = min(low + 8, n - 8)
+            let halves = WindowColumnKernel.Halves(
+                lowTap: low / channels, lowChannel: low % channels, highTap: high / channels,
+                highChannel: high % channels)
+            let cols = min(nr, n - low)
+            for ip in 0..<mPanels {
+                let acc = WindowColumnKernel.block(
+                    packed + ip * mr * kc, taps: table, tapCount: taps, halves: halves, count: kc)
+                let rows = min(mr, m - ip * mr), target = c + ip * mr * n + low
+                if rows == mr && cols == nr {
+                    acc.storeFull(to: target, ldc: n, accumulate: accumulate)
+                } else {
+                    acc.store(to: target, ldc: n, rows: rows, cols: cols, accumulate: accumulate)
                 }
             }
         }
     }
 
     /// Packs GEMM B panel `panel` of the im2col matrix (k: output positions; columns: (ky, kx, c)) over
-    /// `positions`, directly from the image, zero outside it and past the last column (for channels not a
-    /// multiple of 8; the others go through `gatheredProduct`).
+    /// `positions`, directly from the image, zero outside it and past the last column (for the layers
+    /// `gatheredProduct` does not take).
     static func packWindowColumns(
         _ x: UnsafePointer<Float>, _ g: Geometry, positions: Range<Int>, panel: Int, into dst: UnsafeMutablePointer<Float>
     ) {

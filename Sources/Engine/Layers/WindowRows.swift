@@ -21,7 +21,10 @@ extension Convolution {
         }
 
         /// The rows of `panel`, whose first position is `position`; leaves `position` at the next panel's.
-        init(_ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int, from position: inout OutputPosition) {
+        init(
+            _ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int,
+            from position: inout OutputPosition
+        ) {
             (self.x, self.g, self.zeros) = (x, g, zeros)
             let mr = MicroKernel.mr, first = panel * mr
             for r in 0..<min(mr, g.positions - first) {
@@ -68,7 +71,8 @@ extension Convolution {
                 return
             }
             // Every window lies inside the image (most panels): no masks to test.
-            let (o0, o1, o2, o3, o4, o5) = (x + origin[0], x + origin[1], x + origin[2], x + origin[3], x + origin[4], x + origin[5])
+            let (o0, o1, o2) = (x + origin[0], x + origin[1], x + origin[2])
+            let (o3, o4, o5) = (x + origin[3], x + origin[4], x + origin[5])
             for ky in 0..<g.kernel {
                 for kx in 0..<g.kernel {
                     let t = (ky * g.width + kx) * g.inChannels
