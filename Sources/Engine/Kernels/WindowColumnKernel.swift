@@ -12,14 +12,15 @@ enum WindowColumnKernel {
         var lowTap: Int, lowChannel: Int, highTap: Int, highChannel: Int
     }
 
-    /// The block's sums over `count` positions: `a` is a packed A panel (6 values per position), `taps`
-    /// holds `tapCount` pixel pointers per position (a run of zeros for pixels outside the image).
+    /// The block's sums over `count` positions: position p's six A values (dy of six outputs) are at
+    /// `a + p * stride`; `taps` holds `tapCount` pixel pointers per position.
     ///
     /// Out of line for the same reason as `WindowMicroKernel.accumulate`: the twelve accumulators need
     /// the registers to themselves.
     @inline(never)
     static func block(
-        _ a: UnsafePointer<Float>, taps: UnsafePointer<UnsafePointer<Float>>, tapCount: Int, halves: Halves, count: Int
+        _ a: UnsafePointer<Float>, stride: Int, taps: UnsafePointer<UnsafePointer<Float>>, tapCount: Int, halves: Halves,
+        count: Int
     ) -> WindowMicroKernel.Accumulators {
         typealias V = SIMD8<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
@@ -40,7 +41,7 @@ enum WindowColumnKernel {
             c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
             s = V(repeating: ap[5])
             c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
-            ap += 6
+            ap += stride
             row += tapCount
         }
         return WindowMicroKernel.Accumulators(

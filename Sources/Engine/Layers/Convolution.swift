@@ -273,13 +273,24 @@ package enum Convolution {
             var position = OutputPosition(positions.lowerBound, in: g)
             for p in 0..<kc {
                 let (top, left) = position.windowOrigin, image = position.image
-                for ky in 0..<g.kernel {
-                    let iy = top + ky
-                    for kx in 0..<g.kernel {
-                        let ix = left + kx
-                        let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
-                        (table + p * taps + ky * g.kernel + kx).initialize(
-                            to: inside ? x + ((image * g.height + iy) * g.width + ix) * g.inChannels : zeros)
+                let row = table + p * taps
+                if top >= 0 && top + g.kernel <= g.height && left >= 0 && left + g.kernel <= g.width {
+                    // The whole window inside the image (most positions): no tests per tap.
+                    let origin = x + ((image * g.height + top) * g.width + left) * g.inChannels
+                    for ky in 0..<g.kernel {
+                        for kx in 0..<g.kernel {
+                            (row + ky * g.kernel + kx).initialize(to: origin + (ky * g.width + kx) * g.inChannels)
+                        }
+                    }
+                } else {
+                    for ky in 0..<g.kernel {
+                        let iy = top + ky
+                        for kx in 0..<g.kernel {
+                            let ix = left + kx
+                            let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
+                            (row + ky * g.kernel + kx).initialize(
+                                to: inside ? x + ((image * g.height + iy) * g.width + ix) * g.inChannels : zeros)
+                        }
                     }
                 }
                 position.advance()
@@ -296,17 +307,17 @@ package enum Convolution {
         }
     }
 
-    /// `gatheredProduct` for channels a multiple of 8: dy packed as GEMM A panels, each 6×16 block of C
-    /// from `WindowColumnKernel.block`.
+    /// `gatheredProduct` for channels a multiple of 8: each 6×16 block of C from `WindowColumnKernel.block`,
+    /// reading six outputs' dy where they lie (a partial last row panel packed, zero-padded, as GEMM A).
     private static func halvesProduct(
         _ a: Gemm.Operand, _ g: Geometry, table: UnsafePointer<UnsafePointer<Float>>, count kc: Int,
         into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace
     ) {
         let mr = MicroKernel.mr, nr = MicroKernel.nr, taps = g.kernel * g.kernel
         let m = g.outChannels, n = g.depth, channels = g.inChannels
-        let mPanels = (m + mr - 1) / mr
-        let packed = workspace.buffers(aCount: mPanels * mr * kc, bCount: 0).a
-        for panel in 0..<mPanels { Gemm.packPanelA(a, panel: panel, m: m, k: kc, into: packed + panel * mr * kc) }
+        let mPanels = (m + mr - 1) / mr, fullPanels = m / mr
+        let packed = workspace.buffers(aCount: mr * kc, bCount: 0).a
+        if fullPanels < mPanels { Gemm.packPanelA(a, panel: fullPanels, m: m, k: kc, into: packed) }
         for jp in 0..<(n + nr - 1) / nr {
             // Each half is 8 channels of one tap; a half past the last column repeats the first (its
             // columns are not stored).
@@ -316,8 +327,9 @@ package enum Convolution {
                 highChannel: high % channels)
             let cols = min(nr, n - low)
             for ip in 0..<mPanels {
+                let (panel, stride) = ip < fullPanels ? (a.base + ip * mr, a.ld) : (UnsafePointer(packed), mr)
                 let acc = WindowColumnKernel.block(
-                    packed + ip * mr * kc, taps: table, tapCount: taps, halves: halves, count: kc)
+                    panel, stride: stride, taps: table, tapCount: taps, halves: halves, count: kc)
                 let rows = min(mr, m - ip * mr), target = c + ip * mr * n + low
                 if rows == mr && cols == nr {
                     acc.storeFull(to: target, ldc: n, accumulate: accumulate)
