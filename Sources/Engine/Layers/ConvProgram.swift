@@ -27,6 +27,16 @@ struct ConvProgram: Sendable {
         case add(Int, Int, to: Int)
         case average(from: Int, to: Int)
         case linear(prefix: String, inputs: Int, outputs: Int, from: Int, to: Int)
+
+        /// The buffers the operation reads.
+        var inputs: [Int] {
+            switch self {
+            case .conv(_, let from, _), .norm(_, _, let from, _), .relu(let from, _), .maxPool(let from, _),
+                .average(let from, _), .linear(_, _, _, let from, _):
+                [from]
+            case .add(let a, let b, _): [a, b]
+            }
+        }
     }
 
     /// A tensor the program reads, with how it is initialised and which buffer's channels index axis 0 / 1.
@@ -47,6 +57,20 @@ struct ConvProgram: Sendable {
             default: true
             }
         }
+    }
+
+    /// Indices of the norms whose output is read by the next operation, a ReLU, and by nothing else: the
+    /// forward pass computes such a pair in one sweep, writing only the ReLU's output (backward reads
+    /// the ReLU's output and the norm's input, never the norm's output).
+    var normsFusedWithReLU: Set<Int> {
+        var readers = [Int](repeating: 0, count: buffers.count)
+        for operation in operations { for buffer in operation.inputs { readers[buffer] += 1 } }
+        var fused = Set<Int>()
+        for (i, operation) in operations.enumerated().dropLast() {
+            guard case .norm(_, _, _, let to) = operation, case .relu(let from, _) = operations[i + 1] else { continue }
+            if from == to && readers[to] == 1 { fused.insert(i) }
+        }
+        return fused
     }
 
     private(set) var buffers: [Buffer]

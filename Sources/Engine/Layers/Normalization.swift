@@ -42,7 +42,7 @@ package enum Normalization {
         }
     }
 
-    /// y = γ·x̂ + β.
+    /// y = γ·x̂ + β, or max(γ·x̂ + β, 0) when `relu` (a ReLU fused in: one pass over the activations fewer).
     ///
     /// Writes the statistics backward needs (mean and 1/σ, `shape.statistics(kind)` of each). For `batch`
     /// in training, `running` is updated; in evaluation it is used instead.
@@ -50,7 +50,7 @@ package enum Normalization {
         _ kind: Kind, x: UnsafePointer<Float>, shape: Shape, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, inverseDeviation: UnsafeMutablePointer<Float>,
         running: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)? = nil, training: Bool = true,
-        momentum: Double = 0.1, parallelism: Parallelism = .serial
+        momentum: Double = 0.1, relu: Bool = false, parallelism: Parallelism = .serial
     ) {
         let c = shape.channels, size = shape.sampleSize, positions = shape.positionsPerSample
         let (xs, ys) = (SharedReadPointer(base: x), SharedPointer(base: y))
@@ -79,7 +79,9 @@ package enum Normalization {
                     guard let sc = sc.baseAddress, let sh = sh.baseAddress else { return }
                     let (scs, shs) = (SharedReadPointer(base: sc), SharedReadPointer(base: sh))
                     parallelism.forEach(shape.samples) { n in
-                        affine(xs.base + n * size, ys.base + n * size, positions: positions, c, scale: scs.base, shift: shs.base)
+                        affine(
+                            xs.base + n * size, ys.base + n * size, positions: positions, c, scale: scs.base,
+                            shift: shs.base, relu: relu)
                     }
                 }
             }
@@ -98,7 +100,7 @@ package enum Normalization {
                     scale[ch] = gs.base[ch] * inv
                     shift[ch] = bs.base[ch] - mf * scale[ch]
                 }
-                affine(xn, yn, positions: positions, c, scale: scale, shift: shift)
+                affine(xn, yn, positions: positions, c, scale: scale, shift: shift, relu: relu)
             }
         case .layer:
             parallelism.forEach(shape.samples) { n in
@@ -110,7 +112,7 @@ package enum Normalization {
                     ChannelLanes.forEach(c) { ch, lanes in
                         let xhat = (ChannelLanes.load(row + ch, lanes) - mf) * inv
                         let g = ChannelLanes.load(gs.base + ch, lanes), b = ChannelLanes.load(bs.base + ch, lanes)
-                        ChannelLanes.store(xhat * g + b, out + ch, lanes)
+                        ChannelLanes.store(rectified(xhat * g + b, relu), out + ch, lanes)
                     }
                 }
             }
@@ -254,20 +256,26 @@ package enum Normalization {
         }
     }
 
-    /// y = x·scale + shift per channel over `positions` rows of `c` channels.
+    /// y = x·scale + shift per channel over `positions` rows of `c` channels (then the ReLU when `relu`).
     @inline(__always)
     private static func affine(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, positions: Int, _ c: Int, scale: UnsafePointer<Float>,
-        shift: UnsafePointer<Float>
+        shift: UnsafePointer<Float>, relu: Bool
     ) {
         for e in stride(from: 0, to: positions * c, by: c) {
             ChannelLanes.forEach(c) { ch, lanes in
                 let out =
                     ChannelLanes.load(x + e + ch, lanes) * ChannelLanes.load(scale + ch, lanes)
                     + ChannelLanes.load(shift + ch, lanes)
-                ChannelLanes.store(out, y + e + ch, lanes)
+                ChannelLanes.store(rectified(out, relu), y + e + ch, lanes)
             }
         }
+    }
+
+    /// `max(v, 0)` lane by lane when `relu` (as `Swift.max(v, 0)`: 0 for −0, NaN kept), else v.
+    @inline(__always)
+    private static func rectified(_ v: ChannelLanes.V, _ relu: Bool) -> ChannelLanes.V {
+        relu ? v.replacing(with: 0, where: v .<= 0) : v
     }
 
     /// Per-channel batch mean and 1/σ (biased variance, as used to normalise), from per-sample partial

@@ -23,6 +23,8 @@ package final class ConvState {
     private let statistics: [Int: (mean: UnsafeMutablePointer<Float>, inverse: UnsafeMutablePointer<Float>)]
     /// Per max pool: the index of each output's input.
     private let argmax: [Int: UnsafeMutablePointer<Int32>]
+    /// `program.normsFusedWithReLU`, computed once.
+    private let fusedNorms: Set<Int>
     let scratch = ScratchBuffer()
     let convolution = Convolution.Workspace()
     package let batchLabels: UnsafeMutablePointer<Int32>
@@ -31,6 +33,7 @@ package final class ConvState {
     package init(network: ConvNet, batchCapacity: Int, training: Bool) {
         architecture = network.architecture
         program = network.architecture.program
+        fusedNorms = program.normsFusedWithReLU
         self.batchCapacity = batchCapacity
         var offsets: [String: Int] = [:]
         var count = 0
@@ -135,13 +138,19 @@ package final class ConvState {
                 let runningStats = running[prefix + ".running_mean"].flatMap { m in
                     running[prefix + ".running_var"].map { (m, $0) }
                 }
+                // Fused with the next operation's ReLU: write the ReLU's output, skip the ReLU.
+                var (output, relu) = (to, false)
+                if fusedNorms.contains(i), case .relu(_, let reluOutput) = program.operations[i + 1] {
+                    (output, relu) = (reluOutput, true)
+                }
                 Normalization.forward(
                     kind, x: activations[from],
                     shape: Self.normShape(program.buffers[from], batch: batch),
-                    gamma: parameter(prefix + ".weight"), beta: parameter(prefix + ".bias"), y: activations[to],
+                    gamma: parameter(prefix + ".weight"), beta: parameter(prefix + ".bias"), y: activations[output],
                     mean: stats.mean, inverseDeviation: stats.inverse, running: runningStats, training: training,
-                    momentum: momentum, parallelism: parallelism)
+                    momentum: momentum, relu: relu, parallelism: parallelism)
             case .relu(let from, let to):
+                if i > 0 && fusedNorms.contains(i - 1) { continue }
                 let (x, y) = (SharedReadPointer(base: activations[from]), SharedPointer(base: activations[to]))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { y.base[e] = max(x.base[e], 0) }
