@@ -86,6 +86,9 @@ let validSpec = """
                 "does not apply to a model of kind vgg"
             ),
             ("kind: mlp, hidden: [16, 16]", "kind: vgg, layers: [1, M, X], width: 4", "type-mismatch", 6, 33, "a layer"),
+            ("permute: wm}", "permute: wm, repair: true}", "unsupported", 18, 51, "convolutional models only"),
+            ("permute: wm}", "permute: wm, repair: 3}", "type-mismatch", 18, 51, "true or false"),
+            ("alphas: 5", "alphas: 5, repair_examples: 0", "out-of-range", 19, 42, "between 1 and"),
             ("kind: mlp, hidden: [16, 16]", "kind: resnet, width: 0", "out-of-range", 6, 28, "between 1 and"),
             ("kind: mlp, hidden: [16, 16]", "kind: vggg, layers: [1], width: 4", "unknown-value", 6, 13, "did you mean 'vgg'?"),
             ("kind: mlp, hidden: [16, 16]", "kind: vgg, layers: [1], width: 4, norm: batch", "unknown-value", 6, 47, "norm"),
@@ -127,7 +130,7 @@ let validSpec = """
         #expect(series.allSatisfy(\.isSeries) && plan.paths.first { $0.interpolation == "naive" }?.isSeries == false)
         let atFive = try #require(plan.steps.first { $0.name == "barrier/aligned/wm@step=5/step=5" })
         #expect(atFive.inputs == ["train/a", "train/b", "align/wm@step=5"])
-        if case .interpolate(_, _, _, let at, _) = atFive.action { #expect(at == 5) } else { Issue.record("\(atFive.action)") }
+        if case .interpolate(_, _, _, let at, _, _) = atFive.action { #expect(at == 5) } else { Issue.record("\(atFive.action)") }
     }
 
     @Test("matrix: expands every entry that uses a variable, or refers to one that does, with references rewired")

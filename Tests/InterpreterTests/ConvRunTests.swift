@@ -72,9 +72,29 @@ import Testing
         for (norm, expected) in [("batchnorm", 60), ("groupnorm", nil)] as [(String, Int?)] {
             let plan = try Planner().plan(try SpecDecoder().decode(Self.spec(norm: norm), file: "c.yaml", directory: "."))
             let step = try #require(plan.steps.first { $0.name == "barrier/vnaive" })
-            guard case .interpolate(_, _, _, _, let reset) = step.action else { Issue.record("\(step.action)"); continue }
+            guard case .interpolate(_, _, _, _, let reset, _) = step.action else { Issue.record("\(step.action)"); continue }
             #expect(reset == expected)
         }
+    }
+
+    @Test("a REPAIRed path reuses every cached step, keeps the ends bit for bit and changes the points between")
+    func repairedPath() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plain = Self.spec(norm: "groupnorm")
+        let first = try run(plain, in: dir)
+        let repaired = plain.replacingOccurrences(
+            of: "  ractivation: {between: [ra, rb], permute: ram}\n",
+            with: "  ractivation: {between: [ra, rb], permute: ram}\n  rrepair: {between: [ra, rb], permute: ram, repair: true}\n"
+        ).replacingOccurrences(of: "batchnorm_reset: 60}", with: "batchnorm_reset: 60, repair_examples: 90}")
+        let second = try run(repaired, in: dir)
+        #expect(second.summary.failures.isEmpty, "\(second.summary.failures)")
+        #expect(second.summary.nodes.computed == 1 && second.summary.nodes.total == first.summary.nodes.total + 1)
+        let before = try #require(second.summary.interpolations["ractivation"]?.splits?["test"]?.loss)
+        let after = try #require(second.summary.interpolations["rrepair"]?.splits?["test"]?.loss)
+        #expect(before.count == 3 && after.count == 3)
+        #expect(before.first == after.first && before.last == after.last)
+        #expect(before[1] != after[1])
     }
 
     @Test("pruning a conv model is rejected at check time, located")

@@ -58,6 +58,13 @@ extension SectionDecoder {
                 ok = false
             }
         }
+        if let node = f.optional("repair_examples") {
+            if let examples = reader.int(node, "evaluation.repair_examples", atLeast: 1, atMost: 10_000_000) {
+                result.repairExamples = examples
+            } else {
+                ok = false
+            }
+        }
         if let node = f.optional("simplex") {
             if let divisions = reader.int(node, "evaluation.simplex", atLeast: 1, atMost: 60) {
                 result.simplexDivisions = divisions

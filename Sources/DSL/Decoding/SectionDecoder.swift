@@ -267,9 +267,14 @@ struct SectionDecoder {
                 return nil
             }
         }
+        var repair = false
+        if let node = f.optional("repair") {
+            guard let value = reader.bool(node, "\(what).repair") else { return nil }
+            repair = value
+        }
         guard let at else { return nil }
         return InterpolationSpec(
             from: from, to: to, permute: permute, third: third, permuteFrom: permuteFrom, at: at,
-            atLocation: f.optional("at")?.location)
+            atLocation: f.optional("at")?.location, repair: repair, repairLocation: f.optional("repair")?.location)
     }
 }

@@ -31,14 +31,17 @@ public struct PlanStep: Sendable, Hashable, Codable {
         ///
         /// `resetExamples`: for BatchNorm models, each point's running statistics are recomputed on that
         /// many training examples first (nil for other models, so their keys do not mention it).
+        /// `repairExamples`: each point is REPAIRed (after any reset) on that many training examples (nil:
+        /// not repaired).
         case interpolate(
             alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], at: Int? = nil,
-            resetExamples: Int? = nil)
+            resetExamples: Int? = nil, repairExamples: Int? = nil)
         /// Loss and error over a triangle of three networks, at each point λ of `points` (barycentric
         /// weights). Inputs: the three training steps, then (when permuted) the alignments of the second
-        /// and of the first network to the third.
+        /// and of the first network to the third. `resetExamples` and `repairExamples` as for `interpolate`.
         case simplex(
-            points: [[Double]], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], resetExamples: Int? = nil)
+            points: [[Double]], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], resetExamples: Int? = nil,
+            repairExamples: Int? = nil)
     }
 
     /// How a mask is carried to another network, without names (the alignment is an input).

@@ -151,7 +151,7 @@ public struct Planner: Sendable {
                         name: "barrier/\(interpolation.name)",
                         action: .simplex(
                             points: EvaluationSpec.simplexGrid(eval.simplexDivisions), splits: eval.splits, metrics: eval.metrics,
-                            resetExamples: reset(i.from.name)),
+                            resetExamples: reset(i.from.name), repairExamples: i.repair ? eval.repairExamples : nil),
                         inputs: [source(i.from.name, .end), source(i.to.name, .end), source(third.name, .end)]
                             + permutation.steps,
                         dataset: dataset(of: i.from.name), origin: interpolation.location)
@@ -174,7 +174,7 @@ public struct Planner: Sendable {
                         name: name,
                         action: .interpolate(
                             alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint,
-                            resetExamples: reset(i.from.name)),
+                            resetExamples: reset(i.from.name), repairExamples: i.repair ? eval.repairExamples : nil),
                         inputs: [source(i.from.name, moment), source(i.to.name, moment)] + permutation.steps,
                         dataset: dataset(of: origin(i.from.name)), origin: interpolation.location)
                     steps.append(step)

@@ -19,4 +19,9 @@ public struct InterpolationSpec: Sendable, Hashable, Codable {
     public var at: MomentSelection = .moments([.end])
     /// Where `at:` was written, for messages about it.
     public var atLocation: SourceLocation?
+    /// REPAIR each point before measuring it: every channel of each pre-activation rescaled to the
+    /// interpolation of the endpoints' mean and standard deviation (conv models only).
+    public var repair = false
+    /// Where `repair:` was written, for messages about it.
+    public var repairLocation: SourceLocation?
 }

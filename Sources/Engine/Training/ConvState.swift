@@ -30,10 +30,12 @@ package final class ConvState {
     package let batchLabels: UnsafeMutablePointer<Int32>
     package var batchInputs: UnsafeMutablePointer<Float> { activations[0] }
 
-    package init(network: ConvNet, batchCapacity: Int, training: Bool) {
+    /// - Parameter fusingNormReLU: false keeps every norm's own output in its buffer (for what reads
+    ///   pre-activations, such as REPAIR); results are the same bits either way.
+    package init(network: ConvNet, batchCapacity: Int, training: Bool, fusingNormReLU: Bool = true) {
         architecture = network.architecture
         program = network.architecture.program
-        fusedNorms = program.normsFusedWithReLU
+        fusedNorms = fusingNormReLU ? program.normsFusedWithReLU : []
         self.batchCapacity = batchCapacity
         var offsets: [String: Int] = [:]
         var count = 0
@@ -110,7 +112,7 @@ package final class ConvState {
         return ConvNet(architecture: architecture, tensors: tensors)
     }
 
-    private func parameter(_ name: String) -> UnsafeMutablePointer<Float> {
+    func parameter(_ name: String) -> UnsafeMutablePointer<Float> {
         guard let offset = offsets[name] else { preconditionFailure("no parameter \(name)") }
         return parameters + offset
     }
@@ -124,8 +126,11 @@ package final class ConvState {
     ///
     /// - Parameter training: BatchNorm uses (and updates) batch statistics when true, running ones when false.
     /// - Parameter momentum: how far BatchNorm's running statistics move to each training batch's.
-    package func forward(batch: Int, training: Bool, momentum: Double = 0.1, parallelism: Parallelism) {
-        for (i, operation) in program.operations.enumerated() {
+    /// - Parameter last: the index of the last operation to run (nil: all of them).
+    package func forward(
+        batch: Int, training: Bool, momentum: Double = 0.1, through last: Int? = nil, parallelism: Parallelism
+    ) {
+        for (i, operation) in program.operations.enumerated() where i <= last ?? Int.max {
             switch operation {
             case .conv(let layer, let from, let to):
                 Convolution.forward(

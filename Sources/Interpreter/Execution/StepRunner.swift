@@ -125,24 +125,24 @@ struct StepRunner: Sendable {
                     similarity: similarity.engineSimilarity, parallelism: parallelism)
                 return .alignment(record(spec, permutations, sweeps: nil))
             }
-        case .interpolate(let alphas, let splits, let metrics, let checkpoint, let reset):
+        case .interpolate(let alphas, let splits, let metrics, let checkpoint, let reset, let repair):
             let pair = try networks(inputs, count: 2, at: checkpoint)
             let a = try permuted(pair[0], by: inputs.count > 3 ? inputs[3] : nil)
             let b = try permuted(pair[1], by: inputs.count > 2 ? inputs[2] : nil)
             let curves = measure(
-                alphas.count, { Interpolation.combination([a, b], weights: [1 - alphas[$0], alphas[$0]]) }, reset: reset,
-                splits: splits, metrics: metrics, data: data, parallelism: parallelism)
+                [a, b], at: alphas.map { [1 - $0, $0] }, reset: reset, repair: repair, splits: splits, metrics: metrics,
+                data: data, parallelism: parallelism)
             let step = checkpoint ?? inputs.first?.network?.steps
             var curve = Curve(alphas: alphas, splits: curves, step: step)
             if case .pruned(let pruned) = inputs[0] { curve.density = pruned.density }
             return .curve(curve)
-        case .simplex(let points, let splits, let metrics, let reset):
+        case .simplex(let points, let splits, let metrics, let reset, let repair):
             let trio = try networks(inputs, count: 3, at: nil)
             let a = try permuted(trio[0], by: inputs.count > 4 ? inputs[4] : nil)
             let b = try permuted(trio[1], by: inputs.count > 3 ? inputs[3] : nil)
             let curves = measure(
-                points.count, { Interpolation.combination([a, b, trio[2]], weights: points[$0]) }, reset: reset, splits: splits,
-                metrics: metrics, data: data, parallelism: parallelism)
+                [a, b, trio[2]], at: points, reset: reset, repair: repair, splits: splits, metrics: metrics, data: data,
+                parallelism: parallelism)
             return .curve(Curve(alphas: [], splits: curves, lambdas: points))
         }
     }
@@ -162,18 +162,31 @@ struct StepRunner: Sendable {
         }
     }
 
-    /// Loss and error of `count` networks (made one at a time by `network`) on each split; with `reset`,
-    /// a BatchNorm network's running statistics are first recomputed on that many training examples.
+    /// Loss and error on each split at every point Σ_i w_i·θ_i of `points` (one weight per network), the
+    /// networks made one at a time. With `reset`, a BatchNorm network's running statistics are first
+    /// recomputed on that many training examples; with `repair`, a conv network is then REPAIRed toward
+    /// the same mix of the ends' channel statistics, all measured on that many training examples.
     private func measure(
-        _ count: Int, _ network: (Int) -> Network, reset: Int? = nil, splits: [EvaluationSpec.SplitSize],
+        _ ends: [Network], at points: [[Double]], reset: Int?, repair: Int?, splits: [EvaluationSpec.SplitSize],
         metrics: [EvaluationSpec.Metric], data: Dataset, parallelism: Parallelism
     ) -> [String: Curve.SplitCurve] {
         let parts = splits.map { ($0.split.rawValue, data.split($0.split).prefix($0.count, features: data.features)) }
+        let repairData = repair.map { data.train.prefix($0, features: data.features) }
+        let endStatistics = repairData.map { inputs in
+            ends.compactMap { end -> [Repair.Statistics]? in
+                guard case .conv(let conv) = end else { return nil }
+                return Repair.statistics(of: conv, on: inputs, parallelism: parallelism)
+            }
+        }
         var values: [String: [Metrics]] = [:]
-        for i in 0..<count {
-            var point = network(i)
+        for weights in points {
+            var point = Interpolation.combination(ends, weights: weights)
             if let reset, case .conv(let conv) = point {
                 point = .conv(conv.resettingBatchStatistics(on: data.train, examples: reset, parallelism: parallelism))
+            }
+            if let repairData, let endStatistics, endStatistics.count == ends.count, case .conv(let conv) = point {
+                let targets = Repair.mix(endStatistics, weights: weights)
+                point = .conv(Repair.repair(conv, toward: targets, on: repairData, parallelism: parallelism))
             }
             for (name, split) in parts {
                 values[name, default: []].append(point.measure(on: split, parallelism: parallelism))

@@ -90,6 +90,10 @@ public enum PlanInspection {
         )
     }
 
+    /// REPAIR's cost per example and point, in forward passes: each repaired layer runs the network up
+    /// to itself once (about half a pass on average, over a few layers).
+    private static let repairPasses = 3.0
+
     private static func flops(
         _ step: PlanStep, data: (features: Int, classes: Int, train: Int, test: Int), forward: Double, width: Int
     ) -> Double {
@@ -110,10 +114,10 @@ public enum PlanInspection {
             case .weightMatching(let sweeps, _): return forward * Double(width) * Double(min(sweeps, 10))
             case .activationMatching(let samples, _): return 2 * forward * Double(samples)
             }
-        case .interpolate(let alphas, let splits, _, _, let reset):
-            return forward * (examples(splits) + Double(reset ?? 0)) * Double(alphas.count)
-        case .simplex(let points, let splits, _, let reset):
-            return forward * (examples(splits) + Double(reset ?? 0)) * Double(points.count)
+        case .interpolate(let alphas, let splits, _, _, let reset, let repair):
+            return forward * (examples(splits) + Double(reset ?? 0) + repairPasses * Double(repair ?? 0)) * Double(alphas.count)
+        case .simplex(let points, let splits, _, let reset, let repair):
+            return forward * (examples(splits) + Double(reset ?? 0) + repairPasses * Double(repair ?? 0)) * Double(points.count)
         }
     }
 }

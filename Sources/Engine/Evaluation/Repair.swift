@@ -1,0 +1,160 @@
+/// REPAIR (Jordan, Sedghi, Saukh, Entezari, Neyshabur, *REPAIR: REnormalizing Permuted Activations for
+/// Interpolation Repair*, ICLR 2023): rescale every channel of each pre-activation of an interpolated
+/// network so that its mean and standard deviation are the interpolation of the endpoints'.
+///
+/// Averaging two aligned networks shrinks the spread of their units' pre-activations ("variance
+/// collapse"); restoring it per channel recovers much of the accuracy lost along the path. The
+/// pre-activations are each normalisation's output, whose per-channel affine absorbs the correction, or,
+/// without normalisation, each convolution's output, whose kernel rows and bias absorb it. Layers are
+/// repaired one at a time in program order, each measured after the ones before it are repaired (BatchNorm
+/// networks on their running statistics: reset those first). Statistics are sums in Double in example
+/// order, so nothing depends on the thread count.
+public enum Repair {
+    /// Per-channel mean and standard deviation of one pre-activation, every position of every example a
+    /// sample.
+    public struct Statistics: Sendable, Hashable {
+        public var mean: [Double]
+        public var deviation: [Double]
+    }
+
+    /// The statistics of every repaired layer of `network` on `inputs`, in program order.
+    public static func statistics(
+        of network: ConvNet, on inputs: Dataset.Split, batchSize: Int = 250, parallelism: Parallelism
+    ) -> [Statistics] {
+        let state = ConvState(
+            network: network, batchCapacity: max(1, min(batchSize, inputs.count)), training: false, fusingNormReLU: false)
+        return measure(state, at: sites(network.architecture.program), on: inputs, batchSize: batchSize, parallelism: parallelism)
+    }
+
+    /// Σ_i w_i·s_i channel by channel, means and deviations alike: the targets at a point of a path.
+    ///
+    /// - Precondition: one weight per network, and the networks' statistics have the same shapes.
+    public static func mix(_ statistics: [[Statistics]], weights: [Double]) -> [Statistics] {
+        precondition(!statistics.isEmpty && statistics.count == weights.count)
+        return statistics[0].indices.map { layer in
+            let channels = statistics[0][layer].mean.count
+            var mixed = Statistics(mean: .init(repeating: 0, count: channels), deviation: .init(repeating: 0, count: channels))
+            for (network, weight) in zip(statistics, weights) {
+                for c in 0..<channels {
+                    mixed.mean[c] += weight * network[layer].mean[c]
+                    mixed.deviation[c] += weight * network[layer].deviation[c]
+                }
+            }
+            return mixed
+        }
+    }
+
+    /// `network` with each repaired layer's channels rescaled to `targets` (one per layer, program order),
+    /// as measured on `inputs`.
+    ///
+    /// Channel c becomes z·s + t with s = σ*/σ and t = μ* − μ·s (μ, σ measured, μ*, σ* the target; s = 1
+    /// for a constant channel): at an endpoint, whose own statistics are the targets, s = 1 and t = 0
+    /// exactly and nothing changes.
+    /// - Precondition: `targets` has one entry per repaired layer, each as wide as the layer.
+    public static func repair(
+        _ network: ConvNet, toward targets: [Statistics], on inputs: Dataset.Split, batchSize: Int = 250,
+        parallelism: Parallelism
+    ) -> ConvNet {
+        let program = network.architecture.program
+        let all = sites(program)
+        precondition(targets.count == all.count, "one target per repaired layer")
+        let state = ConvState(
+            network: network, batchCapacity: max(1, min(batchSize, inputs.count)), training: false, fusingNormReLU: false)
+        for (site, target) in zip(all, targets) {
+            guard let measured = measure(state, at: [site], on: inputs, batchSize: batchSize, parallelism: parallelism).first
+            else { continue }
+            precondition(target.mean.count == measured.mean.count, "a target of the wrong width")
+            for c in target.mean.indices {
+                let s = measured.deviation[c] > 0 ? target.deviation[c] / measured.deviation[c] : 1
+                let (scale, shift) = (Float(s), Float(target.mean[c] - measured.mean[c] * s))
+                switch site.fold {
+                case .affine(let prefix):
+                    let (gamma, beta) = (state.parameter(prefix + ".weight"), state.parameter(prefix + ".bias"))
+                    gamma[c] *= scale
+                    beta[c] = beta[c] * scale + shift
+                case .kernel(let prefix, let rowLength):
+                    let (weight, bias) = (state.parameter(prefix + ".weight"), state.parameter(prefix + ".bias"))
+                    for e in c * rowLength..<(c + 1) * rowLength { weight[e] *= scale }
+                    bias[c] = bias[c] * scale + shift
+                }
+            }
+        }
+        return state.snapshot()
+    }
+
+    /// A pre-activation that is repaired: the operation writing it and where the correction goes.
+    struct Site {
+        enum Fold {
+            /// Into the norm's scale and shift.
+            case affine(prefix: String)
+            /// Into the convolution's kernel rows (`rowLength` weights per output channel) and bias.
+            case kernel(prefix: String, rowLength: Int)
+        }
+        var operation: Int
+        var buffer: Int
+        var fold: Fold
+    }
+
+    /// Every norm's output; without norms, every (biased) convolution's output.
+    static func sites(_ program: ConvProgram) -> [Site] {
+        program.operations.enumerated().compactMap { i, operation in
+            switch operation {
+            case .norm(let prefix, _, _, let to):
+                Site(operation: i, buffer: to, fold: .affine(prefix: prefix))
+            case .conv(let layer, _, let to) where layer.hasBias:
+                Site(
+                    operation: i, buffer: to,
+                    fold: .kernel(prefix: layer.prefix, rowLength: layer.inChannels * layer.kernel * layer.kernel))
+            case .conv, .relu, .maxPool, .add, .average, .linear, .norm:
+                nil
+            }
+        }
+    }
+
+    /// Runs `state` on `inputs` as far as the last of `sites` and takes each site's channel statistics.
+    private static func measure(
+        _ state: ConvState, at sites: [Site], on inputs: Dataset.Split, batchSize: Int, parallelism: Parallelism
+    ) -> [Statistics] {
+        let program = state.program
+        guard let last = sites.map(\.operation).max(), inputs.count > 0 else { return [] }
+        let features = program.buffers[0].size
+        var sums = sites.map { [Double](repeating: 0, count: 2 * program.buffers[$0.buffer].channels) }
+        inputs.inputs.withUnsafeBufferPointer { x in
+            guard let x = x.baseAddress else { return }
+            for start in stride(from: 0, to: inputs.count, by: batchSize) {
+                let rows = min(batchSize, inputs.count - start)
+                state.batchInputs.update(from: x + start * features, count: rows * features)
+                state.forward(batch: rows, training: false, through: last, parallelism: parallelism)
+                for (k, site) in sites.enumerated() {
+                    let buffer = program.buffers[site.buffer]
+                    accumulate(
+                        state.activations[site.buffer], positions: rows * buffer.height * buffer.width,
+                        channels: buffer.channels, into: &sums[k])
+                }
+            }
+        }
+        return zip(sites, sums).map { site, sum in
+            let buffer = program.buffers[site.buffer]
+            let count = Double(inputs.count * buffer.height * buffer.width)
+            let c = buffer.channels
+            let mean = (0..<c).map { sum[$0] / count }
+            let deviation = (0..<c).map { ch in max(sum[c + ch] / count - mean[ch] * mean[ch], 0).squareRoot() }
+            return Statistics(mean: mean, deviation: deviation)
+        }
+    }
+
+    /// Adds each channel's sum (first `channels` entries) and sum of squares (the next) over NHWC rows.
+    private static func accumulate(
+        _ values: UnsafePointer<Float>, positions: Int, channels c: Int, into sums: inout [Double]
+    ) {
+        sums.withUnsafeMutableBufferPointer { s in
+            for p in 0..<positions {
+                for ch in 0..<c {
+                    let v = Double(values[p * c + ch])
+                    s[ch] += v
+                    s[c + ch] += v * v
+                }
+            }
+        }
+    }
+}
