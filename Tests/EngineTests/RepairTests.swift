@@ -30,8 +30,9 @@ import Testing
         // Float rounding of the folded scale and shift, relative to the channel's spread.
         for (layer, (measured, target)) in zip(after, targets).enumerated() {
             for c in target.mean.indices where target.deviation[c] > 0 {
-                #expect(abs(measured.mean[c] - target.mean[c]) <= 1e-3 * target.deviation[c], "\(norm) layer \(layer) channel \(c)")
-                #expect(abs(measured.deviation[c] / target.deviation[c] - 1) <= 1e-3, "\(norm) layer \(layer) channel \(c)")
+                let place = "\(norm) layer \(layer) channel \(c)"
+                #expect(abs(measured.mean[c] - target.mean[c]) <= 1e-3 * target.deviation[c], "\(place)")
+                #expect(abs(measured.deviation[c] / target.deviation[c] - 1) <= 1e-3, "\(place)")
             }
         }
         // The test needs something to repair: before, some channel is off its target by more than 1%.

@@ -162,10 +162,11 @@ struct StepRunner: Sendable {
         }
     }
 
-    /// Loss and error on each split at every point Σ_i w_i·θ_i of `points` (one weight per network), the
-    /// networks made one at a time. With `reset`, a BatchNorm network's running statistics are first
-    /// recomputed on that many training examples; with `repair`, a conv network is then REPAIRed toward
-    /// the same mix of the ends' channel statistics, all measured on that many training examples.
+    /// Loss and error on each split at every point Σ_i w_i·θ_i of `points`, one weight per network.
+    ///
+    /// The networks are made one at a time. With `reset`, a BatchNorm network's running statistics are
+    /// first recomputed on that many training examples; with `repair`, a conv network is then REPAIRed
+    /// toward the same mix of the ends' channel statistics, all measured on that many training examples.
     private func measure(
         _ ends: [Network], at points: [[Double]], reset: Int?, repair: Int?, splits: [EvaluationSpec.SplitSize],
         metrics: [EvaluationSpec.Metric], data: Dataset, parallelism: Parallelism
