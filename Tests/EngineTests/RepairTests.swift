@@ -24,7 +24,7 @@ import Testing
         let (a, b) = try Self.pair(norm)
         let targets = Repair.mix([Self.statistics(a), Self.statistics(b)], weights: [0.5, 0.5])
         let midpoint = Interpolation.point(a, b, alpha: 0.5)
-        let repaired = Repair.repair(midpoint, toward: targets, on: Self.inputs, batchSize: 32, parallelism: .serial)
+        let repaired = Repair.repair(midpoint, toward: targets, on: Self.inputs, parallelism: .serial)
         let before = Self.statistics(midpoint), after = Self.statistics(repaired)
         #expect(after.count == targets.count && !targets.isEmpty)
         // Float rounding of the folded scale and shift, relative to the channel's spread.
@@ -47,7 +47,7 @@ import Testing
         let (a, b) = try Self.pair(norm)
         let targets = Repair.mix([Self.statistics(a), Self.statistics(b)], weights: [1, 0])
         let repaired = Repair.repair(
-            Interpolation.point(a, b, alpha: 0), toward: targets, on: Self.inputs, batchSize: 32, parallelism: .serial)
+            Interpolation.point(a, b, alpha: 0), toward: targets, on: Self.inputs, parallelism: .serial)
         #expect(a.tensors.allSatisfy { name, tensor in repaired.tensors[name]?.isBitwiseEqual(to: tensor) == true })
     }
 
@@ -58,7 +58,7 @@ import Testing
         let targets = Repair.mix([Self.statistics(a), Self.statistics(b)], weights: [0.3, 0.7])
         let midpoint = Interpolation.point(a, b, alpha: 0.7)
         let results = [1, 2].map { threads in
-            Repair.repair(midpoint, toward: targets, on: Self.inputs, batchSize: 32, parallelism: Parallelism(threads: threads))
+            Repair.repair(midpoint, toward: targets, on: Self.inputs, parallelism: Parallelism(threads: threads))
         }
         #expect(results[0].tensors.allSatisfy { name, tensor in results[1].tensors[name]?.isBitwiseEqual(to: tensor) == true })
     }

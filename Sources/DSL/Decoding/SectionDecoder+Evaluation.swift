@@ -59,7 +59,7 @@ extension SectionDecoder {
             }
         }
         if let node = f.optional("repair_examples") {
-            if let examples = reader.int(node, "evaluation.repair_examples", atLeast: 1, atMost: 10_000_000) {
+            if let examples = reader.int(node, "evaluation.repair_examples", atLeast: 1, atMost: 10_000) {
                 result.repairExamples = examples
             } else {
                 ok = false

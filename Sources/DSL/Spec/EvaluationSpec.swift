@@ -38,8 +38,9 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
     /// For BatchNorm models: training examples whose batch statistics replace the running statistics of
     /// every interpolated network before it is measured (0: keep the interpolated statistics).
     public var batchNormReset = 5000
-    /// Training examples on which REPAIR measures the endpoints and each point of a path that asks for it.
-    public var repairExamples = 5000
+    /// Training examples on which REPAIR measures the endpoints and each point of a path that asks for it
+    /// (held in memory at once, with all their activations).
+    public var repairExamples = 2000
 
     /// The defaults of the science protocol: 25 alphas, 10,000 training examples and the whole test set.
     public static let standard = EvaluationSpec(

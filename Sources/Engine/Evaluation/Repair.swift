@@ -7,8 +7,9 @@
 /// pre-activations are each normalisation's output, whose per-channel affine absorbs the correction, or,
 /// without normalisation, each convolution's output, whose kernel rows and bias absorb it. Layers are
 /// repaired one at a time in program order, each measured after the ones before it are repaired (BatchNorm
-/// networks on their running statistics: reset those first). Statistics are sums in Double in example
-/// order, so nothing depends on the thread count.
+/// networks on their running statistics: reset those first), in one pass over all the examples held at
+/// once: memory grows with their count times the network's activations per example. Statistics are sums
+/// in Double in example order, so nothing depends on the thread count.
 public enum Repair {
     /// Per-channel mean and standard deviation of one pre-activation, every position of every example a
     /// sample.
@@ -52,17 +53,25 @@ public enum Repair {
     /// exactly and nothing changes.
     /// - Precondition: `targets` has one entry per repaired layer, each as wide as the layer.
     public static func repair(
-        _ network: ConvNet, toward targets: [Statistics], on inputs: Dataset.Split, batchSize: Int = 250,
-        parallelism: Parallelism
+        _ network: ConvNet, toward targets: [Statistics], on inputs: Dataset.Split, parallelism: Parallelism
     ) -> ConvNet {
         let program = network.architecture.program
         let all = sites(program)
         precondition(targets.count == all.count, "one target per repaired layer")
-        let state = ConvState(
-            network: network, batchCapacity: max(1, min(batchSize, inputs.count)), training: false, fusingNormReLU: false)
-        for (site, target) in zip(all, targets) {
-            guard let measured = measure(state, at: [site], on: inputs, batchSize: batchSize, parallelism: parallelism).first
-            else { continue }
+        let n = inputs.count
+        let state = ConvState(network: network, batchCapacity: max(1, n), training: false, fusingNormReLU: false)
+        inputs.inputs.withUnsafeBufferPointer { x in
+            if let x = x.baseAddress { state.batchInputs.update(from: x, count: n * program.buffers[0].size) }
+        }
+        var next = 0
+        for (site, target) in zip(all, targets) where n > 0 {
+            state.forward(batch: n, training: false, from: next, through: site.operation, parallelism: parallelism)
+            let buffer = program.buffers[site.buffer]
+            var sums = [Double](repeating: 0, count: 2 * buffer.channels)
+            accumulate(
+                state.activations[site.buffer], positions: n * buffer.height * buffer.width, channels: buffer.channels,
+                into: &sums)
+            let measured = statistics(sums, count: n * buffer.height * buffer.width, channels: buffer.channels)
             precondition(target.mean.count == measured.mean.count, "a target of the wrong width")
             for c in target.mean.indices {
                 let s = measured.deviation[c] > 0 ? target.deviation[c] / measured.deviation[c] : 1
@@ -78,6 +87,9 @@ public enum Repair {
                     bias[c] = bias[c] * scale + shift
                 }
             }
+            // The layer again with its folded parameters, for the layers after it to read.
+            state.forward(batch: n, training: false, from: site.operation, through: site.operation, parallelism: parallelism)
+            next = site.operation + 1
         }
         return state.snapshot()
     }
@@ -135,12 +147,16 @@ public enum Repair {
         }
         return zip(sites, sums).map { site, sum in
             let buffer = program.buffers[site.buffer]
-            let count = Double(inputs.count * buffer.height * buffer.width)
-            let c = buffer.channels
-            let mean = (0..<c).map { sum[$0] / count }
-            let deviation = (0..<c).map { ch in max(sum[c + ch] / count - mean[ch] * mean[ch], 0).squareRoot() }
-            return Statistics(mean: mean, deviation: deviation)
+            return statistics(sum, count: inputs.count * buffer.height * buffer.width, channels: buffer.channels)
         }
+    }
+
+    /// Means and deviations from `accumulate`'s sums over `count` positions.
+    private static func statistics(_ sums: [Double], count: Int, channels c: Int) -> Statistics {
+        let n = Double(count)
+        let mean = (0..<c).map { sums[$0] / n }
+        let deviation = (0..<c).map { ch in max(sums[c + ch] / n - mean[ch] * mean[ch], 0).squareRoot() }
+        return Statistics(mean: mean, deviation: deviation)
     }
 
     /// Adds each channel's sum (first `channels` entries) and sum of squares (the next) over NHWC rows.

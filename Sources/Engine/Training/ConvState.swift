@@ -126,11 +126,13 @@ package final class ConvState {
     ///
     /// - Parameter training: BatchNorm uses (and updates) batch statistics when true, running ones when false.
     /// - Parameter momentum: how far BatchNorm's running statistics move to each training batch's.
-    /// - Parameter last: the index of the last operation to run (nil: all of them).
+    /// - Parameters first, last: the operations to run, by index (default: all of them); the buffers the
+    ///   first reads must hold this batch already.
     package func forward(
-        batch: Int, training: Bool, momentum: Double = 0.1, through last: Int? = nil, parallelism: Parallelism
+        batch: Int, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
+        parallelism: Parallelism
     ) {
-        for (i, operation) in program.operations.enumerated() where i <= last ?? Int.max {
+        for (i, operation) in program.operations.enumerated() where i >= first && i <= last ?? Int.max {
             switch operation {
             case .conv(let layer, let from, let to):
                 Convolution.forward(
