@@ -86,7 +86,6 @@ let validSpec = """
                 "does not apply to a model of kind vgg"
             ),
             ("kind: mlp, hidden: [16, 16]", "kind: vgg, layers: [1, M, X], width: 4", "type-mismatch", 6, 33, "a layer"),
-            ("permute: wm}", "permute: wm, repair: true}", "unsupported", 18, 51, "convolutional models only"),
             ("permute: wm}", "permute: wm, repair: 3}", "type-mismatch", 18, 51, "true or false"),
             ("alphas: 5", "alphas: 5, repair_examples: 0", "out-of-range", 19, 42, "between 1 and"),
             ("kind: mlp, hidden: [16, 16]", "kind: resnet, width: 0", "out-of-range", 6, 28, "between 1 and"),

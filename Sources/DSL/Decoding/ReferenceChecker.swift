@@ -87,16 +87,6 @@ struct ReferenceChecker {
             "\(use) supports MLP models only; model '\(model.name)' is of kind \(conv.kind)")
     }
 
-    /// REPAIR rescales conv channels; an MLP there is an error naming the network and its model.
-    private func requireConv(_ network: Reference, for use: String, at location: SourceLocation) {
-        let base = origin(network.name)
-        let model = spec.networks.named(base)?.value.model.name ?? spec.loaded.named(base)?.value.model.name
-        guard let model, let kind = spec.models.named(model)?.value, kind.conv == nil else { return }
-        sink.error(
-            "unsupported", at: location,
-            "\(use) supports convolutional models only; network '\(network.name)' is of model '\(model)', kind \(kind.kind)")
-    }
-
     func check() {
         let networks =
             spec.networks.map(\.name) + spec.loaded.map(\.name) + spec.pruning.map(\.name) + spec.masked.map(\.name)
@@ -148,7 +138,6 @@ struct ReferenceChecker {
         }
         for interpolation in spec.interpolations {
             let i = interpolation.value
-            if i.repair { requireConv(i.from, for: "repair", at: i.repairLocation ?? interpolation.location) }
             if let third = i.third, resolve(third, as: .network, candidates: networks) { checkCompatible(i.from, third) }
             let both = [resolve(i.from, as: .network, candidates: networks), resolve(i.to, as: .network, candidates: networks)]
             if both.allSatisfy({ $0 }) {

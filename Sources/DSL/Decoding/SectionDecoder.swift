@@ -275,6 +275,6 @@ struct SectionDecoder {
         guard let at else { return nil }
         return InterpolationSpec(
             from: from, to: to, permute: permute, third: third, permuteFrom: permuteFrom, at: at,
-            atLocation: f.optional("at")?.location, repair: repair, repairLocation: f.optional("repair")?.location)
+            atLocation: f.optional("at")?.location, repair: repair)
     }
 }

@@ -20,8 +20,6 @@ public struct InterpolationSpec: Sendable, Hashable, Codable {
     /// Where `at:` was written, for messages about it.
     public var atLocation: SourceLocation?
     /// REPAIR each point before measuring it: every channel of each pre-activation rescaled to the
-    /// interpolation of the endpoints' mean and standard deviation (conv models only).
+    /// interpolation of the endpoints' mean and standard deviation.
     public var repair = false
-    /// Where `repair:` was written, for messages about it.
-    public var repairLocation: SourceLocation?
 }

@@ -152,7 +152,7 @@ public enum Repair {
     }
 
     /// Means and deviations from `accumulate`'s sums over `count` positions.
-    private static func statistics(_ sums: [Double], count: Int, channels c: Int) -> Statistics {
+    static func statistics(_ sums: [Double], count: Int, channels c: Int) -> Statistics {
         let n = Double(count)
         let mean = (0..<c).map { sums[$0] / n }
         let deviation = (0..<c).map { ch in max(sums[c + ch] / n - mean[ch] * mean[ch], 0).squareRoot() }
@@ -160,7 +160,7 @@ public enum Repair {
     }
 
     /// Adds each channel's sum (first `channels` entries) and sum of squares (the next) over NHWC rows.
-    private static func accumulate(
+    static func accumulate(
         _ values: UnsafePointer<Float>, positions: Int, channels c: Int, into sums: inout [Double]
     ) {
         sums.withUnsafeMutableBufferPointer { s in

@@ -165,7 +165,7 @@ struct StepRunner: Sendable {
     /// Loss and error on each split at every point Σ_i w_i·θ_i of `points`, one weight per network.
     ///
     /// The networks are made one at a time. With `reset`, a BatchNorm network's running statistics are
-    /// first recomputed on that many training examples; with `repair`, a conv network is then REPAIRed
+    /// first recomputed on that many training examples; with `repair`, the network is then REPAIRed
     /// toward the same mix of the ends' channel statistics, all measured on that many training examples.
     private func measure(
         _ ends: [Network], at points: [[Double]], reset: Int?, repair: Int?, splits: [EvaluationSpec.SplitSize],
@@ -174,10 +174,7 @@ struct StepRunner: Sendable {
         let parts = splits.map { ($0.split.rawValue, data.split($0.split).prefix($0.count, features: data.features)) }
         let repairData = repair.map { data.train.prefix($0, features: data.features) }
         let endStatistics = repairData.map { inputs in
-            ends.compactMap { end -> [Repair.Statistics]? in
-                guard case .conv(let conv) = end else { return nil }
-                return Repair.statistics(of: conv, on: inputs, parallelism: parallelism)
-            }
+            ends.map { Repair.statistics(of: $0, on: inputs, parallelism: parallelism) }
         }
         var values: [String: [Metrics]] = [:]
         for weights in points {
@@ -185,9 +182,9 @@ struct StepRunner: Sendable {
             if let reset, case .conv(let conv) = point {
                 point = .conv(conv.resettingBatchStatistics(on: data.train, examples: reset, parallelism: parallelism))
             }
-            if let repairData, let endStatistics, endStatistics.count == ends.count, case .conv(let conv) = point {
-                let targets = Repair.mix(endStatistics, weights: weights)
-                point = .conv(Repair.repair(conv, toward: targets, on: repairData, parallelism: parallelism))
+            if let repairData, let endStatistics {
+                point = Repair.repair(
+                    point, toward: Repair.mix(endStatistics, weights: weights), on: repairData, parallelism: parallelism)
             }
             for (name, split) in parts {
                 values[name, default: []].append(point.measure(on: split, parallelism: parallelism))
