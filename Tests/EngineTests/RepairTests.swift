@@ -14,7 +14,9 @@ import Testing
             let recipe = Fixtures.recipe(epochs: 2, batch: 32)
             let train = ConvAlignmentTests.data.train
             func trained(_ seed: UInt64) throws -> Network {
-                .mlp(try Trainer.train(sizes: [64, 12, 10, 4], seed: seed, recipe: recipe, data: train, parallelism: .serial).final)
+                let result = try Trainer.train(
+                    sizes: [64, 12, 10, 4], seed: seed, recipe: recipe, data: train, parallelism: .serial)
+                return .mlp(result.final)
             }
             return (try trained(21), try trained(22))
         }
