@@ -19,12 +19,15 @@ public enum Repair {
     }
 
     /// The statistics of every repaired layer of `network` on `inputs`, in program order.
-    public static func statistics(
-        of network: ConvNet, on inputs: Dataset.Split, batchSize: Int = 250, parallelism: Parallelism
-    ) -> [Statistics] {
-        let state = ConvState(
-            network: network, batchCapacity: max(1, min(batchSize, inputs.count)), training: false, fusingNormReLU: false)
-        return measure(state, at: sites(network.architecture.program), on: inputs, batchSize: batchSize, parallelism: parallelism)
+    ///
+    /// All examples pass at once, as in `repair`, so an endpoint's statistics are bit for bit those
+    /// `repair` measures on it.
+    public static func statistics(of network: ConvNet, on inputs: Dataset.Split, parallelism: Parallelism) -> [Statistics] {
+        let all = sites(network.architecture.program)
+        guard let last = all.map(\.operation).max(), inputs.count > 0 else { return [] }
+        let state = loadedState(network, inputs)
+        state.forward(batch: inputs.count, training: false, through: last, parallelism: parallelism)
+        return all.map { measure(state, at: $0, examples: inputs.count) }
     }
 
     /// Σ_i w_i·s_i channel by channel, means and deviations alike: the targets at a point of a path.
@@ -59,19 +62,11 @@ public enum Repair {
         let all = sites(program)
         precondition(targets.count == all.count, "one target per repaired layer")
         let n = inputs.count
-        let state = ConvState(network: network, batchCapacity: max(1, n), training: false, fusingNormReLU: false)
-        inputs.inputs.withUnsafeBufferPointer { x in
-            if let x = x.baseAddress { state.batchInputs.update(from: x, count: n * program.buffers[0].size) }
-        }
+        let state = loadedState(network, inputs)
         var next = 0
         for (site, target) in zip(all, targets) where n > 0 {
             state.forward(batch: n, training: false, from: next, through: site.operation, parallelism: parallelism)
-            let buffer = program.buffers[site.buffer]
-            var sums = [Double](repeating: 0, count: 2 * buffer.channels)
-            accumulate(
-                state.activations[site.buffer], positions: n * buffer.height * buffer.width, channels: buffer.channels,
-                into: &sums)
-            let measured = statistics(sums, count: n * buffer.height * buffer.width, channels: buffer.channels)
+            let measured = measure(state, at: site, examples: n)
             precondition(target.mean.count == measured.mean.count, "a target of the wrong width")
             for c in target.mean.indices {
                 let s = measured.deviation[c] > 0 ? target.deviation[c] / measured.deviation[c] : 1
@@ -123,32 +118,22 @@ public enum Repair {
         }
     }
 
-    /// Runs `state` on `inputs` as far as the last of `sites` and takes each site's channel statistics.
-    private static func measure(
-        _ state: ConvState, at sites: [Site], on inputs: Dataset.Split, batchSize: Int, parallelism: Parallelism
-    ) -> [Statistics] {
-        let program = state.program
-        guard let last = sites.map(\.operation).max(), inputs.count > 0 else { return [] }
-        let features = program.buffers[0].size
-        var sums = sites.map { [Double](repeating: 0, count: 2 * program.buffers[$0.buffer].channels) }
+    /// A state for `network` holding every example of `inputs` as one batch, norms' outputs kept.
+    private static func loadedState(_ network: ConvNet, _ inputs: Dataset.Split) -> ConvState {
+        let state = ConvState(network: network, batchCapacity: max(1, inputs.count), training: false, fusingNormReLU: false)
         inputs.inputs.withUnsafeBufferPointer { x in
-            guard let x = x.baseAddress else { return }
-            for start in stride(from: 0, to: inputs.count, by: batchSize) {
-                let rows = min(batchSize, inputs.count - start)
-                state.batchInputs.update(from: x + start * features, count: rows * features)
-                state.forward(batch: rows, training: false, through: last, parallelism: parallelism)
-                for (k, site) in sites.enumerated() {
-                    let buffer = program.buffers[site.buffer]
-                    accumulate(
-                        state.activations[site.buffer], positions: rows * buffer.height * buffer.width,
-                        channels: buffer.channels, into: &sums[k])
-                }
-            }
+            if let base = x.baseAddress { state.batchInputs.update(from: base, count: x.count) }
         }
-        return zip(sites, sums).map { site, sum in
-            let buffer = program.buffers[site.buffer]
-            return statistics(sum, count: inputs.count * buffer.height * buffer.width, channels: buffer.channels)
-        }
+        return state
+    }
+
+    /// The channel statistics of `site`'s output in `state`, over `examples` examples.
+    private static func measure(_ state: ConvState, at site: Site, examples: Int) -> Statistics {
+        let buffer = state.program.buffers[site.buffer]
+        let positions = examples * buffer.height * buffer.width
+        var sums = [Double](repeating: 0, count: 2 * buffer.channels)
+        accumulate(state.activations[site.buffer], positions: positions, channels: buffer.channels, into: &sums)
+        return statistics(sums, count: positions, channels: buffer.channels)
     }
 
     /// Means and deviations from `accumulate`'s sums over `count` positions.
