@@ -112,7 +112,7 @@ public enum Repair {
                 Site(
                     operation: i, buffer: to,
                     fold: .kernel(prefix: layer.prefix, rowLength: layer.inChannels * layer.kernel * layer.kernel))
-            case .conv, .relu, .maxPool, .add, .average, .linear, .norm:
+            case .conv, .relu, .maxPool, .add, .average, .linear:
                 nil
             }
         }
