@@ -384,6 +384,26 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         let csv = try String(contentsOfFile: outcome.resultsDirectory + "/simplex.csv", encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 1 + 2 * 28)
     }
+
+    @Test("a REPAIRed triangle of MLPs keeps its vertices bit for bit and changes the points inside")
+    func repairedTriangle() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = Self.spec.replacingOccurrences(
+            of: "  triangle: {between: [a, b, c], permute: [ac, bc]}",
+            with: "  triangle: {between: [a, b, c], permute: [ac, bc]}\n"
+                + "  repaired: {between: [a, b, c], permute: [ac, bc], repair: true}")
+        let s = try run(text, in: dir).summary
+        #expect(s.failures.isEmpty, "\(s.failures)")
+        let plain = try #require(s.interpolations["triangle"]?.splits?["test"]?.loss)
+        let repaired = try #require(s.interpolations["repaired"]?.splits?["test"]?.loss)
+        let lambdas = try #require(s.interpolations["repaired"]?.lambdas)
+        let vertices = lambdas.indices.filter { lambdas[$0].contains(1) }
+        #expect(vertices.count == 3 && vertices.allSatisfy { plain[$0] == repaired[$0] })
+        let third: Double = 2.0 / 6  // the grid has 6 steps per edge
+        let centroid = try #require(lambdas.firstIndex(of: [third, third, third]))
+        #expect(plain[centroid] != repaired[centroid])
+    }
 }
 
 @Suite struct ThreadDeterminismTests {
