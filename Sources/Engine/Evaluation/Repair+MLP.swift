@@ -31,8 +31,7 @@ extension Repair {
             var weight = layer.weight.scalars, bias = layer.bias.scalars
             let rowLength = layer.inputs
             for c in 0..<layer.outputs {
-                let s = measured.deviation[c] > 0 ? target.deviation[c] / measured.deviation[c] : 1
-                let (scale, shift) = (Float(s), Float(target.mean[c] - measured.mean[c] * s))
+                let (scale, shift) = correction(c, measured: measured, target: target)
                 for e in c * rowLength..<(c + 1) * rowLength { weight[e] *= scale }
                 bias[c] = bias[c] * scale + shift
             }

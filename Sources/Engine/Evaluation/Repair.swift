@@ -69,8 +69,7 @@ public enum Repair {
             let measured = measure(state, at: site, examples: n)
             precondition(target.mean.count == measured.mean.count, "a target of the wrong width")
             for c in target.mean.indices {
-                let s = measured.deviation[c] > 0 ? target.deviation[c] / measured.deviation[c] : 1
-                let (scale, shift) = (Float(s), Float(target.mean[c] - measured.mean[c] * s))
+                let (scale, shift) = correction(c, measured: measured, target: target)
                 switch site.fold {
                 case .affine(let prefix):
                     let (gamma, beta) = (state.parameter(prefix + ".weight"), state.parameter(prefix + ".bias"))
@@ -134,6 +133,13 @@ public enum Repair {
         var sums = [Double](repeating: 0, count: 2 * buffer.channels)
         accumulate(state.activations[site.buffer], positions: positions, channels: buffer.channels, into: &sums)
         return statistics(sums, count: positions, channels: buffer.channels)
+    }
+
+    /// The affine z·scale + shift that takes channel c from its measured mean and deviation to the
+    /// target's (scale 1 for a constant channel).
+    static func correction(_ c: Int, measured: Statistics, target: Statistics) -> (scale: Float, shift: Float) {
+        let s = measured.deviation[c] > 0 ? target.deviation[c] / measured.deviation[c] : 1
+        return (Float(s), Float(target.mean[c] - measured.mean[c] * s))
     }
 
     /// Means and deviations from `accumulate`'s sums over `count` positions.
