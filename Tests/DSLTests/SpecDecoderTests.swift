@@ -45,6 +45,19 @@ let validSpec = """
         #expect(plan.paths.map(\.permutation) == ["identity", "wm@end"])
     }
 
+    @Test("weight matching's restarts: 1 is the default, so it keeps the step (and its cache key); 4 changes it")
+    func restartsDefault() throws {
+        func align(_ extra: String) throws -> PlanStep? {
+            let text = validSpec.replacingOccurrences(of: "align: b, to: a}", with: "align: b, to: a\(extra)}")
+            return try Planner().plan(decode(text)).steps.first { $0.name == "align/wm" }
+        }
+        let plain = try align("")
+        #expect(plain != nil)
+        #expect(try align(", restarts: 1") == plain)
+        let four = try align(", restarts: 4")
+        #expect(four?.action == .align(.weightMatching(maxSweeps: 100, seed: 0, restarts: 4)))
+    }
+
     @Test("a relative dataset path resolves against the spec's directory")
     func relativePath() throws {
         let spec = try decode(
@@ -88,6 +101,11 @@ let validSpec = """
             ("kind: mlp, hidden: [16, 16]", "kind: vgg, layers: [1, M, X], width: 4", "type-mismatch", 6, 33, "a layer"),
             ("permute: wm}", "permute: wm, repair: 3}", "type-mismatch", 18, 51, "true or false"),
             ("alphas: 5", "alphas: 5, repair_examples: 0", "out-of-range", 19, 42, "between 1 and"),
+            ("align: b, to: a}", "align: b, to: a, restarts: 0}", "out-of-range", 15, 60, "between 1 and"),
+            (
+                "method: weight-matching, align: b, to: a}", "method: activation-matching, align: b, to: a, restarts: 2}",
+                "unknown-key", 15, 64, "does not apply to activation-matching"
+            ),
             ("kind: mlp, hidden: [16, 16]", "kind: resnet, width: 0", "out-of-range", 6, 28, "between 1 and"),
             ("kind: mlp, hidden: [16, 16]", "kind: vggg, layers: [1], width: 4", "unknown-value", 6, 13, "did you mean 'vgg'?"),
             ("kind: mlp, hidden: [16, 16]", "kind: vgg, layers: [1], width: 4, norm: batch", "unknown-value", 6, 47, "norm"),

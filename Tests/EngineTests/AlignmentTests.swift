@@ -28,6 +28,34 @@ import Engine
         #expect(Interpolation.barrier(alphas: alphas, values: curve) <= 1e-6)
     }
 
+    @Test("restarts keep the best of the runs from seeds seed, seed + 1, …, and report its true objective")
+    func restartsKeepBest() throws {
+        let (a, _) = try Self.trained(seed: 1)
+        let (b, _) = try Self.trained(seed: 2)
+        let (ta, tb, spec) = (a.tensorsByName, b.tensorsByName, a.permutationSpec)
+        let runs = try (0..<6).map { (seed: UInt64) in
+            try WeightMatching.align(tb, to: ta, spec: spec, maxSweeps: 100, seed: 10 + seed, parallelism: .serial)
+        }
+        // Oracle for the objective: Σ⟨A, π(B)⟩ over the permuted network's tensors.
+        for run in runs {
+            let permuted = spec.apply(run.permutations, to: tb)
+            let dot = ta.keys.reduce(0.0) { sum, name in
+                zip(ta[name]?.scalars ?? [], permuted[name]?.scalars ?? []).reduce(sum) { $0 + Double($1.0) * Double($1.1) }
+            }
+            #expect(abs(run.objective - dot) <= 1e-9 * abs(dot))
+        }
+        // The orders must reach different optima, or choosing among them is not tested.
+        #expect(Set(runs.map(\.objective)).count > 1)
+        let best = try WeightMatching.align(
+            tb, to: ta, spec: spec, maxSweeps: 100, seed: 10, restarts: 6, parallelism: .serial)
+        let winner = try #require(
+            runs.indices.max { runs[$0].objective < runs[$1].objective || (runs[$0].objective == runs[$1].objective && $0 > $1) })
+        #expect(best.objective == runs[winner].objective)
+        #expect(best.seed == 10 + UInt64(winner))
+        #expect(best.permutations == runs[winner].permutations)
+        #expect(runs.allSatisfy { $0.objective <= best.objective })
+    }
+
     @Test(
         "activation matching recovers a planted permutation too",
         arguments: [ActivationMatching.Similarity.correlation, .crossMoment])

@@ -191,14 +191,19 @@ struct SectionDecoder {
         guard let methodNode = f.required("method"), let methodName = reader.string(methodNode, "\(what).method") else {
             return nil
         }
-        let wmKeys = ["max_sweeps", "seed"], amKeys = ["samples", "similarity"]
+        let wmKeys = ["max_sweeps", "seed", "restarts"], amKeys = ["samples", "similarity"]
         let method: AlignmentSpec.Method?
         switch methodName {
         case "weight-matching":
             rejectKeys(amKeys, in: f, for: "weight-matching")
             let sweeps = f.optional("max_sweeps").map { reader.int($0, "max_sweeps", atLeast: 1, atMost: 10_000) } ?? 100
             let seed = f.optional("seed").map { reader.seed($0, "\(what).seed") } ?? 0
-            method = sweeps.flatMap { s in seed.map { .weightMatching(maxSweeps: s, seed: $0) } }
+            let restarts = f.optional("restarts").map { reader.int($0, "restarts", atLeast: 1, atMost: 1000) } ?? 1
+            if let sweeps, let seed, let restarts {
+                method = .weightMatching(maxSweeps: sweeps, seed: seed, restarts: restarts == 1 ? nil : restarts)
+            } else {
+                method = nil
+            }
         case "activation-matching":
             rejectKeys(wmKeys, in: f, for: "activation-matching")
             let samples = f.optional("samples").map { reader.int($0, "samples", atLeast: 2, atMost: 10_000_000) } ?? 10_000

@@ -21,7 +21,7 @@ package enum SpecKeys {
     package static let loadedNetwork = ["model", "data", "load", "layers"]
     package static let pruning = ["network", "levels", "rate", "rewind", "output"]
     package static let masked = ["network", "rewind", "mask", "level", "transport", "seed"]
-    package static let alignment = ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed"]
+    package static let alignment = ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed", "restarts"]
     package static let interpolation = ["between", "permute", "at", "repair"]
     package static let evaluation = ["alphas", "splits", "metrics", "batch", "simplex", "batchnorm_reset", "repair_examples"]
     package static let executor = ["kind", "partition", "time", "cpus_per_task", "sbatch"]

@@ -4,8 +4,10 @@
 public struct AlignmentSpec: Sendable, Hashable, Codable {
     /// The algorithm that finds the permutation.
     public enum Method: Sendable, Hashable, Codable {
-        /// Coordinate ascent on Σ⟨θ_A, π(θ_B)⟩ (Git Re-Basin): `maxSweeps` at most, group order from `seed`.
-        case weightMatching(maxSweeps: Int, seed: UInt64)
+        /// Coordinate ascent on Σ⟨θ_A, π(θ_B)⟩ (Git Re-Basin): `maxSweeps` at most, group order from `seed`;
+        /// with `restarts` (nil: one), from seeds `seed`, `seed + 1`, …, keeping the highest objective.
+        /// One restart is nil, so specs without `restarts` keep their cache keys.
+        case weightMatching(maxSweeps: Int, seed: UInt64, restarts: Int? = nil)
         /// One assignment per layer on the similarity of unit activations over `samples` training inputs.
         case activationMatching(samples: Int, similarity: Similarity)
     }

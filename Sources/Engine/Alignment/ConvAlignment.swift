@@ -3,12 +3,13 @@ extension WeightMatching {
     /// permuted one flattened, norm scales and shifts, the classifier); running statistics are carried
     /// by the permutation but not matched.
     public static func align(
-        _ b: ConvNet, to a: ConvNet, maxSweeps: Int, seed: UInt64, parallelism: Parallelism
+        _ b: ConvNet, to a: ConvNet, maxSweeps: Int, seed: UInt64, restarts: Int = 1, parallelism: Parallelism
     ) throws(LinearAssignment.NonFiniteInput) -> Result {
         let trained = Set(a.architecture.program.parameters.filter(\.trained).map(\.name))
         return try align(
             b.tensors.filter { trained.contains($0.key) }, to: a.tensors.filter { trained.contains($0.key) },
-            spec: a.permutationSpec, maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+            spec: a.permutationSpec, maxSweeps: maxSweeps, seed: seed, restarts: restarts,
+            parallelism: parallelism)
     }
 }
 

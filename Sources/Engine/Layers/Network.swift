@@ -88,15 +88,17 @@ extension Interpolation {
 extension WeightMatching {
     /// Weight matching of two compatible networks (for conv nets, over their trained tensors).
     public static func align(
-        _ b: Network, to a: Network, maxSweeps: Int, seed: UInt64, parallelism: Parallelism
+        _ b: Network, to a: Network, maxSweeps: Int, seed: UInt64, restarts: Int = 1, parallelism: Parallelism
     ) throws(LinearAssignment.NonFiniteInput) -> Result {
         switch (b, a) {
-        case (.conv(let b), .conv(let a)): return try align(b, to: a, maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+        case (.conv(let b), .conv(let a)):
+            return try align(b, to: a, maxSweeps: maxSweeps, seed: seed, restarts: restarts, parallelism: parallelism)
         default:
             let named = { (n: Network) in Dictionary(n.namedTensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { x, _ in x })
             }
             return try align(
-                named(b), to: named(a), spec: a.permutationSpec, maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+                named(b), to: named(a), spec: a.permutationSpec, maxSweeps: maxSweeps, seed: seed, restarts: restarts,
+                parallelism: parallelism)
         }
     }
 }

@@ -165,6 +165,9 @@ struct AlignmentRecord: Codable, Sendable {
     var groups: [Group]
     /// Weight-matching sweeps used; nil for activation matching.
     var sweeps: Int?
+    /// Weight matching: Σ⟨θ_A, π(θ_B)⟩ of these permutations, and the seed of the restart that found them.
+    var objective: Double?
+    var seed: UInt64?
 
     /// The permutations, validated.
     func permutations() throws -> [Permutation] {

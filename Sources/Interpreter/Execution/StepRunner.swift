@@ -114,10 +114,12 @@ struct StepRunner: Sendable {
             let (moving, target) = (pair[0], pair[1])
             let spec = target.permutationSpec
             switch method {
-            case .weightMatching(let maxSweeps, let seed):
+            case .weightMatching(let maxSweeps, let seed, let restarts):
                 let result = try WeightMatching.align(
-                    moving, to: target, maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
-                return .alignment(record(spec, result.permutations, sweeps: result.sweeps))
+                    moving, to: target, maxSweeps: maxSweeps, seed: seed, restarts: restarts ?? 1, parallelism: parallelism)
+                var record = record(spec, result.permutations, sweeps: result.sweeps)
+                (record.objective, record.seed) = (result.objective, result.seed)
+                return .alignment(record)
             case .activationMatching(let samples, let similarity):
                 let inputs = data.train.prefix(samples, features: data.features)
                 let permutations = try ActivationMatching.align(

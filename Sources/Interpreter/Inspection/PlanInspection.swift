@@ -111,7 +111,8 @@ public enum PlanInspection {
             return forward * examples(splits)
         case .align(let method, _):
             switch method {
-            case .weightMatching(let sweeps, _): return forward * Double(width) * Double(min(sweeps, 10))
+            case .weightMatching(let sweeps, _, let restarts):
+                return forward * Double(width) * Double(min(sweeps, 10)) * Double(restarts ?? 1)
             case .activationMatching(let samples, _): return 2 * forward * Double(samples)
             }
         case .interpolate(let alphas, let splits, _, _, let reset, let repair):
