@@ -68,6 +68,38 @@ import Testing
         #expect(Self.bitwiseEqual(Self.repaired(Interpolation.combination([a, b], weights: [1, 0]), targets), a))
     }
 
+    @Test("REPAIR of pruned MLPs meets its targets and keeps pruned weights at exactly zero")
+    func prunedStaysPruned() throws {
+        let (x, y) = try Self.pair("mlp")
+        guard case .mlp(let a0) = x, case .mlp(let b0) = y else { return }
+        // Two pruning rounds of 20%, each network its own mask (as along an IMP sequence).
+        func pruned(_ network: MLP) -> MLP {
+            let mask = PruningMask.dense(network).pruning(network, rate: 0.2, output: .half)
+            return mask.pruning(network, rate: 0.2, output: .half).applied(to: network)
+        }
+        let (a, b) = (pruned(a0), pruned(b0))
+        let targets = Repair.mix([Self.statistics(.mlp(a)), Self.statistics(.mlp(b))], weights: [0.5, 0.5])
+        let midpoint = Interpolation.combination([.mlp(a), .mlp(b)], weights: [0.5, 0.5])
+        guard case .mlp(let repaired) = Self.repaired(midpoint, targets) else {
+            Issue.record("REPAIR changed the network's kind")
+            return
+        }
+        var zeros = 0
+        for l in a.layers.indices {
+            let (wa, wb, wr) = (a.layers[l].weight.scalars, b.layers[l].weight.scalars, repaired.layers[l].weight.scalars)
+            for i in wa.indices where wa[i] == 0 && wb[i] == 0 {
+                zeros += 1
+                #expect(wr[i] == 0, "layer \(l) weight \(i) came back as \(wr[i])")
+            }
+        }
+        #expect(zeros > 0, "no weight is pruned in both networks")
+        for (measured, target) in zip(Self.statistics(.mlp(repaired)), targets) {
+            for c in target.mean.indices where target.deviation[c] > 0 {
+                #expect(abs(measured.deviation[c] / target.deviation[c] - 1) <= 1e-3)
+            }
+        }
+    }
+
     @Test("REPAIR gives the same bits on 1 and 2 threads", arguments: ["mlp", "layernorm"])
     func threadCountIndependent(_ kind: String) throws {
         let (a, b) = try Self.pair(kind)
