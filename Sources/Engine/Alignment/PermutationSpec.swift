@@ -37,16 +37,18 @@ public struct PermutationSpec: Sendable, Hashable {
             })
     }
 
-    /// Applies one permutation per group to every member axis.
+    /// Applies one permutation per group to every member axis of the tensors given (a subset, such as a
+    /// conv net's trained tensors without its running statistics, is permuted as far as it goes).
     ///
-    /// - Precondition: `permutations.count == groups.count`, sizes match, and every member tensor exists.
+    /// - Precondition: `permutations.count == groups.count` and sizes match.
     public func apply(_ permutations: [Permutation], to tensors: [String: Tensor]) -> [String: Tensor] {
         precondition(permutations.count == groups.count)
         var result = tensors
         for (group, permutation) in zip(groups, permutations) {
             for member in group.members {
-                guard let tensor = result[member.tensor] else { preconditionFailure("no tensor \(member.tensor)") }
-                result[member.tensor] = tensor.permuted(axis: member.axis, by: permutation)
+                if let tensor = result[member.tensor] {
+                    result[member.tensor] = tensor.permuted(axis: member.axis, by: permutation)
+                }
             }
         }
         return result

@@ -70,14 +70,7 @@ public enum WeightMatching {
     static func objective(
         _ b: [String: Tensor], to a: [String: Tensor], spec: PermutationSpec, permutations: [Permutation]
     ) -> Double {
-        var permuted = b
-        for (group, permutation) in zip(spec.groups, permutations) {
-            for member in group.members {
-                if let tensor = permuted[member.tensor] {
-                    permuted[member.tensor] = tensor.permuted(axis: member.axis, by: permutation)
-                }
-            }
-        }
+        let permuted = spec.apply(permutations, to: b)
         var total = 0.0
         for name in a.keys.sorted() {
             guard let x = a[name]?.scalars, let y = permuted[name]?.scalars, x.count == y.count else { continue }
