@@ -117,15 +117,13 @@ struct StepRunner: Sendable {
             case .weightMatching(let maxSweeps, let seed, let restarts):
                 let result = try WeightMatching.align(
                     moving, to: target, maxSweeps: maxSweeps, seed: seed, restarts: restarts ?? 1, parallelism: parallelism)
-                var record = record(spec, result.permutations, sweeps: result.sweeps)
-                (record.objective, record.seed) = (result.objective, result.seed)
-                return .alignment(record)
+                return .alignment(record(spec, result.permutations, weightMatching: result))
             case .activationMatching(let samples, let similarity):
                 let inputs = data.train.prefix(samples, features: data.features)
                 let permutations = try ActivationMatching.align(
                     moving, to: target, inputs: inputs,
                     similarity: similarity.engineSimilarity, parallelism: parallelism)
-                return .alignment(record(spec, permutations, sweeps: nil))
+                return .alignment(record(spec, permutations))
             }
         case .interpolate(let alphas, let splits, let metrics, let checkpoint, let reset, let repair):
             let pair = try networks(inputs, count: 2, at: checkpoint)
@@ -235,8 +233,12 @@ struct StepRunner: Sendable {
         return Trained(final: final, steps: trained.steps, checkpoints: checkpoints)
     }
 
-    private func record(_ spec: PermutationSpec, _ permutations: [Permutation], sweeps: Int?) -> AlignmentRecord {
-        AlignmentRecord(groups: zip(spec.groups, permutations).map { .init(name: $0.name, indices: $1.indices) }, sweeps: sweeps)
+    private func record(
+        _ spec: PermutationSpec, _ permutations: [Permutation], weightMatching wm: WeightMatching.Result? = nil
+    ) -> AlignmentRecord {
+        AlignmentRecord(
+            groups: zip(spec.groups, permutations).map { .init(name: $0.name, indices: $1.indices) }, sweeps: wm?.sweeps,
+            objective: wm?.objective, seed: wm?.seed)
     }
 }
 
