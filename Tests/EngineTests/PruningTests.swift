@@ -5,10 +5,10 @@ import Engine
     static let sizes = [20, 32, 32, 4]
 
     @Test("global magnitude pruning removes exactly the smallest kept weights; biases are never pruned")
-    func prunesSmallest() {
+    func prunesSmallest() throws {
         let network = MLP(sizes: Self.sizes, seed: 4)
-        let once = PruningMask.dense(network).pruning(network, rate: 0.2, output: .prune)
-        let twice = once.pruning(network, rate: 0.2, output: .prune)
+        let once = PruningMask.dense(.mlp(network)).pruning(.mlp(network), rate: 0.2, output: .prune)
+        let twice = once.pruning(.mlp(network), rate: 0.2, output: .prune)
         let total = network.layers.reduce(0) { $0 + $1.weight.count }
         #expect(abs(once.density(output: .prune) - 0.8) < 1.0 / Double(total))
         #expect(abs(twice.density(output: .prune) - 0.64) < 2.0 / Double(total))
@@ -18,13 +18,13 @@ import Engine
             for (w, m) in zip(layer.weight.scalars, mask) { if m == 0 { pruned.append(abs(w)) } else { kept.append(abs(w)) } }
         }
         #expect((pruned.max() ?? 0) <= (kept.min() ?? 1))
-        let applied = once.applied(to: network)
+        let applied = try #require(once.applied(to: .mlp(network)).mlp)
         #expect(zip(applied.layers, network.layers).allSatisfy { $0.bias == $1.bias })
     }
 
     @Test("the output layer is kept, or pruned at half rate, when asked")
     func outputLayer() {
-        let network = MLP(sizes: Self.sizes, seed: 4)
+        let network = Network.mlp(MLP(sizes: Self.sizes, seed: 4))
         let kept = PruningMask.dense(network).pruning(network, rate: 0.5, output: .keep)
         #expect(kept.layers.last?.allSatisfy { $0 == 1 } == true)
         #expect(abs(kept.density(output: .keep) - 0.5) < 0.01)
@@ -37,7 +37,7 @@ import Engine
     func maskedTraining() throws {
         let data = Fixtures.dataset()
         let network = MLP(sizes: Self.sizes, seed: 5)
-        let mask = PruningMask.dense(network).pruning(network, rate: 0.6, output: .half)
+        let mask = PruningMask.dense(.mlp(network)).pruning(.mlp(network), rate: 0.6, output: .half)
         let trained = try Trainer.train(
             sizes: Self.sizes, seed: 5, recipe: Fixtures.recipe(epochs: 2), data: data.train, parallelism: .serial,
             resume: (network, 0), mask: mask)
@@ -47,6 +47,31 @@ import Engine
         let moved = zip(trained.final.layers[0].weight.scalars, network.layers[0].weight.scalars).filter { $0 != $1 }
         #expect(moved.count > 0)
         #expect(trained.final.measure(on: data.test, parallelism: .serial).error < 0.5)
+    }
+
+    @Test(
+        "conv nets: pruning ranks kernels and classifier together, masked training keeps pruned weights zero",
+        arguments: [ConvArchitecture.Norm.groupnorm, .batchnorm])
+    func maskedConvTraining(_ norm: ConvArchitecture.Norm) throws {
+        let data = ConvAlignmentTests.data
+        var architecture = ConvNetTests.resnet(norm, stages: 2, blocks: 1)
+        architecture.classes = 4
+        let start = ConvNet(architecture: architecture, seed: 5)
+        let network = Network.conv(start)
+        let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
+        let names = network.prunableWeights.map(\.name)
+        #expect(names.last == "fc.weight" && names.contains("layer2.1.shortcut.conv.weight"))
+        #expect(!names.contains { $0.contains("norm") || $0.hasSuffix(".bias") })
+        #expect(abs(mask.density(output: .half) - 0.5) < 0.01)
+        let trained = try Trainer.train(
+            architecture, seed: 5, recipe: Fixtures.recipe(epochs: 2, batch: 32), data: data.train, parallelism: .serial,
+            resume: (start, 0), mask: mask)
+        for (weight, keep) in zip(Network.conv(trained.final).prunableWeights, mask.layers) {
+            #expect(zip(weight.tensor.scalars, keep).allSatisfy { $1 == 1 || $0 == 0 }, "\(weight.name)")
+        }
+        let moved = zip(
+            trained.final.tensors["stem.conv.weight"]?.scalars ?? [], start.tensors["stem.conv.weight"]?.scalars ?? [])
+        #expect(moved.contains { $0 != $1 })
     }
 
     @Test("without momentum, resuming from a checkpoint reproduces the uninterrupted run bitwise")
@@ -68,21 +93,26 @@ import Engine
 @Suite struct MaskTransportTests {
     @Test("a mask carried by π and back is unchanged, keeps each layer's density, and matches the permuted weights")
     func permutedMask() {
-        let network = MLP(sizes: PruningTests.sizes, seed: 8)
-        let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
-        var stream = RandomStream(seed: 8, purpose: "test/perm")
-        let perms = PermutationSpec.mlp(sizes: PruningTests.sizes).groups.map { Permutation.random($0.size, using: &stream) }
-        let carried = mask.permuted(by: perms, shapes: network)
-        #expect(carried != mask)
-        #expect(carried.permuted(by: perms.map(\.inverse), shapes: network) == mask)
-        for (a, b) in zip(mask.layers, carried.layers) { #expect(a.reduce(0, +) == b.reduce(0, +)) }
-        // Pruning a network then permuting it equals permuting it and applying the carried mask.
-        #expect(mask.applied(to: network).permuted(by: perms).isBitwiseEqual(carried.applied(to: network.permuted(by: perms))))
+        var resnet = ConvNetTests.resnet(.batchnorm, stages: 2, blocks: 2)
+        resnet.classes = 4
+        for network in [Network.mlp(MLP(sizes: PruningTests.sizes, seed: 8)), .conv(ConvNet(architecture: resnet, seed: 8))] {
+            let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
+            var stream = RandomStream(seed: 8, purpose: "test/perm")
+            let perms = network.permutationSpec.groups.map { Permutation.random($0.size, using: &stream) }
+            let carried = mask.permuted(by: perms, shapes: network)
+            #expect(carried != mask)
+            #expect(carried.permuted(by: perms.map(\.inverse), shapes: network) == mask)
+            for (a, b) in zip(mask.layers, carried.layers) { #expect(a.reduce(0, +) == b.reduce(0, +)) }
+            // Pruning a network then permuting it equals permuting it and applying the carried mask.
+            let left = mask.applied(to: network).permuted(by: perms).namedTensors
+            let right = carried.applied(to: network.permuted(by: perms)).namedTensors
+            #expect(left.count == right.count && zip(left, right).allSatisfy { $0.tensor.isBitwiseEqual(to: $1.tensor) })
+        }
     }
 
     @Test("a shuffled mask keeps each layer's density and is reproducible from its seed")
     func shuffledMask() {
-        let network = MLP(sizes: PruningTests.sizes, seed: 8)
+        let network = Network.mlp(MLP(sizes: PruningTests.sizes, seed: 8))
         let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
         let a = mask.shuffled(seed: 3), b = mask.shuffled(seed: 3), c = mask.shuffled(seed: 4)
         #expect(a == b && a != c && a != mask)

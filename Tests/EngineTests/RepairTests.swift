@@ -74,8 +74,8 @@ import Testing
         guard case .mlp(let a0) = x, case .mlp(let b0) = y else { return }
         // Two pruning rounds of 20%, each network its own mask (as along an IMP sequence).
         func pruned(_ network: MLP) -> MLP {
-            let mask = PruningMask.dense(network).pruning(network, rate: 0.2, output: .half)
-            return mask.pruning(network, rate: 0.2, output: .half).applied(to: network)
+            let mask = PruningMask.dense(.mlp(network)).pruning(.mlp(network), rate: 0.2, output: .half)
+            return mask.pruning(.mlp(network), rate: 0.2, output: .half).applied(to: .mlp(network)).mlp ?? network
         }
         let (a, b) = (pruned(a0), pruned(b0))
         let targets = Repair.mix([Self.statistics(.mlp(a)), Self.statistics(.mlp(b))], weights: [0.5, 0.5])

@@ -97,14 +97,40 @@ import Testing
         #expect(before[1] != after[1])
     }
 
-    @Test("pruning a conv model is rejected at check time, located")
-    func unsupportedUses() throws {
-        let text = Self.spec(norm: "none") + "\npruning:\n  p: {network: va, levels: 1, rate: 0.5, rewind: 0}\n"
-        #expect {
-            try SpecDecoder().decode(text, file: "c.yaml", directory: ".")
-        } throws: { error in
-            guard let error = error as? DiagnosticError else { return false }
-            return error.diagnostics.contains { $0.code == "unsupported" && $0.message.contains("kind vgg") }
-        }
+    @Test("conv IMP: two pruned levels per net, a permutation per level, a carried mask; all cached on rerun")
+    func pruning() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text =
+            Self.spec(norm: "batchnorm")
+            .replacingOccurrences(of: "batch: 30, epochs: 2}", with: "batch: 30, epochs: 2, checkpoints: [4]}")
+            .replacingOccurrences(
+                of: "  vnaive: {between: [va, vb]}\n",
+                with: "  vnaive: {between: [va, vb]}\n  plevel: {between: [pa, pb], permute: pwm, at: levels}\n"
+            )
+            .replacingOccurrences(
+                of: "alignments:\n",
+                with: "alignments:\n  pwm: {method: weight-matching, align: pb, to: pa, at: levels}\n")
+                + """
+
+                pruning:
+                  pa: {network: va, levels: 2, rate: 0.5, rewind: 4}
+                  pb: {network: vb, levels: 2, rate: 0.5, rewind: 4}
+                masked:
+                  vb-pi: {network: vb, rewind: 4, mask: pa, level: 2, transport: vwm}
+                """
+        let first = try run(text, in: dir)
+        #expect(first.summary.failures.isEmpty, "\(first.summary.failures)")
+        let series = first.summary.barriers.filter { $0.interpolation == "plevel" }.sorted { ($0.level ?? -1) < ($1.level ?? -1) }
+        #expect(series.map(\.level) == [0, 1, 2])
+        #expect(series.map(\.permutation) == (0...2).map { "pwm@level=\($0)" })
+        #expect(series.allSatisfy { $0.errorBarrier?.isFinite == true })
+        let densities = series.compactMap(\.density)
+        // Kernels lose half of what is left per level, the classifier a quarter: 0.27 of the weights remain.
+        #expect(densities.first == 1 && abs((densities.last ?? 0) - 0.27) < 0.01, "\(densities)")
+        #expect(first.summary.networks["vb-pi"] != nil)
+        let second = try run(text, in: dir)
+        #expect(second.summary.nodes.computed == 0)
+        #expect(second.summary.barriers.map(\.errorBarrier) == first.summary.barriers.map(\.errorBarrier))
     }
 }

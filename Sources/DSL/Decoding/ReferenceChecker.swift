@@ -79,14 +79,6 @@ struct ReferenceChecker {
         }
     }
 
-    /// Pruning works on MLPs only so far; a convolutional model there is an error, not a crash.
-    private func requireMLP(_ model: Reference, for use: String) {
-        guard let conv = spec.models.named(model.name)?.value, conv.conv != nil else { return }
-        sink.error(
-            "unsupported", at: model.location,
-            "\(use) supports MLP models only; model '\(model.name)' is of kind \(conv.kind)")
-    }
-
     func check() {
         let networks =
             spec.networks.map(\.name) + spec.loaded.map(\.name) + spec.pruning.map(\.name) + spec.masked.map(\.name)
@@ -105,9 +97,6 @@ struct ReferenceChecker {
         for sequence in spec.pruning {
             let p = sequence.value
             guard resolve(p.network, as: .network, candidates: spec.networks.map(\.name)) else { continue }
-            if let model = spec.networks.named(p.network.name)?.value.model {
-                requireMLP(Reference(name: model.name, location: p.network.location), for: "pruning")
-            }
             let kept = spec.networks.named(p.network.name).flatMap { spec.recipes.named($0.value.recipe.name)?.value.checkpoints }
             if let kept, !kept.contains(p.rewind) {
                 let listed = kept.isEmpty ? "none" : kept.map(String.init).joined(separator: ", ")

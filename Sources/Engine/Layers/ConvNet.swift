@@ -50,6 +50,9 @@ public struct ConvNet: Sendable, Hashable {
 
     /// The permutation groups, derived from the program (residual streams included).
     public var permutationSpec: PermutationSpec { architecture.program.permutationSpec }
+
+    /// Every convolution kernel in program order, then `fc.weight`: what pruning masks.
+    public var prunableWeightNames: [String] { architecture.program.prunableWeightNames }
 }
 
 /// The shape of a convolutional network.

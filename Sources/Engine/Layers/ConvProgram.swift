@@ -59,6 +59,14 @@ struct ConvProgram: Sendable {
         }
     }
 
+    /// The `.weight` parameters (convolution kernels, then the classifier's), in program order.
+    var prunableWeightNames: [String] {
+        parameters.compactMap { parameter in
+            if case .weight = parameter.role { return parameter.name }
+            return nil
+        }
+    }
+
     /// Indices of the norms whose output is read by the next operation, a ReLU, and by nothing else: the
     /// forward pass computes such a pair in one sweep, writing only the ReLU's output (backward reads
     /// the ReLU's output and the norm's input, never the norm's output).

@@ -43,10 +43,37 @@ public enum Network: Sendable, Hashable {
         }
     }
 
-    /// The MLP, for what works on MLPs only (pruning).
+    /// The MLP, or nil for a conv net.
     public var mlp: MLP? {
         if case .mlp(let network) = self { return network }
         return nil
+    }
+
+    /// The conv net, or nil for an MLP.
+    public var conv: ConvNet? {
+        if case .conv(let network) = self { return network }
+        return nil
+    }
+
+    /// The weights that pruning ranks and masks, the output layer last.
+    ///
+    /// An MLP's layer weights; a conv net's kernels in program order, then `fc.weight`. Biases and norm
+    /// parameters are never pruned.
+    public var prunableWeights: [(name: String, tensor: Tensor)] {
+        switch self {
+        case .mlp(let network): network.layers.enumerated().map { ("fc\($0 + 1).weight", $1.weight) }
+        case .conv(let network): network.prunableWeightNames.compactMap { name in network.tensors[name].map { (name, $0) } }
+        }
+    }
+
+    /// The network with the named tensors replaced; names it does not have are ignored.
+    public func replacing(_ tensors: [String: Tensor]) -> Network {
+        switch self {
+        case .mlp(let network): return .mlp(network.replacing(with: tensors))
+        case .conv(var network):
+            for (name, tensor) in tensors where network.tensors[name] != nil { network.tensors[name] = tensor }
+            return .conv(network)
+        }
     }
 
     /// Whether two networks have the same kind and shapes, so they can be aligned and interpolated.

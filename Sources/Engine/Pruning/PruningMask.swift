@@ -1,5 +1,6 @@
-/// Which weights of an MLP survive pruning: one 0/1 value per weight of each layer (biases are never
-/// pruned).
+/// Which weights of a network survive pruning: one 0/1 value per weight of each prunable tensor
+/// (`Network.prunableWeights`: an MLP's layer weights, a conv net's kernels and classifier weight;
+/// biases and norm parameters are never pruned).
 ///
 /// Used by iterative magnitude pruning (Frankle et al.; science.md E3): masked weights are zero and stay
 /// zero through training, because their gradients are masked too.
@@ -14,7 +15,8 @@ public struct PruningMask: Sendable, Hashable {
         case keep
     }
 
-    /// Per layer, `[out, in]` like the weight: 1 keeps the weight, 0 prunes it.
+    /// Per prunable tensor, in `Network.prunableWeights` order (the output layer last), laid out like
+    /// the tensor: 1 keeps the weight, 0 prunes it.
     public var layers: [[Float]]
 
     public init(layers: [[Float]]) {
@@ -22,8 +24,8 @@ public struct PruningMask: Sendable, Hashable {
     }
 
     /// Everything kept.
-    public static func dense(_ network: MLP) -> PruningMask {
-        PruningMask(layers: network.layers.map { [Float](repeating: 1, count: $0.weight.count) })
+    public static func dense(_ network: Network) -> PruningMask {
+        PruningMask(layers: network.prunableWeights.map { [Float](repeating: 1, count: $0.tensor.count) })
     }
 
     /// Fraction of the weights of the layers that `output` lets be pruned that are still kept.
@@ -38,8 +40,9 @@ public struct PruningMask: Sendable, Hashable {
     /// hidden layers (and the output layer, per `output`).
     ///
     /// Ties in magnitude are broken by position (layer, then index), so the mask is deterministic.
-    public func pruning(_ network: MLP, rate: Double, output: OutputLayer) -> PruningMask {
-        precondition(rate >= 0 && rate < 1 && network.layers.count == layers.count)
+    public func pruning(_ network: Network, rate: Double, output: OutputLayer) -> PruningMask {
+        let weights = network.prunableWeights.map(\.tensor.scalars)
+        precondition(rate >= 0 && rate < 1 && weights.count == layers.count)
         var next = self
         let last = layers.count - 1
         var groups: [[Int]] = [Array(0..<last)]
@@ -52,8 +55,7 @@ public struct PruningMask: Sendable, Hashable {
             let groupRate = g == 1 ? rate / 2 : rate
             var candidates: [(magnitude: Float, layer: Int, index: Int)] = []
             for l in members {
-                let weights = network.layers[l].weight.scalars
-                for i in weights.indices where layers[l][i] != 0 { candidates.append((abs(weights[i]), l, i)) }
+                for i in weights[l].indices where layers[l][i] != 0 { candidates.append((abs(weights[l][i]), l, i)) }
             }
             let count = Int((Double(candidates.count) * groupRate).rounded())
             candidates.sort { ($0.magnitude, $0.layer, $0.index) < ($1.magnitude, $1.layer, $1.index) }
@@ -63,25 +65,23 @@ public struct PruningMask: Sendable, Hashable {
     }
 
     /// The network with pruned weights set to zero.
-    public func applied(to network: MLP) -> MLP {
-        var result = network
-        for l in result.layers.indices {
-            let mask = layers[l]
-            result.layers[l].weight = Tensor(
-                shape: result.layers[l].weight.shape,
-                scalars: zip(result.layers[l].weight.scalars, mask).map { $0 * $1 })
-        }
-        return result
+    public func applied(to network: Network) -> Network {
+        network.replacing(
+            Dictionary(
+                zip(network.prunableWeights, layers).map { weight, keep in
+                    (weight.name, Tensor(shape: weight.tensor.shape, scalars: zip(weight.tensor.scalars, keep).map { $0 * $1 }))
+                },
+                uniquingKeysWith: { first, _ in first }))
     }
 
     /// The mask carried to another unit order: what `network.permuted(by: permutations)` does to the
     /// weights, done to the mask (pass inverses to carry a mask from A's order back to B's).
-    public func permuted(by permutations: [Permutation], shapes network: MLP) -> PruningMask {
-        let carrier = MLP(
-            layers: zip(network.layers, layers).map { layer, keep in
-                MLP.Layer(weight: Tensor(shape: layer.weight.shape, scalars: keep), bias: layer.bias)
-            })
-        return PruningMask(layers: carrier.permuted(by: permutations).layers.map(\.weight.scalars))
+    public func permuted(by permutations: [Permutation], shapes network: Network) -> PruningMask {
+        let carrier = network.replacing(
+            Dictionary(
+                zip(network.prunableWeights, layers).map { ($0.name, Tensor(shape: $0.tensor.shape, scalars: $1)) },
+                uniquingKeysWith: { first, _ in first }))
+        return PruningMask(layers: carrier.permuted(by: permutations).prunableWeights.map(\.tensor.scalars))
     }
 
     /// A random mask with the same density in every layer: each layer's entries shuffled by a stream

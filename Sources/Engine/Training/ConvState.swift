@@ -112,6 +112,14 @@ package final class ConvState {
         return ConvNet(architecture: architecture, tensors: tensors)
     }
 
+    /// Zeroes the gradients of pruned weights, so that (with zero velocity and zero weights) they stay zero.
+    package func maskWeightGradients(_ mask: PruningMask) {
+        for (name, keep) in zip(program.prunableWeightNames, mask.layers) {
+            let g = gradient(name)
+            for i in keep.indices { g[i] *= keep[i] }
+        }
+    }
+
     func parameter(_ name: String) -> UnsafeMutablePointer<Float> {
         guard let offset = offsets[name] else { preconditionFailure("no parameter \(name)") }
         return parameters + offset

@@ -79,7 +79,7 @@ public enum Trainer {
         progress: (TrainingProgress) -> Void = { _ in }
     ) throws(DivergenceError) -> TrainedNetwork {
         let start = resume?.network ?? MLP(sizes: sizes, seed: seed)
-        let initial = mask?.applied(to: start) ?? start
+        let initial = mask.flatMap { $0.applied(to: .mlp(start)).mlp } ?? start
         let state = TrainingState(network: initial, batchCapacity: min(recipe.batchSize, data.count))
         return try loop(
             state, initial: initial, seed: seed, recipe: recipe, data: data, first: resume?.step ?? 0,
@@ -88,19 +88,21 @@ public enum Trainer {
 
     /// Trains a convolutional network from `seed`.
     ///
-    /// As `train(sizes:…)` trains an MLP: same data order, schedule and optimiser. Inputs are the split's
-    /// rows read as `height × width × channels` images.
+    /// As `train(sizes:…)` trains an MLP: same data order, schedule and optimiser, same `resume` and
+    /// `mask`. Inputs are the split's rows read as `height × width × channels` images.
     ///
     /// - Throws: `DivergenceError` at the first non-finite batch loss.
     public static func train(
         _ architecture: ConvArchitecture, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, parallelism: Parallelism,
+        resume: (network: ConvNet, step: Int)? = nil, mask: PruningMask? = nil,
         progress: (TrainingProgress) -> Void = { _ in }
     ) throws(DivergenceError) -> Trained<ConvNet> {
-        let initial = ConvNet(architecture: architecture, seed: seed)
+        let start = resume?.network ?? ConvNet(architecture: architecture, seed: seed)
+        let initial = mask.flatMap { $0.applied(to: .conv(start)).conv } ?? start
         let state = ConvState(network: initial, batchCapacity: min(recipe.batchSize, data.count), training: true)
         return try loop(
-            state, initial: initial, seed: seed, recipe: recipe, data: data, first: 0, parallelism: parallelism,
-            beforeUpdate: { _ in }, progress: progress)
+            state, initial: initial, seed: seed, recipe: recipe, data: data, first: resume?.step ?? 0,
+            parallelism: parallelism, beforeUpdate: { if let mask { $0.maskWeightGradients(mask) } }, progress: progress)
     }
 
     /// The minibatch SGD loop shared by every model: epoch orders from (seed, "order", epoch), steps

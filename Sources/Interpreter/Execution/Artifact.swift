@@ -20,7 +20,7 @@ enum Artifact: Sendable {
     var network: Trained<Network>? {
         switch self {
         case .network(let network): network
-        case .pruned(let pruned): pruned.network.map { .mlp($0) }
+        case .pruned(let pruned): pruned.network
         default: nil
         }
     }
@@ -40,12 +40,14 @@ enum Artifact: Sendable {
             }
             return files
         case .pruned(let pruned):
-            let metadata = ["steps": "\(pruned.network.steps)", "level": "\(pruned.level)", "density": "\(pruned.density)"]
-            let masks = zip(pruned.network.final.layers, pruned.mask.layers).enumerated().map { l, pair in
-                (name: "fc\(l + 1).weight", tensor: Tensor(shape: pair.0.weight.shape, scalars: pair.1))
+            let final = pruned.network.final
+            let metadata = Self.metadata(
+                final, ["steps": "\(pruned.network.steps)", "level": "\(pruned.level)", "density": "\(pruned.density)"])
+            let masks = zip(final.prunableWeights, pruned.mask.layers).map { weight, keep in
+                (name: weight.name, tensor: Tensor(shape: weight.tensor.shape, scalars: keep))
             }
             return [
-                "network.safetensors": SafeTensors.encode(pruned.network.final.namedTensors(), metadata: metadata),
+                "network.safetensors": SafeTensors.encode(final.namedTensors, metadata: metadata),
                 "mask.safetensors": SafeTensors.encode(masks, metadata: [:]),
             ]
         case .measurements(let measurements): return ["measurements.json": json(measurements)]
@@ -90,11 +92,6 @@ enum Artifact: Sendable {
             }
             return network
         }
-        func mlpNetwork(_ name: String, hidden: [Int]) throws -> (MLP, [String: String]) {
-            let (tensors, metadata) = try SafeTensors.decode(try file(name), file: name)
-            let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-            return (try mlp(name, byName, hidden: hidden), metadata)
-        }
         switch step.action {
         case .train(let model, _, _), .load(let model, _):
             let (final, metadata) = try network("network.safetensors", model: model)
@@ -106,13 +103,13 @@ enum Artifact: Sendable {
             checkpoints.sort { $0.step < $1.step }
             return .network(Trained(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: checkpoints))
         case .prune(let model, _, _, _, _, _), .retrainMasked(let model, _, _, _, _):
-            let (final, metadata) = try mlpNetwork("network.safetensors", hidden: model.hidden)
+            let (final, metadata) = try network("network.safetensors", model: model)
             let (masks, _) = try SafeTensors.decode(try file("mask.safetensors"), file: "mask.safetensors")
             let byName = Dictionary(masks.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-            let layers = try final.layers.indices.map { l in
-                guard let mask = byName["fc\(l + 1).weight"], mask.shape == final.layers[l].weight.shape,
+            let layers = try final.prunableWeights.map { weight in
+                guard let mask = byName[weight.name], mask.shape == weight.tensor.shape,
                     mask.scalars.allSatisfy({ $0 == 0 || $0 == 1 })
-                else { throw ArtifactError(description: "mask.safetensors: fc\(l + 1).weight is missing or not a 0/1 mask") }
+                else { throw ArtifactError(description: "mask.safetensors: \(weight.name) is missing or not a 0/1 mask") }
                 return mask.scalars
             }
             guard let level = Int(metadata["level"] ?? ""), let density = Double(metadata["density"] ?? "") else {
@@ -120,7 +117,7 @@ enum Artifact: Sendable {
             }
             return .pruned(
                 PrunedNetwork(
-                    network: TrainedNetwork(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: []),
+                    network: Trained(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: []),
                     mask: PruningMask(layers: layers), level: level, density: density))
         case .evaluate:
             return .measurements(try decoder.decode([String: Metrics].self, from: Data(try file("measurements.json"))))
@@ -141,7 +138,7 @@ enum Artifact: Sendable {
 /// One level of a pruning sequence.
 struct PrunedNetwork: Sendable {
     /// The retrained network (pruned weights are zero).
-    var network: TrainedNetwork
+    var network: Trained<Network>
     /// The weights it keeps.
     var mask: PruningMask
     /// Pruning rounds done (1 is the first pruned level).

@@ -51,10 +51,10 @@ struct StepRunner: Sendable {
             }
             return .network(Trained(final: .mlp(network), steps: 0, checkpoints: []))
         case .prune(let model, let recipe, let seed, let rate, let output, let rewind):
-            guard let trained = inputs.first?.network.flatMap(Self.mlps), inputs.count == 2 else {
-                throw ArtifactError(description: "a pruning step's inputs are not MLPs")
+            guard let trained = inputs.first?.network, inputs.count == 2 else {
+                throw ArtifactError(description: "a pruning step's inputs are not networks")
             }
-            let previous: (network: MLP, mask: PruningMask, level: Int)
+            let previous: (network: Network, mask: PruningMask, level: Int)
             if case .pruned(let p) = inputs[1] {
                 previous = (p.network.final, p.mask, p.level)
             } else {
@@ -71,9 +71,8 @@ struct StepRunner: Sendable {
             return .pruned(
                 PrunedNetwork(network: network, mask: mask, level: previous.level + 1, density: mask.density(output: rule)))
         case .retrainMasked(let model, let recipe, let seed, let rewind, let carry):
-            guard let trained = inputs.first?.network.flatMap(Self.mlps), inputs.count >= 2, case .pruned(let donor) = inputs[1]
-            else {
-                throw ArtifactError(description: "a masked step's inputs are not an MLP and a pruning level")
+            guard let trained = inputs.first?.network, inputs.count >= 2, case .pruned(let donor) = inputs[1] else {
+                throw ArtifactError(description: "a masked step's inputs are not a network and a pruning level")
             }
             guard let start = trained.checkpoints.first(where: { $0.step == rewind }) else {
                 throw ArtifactError(description: "the trained network kept no checkpoint at step \(rewind) to rewind to")
@@ -93,7 +92,7 @@ struct StepRunner: Sendable {
                 }
                 mask = donor.mask.permuted(by: permutations.map(\.inverse), shapes: start.network)
             }
-            guard mask.layers.map(\.count) == start.network.layers.map(\.weight.count) else {
+            guard mask.layers.map(\.count) == start.network.prunableWeights.map(\.tensor.count) else {
                 throw ArtifactError(description: "the mask does not fit the network's layers")
             }
             let network = try retrain(
@@ -149,16 +148,23 @@ struct StepRunner: Sendable {
 
     /// Retraining with a fixed mask from a rewound checkpoint to the end of the network's schedule.
     private func retrain(
-        _ step: PlanStep, model: ModelSpec, recipe: RecipeSpec, seed: UInt64, from start: (MLP, Int), mask: PruningMask,
+        _ step: PlanStep, model: ModelSpec, recipe: RecipeSpec, seed: UInt64, from start: (Network, Int), mask: PruningMask,
         data: Dataset, parallelism: Parallelism
-    ) throws -> TrainedNetwork {
+    ) throws -> Trained<Network> {
         var retraining = recipe.engineRecipe
         retraining.checkpoints = []
-        return try Trainer.train(
-            sizes: [data.features] + model.hidden + [data.classes], seed: seed, recipe: retraining, data: data.train,
-            parallelism: parallelism, resume: start, mask: mask
-        ) { progress in
-            events(.training(node: step.name, progress: progress))
+        let report = { (progress: TrainingProgress) in events(.training(node: step.name, progress: progress)) }
+        switch start.0 {
+        case .conv(let network):
+            return try Trainer.train(
+                network.architecture, seed: seed, recipe: retraining, data: data.train, parallelism: parallelism,
+                resume: (network, start.1), mask: mask, progress: report
+            ).map { .conv($0) }
+        case .mlp(let network):
+            return try Trainer.train(
+                sizes: [data.features] + model.hidden + [data.classes], seed: seed, recipe: retraining, data: data.train,
+                parallelism: parallelism, resume: (network, start.1), mask: mask, progress: report
+            ).map { .mlp($0) }
         }
     }
 
@@ -224,13 +230,6 @@ struct StepRunner: Sendable {
                 description: "no checkpoint at step \(step): training ran \(network.steps) steps and kept "
                     + (network.checkpoints.map { String($0.step) }.joined(separator: ", ")))
         }
-    }
-
-    /// A training record whose networks are all MLPs, for what works on MLPs only (pruning).
-    private static func mlps(_ trained: Trained<Network>) -> Trained<MLP>? {
-        guard let final = trained.final.mlp else { return nil }
-        let checkpoints = trained.checkpoints.compactMap { c in c.network.mlp.map { (step: c.step, network: $0) } }
-        return Trained(final: final, steps: trained.steps, checkpoints: checkpoints)
     }
 
     private func record(
