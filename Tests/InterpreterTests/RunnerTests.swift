@@ -1,6 +1,7 @@
 import DSL
 import Foundation
 import Interpreter
+import Synchronization
 import Testing
 
 /// A tiny experiment on the synthetic dataset: trains in well under a second.
@@ -323,6 +324,23 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         #expect(rows.filter { $0.interpolation == "weight" }.allSatisfy { $0.permutation == "wm@end" })
         let again = try run(Self.spec, in: dir)
         #expect(again.summary.nodes.computed == 0)
+    }
+
+    @Test("steps of one plan that share a key (the dense alignment and the per-level one at level 0) run once, silently")
+    func sharedKeysRunOnce() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plan = try Planner().plan(try SpecDecoder().decode(Self.spec, file: "t.yaml", directory: dir))
+        let keys = try Runner.keys(for: plan, cacheDirectory: dir + "/cache")
+        #expect(Set(keys).count < keys.count, "the spec has no steps with one key")
+        let warnings = Mutex<[String]>([])
+        let options = RunOptions(cacheDirectory: dir + "/cache", resultsDirectory: dir + "/results", jobs: 2, threads: 2)
+        let outcome = try Runner.run(plan, options: options) { event in
+            if case .warning(let message) = event { warnings.withLock { $0.append(message) } }
+        }
+        #expect(outcome.summary.failures.isEmpty)
+        #expect(outcome.summary.nodes.computed == Set(keys).count)
+        #expect(warnings.withLock { $0 }.isEmpty)
     }
 
     @Test("mask transport: b retrained under a's mask carried by wm, as it is, and shuffled; all evaluated, all cached")

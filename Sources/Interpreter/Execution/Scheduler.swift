@@ -20,6 +20,11 @@ final class Scheduler: @unchecked Sendable {
 
     private enum Status {
         case cached, pending, running, done, failed(String)
+
+        var isPending: Bool {
+            if case .pending = self { return true }
+            return false
+        }
     }
 
     private let condition = NSCondition()
@@ -41,10 +46,14 @@ final class Scheduler: @unchecked Sendable {
         self.events = events
         indexOf = Dictionary(plan.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         status = keys.map { store.contains($0) ? .cached : .pending }
+        sameKey = Dictionary(grouping: keys.indices, by: { keys[$0] })
         artifacts = Array(repeating: nil, count: keys.count)
     }
 
     private let indexOf: [String: Int]
+    /// Steps by key: two steps of one plan can compute the same thing (a per-level alignment at level 0
+    /// is the dense one), and then only one of them runs.
+    private let sameKey: [String: [Int]]
 
     private func inputIndices(_ i: Int) -> [Int] { plan.steps[i].inputs.compactMap { indexOf[$0] } }
 
@@ -86,8 +95,8 @@ final class Scheduler: @unchecked Sendable {
                 }
             }
             let ready = status.indices.filter { i in
-                if case .pending = status[i] { return inputIndices(i).allSatisfy(isFinished) }
-                return false
+                guard case .pending = status[i], inputIndices(i).allSatisfy(isFinished) else { return false }
+                return !(sameKey[keys[i]] ?? []).contains { if case .running = status[$0] { true } else { false } }
             }
             let running = status.filter { if case .running = $0 { true } else { false } }.count
             guard let next = ready.first else {
@@ -105,8 +114,10 @@ final class Scheduler: @unchecked Sendable {
             condition.lock()
             switch outcome {
             case .success(let result):
-                artifacts[next] = result.artifact
-                status[next] = .done
+                for i in sameKey[keys[next]] ?? [next] where i == next || status[i].isPending {
+                    artifacts[i] = result.artifact
+                    status[i] = .done
+                }
                 if result.computedHere { computed += 1 }
             case .failure(let error):
                 status[next] = .failed(error.message)
