@@ -102,12 +102,7 @@ extension Interpolation {
         precondition(!networks.isEmpty && networks.allSatisfy { $0.isCompatible(with: networks[0]) })
         switch networks[0] {
         case .mlp: return .mlp(combination(networks.compactMap(\.mlp), weights: weights))
-        case .conv:
-            let convs = networks.compactMap { network -> ConvNet? in
-                if case .conv(let c) = network { return c }
-                return nil
-            }
-            return .conv(combination(convs, weights: weights))
+        case .conv: return .conv(combination(networks.compactMap(\.conv), weights: weights))
         }
     }
 }
