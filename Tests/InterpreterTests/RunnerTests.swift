@@ -38,12 +38,14 @@ func temporaryDirectory() throws -> String {
     return path
 }
 
-func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutcome {
+func run(
+    _ text: String, in directory: String, jobs: Int = 2, events: @escaping @Sendable (RunEvent) -> Void = { _ in }
+) throws -> RunOutcome {
     let spec = try SpecDecoder().decode(text, file: "tiny.yaml", directory: directory)
     let plan = try Planner().plan(spec)
     let options = RunOptions(
         cacheDirectory: directory + "/cache", resultsDirectory: directory + "/results", jobs: jobs, threads: 2)
-    return try Runner.run(plan, options: options) { _ in }
+    return try Runner.run(plan, options: options, events: events)
 }
 
 @Suite struct RunnerTests {
@@ -334,8 +336,7 @@ func run(_ text: String, in directory: String, jobs: Int = 2) throws -> RunOutco
         let keys = try Runner.keys(for: plan, cacheDirectory: dir + "/cache")
         #expect(Set(keys).count < keys.count, "the spec has no steps with one key")
         let warnings = Mutex<[String]>([])
-        let options = RunOptions(cacheDirectory: dir + "/cache", resultsDirectory: dir + "/results", jobs: 2, threads: 2)
-        let outcome = try Runner.run(plan, options: options) { event in
+        let outcome = try run(Self.spec, in: dir) { event in
             if case .warning(let message) = event { warnings.withLock { $0.append(message) } }
         }
         #expect(outcome.summary.failures.isEmpty)

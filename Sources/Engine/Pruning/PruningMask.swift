@@ -66,22 +66,22 @@ public struct PruningMask: Sendable, Hashable {
 
     /// The network with pruned weights set to zero.
     public func applied(to network: Network) -> Network {
-        network.replacing(
-            Dictionary(
-                zip(network.prunableWeights, layers).map { weight, keep in
-                    (weight.name, Tensor(shape: weight.tensor.shape, scalars: zip(weight.tensor.scalars, keep).map { $0 * $1 }))
-                },
-                uniquingKeysWith: { first, _ in first }))
+        replacingWeights(of: network) { weights, keep in zip(weights, keep).map { $0 * $1 } }
     }
 
     /// The mask carried to another unit order: what `network.permuted(by: permutations)` does to the
     /// weights, done to the mask (pass inverses to carry a mask from A's order back to B's).
     public func permuted(by permutations: [Permutation], shapes network: Network) -> PruningMask {
-        let carrier = network.replacing(
-            Dictionary(
-                zip(network.prunableWeights, layers).map { ($0.name, Tensor(shape: $0.tensor.shape, scalars: $1)) },
-                uniquingKeysWith: { first, _ in first }))
+        let carrier = replacingWeights(of: network) { _, keep in keep }
         return PruningMask(layers: carrier.permuted(by: permutations).prunableWeights.map(\.tensor.scalars))
+    }
+
+    /// `network` with each prunable weight tensor's scalars replaced by `values(weights, keep)`.
+    private func replacingWeights(of network: Network, _ values: ([Float], [Float]) -> [Float]) -> Network {
+        let tensors = zip(network.prunableWeights, layers).map { weight, keep in
+            (weight.name, Tensor(shape: weight.tensor.shape, scalars: values(weight.tensor.scalars, keep)))
+        }
+        return network.replacing(Dictionary(tensors, uniquingKeysWith: { first, _ in first }))
     }
 
     /// A random mask with the same density in every layer: each layer's entries shuffled by a stream

@@ -25,6 +25,11 @@ final class Scheduler: @unchecked Sendable {
             if case .pending = self { return true }
             return false
         }
+
+        var isRunning: Bool {
+            if case .running = self { return true }
+            return false
+        }
     }
 
     private let condition = NSCondition()
@@ -59,7 +64,7 @@ final class Scheduler: @unchecked Sendable {
 
     /// Runs every pending step; returns results by step index (nil where a step failed).
     func run() -> (artifacts: [Artifact?], failures: [(node: String, message: String)]) {
-        var toCompute = status.map { if case .pending = $0 { true } else { false } }
+        var toCompute = status.map(\.isPending)
         artifacts = CachedArtifacts.load(plan, keys: keys, store: store, toCompute: &toCompute, events: events)
         for i in status.indices where toCompute[i] { status[i] = .pending }
         let cachedCount = status.filter { if case .cached = $0 { true } else { false } }.count
@@ -88,19 +93,19 @@ final class Scheduler: @unchecked Sendable {
         while true {
             // Steps whose inputs failed can never run: fail them too, naming the cause.
             for i in status.indices {
-                guard case .pending = status[i] else { continue }
+                guard status[i].isPending else { continue }
                 if let bad = inputIndices(i).first(where: { if case .failed = status[$0] { true } else { false } }) {
                     status[i] = .failed("not run: its input \(plan.steps[bad].name) failed")
                     condition.broadcast()
                 }
             }
             let ready = status.indices.filter { i in
-                guard case .pending = status[i], inputIndices(i).allSatisfy(isFinished) else { return false }
-                return !(sameKey[keys[i]] ?? []).contains { if case .running = status[$0] { true } else { false } }
+                guard status[i].isPending, inputIndices(i).allSatisfy(isFinished) else { return false }
+                return !(sameKey[keys[i]] ?? []).contains { status[$0].isRunning }
             }
-            let running = status.filter { if case .running = $0 { true } else { false } }.count
+            let running = status.filter(\.isRunning).count
             guard let next = ready.first else {
-                let pending = status.contains { if case .pending = $0 { true } else { false } }
+                let pending = status.contains(where: \.isPending)
                 if !pending { break }
                 condition.wait()
                 continue
