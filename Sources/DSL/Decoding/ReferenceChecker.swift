@@ -83,14 +83,7 @@ struct ReferenceChecker {
         let networks =
             spec.networks.map(\.name) + spec.loaded.map(\.name) + spec.pruning.map(\.name) + spec.masked.map(\.name)
         for entry in spec.loaded {
-            if resolve(entry.value.model, as: .model, candidates: spec.models.map(\.name)), entry.value.layers != nil,
-                let model = spec.models.named(entry.value.model.name)?.value, model.conv != nil
-            {
-                sink.error(
-                    "unsupported", at: entry.location,
-                    "'layers' renames MLP layers; a \(model.kind) model's tensors keep their documented names (grammar/README.md)"
-                )
-            }
+            resolve(entry.value.model, as: .model, candidates: spec.models.map(\.name))
             resolve(entry.value.data, as: .dataset, candidates: spec.datasets.map(\.name))
         }
         spec.masked.forEach(checkMasked)

@@ -64,7 +64,8 @@ struct SectionDecoder {
 
     func model(_ node: YAMLNode, _ what: String) -> ModelSpec? {
         guard let f = reader.fields(node, of: what, allowed: SpecKeys.model) else { return nil }
-        var kind = "mlp"
+        // Without a kind, a model with `layers` is declared layer by layer.
+        var kind = f.has("layers") && !f.has("kind") ? "declared" : "mlp"
         if let kindNode = f.optional("kind"), let written = reader.string(kindNode, "\(what).kind") {
             let kinds = SpecKeys.modelKinds.keys.sorted()
             guard kinds.contains(written) else {
@@ -78,6 +79,11 @@ struct SectionDecoder {
         }
         for entry in f.entries where !(SpecKeys.modelKinds[kind] ?? []).contains(entry.key) {
             reader.sink.error("unknown-key", at: entry.keyLocation, "'\(entry.key)' does not apply to a model of kind \(kind)")
+        }
+        if kind == "declared" {
+            return f.optional("layers").flatMap { declaredLayers($0, "\(what).layers") }.map {
+                ModelSpec(hidden: [], activation: .relu, layers: $0)
+            }
         }
         if kind != "mlp" { return convModel(f, what, kind: kind) }
         let activation =

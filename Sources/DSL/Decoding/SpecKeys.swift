@@ -10,7 +10,7 @@ package enum SpecKeys {
     package static let model = ["kind", "hidden", "activation", "layers", "stages", "blocks", "width", "norm"]
     package static let modelKinds = [
         "mlp": ["kind", "hidden", "activation"], "vgg": ["kind", "layers", "width", "norm"],
-        "resnet": ["kind", "stages", "blocks", "width", "norm"],
+        "resnet": ["kind", "stages", "blocks", "width", "norm"], "declared": ["layers"],
     ]
     package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints"]
     package static let optimizer = ["sgd"]

@@ -59,8 +59,7 @@ public struct Planner: Sendable {
         func reset(_ network: String) -> Int? {
             let base = origin(network)
             let model = spec.networks.named(base)?.value.model.name ?? spec.loaded.named(base)?.value.model.name
-            guard let conv = model.flatMap({ spec.models.named($0)?.value.conv }), conv.norm == .batchnorm,
-                eval.batchNormReset > 0
+            guard model.flatMap({ spec.models.named($0)?.value.hasBatchNorm }) == true, eval.batchNormReset > 0
             else { return nil }
             return eval.batchNormReset
         }

@@ -13,14 +13,29 @@ public struct ModelSpec: Sendable, Hashable, Codable {
     public var activation: Activation
     /// For a convolutional network, its shape (`hidden` is then empty).
     public var conv: ConvModelSpec? = nil
+    /// For a model declared layer by layer, its layers (`hidden` is then empty).
+    public var layers: [LayerSpec]? = nil
 
     /// A model's kind as the spec writes it.
     public var kind: String {
+        if layers != nil { return "declared" }
         switch conv?.body {
-        case nil: "mlp"
-        case .vgg: "vgg"
-        case .resnet: "resnet"
+        case nil: return "mlp"
+        case .vgg: return "vgg"
+        case .resnet: return "resnet"
         }
+    }
+
+    /// Whether the model has convolutions, whose numerics have their own cache salt.
+    public var hasConvolutions: Bool {
+        if conv != nil { return true }
+        return layers?.contains { if case .conv = $0.operation { true } else { false } } ?? false
+    }
+
+    /// Whether the model keeps BatchNorm running statistics (reset along interpolations).
+    public var hasBatchNorm: Bool {
+        if let conv { return conv.norm == .batchnorm }
+        return layers?.contains { $0.operation == .norm(.batch) } ?? false
     }
 }
 

@@ -6,6 +6,9 @@ public struct PermutationSpec: Sendable, Hashable {
         public var tensor: String
         /// The axis the group reorders.
         public var axis: Int
+        /// Consecutive indices of the axis per unit: a linear layer's input after a flatten has one block
+        /// of height × width positions per channel, which move together.
+        public var block: Int = 1
     }
 
     /// A set of hidden units that may be permuted together, with every axis that indexes them.
@@ -21,22 +24,6 @@ public struct PermutationSpec: Sendable, Hashable {
     /// Groups in layer order.
     public var groups: [Group]
 
-    /// The spec of an MLP: group `h_l` is hidden layer l, the rows of `fc_l` and the columns of `fc_{l+1}`.
-    ///
-    /// Inputs and logits are never permuted.
-    public static func mlp(sizes: [Int]) -> PermutationSpec {
-        PermutationSpec(
-            groups: (1..<max(sizes.count - 1, 1)).map { l in
-                Group(
-                    name: "h\(l)", size: sizes[l],
-                    members: [
-                        Member(tensor: "fc\(l).weight", axis: 0),
-                        Member(tensor: "fc\(l).bias", axis: 0),
-                        Member(tensor: "fc\(l + 1).weight", axis: 1),
-                    ])
-            })
-    }
-
     /// Applies one permutation per group to every member axis of the tensors given (a subset, such as a
     /// conv net's trained tensors without its running statistics, is permuted as far as it goes).
     ///
@@ -47,7 +34,7 @@ public struct PermutationSpec: Sendable, Hashable {
         for (group, permutation) in zip(groups, permutations) {
             for member in group.members {
                 if let tensor = result[member.tensor] {
-                    result[member.tensor] = tensor.permuted(axis: member.axis, by: permutation)
+                    result[member.tensor] = tensor.permuted(member, by: permutation)
                 }
             }
         }
@@ -55,26 +42,22 @@ public struct PermutationSpec: Sendable, Hashable {
     }
 }
 
-extension MLP {
-    /// Tensors by PyTorch name (`fc1.weight`, …).
-    public var tensorsByName: [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: namedTensors().map { ($0.name, $0.tensor) })
+extension Tensor {
+    /// The tensor with a member's axis reordered by `permutation`, block by block.
+    func permuted(_ member: PermutationSpec.Member, by permutation: Permutation) -> Tensor {
+        guard member.block > 1 else { return permuted(axis: member.axis, by: permutation) }
+        return Tensor(shape: blockShape(member), scalars: scalars).permuted(axis: member.axis, by: permutation)
+            .reshaped(shape)
     }
 
-    /// A network with the same shapes as `self` and its tensors taken from `tensors` by name.
-    public func replacing(with tensors: [String: Tensor]) -> MLP {
-        MLP(
-            layers: layers.indices.map { l in
-                Layer(
-                    weight: tensors["fc\(l + 1).weight"] ?? layers[l].weight, bias: tensors["fc\(l + 1).bias"] ?? layers[l].bias)
-            })
+    /// The shape with the member's axis split into (units, block).
+    func blockShape(_ member: PermutationSpec.Member) -> [Int] {
+        var split = shape
+        split[member.axis] /= member.block
+        split.insert(member.block, at: member.axis + 1)
+        return split
     }
 
-    /// The network's permutation groups, one per hidden layer.
-    public var permutationSpec: PermutationSpec { .mlp(sizes: sizes) }
-
-    /// The network with its hidden units permuted, one permutation per hidden layer; it computes the same function.
-    public func permuted(by permutations: [Permutation]) -> MLP {
-        replacing(with: permutationSpec.apply(permutations, to: tensorsByName))
-    }
+    /// The same scalars under another shape of the same count.
+    func reshaped(_ shape: [Int]) -> Tensor { Tensor(shape: shape, scalars: scalars) }
 }

@@ -90,10 +90,12 @@ public enum WeightMatching {
             guard let tensorA = a[member.tensor], var tensorB = b[member.tensor] else { continue }
             for (h, other) in spec.groups.enumerated() where h != g {
                 for m in other.members where m.tensor == member.tensor {
-                    tensorB = tensorB.permuted(axis: m.axis, by: permutations[h])
+                    tensorB = tensorB.permuted(m, by: permutations[h])
                 }
             }
-            let lhs = tensorA.axisFirst(member.axis), rhs = tensorB.axisFirst(member.axis)
+            // A flattened input's block of positions per unit goes with the unit's other axes.
+            let split = tensorA.blockShape(member)
+            let lhs = tensorA.reshaped(split).axisFirst(member.axis), rhs = tensorB.reshaped(split).axisFirst(member.axis)
             let rest = tensorA.count / n
             let product = Gemm.product(lhs, rhs, m: n, n: n, k: rest, transposeB: true, parallelism: parallelism)
             for i in 0..<n * n { gain[i] += Double(product[i]) }
@@ -115,5 +117,18 @@ extension Tensor {
             }
         }
         return result
+    }
+}
+
+extension WeightMatching {
+    /// Weight matching of two networks of one architecture over their trained tensors (every axis but
+    /// the permuted one flattened; weights, biases and norm parameters); running statistics are carried
+    /// by the permutation but not matched.
+    public static func align(
+        _ b: Network, to a: Network, maxSweeps: Int, seed: UInt64, restarts: Int = 1, parallelism: Parallelism
+    ) throws(LinearAssignment.NonFiniteInput) -> Result {
+        try align(
+            b.trainedTensors, to: a.trainedTensors, spec: a.permutationSpec, maxSweeps: maxSweeps, seed: seed,
+            restarts: restarts, parallelism: parallelism)
     }
 }

@@ -59,7 +59,8 @@ public enum Benchmark {
     }
 
     /// The MLP of the anchors: 784-512-512-512-10.
-    public static let mlpSizes = [784, 512, 512, 512, 10]
+    public static let mlp = program(.mlp(input: fashionMNIST, hidden: [512, 512, 512], classes: 10))
+    static let fashionMNIST = ImageShape(channels: 1, height: 28, width: 28)
     public static let gemmShapes = [(128, 512, 784), (128, 512, 512), (1024, 1024, 1024), (10000, 512, 784)]
     public static let lapSizes = [128, 512, 1024, 2048]
 
@@ -111,20 +112,25 @@ public enum Benchmark {
     /// synthetic examples (100 updates) per repetition, including batch assembly and the optimiser.
     static func trainingThroughput(parallelism: Parallelism) -> Double {
         throughput(examples: 12_800, reps: 3) { data, recipe in
-            _ = try? Trainer.train(sizes: mlpSizes, seed: 1, recipe: recipe, data: data, parallelism: parallelism)
+            _ = try? Trainer.train(mlp, seed: 1, recipe: recipe, data: data, parallelism: parallelism)
         }
     }
 
     /// The conv anchor's VGG-style net: `[16, M, 32, M, 64, 64, M]` 3×3 convolutions without bias, each
     /// followed by GroupNorm (one group) and ReLU, global average pooling, a linear classifier.
-    public static let convArchitecture = ConvArchitecture(
-        body: .vgg([16, nil, 32, nil, 64, 64, nil]), norm: .groupnorm, height: 28, width: 28, channels: 1, classes: 10)
+    public static let conv = program(
+        .vgg(input: fashionMNIST, widths: [16, nil, 32, nil, 64, 64, nil], norm: .group, classes: 10))
+
+    /// The builders' programs are valid by construction.
+    private static func program(_ architecture: Architecture) -> LayerProgram {
+        do { return try LayerProgram(architecture) } catch { preconditionFailure("a built-in architecture: \(error)") }
+    }
 
     /// Conv training examples per second, as `trainingThroughput` measures the MLP's: 30 updates (3,840
     /// synthetic 28×28 images) per repetition.
     static func convTrainingThroughput(parallelism: Parallelism) -> Double {
         throughput(examples: 3_840, reps: 2) { data, recipe in
-            _ = try? Trainer.train(convArchitecture, seed: 1, recipe: recipe, data: data, parallelism: parallelism)
+            _ = try? Trainer.train(conv, seed: 1, recipe: recipe, data: data, parallelism: parallelism)
         }
     }
 
@@ -141,13 +147,11 @@ public enum Benchmark {
     /// of a split runs).
     static func evaluationThroughput(parallelism: Parallelism) -> Double {
         let count = 60_000
-        let network = MLP(sizes: mlpSizes, seed: 1)
-        let inputs = normals(count * 784, purpose: "bench/eval/inputs")
+        let network = Network(program: mlp, seed: 1)
+        let inputs = Dataset.Split(
+            inputs: normals(count * 784, purpose: "bench/eval/inputs"), labels: [Int32](repeating: 0, count: count))
         let seconds = best(of: 3) {
-            inputs.withUnsafeBufferPointer { x in
-                guard let x = x.baseAddress else { return }
-                network.forEachBatch(inputs: x, count: count, batchSize: 10_000, parallelism: parallelism) { _, _, _ in }
-            }
+            network.forEachBatch(inputs, batchSize: 10_000, training: false, parallelism: parallelism) { _, _, _ in }
         }
         return Double(count) / seconds
     }
@@ -161,15 +165,8 @@ public enum Benchmark {
 
     /// Milliseconds to weight-match two independently initialised 784-512-512-512-10 MLPs.
     static func weightMatchingMilliseconds(parallelism: Parallelism) -> Double {
-        let a = MLP(sizes: mlpSizes, seed: 1), b = MLP(sizes: mlpSizes, seed: 2)
-        let spec = PermutationSpec.mlp(sizes: mlpSizes)
-        let tensorsA = Dictionary(uniqueKeysWithValues: a.namedTensors().map { ($0.name, $0.tensor) })
-        let tensorsB = Dictionary(uniqueKeysWithValues: b.namedTensors().map { ($0.name, $0.tensor) })
-        return 1000
-            * best(of: 3) {
-                _ = try? WeightMatching.align(
-                    tensorsB, to: tensorsA, spec: spec, maxSweeps: 100, seed: 1, parallelism: parallelism)
-            }
+        let a = Network(program: mlp, seed: 1), b = Network(program: mlp, seed: 2)
+        return 1000 * best(of: 3) { _ = try? WeightMatching.align(b, to: a, maxSweeps: 100, seed: 1, parallelism: parallelism) }
     }
 
     private static func normals(_ count: Int, purpose: String) -> [Float] {

@@ -1,16 +1,11 @@
 /// Straight paths between networks and the barriers along them.
 public enum Interpolation {
-    /// θ(α) = (1−α)·θ_A + α·θ_B, every tensor elementwise, biases included.
+    /// θ(α) = (1−α)·θ_A + α·θ_B, every tensor elementwise (biases, norm parameters and running
+    /// statistics included; reset the statistics for BatchNorm).
     ///
-    /// - Precondition: both networks have the same sizes.
-    public static func point(_ a: MLP, _ b: MLP, alpha: Double) -> MLP {
-        precondition(a.sizes == b.sizes)
-        let wa = Float(1 - alpha), wb = Float(alpha)
-        func mix(_ x: Tensor, _ y: Tensor) -> Tensor {
-            Tensor(shape: x.shape, scalars: zip(x.scalars, y.scalars).map { wa * $0 + wb * $1 })
-        }
-        return MLP(
-            layers: zip(a.layers, b.layers).map { MLP.Layer(weight: mix($0.weight, $1.weight), bias: mix($0.bias, $1.bias)) })
+    /// - Precondition: both networks have one architecture.
+    public static func point(_ a: Network, _ b: Network, alpha: Double) -> Network {
+        combination([a, b], weights: [1 - alpha, alpha])
     }
 
     /// The barrier of a curve: max over α of [ f(α) − ((1−α)·f(0) + α·f(1)) ], with f(0), f(1) the curve's ends.
@@ -29,22 +24,21 @@ public enum Interpolation {
 
     /// θ(λ) = Σ_i λ_i·θ_i, every tensor elementwise: a point of the simplex spanned by the networks.
     ///
-    /// - Precondition: the networks have the same sizes and there is one weight per network.
-    public static func combination(_ networks: [MLP], weights: [Double]) -> MLP {
+    /// - Precondition: the networks have one architecture and there is one weight per network.
+    public static func combination(_ networks: [Network], weights: [Double]) -> Network {
         precondition(!networks.isEmpty && networks.count == weights.count)
-        precondition(networks.allSatisfy { $0.sizes == networks[0].sizes })
+        precondition(networks.allSatisfy { $0.isCompatible(with: networks[0]) })
         let w = weights.map(Float.init)
-        func mix(_ tensors: [Tensor]) -> Tensor {
-            var scalars = [Float](repeating: 0, count: tensors[0].count)
-            for (tensor, weight) in zip(tensors, w) {
+        var tensors: [String: Tensor] = [:]
+        for (name, first) in networks[0].tensors {
+            var scalars = [Float](repeating: 0, count: first.count)
+            for (network, weight) in zip(networks, w) {
+                guard let tensor = network.tensors[name] else { continue }
                 for i in scalars.indices { scalars[i] += weight * tensor.scalars[i] }
             }
-            return Tensor(shape: tensors[0].shape, scalars: scalars)
+            tensors[name] = Tensor(shape: first.shape, scalars: scalars)
         }
-        return MLP(
-            layers: networks[0].layers.indices.map { l in
-                MLP.Layer(weight: mix(networks.map { $0.layers[l].weight }), bias: mix(networks.map { $0.layers[l].bias }))
-            })
+        return Network(program: networks[0].program, tensors: tensors)
     }
 
     /// The 3-way barrier: max over λ of [ f(λ) − Σ_i λ_i·f(e_i) ], f(e_i) the values at the vertices.

@@ -4,8 +4,9 @@
 ///
 /// Averaging two aligned networks shrinks the spread of their units' pre-activations ("variance
 /// collapse"); restoring it per channel recovers much of the accuracy lost along the path. The
-/// pre-activations are each normalisation's output, whose per-channel affine absorbs the correction, or,
-/// without normalisation, each convolution's output, whose kernel rows and bias absorb it. Layers are
+/// pre-activations are each normalisation's output, whose per-channel affine absorbs the correction, and
+/// each hidden convolution or linear layer's output that no norm reads, whose weight rows and bias absorb
+/// it (an MLP's hidden layers, a conv net's convolutions without norms). Layers are
 /// repaired one at a time in program order, each measured after the ones before it are repaired (BatchNorm
 /// networks on their running statistics: reset those first), in one pass over all the examples held at
 /// once: memory grows with their count times the network's activations per example. Statistics are sums
@@ -22,8 +23,8 @@ public enum Repair {
     ///
     /// All examples pass at once, as in `repair`, so an endpoint's statistics are bit for bit those
     /// `repair` measures on it.
-    public static func statistics(of network: ConvNet, on inputs: Dataset.Split, parallelism: Parallelism) -> [Statistics] {
-        let all = sites(network.architecture.program)
+    public static func statistics(of network: Network, on inputs: Dataset.Split, parallelism: Parallelism) -> [Statistics] {
+        let all = sites(network.program)
         guard let last = all.map(\.operation).max(), inputs.count > 0 else { return [] }
         let state = loadedState(network, inputs)
         state.forward(batch: inputs.count, training: false, through: last, parallelism: parallelism)
@@ -56,9 +57,9 @@ public enum Repair {
     /// exactly and nothing changes.
     /// - Precondition: `targets` has one entry per repaired layer, each as wide as the layer.
     public static func repair(
-        _ network: ConvNet, toward targets: [Statistics], on inputs: Dataset.Split, parallelism: Parallelism
-    ) -> ConvNet {
-        let program = network.architecture.program
+        _ network: Network, toward targets: [Statistics], on inputs: Dataset.Split, parallelism: Parallelism
+    ) -> Network {
+        let program = network.program
         let all = sites(program)
         precondition(targets.count == all.count, "one target per repaired layer")
         let n = inputs.count
@@ -93,7 +94,7 @@ public enum Repair {
         enum Fold {
             /// Into the norm's scale and shift.
             case affine(prefix: String)
-            /// Into the convolution's kernel rows (`rowLength` weights per output channel) and bias.
+            /// Into the layer's weight rows (`rowLength` weights per output unit) and bias.
             case kernel(prefix: String, rowLength: Int)
         }
         var operation: Int
@@ -101,25 +102,34 @@ public enum Repair {
         var fold: Fold
     }
 
-    /// Every norm's output; without norms, every (biased) convolution's output.
-    static func sites(_ program: ConvProgram) -> [Site] {
-        program.operations.enumerated().compactMap { i, operation in
-            switch operation {
-            case .norm(let prefix, _, _, let to):
-                Site(operation: i, buffer: to, fold: .affine(prefix: prefix))
-            case .conv(let layer, _, let to) where layer.hasBias:
-                Site(
-                    operation: i, buffer: to,
-                    fold: .kernel(prefix: layer.prefix, rowLength: layer.inChannels * layer.kernel * layer.kernel))
-            case .conv, .relu, .maxPool, .add, .average, .linear:
-                nil
+    /// Every norm's output, and every biased convolution's or linear layer's output that no norm reads,
+    /// but the logits.
+    static func sites(_ program: LayerProgram) -> [Site] {
+        var normalised = Set<Int>()
+        for (layer, from, _) in program.operations {
+            if case .norm = layer.operation { normalised.insert(from) }
+        }
+        let rowLengths = Dictionary(
+            program.parameters.map { ($0.name, $0.shape.dropFirst().reduce(1, *)) }, uniquingKeysWith: { a, _ in a })
+        let logits = program.buffers.count - 1
+        return program.operations.enumerated().compactMap { i, operation in
+            let (layer, _, to) = operation
+            switch layer.operation {
+            case .norm:
+                return Site(operation: i, buffer: to, fold: .affine(prefix: layer.name))
+            case .conv(_, _, _, _, true), .linear(_, true):
+                guard to != logits, !normalised.contains(to) else { return nil }
+                let rowLength = rowLengths[layer.name + ".weight"] ?? 0
+                return Site(operation: i, buffer: to, fold: .kernel(prefix: layer.name, rowLength: rowLength))
+            case .conv, .linear, .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add:
+                return nil
             }
         }
     }
 
     /// A state for `network` holding every example of `inputs` as one batch, norms' outputs kept.
-    private static func loadedState(_ network: ConvNet, _ inputs: Dataset.Split) -> ConvState {
-        let state = ConvState(network: network, batchCapacity: max(1, inputs.count), training: false, fusingNormReLU: false)
+    private static func loadedState(_ network: Network, _ inputs: Dataset.Split) -> NetworkState {
+        let state = NetworkState(network: network, batchCapacity: max(1, inputs.count), training: false, fusingReLU: false)
         inputs.inputs.withUnsafeBufferPointer { x in
             if let base = x.baseAddress { state.batchInputs.update(from: base, count: x.count) }
         }
@@ -127,7 +137,7 @@ public enum Repair {
     }
 
     /// The channel statistics of `site`'s output in `state`, over `examples` examples.
-    private static func measure(_ state: ConvState, at site: Site, examples: Int) -> Statistics {
+    private static func measure(_ state: NetworkState, at site: Site, examples: Int) -> Statistics {
         let buffer = state.program.buffers[site.buffer]
         let positions = examples * buffer.height * buffer.width
         var sums = [Double](repeating: 0, count: 2 * buffer.channels)

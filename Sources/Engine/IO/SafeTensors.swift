@@ -132,47 +132,36 @@ public enum SafeTensors {
     }
 }
 
-extension MLP {
-    /// Builds an MLP from named tensors: layer l reads `<prefixes[l]>.weight` (`[out, in]`) and `.bias`.
+extension Network {
+    /// A network of `program` from tensors by name (PyTorch's layout: weights `[out, in]`, kernels
+    /// `[out, in, kh, kw]`); other tensors (such as BatchNorm's `num_batches_tracked`) are ignored.
     ///
-    /// - Throws: `SafeTensors.FormatError` naming the missing or misshapen tensor.
-    public init(tensors: [String: Tensor], prefixes: [String], file: String) throws(SafeTensors.FormatError) {
-        var layers: [Layer] = []
-        for prefix in prefixes {
-            guard let weight = tensors[prefix + ".weight"] else { throw .init("\(file): no tensor '\(prefix).weight'") }
-            guard let bias = tensors[prefix + ".bias"] else { throw .init("\(file): no tensor '\(prefix).bias'") }
-            guard weight.shape.count == 2, weight.shape.allSatisfy({ $0 > 0 }) else {
-                throw .init("\(file): tensor '\(prefix).weight' has shape \(weight.shape); expected [out, in]")
-            }
-            guard bias.shape == [weight.shape[0]] else {
-                throw .init("\(file): tensor '\(prefix).bias' has shape \(bias.shape); expected [\(weight.shape[0])]")
-            }
-            if let previous = layers.last, previous.outputs != weight.shape[1] {
-                throw .init(
-                    "\(file): tensor '\(prefix).weight' takes \(weight.shape[1]) inputs; the layer before gives \(previous.outputs)"
-                )
-            }
-            layers.append(Layer(weight: weight, bias: bias))
+    /// - Parameter prefixes: the file's names for the layers that own tensors, in program order, when they
+    ///   differ from the layers' own names (the network keeps its own names).
+    /// - Throws: `SafeTensors.FormatError` naming the first missing tensor (and the names the file has) or
+    ///   wrong shape.
+    public init(
+        program: LayerProgram, tensors: [String: Tensor], file: String, prefixes: [String]? = nil
+    ) throws(SafeTensors.FormatError) {
+        var owners: [String] = []
+        for p in program.parameters where owners.last != p.layer { owners.append(p.layer) }
+        if let prefixes, prefixes.count != owners.count {
+            throw .init("\(file): 'layers' names \(prefixes.count) layers; the model has \(owners.count) with tensors")
         }
-        guard !layers.isEmpty else { throw .init("\(file): no layers") }
-        self.init(layers: layers)
-    }
-}
-
-extension ConvNet {
-    /// A conv net of `architecture` from tensors by name (PyTorch's layout: kernels `[out, in, kh, kw]`);
-    /// other tensors (such as BatchNorm's `num_batches_tracked`) are ignored.
-    ///
-    /// - Throws: `SafeTensors.FormatError` naming the first missing tensor or wrong shape.
-    public init(tensors: [String: Tensor], architecture: ConvArchitecture, file: String) throws(SafeTensors.FormatError) {
+        let rename = Dictionary(zip(owners, prefixes ?? owners), uniquingKeysWith: { a, _ in a })
         var kept: [String: Tensor] = [:]
-        for p in architecture.program.parameters {
-            guard let tensor = tensors[p.name] else { throw .init("\(file): no tensor '\(p.name)'") }
+        for p in program.parameters {
+            let stored = (rename[p.layer] ?? p.layer) + "." + p.suffix
+            guard let tensor = tensors[stored] else {
+                let names = tensors.keys.sorted()
+                let listed = names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", …" : "")
+                throw .init("\(file): no tensor '\(stored)'; the file has \(names.count): \(listed)")
+            }
             guard tensor.shape == p.shape else {
-                throw .init("\(file): tensor '\(p.name)' has shape \(tensor.shape); the model needs \(p.shape)")
+                throw .init("\(file): tensor '\(stored)' has shape \(tensor.shape); the model needs \(p.shape)")
             }
             kept[p.name] = tensor
         }
-        self.init(architecture: architecture, tensors: kept)
+        self.init(program: program, tensors: kept)
     }
 }

@@ -2,9 +2,11 @@
 ///
 /// Weights are `[out, in]` as in PyTorch. Shapes below: x is `batch × in`, y and dy are `batch × out`.
 enum Dense {
-    /// y = x·Wᵀ + b, then max(·, 0) when `relu`.
+    /// y = x·Wᵀ + b (b = 0 when nil), then max(·, 0) when `relu`.
+    ///
+    /// - Precondition: a fused ReLU comes with a bias.
     static func forward(
-        x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>, workspace: GemmWorkspace,
         parallelism: Parallelism
     ) {
@@ -12,17 +14,23 @@ enum Dense {
             m: batch, n: outputs, k: inputs,
             a: .init(base: x, ld: inputs, transposed: false),
             b: .init(base: weight, ld: inputs, transposed: true),
-            c: y, ldc: outputs, epilogue: relu ? .biasReLU(bias) : .bias(bias), workspace: workspace, parallelism: parallelism)
+            c: y, ldc: outputs, epilogue: epilogue(bias: bias, relu: relu), workspace: workspace, parallelism: parallelism)
     }
 
-    /// Gradients of a layer given dL/dy: dW = dyᵀ·x, db = Σ_rows dy, and (when `dx` is given) dx = dy·W.
-    ///
-    /// If this layer's input came out of a ReLU, pass that input as `reluOutput` so `dx` is masked where the
-    /// ReLU was inactive. Column sums for db run in row order, so they are deterministic.
+    private static func epilogue(bias: UnsafePointer<Float>?, relu: Bool) -> Gemm.Epilogue {
+        guard let bias else {
+            precondition(!relu, "a fused ReLU needs a bias")
+            return .none
+        }
+        return relu ? .biasReLU(bias) : .bias(bias)
+    }
+
+    /// Gradients of a layer given dL/dy: dW = dyᵀ·x, db = Σ_rows dy (when `dBias` is given), and (when `dx`
+    /// is given) dx = dy·W. Column sums for db run in row order, so they are deterministic.
     static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
-        inputs: Int, outputs: Int, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, reluOutput: UnsafePointer<Float>?, workspace: GemmWorkspace,
+        inputs: Int, outputs: Int, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+        dx: UnsafeMutablePointer<Float>?, workspace: GemmWorkspace,
         parallelism: Parallelism
     ) {
         Gemm.multiply(
@@ -30,10 +38,12 @@ enum Dense {
             a: .init(base: dy, ld: outputs, transposed: true),
             b: .init(base: x, ld: inputs, transposed: false),
             c: dWeight, ldc: inputs, workspace: workspace, parallelism: parallelism)
-        for o in 0..<outputs { dBias[o] = 0 }
-        for r in 0..<batch {
-            let row = dy + r * outputs
-            for o in 0..<outputs { dBias[o] += row[o] }
+        if let dBias {
+            for o in 0..<outputs { dBias[o] = 0 }
+            for r in 0..<batch {
+                let row = dy + r * outputs
+                for o in 0..<outputs { dBias[o] += row[o] }
+            }
         }
         guard let dx else { return }
         Gemm.multiply(
@@ -41,8 +51,5 @@ enum Dense {
             a: .init(base: dy, ld: outputs, transposed: false),
             b: .init(base: weight, ld: inputs, transposed: false),
             c: dx, ldc: inputs, workspace: workspace, parallelism: parallelism)
-        if let mask = reluOutput {
-            for i in 0..<batch * inputs where mask[i] <= 0 { dx[i] = 0 }
-        }
     }
 }

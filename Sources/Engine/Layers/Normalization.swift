@@ -10,8 +10,10 @@
 /// Double, in lane order), sums across samples (BatchNorm statistics, dγ, dβ) are per-sample partials added
 /// in Double in sample order, so results do not depend on the thread count. Channels are processed eight
 /// at a time (`ChannelLanes`), with a zero-padded tail when the count is not a multiple of eight.
-package enum Normalization {
-    package enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+public enum Normalization {
+    /// Which statistics a norm uses: per sample (GroupNorm with one group), per position (LayerNorm over
+    /// channels), per channel (BatchNorm).
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         case group, layer, batch
     }
 

@@ -1,4 +1,5 @@
-/// Max pooling (2×2, stride 2) and global average pooling on NHWC activations, forward and backward.
+/// Max pooling (2×2, stride 2), average pooling over k×k windows (stride k) and global average pooling on
+/// NHWC activations, forward and backward.
 package enum Pooling {
     /// y[n, oy, ox, c] = max over the 2×2 window, odd edges dropped; one sample per piece.
     ///
@@ -101,6 +102,56 @@ package enum Pooling {
             for p in 0..<positions {
                 let row = dx + (n * positions + p) * channels
                 for c in 0..<channels { row[c] = dy[n * channels + c] * scale }
+            }
+        }
+    }
+
+    /// y[n, oy, ox, c] = mean over the k×k window at (k·oy, k·ox), summed in window order; odd edges
+    /// dropped; one sample per piece.
+    package static func windowAverageForward(
+        x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, kernel k: Int,
+        y: UnsafeMutablePointer<Float>, parallelism: Parallelism
+    ) {
+        let (oh, ow) = (height / k, width / k)
+        let scale = 1 / Float(k * k)
+        let (xs, ys) = (SharedReadPointer(base: x), SharedPointer(base: y))
+        parallelism.forEach(batch) { n in
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let out = ys.base + ((n * oh + oy) * ow + ox) * channels
+                    out.update(repeating: 0, count: channels)
+                    for ky in 0..<k {
+                        for kx in 0..<k {
+                            let row = xs.base + ((n * height + k * oy + ky) * width + k * ox + kx) * channels
+                            for c in 0..<channels { out[c] += row[c] }
+                        }
+                    }
+                    for c in 0..<channels { out[c] *= scale }
+                }
+            }
+        }
+    }
+
+    /// dx = dy / k² spread over each window, zero on the dropped edges; one sample per piece.
+    package static func windowAverageBackward(
+        dy: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, kernel k: Int,
+        dx: UnsafeMutablePointer<Float>, parallelism: Parallelism
+    ) {
+        let (oh, ow) = (height / k, width / k)
+        let scale = 1 / Float(k * k)
+        let (gs, out) = (SharedReadPointer(base: dy), SharedPointer(base: dx))
+        parallelism.forEach(batch) { n in
+            (out.base + n * height * width * channels).update(repeating: 0, count: height * width * channels)
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let g = gs.base + ((n * oh + oy) * ow + ox) * channels
+                    for ky in 0..<k {
+                        for kx in 0..<k {
+                            let row = out.base + ((n * height + k * oy + ky) * width + k * ox + kx) * channels
+                            for c in 0..<channels { row[c] = g[c] * scale }
+                        }
+                    }
+                }
             }
         }
     }

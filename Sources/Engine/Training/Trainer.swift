@@ -22,42 +22,20 @@ public struct DivergenceError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A trained network with the checkpoints its recipe asked for.
-public struct Trained<Model: Sendable>: Sendable {
+public struct Trained: Sendable {
     /// The weights after the last update.
-    public var final: Model
+    public var final: Network
     /// Updates done.
     public var steps: Int
     /// Weights after `step` updates, for each requested checkpoint step ≤ `steps`.
-    public var checkpoints: [(step: Int, network: Model)]
+    public var checkpoints: [(step: Int, network: Network)]
 
-    public init(final: Model, steps: Int, checkpoints: [(step: Int, network: Model)]) {
+    public init(final: Network, steps: Int, checkpoints: [(step: Int, network: Network)]) {
         self.final = final
         self.steps = steps
         self.checkpoints = checkpoints
     }
 }
-
-/// A trained MLP.
-public typealias TrainedNetwork = Trained<MLP>
-
-/// What the training loop drives: a model's flat parameters, their gradients and velocities, and one
-/// batch of inputs and labels.
-protocol TrainingBuffers: AnyObject {
-    associatedtype Network: Sendable
-    var batchInputs: UnsafeMutablePointer<Float> { get }
-    var batchLabels: UnsafeMutablePointer<Int32> { get }
-    var parameters: UnsafeMutablePointer<Float> { get }
-    var gradients: UnsafeMutablePointer<Float> { get }
-    var velocity: UnsafeMutablePointer<Float> { get }
-    var parameterCount: Int { get }
-    /// Forward, loss and backward on the first `batch` examples; returns the summed loss.
-    func computeGradients(batch: Int, parallelism: Parallelism) -> Double
-    /// The current parameters as a network.
-    func snapshot() -> Network
-}
-
-extension TrainingState: TrainingBuffers {}
-extension ConvState: TrainingBuffers {}
 
 /// Trains networks with minibatch SGD.
 public enum Trainer {
@@ -65,57 +43,38 @@ public enum Trainer {
     ///
     /// Each epoch visits the training split in the order of a permutation drawn from the stream
     /// (seed, "order", epoch). Nothing depends on thread scheduling, so the result is bitwise reproducible.
+    /// Inputs are the split's rows read as the program's input images.
     ///
     /// - Parameters:
-    ///   - sizes: input width, hidden widths, classes.
     ///   - progress: called on the calling thread after every update.
-    /// - Throws: `DivergenceError` at the first non-finite batch loss.
     ///   - resume: weights to start from and the step they belong to (rewinding): the run continues the
     ///     same schedule and data order from that step, with fresh momentum.
     ///   - mask: pruned weights start at zero and stay zero (their gradients are masked before the update).
-    public static func train(
-        sizes: [Int], seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, parallelism: Parallelism,
-        resume: (network: MLP, step: Int)? = nil, mask: PruningMask? = nil,
-        progress: (TrainingProgress) -> Void = { _ in }
-    ) throws(DivergenceError) -> TrainedNetwork {
-        let start = resume?.network ?? MLP(sizes: sizes, seed: seed)
-        let initial = mask.flatMap { $0.applied(to: .mlp(start)).mlp } ?? start
-        let state = TrainingState(network: initial, batchCapacity: min(recipe.batchSize, data.count))
-        return try loop(
-            state, initial: initial, seed: seed, recipe: recipe, data: data, first: resume?.step ?? 0,
-            parallelism: parallelism, beforeUpdate: { if let mask { $0.maskWeightGradients(mask) } }, progress: progress)
-    }
-
-    /// Trains a convolutional network from `seed`.
-    ///
-    /// As `train(sizes:…)` trains an MLP: same data order, schedule and optimiser, same `resume` and
-    /// `mask`. Inputs are the split's rows read as `height × width × channels` images.
-    ///
     /// - Throws: `DivergenceError` at the first non-finite batch loss.
     public static func train(
-        _ architecture: ConvArchitecture, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, parallelism: Parallelism,
-        resume: (network: ConvNet, step: Int)? = nil, mask: PruningMask? = nil,
+        _ program: LayerProgram, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, parallelism: Parallelism,
+        resume: (network: Network, step: Int)? = nil, mask: PruningMask? = nil,
         progress: (TrainingProgress) -> Void = { _ in }
-    ) throws(DivergenceError) -> Trained<ConvNet> {
-        let start = resume?.network ?? ConvNet(architecture: architecture, seed: seed)
-        let initial = mask.flatMap { $0.applied(to: .conv(start)).conv } ?? start
-        let state = ConvState(network: initial, batchCapacity: min(recipe.batchSize, data.count), training: true)
+    ) throws(DivergenceError) -> Trained {
+        let start = resume?.network ?? Network(program: program, seed: seed)
+        let initial = mask?.applied(to: start) ?? start
+        let state = NetworkState(network: initial, batchCapacity: min(recipe.batchSize, data.count), training: true)
         return try loop(
             state, initial: initial, seed: seed, recipe: recipe, data: data, first: resume?.step ?? 0,
             parallelism: parallelism, beforeUpdate: { if let mask { $0.maskWeightGradients(mask) } }, progress: progress)
     }
 
-    /// The minibatch SGD loop shared by every model: epoch orders from (seed, "order", epoch), steps
+    /// The minibatch SGD loop: epoch orders from (seed, "order", epoch), steps
     /// before `first` skipped (their batches still drawn), checkpoints snapshotted after their step.
-    private static func loop<State: TrainingBuffers>(
-        _ state: State, initial: State.Network, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, first: Int,
-        parallelism: Parallelism, beforeUpdate: (State) -> Void, progress: (TrainingProgress) -> Void
-    ) throws(DivergenceError) -> Trained<State.Network> {
+    private static func loop(
+        _ state: NetworkState, initial: Network, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, first: Int,
+        parallelism: Parallelism, beforeUpdate: (NetworkState) -> Void, progress: (TrainingProgress) -> Void
+    ) throws(DivergenceError) -> Trained {
         let features = data.count > 0 ? data.inputs.count / data.count : 0
         let examples = data.count
         let perEpoch = recipe.stepsPerEpoch(examples: examples)
         let total = perEpoch * recipe.epochs
-        var checkpoints: [(step: Int, network: State.Network)] = []
+        var checkpoints: [(step: Int, network: Network)] = []
         let wanted = Set(recipe.checkpoints.filter { $0 >= first && $0 <= total })
         if wanted.contains(first) { checkpoints.append((first, initial)) }
         var step = 0, seen = 0

@@ -15,7 +15,7 @@ package enum StepKey {
 
     static func salt(for step: PlanStep) -> String {
         switch step.action {
-        case .train(let model, _, _) where model.conv != nil, .load(let model, _) where model.conv != nil:
+        case .train(let model, _, _) where model.hasConvolutions, .load(let model, _) where model.hasConvolutions:
             "\(engineSalt)+\(convSalt)"
         default: engineSalt
         }

@@ -5,7 +5,7 @@ import Foundation
 /// A step's result in memory, and its file form in the content store.
 enum Artifact: Sendable {
     /// A trained network: `network.safetensors`, plus `checkpoint-<step>.safetensors` for each checkpoint.
-    case network(Trained<Network>)
+    case network(Trained)
     /// One level of a pruning sequence: `network.safetensors` (with level and density in its metadata)
     /// and `mask.safetensors` (1 keeps a weight, 0 prunes it; one tensor per layer weight).
     case pruned(PrunedNetwork)
@@ -17,7 +17,7 @@ enum Artifact: Sendable {
     case curve(Curve)
 
     /// The network (of a training or pruning step), or nil for other kinds.
-    var network: Trained<Network>? {
+    var network: Trained? {
         switch self {
         case .network(let network): network
         case .pruned(let pruned): pruned.network
@@ -56,9 +56,9 @@ enum Artifact: Sendable {
         }
     }
 
-    /// A conv net's file also records its architecture (as JSON), so it is read back without the spec.
+    /// A network's file also records its architecture (as JSON), so it is read back without the spec.
     private static func metadata(_ network: Network, _ fields: [String: String]) -> [String: String] {
-        guard case .conv(let conv) = network, let json = try? JSONEncoder.lmc().encode(conv.architecture) else { return fields }
+        guard let json = try? JSONEncoder.lmc().encode(network.architecture) else { return fields }
         return fields.merging(["architecture": String(decoding: json, as: UTF8.self)]) { a, _ in a }
     }
 
@@ -71,39 +71,32 @@ enum Artifact: Sendable {
             guard let bytes = files[name] else { throw ArtifactError(description: "missing \(name)") }
             return bytes
         }
-        func network(_ name: String, model: ModelSpec) throws -> (Network, [String: String]) {
+        func network(_ name: String) throws -> (Network, [String: String]) {
             let (tensors, metadata) = try SafeTensors.decode(try file(name), file: name)
             let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-            if model.conv != nil {
-                guard
-                    let architecture = metadata["architecture"].flatMap({
-                        try? decoder.decode(ConvArchitecture.self, from: Data($0.utf8))
-                    })
-                else { throw ArtifactError(description: "\(name) lacks its architecture") }
-                return (.conv(try ConvNet(tensors: byName, architecture: architecture, file: name)), metadata)
+            guard
+                let architecture = metadata["architecture"].flatMap({
+                    try? decoder.decode(Architecture.self, from: Data($0.utf8))
+                })
+            else { throw ArtifactError(description: "\(name) lacks its architecture") }
+            do {
+                return (try Network(program: try LayerProgram(architecture), tensors: byName, file: name), metadata)
+            } catch {
+                throw ArtifactError(description: "\(name): \(error)")
             }
-            return (.mlp(try mlp(name, byName, hidden: model.hidden)), metadata)
-        }
-        func mlp(_ name: String, _ byName: [String: Tensor], hidden: [Int]) throws -> MLP {
-            let network = try MLP(tensors: byName, prefixes: (1...hidden.count + 1).map { "fc\($0)" }, file: name)
-            guard Array(network.sizes.dropFirst().dropLast()) == hidden else {
-                throw ArtifactError(
-                    description: "\(name) has hidden sizes \(network.sizes.dropFirst().dropLast()), expected \(hidden)")
-            }
-            return network
         }
         switch step.action {
-        case .train(let model, _, _), .load(let model, _):
-            let (final, metadata) = try network("network.safetensors", model: model)
+        case .train, .load:
+            let (final, metadata) = try network("network.safetensors")
             var checkpoints: [(step: Int, network: Network)] = []
             for name in files.keys.sorted() where name.hasPrefix("checkpoint-") {
-                let (net, meta) = try network(name, model: model)
+                let (net, meta) = try network(name)
                 checkpoints.append((Int(meta["step"] ?? "") ?? 0, net))
             }
             checkpoints.sort { $0.step < $1.step }
             return .network(Trained(final: final, steps: Int(metadata["steps"] ?? "") ?? 0, checkpoints: checkpoints))
-        case .prune(let model, _, _, _, _, _), .retrainMasked(let model, _, _, _, _):
-            let (final, metadata) = try network("network.safetensors", model: model)
+        case .prune, .retrainMasked:
+            let (final, metadata) = try network("network.safetensors")
             let (masks, _) = try SafeTensors.decode(try file("mask.safetensors"), file: "mask.safetensors")
             let byName = Dictionary(masks.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
             let layers = try final.prunableWeights.map { weight in
@@ -138,7 +131,7 @@ enum Artifact: Sendable {
 /// One level of a pruning sequence.
 struct PrunedNetwork: Sendable {
     /// The retrained network (pruned weights are zero).
-    var network: Trained<Network>
+    var network: Trained
     /// The weights it keeps.
     var mask: PruningMask
     /// Pruning rounds done (1 is the first pruned level).

@@ -14,43 +14,19 @@ struct StepRunner: Sendable {
         switch step.action {
         case .train(let model, let recipe, let seed):
             let report = { (progress: TrainingProgress) in events(.training(node: step.name, progress: progress)) }
-            if let conv = model.conv {
-                let architecture = try conv.architecture(for: data)
-                return .network(
-                    try Trainer.train(
-                        architecture, seed: seed, recipe: recipe.engineRecipe, data: data.train, parallelism: parallelism,
-                        progress: report
-                    ).map { .conv($0) })
-            }
-            let sizes = [data.features] + model.hidden + [data.classes]
             return .network(
                 try Trainer.train(
-                    sizes: sizes, seed: seed, recipe: recipe.engineRecipe, data: data.train, parallelism: parallelism,
-                    progress: report
-                ).map { .mlp($0) })
+                    try program(model, data), seed: seed, recipe: recipe.engineRecipe, data: data.train,
+                    parallelism: parallelism, progress: report))
         case .load(let model, let layers):
             guard let file = step.file, let bytes = FileManager.default.contents(atPath: file) else {
                 throw ArtifactError(description: "cannot read \(step.file ?? "the network file")")
             }
             let (tensors, _) = try SafeTensors.decode([UInt8](bytes), file: file)
             let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-            if let conv = model.conv {
-                let network = try ConvNet(tensors: byName, architecture: try conv.architecture(for: data), file: file)
-                return .network(Trained(final: .conv(network), steps: 0, checkpoints: []))
-            }
-            let count = model.hidden.count + 1
-            let prefixes = layers ?? (1...count).map { "fc\($0)" }
-            guard prefixes.count == count else {
-                throw ArtifactError(description: "\(file): 'layers' names \(prefixes.count) layers; the model has \(count)")
-            }
-            let network = try MLP(tensors: byName, prefixes: prefixes, file: file)
-            let expected = [data.features] + model.hidden + [data.classes]
-            guard network.sizes == expected else {
-                throw ArtifactError(
-                    description: "\(file): the tensors make a \(network.sizes) network; the model and dataset need \(expected)")
-            }
-            return .network(Trained(final: .mlp(network), steps: 0, checkpoints: []))
-        case .prune(let model, let recipe, let seed, let rate, let output, let rewind):
+            let network = try Network(program: try program(model, data), tensors: byName, file: file, prefixes: layers)
+            return .network(Trained(final: network, steps: 0, checkpoints: []))
+        case .prune(_, let recipe, let seed, let rate, let output, let rewind):
             guard let trained = inputs.first?.network, inputs.count == 2 else {
                 throw ArtifactError(description: "a pruning step's inputs are not networks")
             }
@@ -66,11 +42,11 @@ struct StepRunner: Sendable {
             let rule = output.engineOutputLayer
             let mask = previous.mask.pruning(previous.network, rate: rate, output: rule)
             let network = try retrain(
-                step, model: model, recipe: recipe, seed: seed, from: (start.network, rewind), mask: mask, data: data,
+                step, recipe: recipe, seed: seed, from: (start.network, rewind), mask: mask, data: data,
                 parallelism: parallelism)
             return .pruned(
                 PrunedNetwork(network: network, mask: mask, level: previous.level + 1, density: mask.density(output: rule)))
-        case .retrainMasked(let model, let recipe, let seed, let rewind, let carry):
+        case .retrainMasked(_, let recipe, let seed, let rewind, let carry):
             guard let trained = inputs.first?.network, inputs.count >= 2, case .pruned(let donor) = inputs[1] else {
                 throw ArtifactError(description: "a masked step's inputs are not a network and a pruning level")
             }
@@ -96,7 +72,7 @@ struct StepRunner: Sendable {
                 throw ArtifactError(description: "the mask does not fit the network's layers")
             }
             let network = try retrain(
-                step, model: model, recipe: recipe, seed: seed, from: (start.network, rewind), mask: mask, data: data,
+                step, recipe: recipe, seed: seed, from: (start.network, rewind), mask: mask, data: data,
                 parallelism: parallelism)
             let density = donor.density
             return .pruned(PrunedNetwork(network: network, mask: mask, level: donor.level, density: density))
@@ -148,23 +124,21 @@ struct StepRunner: Sendable {
 
     /// Retraining with a fixed mask from a rewound checkpoint to the end of the network's schedule.
     private func retrain(
-        _ step: PlanStep, model: ModelSpec, recipe: RecipeSpec, seed: UInt64, from start: (Network, Int), mask: PruningMask,
-        data: Dataset, parallelism: Parallelism
-    ) throws -> Trained<Network> {
+        _ step: PlanStep, recipe: RecipeSpec, seed: UInt64, from start: (Network, Int), mask: PruningMask, data: Dataset,
+        parallelism: Parallelism
+    ) throws -> Trained {
         var retraining = recipe.engineRecipe
         retraining.checkpoints = []
         let report = { (progress: TrainingProgress) in events(.training(node: step.name, progress: progress)) }
-        switch start.0 {
-        case .conv(let network):
-            return try Trainer.train(
-                network.architecture, seed: seed, recipe: retraining, data: data.train, parallelism: parallelism,
-                resume: (network, start.1), mask: mask, progress: report
-            ).map { .conv($0) }
-        case .mlp(let network):
-            return try Trainer.train(
-                sizes: [data.features] + model.hidden + [data.classes], seed: seed, recipe: retraining, data: data.train,
-                parallelism: parallelism, resume: (network, start.1), mask: mask, progress: report
-            ).map { .mlp($0) }
+        return try Trainer.train(
+            start.0.program, seed: seed, recipe: retraining, data: data.train, parallelism: parallelism,
+            resume: (start.0, start.1), mask: mask, progress: report)
+    }
+
+    /// The model's program on the dataset's images and classes.
+    private func program(_ model: ModelSpec, _ data: Dataset) throws -> LayerProgram {
+        do { return try model.program(input: data.shape, classes: data.classes) } catch {
+            throw ArtifactError(description: "the \(model.kind) model does not fit the dataset: \(error.message)")
         }
     }
 
@@ -185,8 +159,8 @@ struct StepRunner: Sendable {
         var values: [String: [Metrics]] = [:]
         for weights in points {
             var point = Interpolation.combination(ends, weights: weights)
-            if let reset, case .conv(let conv) = point {
-                point = .conv(conv.resettingBatchStatistics(on: data.train, examples: reset, parallelism: parallelism))
+            if let reset {
+                point = point.resettingBatchStatistics(on: data.train, examples: reset, parallelism: parallelism)
             }
             if let repairData, let endStatistics {
                 point = Repair.repair(
@@ -262,50 +236,6 @@ extension RecipeSpec {
             learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov,
             batchSize: batchSize, epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
             checkpoints: checkpoints)
-    }
-}
-
-extension ConvModelSpec {
-    /// The engine's architecture for this model on `data`'s images, which must be square and
-    /// single-channel (28×28 for Fashion-MNIST) and large enough for every pool and stride.
-    func architecture(for data: Dataset) throws -> ConvArchitecture {
-        try architecture(features: data.features, classes: data.classes)
-    }
-
-    func architecture(features: Int, classes: Int) throws -> ConvArchitecture {
-        let side = Int(Double(features).squareRoot().rounded())
-        guard side * side == features else {
-            throw ArtifactError(description: "a \(kindName) model needs square images; the dataset has \(features) inputs")
-        }
-        let halvings: Int
-        let engineBody: ConvArchitecture.Body
-        switch body {
-        case .vgg(let layers):
-            halvings = layers.filter { $0 == nil }.count
-            engineBody = .vgg(layers.map { $0.map { $0 * width } })
-        case .resnet(let stages, let blocks):
-            halvings = stages - 1
-            engineBody = .resnet(stages: stages, blocks: blocks, width: width)
-        }
-        guard side >> halvings >= 1 else {
-            throw ArtifactError(
-                description: "\(side)×\(side) images are too small for \(halvings) halvings of a \(kindName) model")
-        }
-        let engineNorm: ConvArchitecture.Norm =
-            switch norm {
-            case .groupnorm: .groupnorm
-            case .layernorm: .layernorm
-            case .batchnorm: .batchnorm
-            case .none: .none
-            }
-        return ConvArchitecture(body: engineBody, norm: engineNorm, height: side, width: side, channels: 1, classes: classes)
-    }
-
-    private var kindName: String {
-        switch body {
-        case .vgg: "vgg"
-        case .resnet: "resnet"
-        }
     }
 }
 

@@ -41,10 +41,10 @@ public struct PermutationCheck: Sendable {
         if cached.isCached, let trained = try cached.artifact(cached.index).network {
             network = trained.final
         } else if case .train(let model, _, let seed) = step.action {
-            if let conv = model.conv {
-                network = .conv(ConvNet(architecture: try conv.architecture(for: data), seed: seed))
-            } else {
-                network = .mlp(MLP(sizes: [data.features] + model.hidden + [data.classes], seed: seed))
+            do {
+                network = Network(program: try model.program(input: data.shape, classes: data.classes), seed: seed)
+            } catch {
+                throw RunError(description: "\(step.name): the model does not fit the dataset: \(error.message)")
             }
         } else {
             throw RunError(description: "\(step.name) is not cached; run `lmc run` first")

@@ -1,4 +1,5 @@
 import DSL
+import Engine
 import Foundation
 
 /// What `lmc plan` shows: each step's cache key, whether the cache holds it, and a rough cost.
@@ -59,14 +60,13 @@ public enum PlanInspection {
     /// Floating-point operations of a step, and whether they are a conv net's.
     private static func estimate(_ step: PlanStep, plan: Plan, steps: [String: PlanStep]) -> (Double, Bool) {
         let data = sizes(plan.datasets.first { $0.name == step.dataset }?.value)
-        /// One example's forward pass: 2 × the weights of an MLP, the convolutions' work for a conv net.
-        func forward(_ model: ModelSpec?) -> Double {
-            guard let model else { return 0 }
-            if let conv = model.conv {
-                return (try? conv.architecture(features: data.features, classes: data.classes))?.forwardFlopsPerExample ?? 0
-            }
-            let widths = [data.features] + model.hidden + [data.classes]
-            return 2 * zip(widths, widths.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1 + $1.1) }
+        /// The model's program on the dataset's images, if it fits them.
+        func program(_ model: ModelSpec?) -> LayerProgram? {
+            let side = Int(Double(data.features).squareRoot().rounded())
+            let input =
+                side * side == data.features
+                ? ImageShape(channels: 1, height: side, width: side) : ImageShape(channels: 1, height: 1, width: data.features)
+            return try? model?.program(input: input, classes: data.classes)
         }
         /// The model of the network a step reads, found through its first input's training step.
         func model(_ name: String?) -> ModelSpec? {
@@ -85,8 +85,12 @@ public enum PlanInspection {
                 model
             default: model(step.inputs.first)
             }
+        // One example's forward pass, and the widest group (weight matching's assignments grow with it).
+        let compiled = program(own)
+        let width = compiled?.permutationSpec.groups.map(\.size).max() ?? 1
         return (
-            flops(step, data: data, forward: forward(own), width: own?.hidden.max() ?? own?.conv?.width ?? 1), own?.conv != nil
+            flops(step, data: data, forward: compiled?.forwardFlopsPerExample ?? 0, width: width),
+            own?.hasConvolutions ?? false
         )
     }
 

@@ -1,11 +1,9 @@
-/// The buffers of a convolutional network's forward and backward passes, allocated once for a batch
-/// capacity: flat trained parameters with their gradients and velocities, running statistics, one
+/// The buffers of a network's forward and backward passes, allocated once for a batch capacity: flat trained parameters with their gradients and velocities, running statistics, one
 /// activation buffer per program buffer (and, when training, one gradient buffer each).
 ///
 /// Confined to one thread at a time (the caller's); the layers inside use the `Parallelism` passed in.
-package final class ConvState {
-    let architecture: ConvArchitecture
-    let program: ConvProgram
+package final class NetworkState {
+    let program: LayerProgram
     let batchCapacity: Int
     package let parameterCount: Int
     /// Offset of each trained tensor in `parameters`, by name.
@@ -23,19 +21,21 @@ package final class ConvState {
     private let statistics: [Int: (mean: UnsafeMutablePointer<Float>, inverse: UnsafeMutablePointer<Float>)]
     /// Per max pool: the index of each output's input.
     private let argmax: [Int: UnsafeMutablePointer<Int32>]
-    /// `program.normsFusedWithReLU`, computed once.
-    private let fusedNorms: Set<Int>
+    /// `program.fusedWithReLU`, computed once.
+    private let fused: Set<Int>
+    /// `program.needsGradient`, computed once.
+    private let needsGradient: [Bool]
     let scratch = ScratchBuffer()
     let convolution = Convolution.Workspace()
     package let batchLabels: UnsafeMutablePointer<Int32>
     package var batchInputs: UnsafeMutablePointer<Float> { activations[0] }
 
-    /// - Parameter fusingNormReLU: false keeps every norm's own output in its buffer (for what reads
+    /// - Parameter fusingReLU: false keeps every norm's and linear layer's own output in its buffer (for what reads
     ///   pre-activations, such as REPAIR); results are the same bits either way.
-    package init(network: ConvNet, batchCapacity: Int, training: Bool, fusingNormReLU: Bool = true) {
-        architecture = network.architecture
-        program = network.architecture.program
-        fusedNorms = fusingNormReLU ? program.normsFusedWithReLU : []
+    package init(network: Network, batchCapacity: Int, training: Bool, fusingReLU: Bool = true) {
+        program = network.program
+        fused = fusingReLU ? program.fusedWithReLU : []
+        needsGradient = program.needsGradient
         self.batchCapacity = batchCapacity
         var offsets: [String: Int] = [:]
         var count = 0
@@ -68,14 +68,14 @@ package final class ConvState {
         activationGradients = training ? program.buffers.map { .allocate(capacity: batchCapacity * $0.size) } : []
         var statistics: [Int: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] = [:]
         var argmax: [Int: UnsafeMutablePointer<Int32>] = [:]
-        for (i, operation) in program.operations.enumerated() {
-            switch operation {
-            case .norm(_, let kind, let from, _):
+        for (i, (layer, from, to)) in program.operations.enumerated() {
+            switch layer.operation {
+            case .norm(let kind):
                 let groups = Self.normShape(program.buffers[from], batch: batchCapacity).statistics(kind)
                 statistics[i] = (.allocate(capacity: groups), .allocate(capacity: groups))
-            case .maxPool(_, let to):
+            case .maxPool:
                 argmax[i] = .allocate(capacity: batchCapacity * program.buffers[to].size)
-            case .conv, .relu, .add, .average, .linear:
+            case .conv, .relu, .add, .averagePool, .globalAveragePool, .linear, .flatten:
                 continue
             }
         }
@@ -100,7 +100,7 @@ package final class ConvState {
     }
 
     /// The current tensors as a network.
-    package func snapshot() -> ConvNet {
+    package func snapshot() -> Network {
         var tensors: [String: Tensor] = [:]
         for p in program.parameters {
             let count = p.shape.reduce(1, *)
@@ -109,7 +109,7 @@ package final class ConvState {
                 tensors[p.name] = Tensor(shape: p.shape, scalars: Array(UnsafeBufferPointer(start: source, count: count)))
             }
         }
-        return ConvNet(architecture: architecture, tensors: tensors)
+        return Network(program: program, tensors: tensors)
     }
 
     /// Zeroes the gradients of pruned weights, so that (with zero velocity and zero weights) they stay zero.
@@ -140,56 +140,63 @@ package final class ConvState {
         batch: Int, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
         parallelism: Parallelism
     ) {
-        for (i, operation) in program.operations.enumerated() where i >= first && i <= last ?? Int.max {
-            switch operation {
-            case .conv(let layer, let from, let to):
+        for (i, (layer, from, to)) in program.operations.enumerated() where i >= first && i <= last ?? Int.max {
+            // Fused with the next layer's ReLU: write the ReLU's output, and the ReLU is skipped.
+            let (output, relu) = fused.contains(i) ? (to + 1, true) : (to, false)
+            let x = UnsafePointer(activations[from])
+            switch layer.operation {
+            case .conv(let channels, let kernel, let stride, let padding, let bias):
                 Convolution.forward(
-                    x: activations[from], weight: parameter(layer.prefix + ".weight"),
-                    bias: layer.hasBias ? UnsafePointer(parameter(layer.prefix + ".bias")) : nil,
-                    geometry: geometry(layer, from: from, batch: batch), y: activations[to], workspace: convolution,
-                    parallelism: parallelism)
-            case .norm(let prefix, let kind, let from, let to):
+                    x: x, weight: parameter(layer.name + ".weight"),
+                    bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil,
+                    geometry: geometry(from: from, batch: batch, channels, kernel, stride, padding), y: activations[to],
+                    workspace: convolution, parallelism: parallelism)
+            case .norm(let kind):
                 guard let stats = statistics[i] else { continue }
-                let runningStats = running[prefix + ".running_mean"].flatMap { m in
-                    running[prefix + ".running_var"].map { (m, $0) }
-                }
-                // Fused with the next operation's ReLU: write the ReLU's output, skip the ReLU.
-                var (output, relu) = (to, false)
-                if fusedNorms.contains(i), case .relu(_, let reluOutput) = program.operations[i + 1] {
-                    (output, relu) = (reluOutput, true)
+                let runningStats = running[layer.name + ".running_mean"].flatMap { m in
+                    running[layer.name + ".running_var"].map { (m, $0) }
                 }
                 Normalization.forward(
-                    kind, x: activations[from],
-                    shape: Self.normShape(program.buffers[from], batch: batch),
-                    gamma: parameter(prefix + ".weight"), beta: parameter(prefix + ".bias"), y: activations[output],
+                    kind, x: x, shape: Self.normShape(program.buffers[from], batch: batch),
+                    gamma: parameter(layer.name + ".weight"), beta: parameter(layer.name + ".bias"), y: activations[output],
                     mean: stats.mean, inverseDeviation: stats.inverse, running: runningStats, training: training,
                     momentum: momentum, relu: relu, parallelism: parallelism)
-            case .relu(let from, let to):
-                if i > 0 && fusedNorms.contains(i - 1) { continue }
-                let (x, y) = (SharedReadPointer(base: activations[from]), SharedPointer(base: activations[to]))
+            case .relu:
+                if i > 0 && fused.contains(i - 1) { continue }
+                let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: activations[to]))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
-                    for e in r { y.base[e] = max(x.base[e], 0) }
+                    for e in r { y.base[e] = max(xs.base[e], 0) }
                 }
-            case .maxPool(let from, let to):
+            case .maxPool:
                 let b = program.buffers[from]
                 guard let indices = argmax[i] else { continue }
                 Pooling.maxForward(
-                    x: activations[from], batch: batch, height: b.height, width: b.width, channels: b.channels,
-                    y: activations[to], argmax: indices, parallelism: parallelism)
-            case .add(let a, let b, let to):
-                let (x, z) = (SharedReadPointer(base: activations[a]), SharedReadPointer(base: activations[b]))
+                    x: x, batch: batch, height: b.height, width: b.width, channels: b.channels, y: activations[to],
+                    argmax: indices, parallelism: parallelism)
+            case .averagePool(let kernel):
+                let b = program.buffers[from]
+                Pooling.windowAverageForward(
+                    x: x, batch: batch, height: b.height, width: b.width, channels: b.channels, kernel: kernel,
+                    y: activations[to], parallelism: parallelism)
+            case .globalAveragePool:
+                let b = program.buffers[from]
+                Pooling.averageForward(x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to])
+            case .flatten:
+                let b = program.buffers[from]
+                Flatten.forward(
+                    x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to],
+                    parallelism: parallelism)
+            case .add:
+                let (xs, zs) = (SharedReadPointer(base: x), SharedReadPointer(base: activations[layer.inputs[1]]))
                 let y = SharedPointer(base: activations[to])
                 Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
-                    for e in r { y.base[e] = x.base[e] + z.base[e] }
+                    for e in r { y.base[e] = xs.base[e] + zs.base[e] }
                 }
-            case .average(let from, let to):
-                let b = program.buffers[from]
-                Pooling.averageForward(
-                    x: activations[from], batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to])
-            case .linear(let prefix, let inputs, let outputs, let from, let to):
+            case .linear(let outputs, let bias):
                 Dense.forward(
-                    x: activations[from], batch: batch, weight: parameter(prefix + ".weight"), bias: parameter(prefix + ".bias"),
-                    inputs: inputs, outputs: outputs, relu: false, y: activations[to], workspace: convolution.gemm,
+                    x: x, batch: batch, weight: parameter(layer.name + ".weight"),
+                    bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil, inputs: program.buffers[from].channels,
+                    outputs: outputs, relu: relu, y: activations[output], workspace: convolution.gemm,
                     parallelism: parallelism)
             }
         }
@@ -200,19 +207,23 @@ package final class ConvState {
 
     /// Forward (training mode), loss and backward on the `batch` examples in `batchInputs`/`batchLabels`;
     /// leaves gradients of the mean loss in `gradients` and returns the summed loss.
+    ///
+    /// Buffers that no trained parameter feeds (the input, a flatten of it) get no gradient.
     package func computeGradients(batch: Int, parallelism: Parallelism) -> Double {
         precondition(!activationGradients.isEmpty, "this state was made for evaluation only")
         forward(batch: batch, training: true, parallelism: parallelism)
-        let classes = architecture.classes
+        let classes = program.classes
         let last = activations.count - 1
         let loss = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: batchLabels, batch: batch, classes: classes)
         activationGradients[last].update(from: logits, count: batch * classes)
         var written = [Bool](repeating: false, count: activations.count)
         written[last] = true
-        /// Where an operation's input gradient goes: straight into the buffer's gradient the first time,
-        /// into scratch (then added) when another reader already wrote it; readers run in reverse order.
-        func target(_ buffer: Int) -> UnsafeMutablePointer<Float> {
-            written[buffer] ? scratch.pointer(count: batch * program.buffers[buffer].size) : activationGradients[buffer]
+        /// Where a layer's input gradient goes: straight into the buffer's gradient the first time, into
+        /// scratch (then added) when another reader already wrote it; readers run in reverse order. Nil
+        /// for a buffer that needs no gradient.
+        func target(_ buffer: Int) -> UnsafeMutablePointer<Float>? {
+            guard needsGradient[buffer] else { return nil }
+            return written[buffer] ? scratch.pointer(count: batch * program.buffers[buffer].size) : activationGradients[buffer]
         }
         func commit(_ buffer: Int, _ pointer: UnsafeMutablePointer<Float>) {
             if written[buffer] {
@@ -221,62 +232,76 @@ package final class ConvState {
             }
             written[buffer] = true
         }
-        for (i, operation) in program.operations.enumerated().reversed() {
-            switch operation {
-            case .conv(let layer, let from, let to):
-                let dx: UnsafeMutablePointer<Float>? = from == 0 ? nil : target(from)
+        for (i, (layer, from, to)) in program.operations.enumerated().reversed() where needsGradient[to] {
+            let dy = UnsafePointer(activationGradients[to])
+            switch layer.operation {
+            case .conv(let channels, let kernel, let stride, let padding, let bias):
+                let dx = target(from)
                 Convolution.backward(
-                    dy: activationGradients[to], x: activations[from], weight: parameter(layer.prefix + ".weight"),
-                    geometry: geometry(layer, from: from, batch: batch), dWeight: gradient(layer.prefix + ".weight"),
-                    dBias: layer.hasBias ? gradient(layer.prefix + ".bias") : nil, dx: dx, workspace: convolution,
-                    parallelism: parallelism)
+                    dy: dy, x: activations[from], weight: parameter(layer.name + ".weight"),
+                    geometry: geometry(from: from, batch: batch, channels, kernel, stride, padding),
+                    dWeight: gradient(layer.name + ".weight"), dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx,
+                    workspace: convolution, parallelism: parallelism)
                 if let dx { commit(from, dx) }
-            case .norm(let prefix, let kind, let from, let to):
+            case .norm(let kind):
                 guard let stats = statistics[i] else { continue }
-                let dx = target(from)
+                // A norm's dγ and dβ need its dx pass; a norm on the input computes it into scratch.
+                let dx = target(from) ?? scratch.pointer(count: batch * program.buffers[from].size)
                 Normalization.backward(
-                    kind, dy: activationGradients[to], x: activations[from],
-                    shape: Self.normShape(program.buffers[from], batch: batch),
-                    gamma: parameter(prefix + ".weight"), mean: stats.mean, inverseDeviation: stats.inverse, dx: dx,
-                    dGamma: gradient(prefix + ".weight"), dBeta: gradient(prefix + ".bias"), parallelism: parallelism)
-                commit(from, dx)
-            case .relu(let from, let to):
-                let dx = target(from)
-                let (y, dy) = (SharedReadPointer(base: activations[to]), SharedReadPointer(base: activationGradients[to]))
+                    kind, dy: dy, x: activations[from], shape: Self.normShape(program.buffers[from], batch: batch),
+                    gamma: parameter(layer.name + ".weight"), mean: stats.mean, inverseDeviation: stats.inverse, dx: dx,
+                    dGamma: gradient(layer.name + ".weight"), dBeta: gradient(layer.name + ".bias"), parallelism: parallelism)
+                if needsGradient[from] { commit(from, dx) }
+            case .relu:
+                guard let dx = target(from) else { continue }
+                let (y, g) = (SharedReadPointer(base: activations[to]), SharedReadPointer(base: dy))
                 let out = SharedPointer(base: dx)
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
-                    for e in r { out.base[e] = y.base[e] > 0 ? dy.base[e] : 0 }
+                    for e in r { out.base[e] = y.base[e] > 0 ? g.base[e] : 0 }
                 }
                 commit(from, dx)
-            case .maxPool(let from, let to):
-                guard let indices = argmax[i] else { continue }
-                let dx = target(from)
+            case .maxPool:
+                guard let indices = argmax[i], let dx = target(from) else { continue }
                 Pooling.maxBackward(
-                    dy: activationGradients[to], argmax: indices, batch: batch, outputsPerSample: program.buffers[to].size,
+                    dy: dy, argmax: indices, batch: batch, outputsPerSample: program.buffers[to].size,
                     inputsPerSample: program.buffers[from].size, dx: dx, parallelism: parallelism)
                 commit(from, dx)
-            case .add(let a, let b, let to):
-                for input in [a, b] {
-                    let dx = target(input)
-                    let (dy, out) = (SharedReadPointer(base: activationGradients[to]), SharedPointer(base: dx))
+            case .averagePool(let kernel):
+                guard let dx = target(from) else { continue }
+                let b = program.buffers[from]
+                Pooling.windowAverageBackward(
+                    dy: dy, batch: batch, height: b.height, width: b.width, channels: b.channels, kernel: kernel, dx: dx,
+                    parallelism: parallelism)
+                commit(from, dx)
+            case .globalAveragePool:
+                guard let dx = target(from) else { continue }
+                let b = program.buffers[from]
+                Pooling.averageBackward(dy: dy, batch: batch, positions: b.height * b.width, channels: b.channels, dx: dx)
+                commit(from, dx)
+            case .flatten:
+                guard let dx = target(from) else { continue }
+                let b = program.buffers[from]
+                Flatten.backward(
+                    dy: dy, batch: batch, positions: b.height * b.width, channels: b.channels, dx: dx, parallelism: parallelism)
+                commit(from, dx)
+            case .add:
+                for input in layer.inputs {
+                    guard let dx = target(input) else { continue }
+                    let out = SharedPointer(base: dx)
+                    let g = SharedReadPointer(base: dy)
                     Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
-                        (out.base + r.lowerBound).update(from: dy.base + r.lowerBound, count: r.count)
+                        (out.base + r.lowerBound).update(from: g.base + r.lowerBound, count: r.count)
                     }
                     commit(input, dx)
                 }
-            case .average(let from, let to):
-                let b = program.buffers[from]
-                let dx = target(from)
-                Pooling.averageBackward(
-                    dy: activationGradients[to], batch: batch, positions: b.height * b.width, channels: b.channels, dx: dx)
-                commit(from, dx)
-            case .linear(let prefix, let inputs, let outputs, let from, let to):
+            case .linear(let outputs, let bias):
                 let dx = target(from)
                 Dense.backward(
-                    dy: activationGradients[to], x: activations[from], batch: batch, weight: parameter(prefix + ".weight"),
-                    inputs: inputs, outputs: outputs, dWeight: gradient(prefix + ".weight"), dBias: gradient(prefix + ".bias"),
-                    dx: dx, reluOutput: nil, workspace: convolution.gemm, parallelism: parallelism)
-                commit(from, dx)
+                    dy: dy, x: activations[from], batch: batch, weight: parameter(layer.name + ".weight"),
+                    inputs: program.buffers[from].channels, outputs: outputs, dWeight: gradient(layer.name + ".weight"),
+                    dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx, workspace: convolution.gemm,
+                    parallelism: parallelism)
+                if let dx { commit(from, dx) }
             }
         }
         return loss
@@ -290,16 +315,18 @@ package final class ConvState {
     }
 
     /// The normalisation shape of a buffer for a batch: one row per position.
-    private static func normShape(_ buffer: ConvProgram.Buffer, batch: Int) -> Normalization.Shape {
+    private static func normShape(_ buffer: LayerProgram.Buffer, batch: Int) -> Normalization.Shape {
         .init(
             rows: batch * buffer.height * buffer.width, channels: buffer.channels,
             positionsPerSample: buffer.height * buffer.width)
     }
 
-    private func geometry(_ layer: ConvProgram.ConvLayer, from: Int, batch: Int) -> Convolution.Geometry {
+    private func geometry(
+        from: Int, batch: Int, _ channels: Int, _ kernel: Int, _ stride: Int, _ padding: Int
+    ) -> Convolution.Geometry {
         let b = program.buffers[from]
         return Convolution.Geometry(
-            batch: batch, height: b.height, width: b.width, inChannels: layer.inChannels, outChannels: layer.outChannels,
-            kernel: layer.kernel, stride: layer.stride, padding: layer.kernel / 2)
+            batch: batch, height: b.height, width: b.width, inChannels: b.channels, outChannels: channels, kernel: kernel,
+            stride: stride, padding: padding)
     }
 }

@@ -1,10 +1,10 @@
-extension ConvNet {
+extension Network {
     /// Loss and error on a split, BatchNorm on its running statistics.
     ///
     /// Per-example losses are summed in Double in example order, so the result does not depend on
     /// `batchSize` or the thread count.
     public func measure(on split: Dataset.Split, batchSize: Int = 500, parallelism: Parallelism) -> Metrics {
-        let classes = architecture.classes
+        let classes = program.classes
         var loss = 0.0
         var wrong = 0
         forEachBatch(split, batchSize: batchSize, training: false, parallelism: parallelism) { state, start, rows in
@@ -21,7 +21,7 @@ extension ConvNet {
 
     /// Logits for every example, `count × classes` (BatchNorm on its running statistics).
     public func logits(_ split: Dataset.Split, batchSize: Int = 500, parallelism: Parallelism) -> [Float] {
-        let classes = architecture.classes
+        let classes = program.classes
         var result = [Float](repeating: 0, count: split.count * classes)
         forEachBatch(split, batchSize: batchSize, training: false, parallelism: parallelism) { state, start, rows in
             for i in 0..<rows * classes { result[start * classes + i] = state.logits[i] }
@@ -36,10 +36,10 @@ extension ConvNet {
     /// statistics describe neither end. Networks without BatchNorm are returned unchanged.
     public func resettingBatchStatistics(
         on split: Dataset.Split, examples: Int, batchSize: Int = 500, parallelism: Parallelism
-    ) -> ConvNet {
-        guard architecture.norm == .batchnorm else { return self }
+    ) -> Network {
+        guard program.parameters.contains(where: { $0.role == .runningMean }) else { return self }
         var reset = self
-        for p in architecture.program.parameters {
+        for p in program.parameters {
             switch p.role {
             case .runningMean: reset.tensors[p.name] = Tensor(zeros: p.shape)
             case .runningVariance:
@@ -47,7 +47,7 @@ extension ConvNet {
             default: continue
             }
         }
-        let subset = split.prefix(examples, features: architecture.height * architecture.width * architecture.channels)
+        let subset = split.prefix(examples, features: architecture.input.features)
         return reset.forEachBatch(subset, batchSize: batchSize, training: true, parallelism: parallelism) { _, _, _ in }
             .snapshot()
     }
@@ -59,10 +59,10 @@ extension ConvNet {
     @discardableResult
     func forEachBatch(
         _ split: Dataset.Split, batchSize: Int, training: Bool, parallelism: Parallelism,
-        _ body: (ConvState, _ start: Int, _ rows: Int) -> Void
-    ) -> ConvState {
-        let features = architecture.height * architecture.width * architecture.channels
-        let state = ConvState(network: self, batchCapacity: max(1, min(batchSize, split.count)), training: false)
+        _ body: (NetworkState, _ start: Int, _ rows: Int) -> Void
+    ) -> NetworkState {
+        let features = architecture.input.features
+        let state = NetworkState(network: self, batchCapacity: max(1, min(batchSize, split.count)), training: false)
         var k = 0
         split.inputs.withUnsafeBufferPointer { inputs in
             guard let x = inputs.baseAddress else { return }
@@ -75,31 +75,5 @@ extension ConvNet {
             }
         }
         return state
-    }
-}
-
-extension Interpolation {
-    /// θ(α) = (1−α)·θ_A + α·θ_B for every tensor of two networks of one architecture (running statistics
-    /// included; reset them for BatchNorm).
-    public static func point(_ a: ConvNet, _ b: ConvNet, alpha: Double) -> ConvNet {
-        combination([a, b], weights: [1 - alpha, alpha])
-    }
-
-    /// θ(λ) = Σ_i λ_i·θ_i for networks of one architecture.
-    ///
-    /// - Precondition: one weight per network, all of one architecture.
-    public static func combination(_ networks: [ConvNet], weights: [Double]) -> ConvNet {
-        precondition(!networks.isEmpty && networks.count == weights.count)
-        precondition(networks.allSatisfy { $0.architecture == networks[0].architecture })
-        var tensors: [String: Tensor] = [:]
-        for (name, first) in networks[0].tensors {
-            var scalars = [Float](repeating: 0, count: first.count)
-            for (network, weight) in zip(networks, weights.map(Float.init)) {
-                guard let tensor = network.tensors[name] else { continue }
-                for i in scalars.indices { scalars[i] += weight * tensor.scalars[i] }
-            }
-            tensors[name] = Tensor(shape: first.shape, scalars: scalars)
-        }
-        return ConvNet(architecture: networks[0].architecture, tensors: tensors)
     }
 }

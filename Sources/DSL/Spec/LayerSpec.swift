@@ -1,0 +1,74 @@
+/// One layer of a model declared layer by layer (`models: {net: {layers: [...]}}`), blocks expanded.
+///
+/// Equality and the cache key cover what the layer computes and its names, never where it is written.
+public struct LayerSpec: Sendable, Hashable, Codable {
+    /// What the layer computes.
+    public enum Operation: Sendable, Hashable, Codable {
+        /// A fully connected layer; nil outputs: the dataset's class count (`linear: classes`).
+        case linear(outputs: Int?, bias: Bool)
+        case conv(channels: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
+        case norm(Norm)
+        case relu
+        case maxPool(kernel: Int)
+        case averagePool(kernel: Int)
+        case globalAveragePool
+        case flatten
+        case add
+
+        /// Whether the layer owns tensors (and so needs a name the user chose).
+        public var hasTensors: Bool {
+            switch self {
+            case .linear, .conv, .norm: true
+            case .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: false
+            }
+        }
+    }
+
+    /// The normalisations a declared layer may use.
+    public enum Norm: String, Sendable, Hashable, Codable, CaseIterable {
+        /// BatchNorm with running statistics.
+        case batch
+        /// GroupNorm with one group.
+        case group
+        /// LayerNorm over the channels at each position.
+        case layer
+    }
+
+    /// The name the reference `input` has: the model's input image (inside a block, the block's input).
+    public static let input = "input"
+
+    /// The layer's full name: the prefix of its tensors; `op@n` for an unnamed layer without tensors.
+    public var name: String
+    public var operation: Operation
+    /// Full names of the layers it reads (`input` for the image); empty: the layer before it.
+    public var inputs: [String]
+    /// Where the layer is written (not part of equality or the cache key).
+    public var location: SourceLocation
+
+    public init(name: String, operation: Operation, inputs: [String], location: SourceLocation) {
+        self.name = name
+        self.operation = operation
+        self.inputs = inputs
+        self.location = location
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, operation, inputs }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        operation = try container.decode(Operation.self, forKey: .operation)
+        inputs = try container.decode([String].self, forKey: .inputs)
+        location = SourceLocation(file: "", line: 0, column: 0)
+    }
+
+    public static func == (a: LayerSpec, b: LayerSpec) -> Bool {
+        a.name == b.name && a.operation == b.operation && a.inputs == b.inputs
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(operation)
+        hasher.combine(inputs)
+    }
+}

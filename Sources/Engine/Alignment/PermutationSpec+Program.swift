@@ -1,0 +1,84 @@
+extension LayerProgram {
+    /// The permutation groups of the program, derived from how buffers share channels.
+    public var permutationSpec: PermutationSpec { channelGroups.spec }
+
+    /// The permutation groups and, for each, the buffers activation matching compares (their channels are
+    /// the group's units, one sample per position).
+    ///
+    /// A convolution or linear layer starts a new set of units; norms, ReLU and pooling keep their input's;
+    /// a flatten keeps them too, each unit now a block of height × width consecutive features; an
+    /// addition merges its two inputs' sets into one, which is how a residual stream (the stem's output,
+    /// every block's output and a stage's shortcut) becomes a single group. A set produced by one layer is
+    /// named after it (`conv2`, `fc1`, `layer1.2.conv1`); a merged set is `stream1`, `stream2`, ….
+    /// The input's units and the logits' are never permuted, nor is a set added to a differently blocked one.
+    /// Activation matching compares a group's ReLU outputs (for a residual stream, the stem's and every
+    /// block's); a group without one compares the outputs of the layers that make it.
+    var channelGroups: (spec: PermutationSpec, activations: [[Int]]) {
+        var parent = Array(buffers.indices)
+        func find(_ b: Int) -> Int {
+            var b = b
+            while parent[b] != b { b = parent[b] }
+            return b
+        }
+        var block = [Int](repeating: 1, count: buffers.count)
+        var producers: [Int: [String]] = [:]
+        var rectified: [Int] = [], produced: [Int] = []
+        var frozen = Set<Int>()
+        for (layer, from, to) in operations {
+            switch layer.operation {
+            case .conv, .linear:
+                producers[to, default: []].append(layer.name)
+                produced.append(to)
+            case .relu:
+                parent[to] = find(from)
+                block[to] = block[from]
+                rectified.append(to)
+            case .norm, .maxPool, .averagePool, .globalAveragePool:
+                parent[to] = find(from)
+                block[to] = block[from]
+                if case .norm = layer.operation { produced.append(to) }
+            case .flatten:
+                parent[to] = find(from)
+                block[to] = block[from] * buffers[from].height * buffers[from].width
+            case .add:
+                let (a, b) = (layer.inputs[0], layer.inputs[1])
+                let (ra, rb) = (find(a), find(b))
+                if block[a] != block[b] { frozen.formUnion([ra, rb]) }
+                parent[rb] = ra
+                parent[to] = ra
+                block[to] = block[a]
+            }
+        }
+        let excluded = Set([find(0), find(buffers.count - 1)]).union(frozen.map(find))
+        var order: [Int] = []
+        for b in buffers.indices where !excluded.contains(find(b)) && !order.contains(find(b)) { order.append(find(b)) }
+        var names: [Int: [String]] = [:]
+        for (buffer, prefixes) in producers.sorted(by: { $0.key < $1.key }) { names[find(buffer), default: []] += prefixes }
+        var streams = 0
+        var groups: [PermutationSpec.Group] = []
+        for root in order {
+            let makers = names[root] ?? []
+            let name: String
+            if makers.count == 1 {
+                name = makers[0]
+            } else {
+                streams += 1
+                name = "stream\(streams)"
+            }
+            var members: [PermutationSpec.Member] = []
+            for p in parameters {
+                if let out = p.outputBuffer, find(out) == root { members.append(.init(tensor: p.name, axis: 0)) }
+                if let input = p.inputBuffer, find(input) == root {
+                    members.append(.init(tensor: p.name, axis: 1, block: block[input]))
+                }
+            }
+            groups.append(.init(name: name, size: buffers[root].channels, members: members))
+        }
+        let activations = order.map { root in
+            let unblocked = { (b: Int) in find(b) == root && block[b] == 1 }
+            let relus = rectified.filter(unblocked)
+            return relus.isEmpty ? produced.filter(unblocked) : relus
+        }
+        return (PermutationSpec(groups: groups), activations)
+    }
+}

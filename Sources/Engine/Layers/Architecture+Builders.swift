@@ -1,0 +1,94 @@
+/// The built-in families, as programs of layers. Their tensor names are documented in `grammar/README.md`
+/// and are what existing safetensors files, `load:` specs and `lmc export` use.
+extension Architecture {
+    /// A multilayer perceptron: flatten, then `fc1` … `fcN` with a ReLU after each hidden layer.
+    public static func mlp(input: ImageShape, hidden: [Int], classes: Int) -> Architecture {
+        var architecture = Architecture(input: input, layers: [])
+        architecture.append("flatten", .flatten)
+        for (l, width) in (hidden + [classes]).enumerated() {
+            architecture.append("fc\(l + 1)", .linear(outputs: width, bias: true))
+            if l < hidden.count { architecture.append("relu\(l + 1)", .relu) }
+        }
+        return architecture
+    }
+
+    /// VGG-style: 3×3 convolutions `conv{i}` of the given widths (`nil`: a 2×2 max pool), each followed by
+    /// `norm{i}` (when `norm` is not nil) and a ReLU; then global average pooling and a linear `fc`.
+    ///
+    /// Convolutions are biased only when no norm follows.
+    public static func vgg(input: ImageShape, widths: [Int?], norm: Normalization.Kind?, classes: Int) -> Architecture {
+        var architecture = Architecture(input: input, layers: [])
+        var convs = 0, pools = 0
+        for item in widths {
+            if let width = item {
+                convs += 1
+                architecture.convNormReLU("conv\(convs)", norm: norm.map { ("norm\(convs)", $0) }, width: width, stride: 1)
+            } else {
+                pools += 1
+                architecture.append("pool\(pools)", .maxPool(kernel: 2))
+            }
+        }
+        architecture.classifier(classes: classes)
+        return architecture
+    }
+
+    /// ResNet-style: a stem `stem.conv` (`stem.norm`, ReLU) of `width`, then `stages` stages of `blocks`
+    /// basic blocks `layer{s}.{b}` (`conv1`, `norm1`, ReLU, `conv2`, `norm2`, plus the shortcut, then
+    /// ReLU) with widths width·2^s, stride 2 at the first block of every stage after the first, and a 1×1
+    /// `shortcut.conv` (`shortcut.norm`) where the shape changes; then global average pooling and a
+    /// linear `fc`. ResNet-20: 3 stages of 3 blocks.
+    public static func resnet(
+        input: ImageShape, stages: Int, blocks: Int, width: Int, norm: Normalization.Kind?, classes: Int
+    ) -> Architecture {
+        var architecture = Architecture(input: input, layers: [])
+        var x = architecture.convNormReLU("stem.conv", norm: norm.map { ("stem.norm", $0) }, width: width, stride: 1)
+        var channels = width
+        for s in 0..<stages {
+            for b in 0..<blocks {
+                let p = "layer\(s + 1).\(b + 1)"
+                let out = width << s
+                let stride = s > 0 && b == 0 ? 2 : 1
+                architecture.convNormReLU(p + ".conv1", norm: norm.map { (p + ".norm1", $0) }, width: out, stride: stride)
+                var y = architecture.conv(p + ".conv2", width: out, kernel: 3, stride: 1, bias: norm == nil)
+                if let norm { y = architecture.append(p + ".norm2", .norm(norm)) }
+                var shortcut = x
+                if stride != 1 || channels != out {
+                    shortcut = architecture.conv(
+                        p + ".shortcut.conv", width: out, kernel: 1, stride: stride, bias: norm == nil, from: x)
+                    if let norm { shortcut = architecture.append(p + ".shortcut.norm", .norm(norm)) }
+                }
+                architecture.append(p + ".add", .add, inputs: [y, shortcut])
+                x = architecture.append(p + ".relu", .relu)
+                channels = out
+            }
+        }
+        architecture.classifier(classes: classes)
+        return architecture
+    }
+
+    /// A convolution with "same" padding (kernel / 2).
+    @discardableResult
+    private mutating func conv(
+        _ name: String, width: Int, kernel: Int, stride: Int, bias: Bool, from: Int? = nil
+    ) -> Int {
+        append(
+            name, .conv(channels: width, kernel: kernel, stride: stride, padding: kernel / 2, bias: bias),
+            inputs: from.map { [$0] })
+    }
+
+    /// A 3×3 convolution, its norm (biased without one) and a ReLU named after the convolution.
+    @discardableResult
+    private mutating func convNormReLU(
+        _ name: String, norm: (name: String, kind: Normalization.Kind)?, width: Int, stride: Int
+    ) -> Int {
+        conv(name, width: width, kernel: 3, stride: stride, bias: norm == nil)
+        if let norm { append(norm.name, .norm(norm.kind)) }
+        return append(name + ".relu", .relu)
+    }
+
+    /// Global average pooling and the linear classifier `fc`.
+    private mutating func classifier(classes: Int) {
+        append("pool", .globalAveragePool)
+        append("fc", .linear(outputs: classes, bias: true))
+    }
+}

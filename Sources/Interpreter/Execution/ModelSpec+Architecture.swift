@@ -1,0 +1,68 @@
+import DSL
+import Engine
+
+/// The one place that knows model families: each spec becomes a layer program, and nothing after
+/// this point asks which family a network came from.
+extension ModelSpec {
+    /// The model's layers on inputs of `input`'s shape, ending in `classes` logits.
+    ///
+    /// - Throws: `ArchitectureError` naming the layer (its index in `layers` for declared models) that
+    ///   does not fit, or saying that the logits are not `classes` wide.
+    func program(input: ImageShape, classes: Int) throws(ArchitectureError) -> LayerProgram {
+        let program = try LayerProgram(architecture(input: input, classes: classes))
+        let last = program.architecture.layers.count - 1
+        let logits = program.outputShape
+        guard logits == ImageShape(channels: classes, height: 1, width: 1) else {
+            throw ArchitectureError(
+                layer: last,
+                "the model ends in \(logits.channels)×\(logits.height)×\(logits.width) values; it must end in the "
+                    + "dataset's \(classes) logits (a linear layer of \(classes) outputs, or 'linear: classes')")
+        }
+        return program
+    }
+
+    /// The model's layers on inputs of `input`'s shape.
+    func architecture(input: ImageShape, classes: Int) -> Architecture {
+        if let layers { return Self.declared(layers, input: input, classes: classes) }
+        guard let conv else { return .mlp(input: input, hidden: hidden, classes: classes) }
+        let norm: Normalization.Kind? =
+            switch conv.norm {
+            case .groupnorm: .group
+            case .layernorm: .layer
+            case .batchnorm: .batch
+            case .none: nil
+            }
+        switch conv.body {
+        case .vgg(let layers):
+            return .vgg(input: input, widths: layers.map { $0.map { $0 * conv.width } }, norm: norm, classes: classes)
+        case .resnet(let stages, let blocks):
+            return .resnet(input: input, stages: stages, blocks: blocks, width: conv.width, norm: norm, classes: classes)
+        }
+    }
+
+    /// A declared model's layers, names resolved to buffers (the decoder checked every reference).
+    private static func declared(_ layers: [LayerSpec], input: ImageShape, classes: Int) -> Architecture {
+        var architecture = Architecture(input: input, layers: [])
+        var buffers = [LayerSpec.input: 0]
+        for layer in layers {
+            let operation: Architecture.Operation =
+                switch layer.operation {
+                case .linear(let outputs, let bias): .linear(outputs: outputs ?? classes, bias: bias)
+                case .conv(let channels, let kernel, let stride, let padding, let bias):
+                    .conv(channels: channels, kernel: kernel, stride: stride, padding: padding, bias: bias)
+                case .norm(.batch): .norm(.batch)
+                case .norm(.group): .norm(.group)
+                case .norm(.layer): .norm(.layer)
+                case .relu: .relu
+                case .maxPool(let kernel): .maxPool(kernel: kernel)
+                case .averagePool(let kernel): .averagePool(kernel: kernel)
+                case .globalAveragePool: .globalAveragePool
+                case .flatten: .flatten
+                case .add: .add
+                }
+            let inputs = layer.inputs.isEmpty ? nil : layer.inputs.map { buffers[$0] ?? -1 }
+            buffers[layer.name] = architecture.append(layer.name, operation, inputs: inputs)
+        }
+        return architecture
+    }
+}
