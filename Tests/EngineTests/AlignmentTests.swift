@@ -2,10 +2,10 @@ import Testing
 import Engine
 
 @Suite struct AlignmentTests {
-    static func trained(seed: UInt64, sizes: [Int] = [20, 48, 48, 4]) throws -> (MLP, Dataset) {
+    static func trained(seed: UInt64, sizes: [Int] = [20, 48, 48, 4]) throws -> (Network, Dataset) {
         let data = Fixtures.dataset()
         let result = try Trainer.train(
-            sizes: sizes, seed: seed, recipe: Fixtures.recipe(epochs: 4), data: data.train,
+            try Fixtures.mlp(sizes), seed: seed, recipe: Fixtures.recipe(epochs: 4), data: data.train,
             parallelism: .serial)
         return (result.final, data)
     }
@@ -17,7 +17,7 @@ import Engine
         let planted = a.permutationSpec.groups.map { Permutation.random($0.size, using: &stream) }
         let b = a.permuted(by: planted)
         let result = try WeightMatching.align(
-            b.tensorsByName, to: a.tensorsByName, spec: a.permutationSpec,
+            b.tensors, to: a.tensors, spec: a.permutationSpec,
             maxSweeps: 100, seed: 0, parallelism: .serial)
         let aligned = b.permuted(by: result.permutations)
         #expect(aligned.isBitwiseEqual(a))
@@ -32,7 +32,7 @@ import Engine
     func restartsKeepBest() throws {
         let (a, _) = try Self.trained(seed: 1)
         let (b, _) = try Self.trained(seed: 2)
-        let (ta, tb, spec) = (a.tensorsByName, b.tensorsByName, a.permutationSpec)
+        let (ta, tb, spec) = (a.tensors, b.tensors, a.permutationSpec)
         let runs = try (0..<6).map { (seed: UInt64) in
             try WeightMatching.align(tb, to: ta, spec: spec, maxSweeps: 100, seed: 10 + seed, parallelism: .serial)
         }
@@ -75,10 +75,10 @@ import Engine
         let (a, data) = try Self.trained(seed: 1, sizes: [20, 128, 128, 4])
         let (b, _) = try Self.trained(seed: 2, sizes: [20, 128, 128, 4])
         let wm = try WeightMatching.align(
-            b.tensorsByName, to: a.tensorsByName, spec: a.permutationSpec, maxSweeps: 100,
+            b.tensors, to: a.tensors, spec: a.permutationSpec, maxSweeps: 100,
             seed: 0, parallelism: .serial)
         let alphas = EvaluationGrid.alphas
-        func barrier(_ other: MLP) -> Double {
+        func barrier(_ other: Network) -> Double {
             Interpolation.barrier(
                 alphas: alphas,
                 values: alphas.map {

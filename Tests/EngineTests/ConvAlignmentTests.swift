@@ -6,22 +6,19 @@ import Testing
 @Suite struct ConvAlignmentTests {
     static let data = Fixtures.dataset(features: 64, classes: 4, train: 256, test: 64)
 
-    static func trained(_ architecture: ConvArchitecture, seed: UInt64) throws -> ConvNet {
+    static func trained(_ architecture: Architecture, seed: UInt64) throws -> Network {
         try Trainer.train(
-            architecture, seed: seed, recipe: Fixtures.recipe(epochs: 2, batch: 32), data: data.train, parallelism: .serial
+            try LayerProgram(architecture), seed: seed, recipe: Fixtures.recipe(epochs: 2, batch: 32), data: data.train, parallelism: .serial
         ).final
     }
 
     static let architectures = [
-        ConvNetTests.vgg(.groupnorm), ConvNetTests.resnet(.batchnorm, stages: 2, blocks: 2), ConvNetTests.resnet(.layernorm),
-    ].map { architecture in
-        var a = architecture
-        a.classes = 4
-        return a
-    }
+        ConvNetTests.vgg(.group, classes: 4), ConvNetTests.resnet(.batch, stages: 2, blocks: 2, classes: 4),
+        ConvNetTests.resnet(.layer, classes: 4),
+    ]
 
     /// Whether `found`, applied to b = π(a), gives back a's tensors exactly.
-    static func recovers(_ found: [Permutation], _ b: ConvNet, _ a: ConvNet) -> Bool {
+    static func recovers(_ found: [Permutation], _ b: Network, _ a: Network) -> Bool {
         let back = b.permuted(by: found)
         return a.tensors.allSatisfy { name, tensor in back.tensors[name]?.isBitwiseEqual(to: tensor) == true }
     }
@@ -63,9 +60,7 @@ import Testing
 
     @Test("a BatchNorm reset makes the running mean the exact mean of the data, not a moving average")
     func batchNormReset() throws {
-        var architecture = ConvNetTests.vgg(.batchnorm)
-        architecture.classes = 4
-        let network = ConvNet(architecture: architecture, seed: 9)
+        let network = Network(program: try LayerProgram(ConvNetTests.vgg(.batch, classes: 4)), seed: 9)
         let split = Self.data.train.prefix(64, features: 64)
         let reset = network.resettingBatchStatistics(on: split, examples: 64, batchSize: 16, parallelism: .serial)
         // The first convolution's outputs over all 64 images, averaged per channel, independently.

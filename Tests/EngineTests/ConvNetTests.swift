@@ -4,21 +4,24 @@ import Testing
 /// Convolutional networks: function preserved under their derived permutations, the groups of a
 /// residual net, gradients through the whole program, and thread-count independence.
 @Suite struct ConvNetTests {
-    static func vgg(_ norm: ConvArchitecture.Norm) -> ConvArchitecture {
-        ConvArchitecture(body: .vgg([4, nil, 6, nil, 8]), norm: norm, height: 8, width: 8, channels: 1, classes: 3)
+    static let image = ImageShape(channels: 1, height: 8, width: 8)
+    /// No norm, then each kind.
+    static let norms: [Normalization.Kind?] = [nil, .group, .layer, .batch]
+
+    static func vgg(_ norm: Normalization.Kind?, classes: Int = 3) -> Architecture {
+        .vgg(input: image, widths: [4, nil, 6, nil, 8], norm: norm, classes: classes)
     }
 
-    static func resnet(_ norm: ConvArchitecture.Norm, stages: Int = 3, blocks: Int = 2) -> ConvArchitecture {
-        ConvArchitecture(
-            body: .resnet(stages: stages, blocks: blocks, width: 3), norm: norm, height: 8, width: 8, channels: 1, classes: 3)
+    static func resnet(_ norm: Normalization.Kind?, stages: Int = 3, blocks: Int = 2, classes: Int = 3) -> Architecture {
+        .resnet(input: image, stages: stages, blocks: blocks, width: 3, norm: norm, classes: classes)
     }
 
-    static let architectures = ConvArchitecture.Norm.allCases.flatMap { [vgg($0), resnet($0)] }
+    static let architectures = norms.flatMap { [vgg($0), resnet($0)] }
 
     /// A network whose every tensor is random (norm scales, shifts and running statistics included), so
     /// that a permutation forgotten on any of them shows in the logits.
-    static func randomNetwork(_ architecture: ConvArchitecture, seed: UInt64) -> ConvNet {
-        var network = ConvNet(architecture: architecture, seed: seed)
+    static func randomNetwork(_ architecture: Architecture, seed: UInt64) throws -> Network {
+        var network = Network(program: try LayerProgram(architecture), seed: seed)
         for (name, tensor) in network.tensors {
             var stream = RandomStream(seed: seed, purpose: "perturb/" + name)
             let positive = name.hasSuffix("running_var")
@@ -29,17 +32,17 @@ import Testing
         return network
     }
 
-    static func logits(_ network: ConvNet, _ images: [Float], batch: Int, training: Bool = false, threads: Int = 1) -> [Float] {
-        let state = ConvState(network: network, batchCapacity: batch, training: false)
+    static func logits(_ network: Network, _ images: [Float], batch: Int, training: Bool = false, threads: Int = 1) -> [Float] {
+        let state = NetworkState(network: network, batchCapacity: batch, training: false)
         state.batchInputs.update(from: images, count: images.count)
         state.forward(batch: batch, training: training, parallelism: Parallelism(threads: threads))
-        return Array(UnsafeBufferPointer(start: state.logits, count: batch * network.architecture.classes))
+        return Array(UnsafeBufferPointer(start: state.logits, count: batch * network.program.classes))
     }
 
     @Test("random permutations of every group leave the logits unchanged", arguments: architectures.indices)
     func permutationInvariance(_ index: Int) throws {
         let architecture = Self.architectures[index]
-        let network = Self.randomNetwork(architecture, seed: UInt64(index) + 1)
+        let network = try Self.randomNetwork(architecture, seed: UInt64(index) + 1)
         let images = Fixtures.matrix(3, 64, seed: 11, purpose: "images")
         var stream = RandomStream(seed: 12, purpose: "perms")
         let spec = network.permutationSpec
@@ -48,7 +51,7 @@ import Testing
         let before = Self.logits(network, images, batch: 3)
         let after = Self.logits(network.permuted(by: permutations), images, batch: 3)
         let difference = zip(before, after).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(difference < 1e-4, "\(architecture.body) \(architecture.norm): largest logit difference \(difference)")
+        #expect(difference < 1e-4, "architecture \(index): largest logit difference \(difference)")
         // Training-mode BatchNorm uses batch statistics: also permutation-equivariant.
         let trainBefore = Self.logits(network, images, batch: 3, training: true)
         let trainAfter = Self.logits(network.permuted(by: permutations), images, batch: 3, training: true)
@@ -59,13 +62,13 @@ import Testing
         let tensor = try #require(broken[member.tensor])
         broken[member.tensor] = tensor.permuted(
             axis: member.axis, by: try #require(Permutation([1, 0] + Array(2..<tensor.shape[member.axis]))))
-        let changed = Self.logits(ConvNet(architecture: architecture, tensors: broken), images, batch: 3)
+        let changed = Self.logits(Network(program: network.program, tensors: broken), images, batch: 3)
         #expect((zip(before, changed).map { abs($0 - $1) }.max() ?? 0) > 1e-3)
     }
 
     @Test("ResNet-20 has 9 inner groups and 3 residual-stream groups; a stream holds the stem, the blocks and the shortcut")
     func resnet20Groups() throws {
-        let spec = ConvNet(architecture: Self.resnet(.groupnorm, blocks: 3), seed: 1).permutationSpec
+        let spec = try LayerProgram(Self.resnet(.group, blocks: 3)).permutationSpec
         #expect(spec.groups.count == 12)
         #expect(spec.groups.filter { $0.name.hasPrefix("stream") }.map(\.name) == ["stream1", "stream2", "stream3"])
         #expect(spec.groups.filter { $0.name.hasSuffix(".conv1") }.count == 9)
@@ -85,15 +88,15 @@ import Testing
 
     @Test(
         "gradients of the whole program match central differences of the loss",
-        arguments: [vgg(.groupnorm), resnet(.none, stages: 2, blocks: 1), resnet(.batchnorm, stages: 2, blocks: 1)])
-    func networkGradient(_ architecture: ConvArchitecture) {
-        let network = Self.randomNetwork(architecture, seed: 21)
+        arguments: [vgg(.group), resnet(nil, stages: 2, blocks: 1), resnet(.batch, stages: 2, blocks: 1)])
+    func networkGradient(_ architecture: Architecture) throws {
+        let network = try Self.randomNetwork(architecture, seed: 21)
         let batch = 4
         let images = Fixtures.matrix(batch, 64, seed: 22, purpose: "images")
         let labels: [Int32] = [0, 2, 1, 2]
-        let state = ConvState(network: network, batchCapacity: batch, training: true)
+        let state = NetworkState(network: network, batchCapacity: batch, training: true)
         func loss(_ parameters: [Float]) -> Double {
-            let probe = ConvState(network: network, batchCapacity: batch, training: true)
+            let probe = NetworkState(network: network, batchCapacity: batch, training: true)
             probe.parameters.update(from: parameters, count: parameters.count)
             probe.batchInputs.update(from: images, count: images.count)
             probe.batchLabels.update(from: labels, count: batch)
@@ -118,21 +121,21 @@ import Testing
             let closest = numerics.min { abs($0 - analytic) < abs($1 - analytic) } ?? .nan
             #expect(
                 abs(analytic - closest) <= 1e-3 + 1e-2 * abs(closest),
-                "\(architecture.body) parameter \(i): \(analytic) vs \(numerics)")
+                "\(architecture.layers.count) layers, parameter \(i): \(analytic) vs \(numerics)")
         }
     }
 
     @Test("a training step's gradients are bitwise identical on 1 and 2 threads")
-    func threadIndependence() {
-        let architecture = ConvArchitecture(
-            body: .vgg([16, nil, 32, nil, 64]), norm: .groupnorm, height: 28, width: 28, channels: 1, classes: 10)
-        let network = ConvNet(architecture: architecture, seed: 3)
+    func threadIndependence() throws {
+        let architecture = Architecture.vgg(
+            input: .init(channels: 1, height: 28, width: 28), widths: [16, nil, 32, nil, 64], norm: .group, classes: 10)
+        let network = Network(program: try LayerProgram(architecture), seed: 3)
         let batch = 32
         let images = Fixtures.matrix(batch, 784, seed: 4, purpose: "images")
         let labels = (0..<batch).map { Int32($0 % 10) }
         var results: [[Float]] = []
         for threads in [1, 2] {
-            let state = ConvState(network: network, batchCapacity: batch, training: true)
+            let state = NetworkState(network: network, batchCapacity: batch, training: true)
             state.batchInputs.update(from: images, count: images.count)
             state.batchLabels.update(from: labels, count: batch)
             _ = state.computeGradients(batch: batch, parallelism: Parallelism(threads: threads))

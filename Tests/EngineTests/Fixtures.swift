@@ -28,3 +28,21 @@ enum Fixtures {
         zip(x, y).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
     }
 }
+
+extension Fixtures {
+    /// An MLP program for `sizes` (input width, hidden widths, classes) on inputs of 1×1×width.
+    static func mlp(_ sizes: [Int]) throws -> LayerProgram {
+        try LayerProgram(
+            .mlp(
+                input: ImageShape(channels: 1, height: 1, width: sizes[0]), hidden: Array(sizes.dropFirst().dropLast()),
+                classes: sizes[sizes.count - 1]))
+    }
+}
+
+extension Network {
+    /// Whether every tensor has the same bits as in `other`.
+    func isBitwiseEqual(_ other: Network) -> Bool {
+        let (x, y) = (namedTensors, other.namedTensors)
+        return x.count == y.count && zip(x, y).allSatisfy { $0.name == $1.name && $0.tensor.isBitwiseEqual(to: $1.tensor) }
+    }
+}

@@ -26,16 +26,16 @@ import Engine
     }
 
     @Test("backward matches central differences of a Double oracle, every parameter")
-    func finiteDifferences() {
+    func finiteDifferences() throws {
         let sizes = [5, 7, 6, 3], batch = 4
-        let network = MLP(sizes: sizes, seed: 5)
+        let network = Network(program: try Fixtures.mlp(sizes), seed: 5)
         let x = Fixtures.matrix(batch, sizes[0], seed: 5, purpose: "x")
         let labels: [Int32] = [0, 2, 1, 2]
-        let state = TrainingState(network: network, batchCapacity: batch)
+        let state = NetworkState(network: network, batchCapacity: batch, training: true)
         for i in 0..<x.count { state.batchInputs[i] = x[i] }
         for r in 0..<batch { state.batchLabels[r] = labels[r] }
         _ = state.computeGradients(batch: batch, parallelism: .serial)
-        let params = network.flatParameters.map(Double.init)
+        let params = network.namedTensors.flatMap(\.tensor.scalars).map(Double.init)
         let h = 1e-5
         for i in params.indices {
             var plus = params, minus = params
@@ -51,16 +51,16 @@ import Engine
     }
 
     @Test("the loss of the first forward pass matches the oracle")
-    func lossMatchesOracle() {
+    func lossMatchesOracle() throws {
         let sizes = [5, 7, 3], batch = 3
-        let network = MLP(sizes: sizes, seed: 8)
+        let network = Network(program: try Fixtures.mlp(sizes), seed: 8)
         let x = Fixtures.matrix(batch, sizes[0], seed: 8, purpose: "x")
         let labels: [Int32] = [1, 0, 2]
-        let state = TrainingState(network: network, batchCapacity: batch)
+        let state = NetworkState(network: network, batchCapacity: batch, training: true)
         for i in 0..<x.count { state.batchInputs[i] = x[i] }
         for r in 0..<batch { state.batchLabels[r] = labels[r] }
         let loss = state.computeGradients(batch: batch, parallelism: .serial) / Double(batch)
-        let expected = Self.referenceLoss(network.flatParameters.map(Double.init), sizes: sizes, x: x, labels: labels)
+        let expected = Self.referenceLoss(network.namedTensors.flatMap(\.tensor.scalars).map(Double.init), sizes: sizes, x: x, labels: labels)
         #expect(abs(loss - expected) <= 1e-5 * max(1, expected))
     }
 }

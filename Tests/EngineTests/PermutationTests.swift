@@ -3,8 +3,8 @@ import Engine
 
 @Suite struct PermutationTests {
     @Test("a randomly permuted network computes the same logits", arguments: [UInt64(1), 2, 3])
-    func permutedNetworkIsEquivalent(seed: UInt64) {
-        let network = MLP(sizes: [20, 33, 17, 9, 4], seed: seed)
+    func permutedNetworkIsEquivalent(seed: UInt64) throws {
+        let network = Network(program: try Fixtures.mlp([20, 33, 17, 9, 4]), seed: seed)
         var stream = RandomStream(seed: seed, purpose: "test/perm")
         let perms = network.permutationSpec.groups.map { Permutation.random($0.size, using: &stream) }
         let permuted = network.permuted(by: perms)
@@ -27,17 +27,11 @@ import Engine
     }
 
     @Test("the MLP spec has one group per hidden layer and never touches inputs or logits")
-    func mlpSpec() {
-        let spec = PermutationSpec.mlp(sizes: [784, 512, 256, 10])
-        #expect(spec.groups.map(\.name) == ["h1", "h2"])
+    func mlpSpec() throws {
+        let spec = try Fixtures.mlp([784, 512, 256, 10]).permutationSpec
+        #expect(spec.groups.map(\.name) == ["fc1", "fc2"])
         #expect(spec.groups.map(\.size) == [512, 256])
         #expect(spec.groups[1].members.contains { $0.tensor == "fc3.weight" && $0.axis == 1 })
         #expect(!spec.groups.flatMap(\.members).contains { $0.tensor == "fc1.weight" && $0.axis == 1 })
-    }
-}
-
-extension MLP {
-    func isBitwiseEqual(_ other: MLP) -> Bool {
-        zip(namedTensors(), other.namedTensors()).allSatisfy { $0.tensor.isBitwiseEqual(to: $1.tensor) }
     }
 }

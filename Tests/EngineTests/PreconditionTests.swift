@@ -5,12 +5,22 @@ import Testing
 ///
 /// The DSL tests
 /// (`SpecDecoderTests`, "each invalid spec is rejected") show user input cannot reach them:
-/// a hidden width of 0 is rejected with `out-of-range` before any network is built.
+/// a hidden width of 0 is rejected with `out-of-range` before any network is built, and every
+/// architecture is checked by `LayerProgram.init`, which throws instead.
 @Suite struct PreconditionTests {
-    @Test("an MLP with a zero-width layer traps")
-    func zeroWidthTraps() async {
+    @Test("a network given tensors that do not fit its program traps")
+    func misfitTensorsTrap() async {
         await #expect(processExitsWith: .failure) {
-            _ = MLP(sizes: [4, 0, 2], seed: 1)
+            let program = try LayerProgram(.mlp(input: .init(channels: 1, height: 1, width: 4), hidden: [3], classes: 2))
+            _ = Network(program: program, tensors: ["fc1.weight": Tensor(zeros: [3, 5])])
+        }
+    }
+
+    @Test("an architecture with a zero-width layer is rejected, naming the layer")
+    func zeroWidthRejected() {
+        let architecture = Architecture.mlp(input: .init(channels: 1, height: 1, width: 4), hidden: [0], classes: 2)
+        #expect(throws: ArchitectureError(layer: 1, "layer 'fc1': outputs must be 1 to 65536")) {
+            try LayerProgram(architecture)
         }
     }
 

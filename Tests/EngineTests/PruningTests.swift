@@ -6,25 +6,25 @@ import Engine
 
     @Test("global magnitude pruning removes exactly the smallest kept weights; biases are never pruned")
     func prunesSmallest() throws {
-        let network = MLP(sizes: Self.sizes, seed: 4)
-        let once = PruningMask.dense(.mlp(network)).pruning(.mlp(network), rate: 0.2, output: .prune)
-        let twice = once.pruning(.mlp(network), rate: 0.2, output: .prune)
-        let total = network.layers.reduce(0) { $0 + $1.weight.count }
+        let network = Network(program: try Fixtures.mlp(Self.sizes), seed: 4)
+        let once = PruningMask.dense(network).pruning(network, rate: 0.2, output: .prune)
+        let twice = once.pruning(network, rate: 0.2, output: .prune)
+        let total = network.prunableWeights.reduce(0) { $0 + $1.tensor.count }
         #expect(abs(once.density(output: .prune) - 0.8) < 1.0 / Double(total))
         #expect(abs(twice.density(output: .prune) - 0.64) < 2.0 / Double(total))
         // Every pruned magnitude is at most every kept one.
         var pruned: [Float] = [], kept: [Float] = []
-        for (layer, mask) in zip(network.layers, once.layers) {
-            for (w, m) in zip(layer.weight.scalars, mask) { if m == 0 { pruned.append(abs(w)) } else { kept.append(abs(w)) } }
+        for (weight, mask) in zip(network.prunableWeights, once.layers) {
+            for (w, m) in zip(weight.tensor.scalars, mask) { if m == 0 { pruned.append(abs(w)) } else { kept.append(abs(w)) } }
         }
         #expect((pruned.max() ?? 0) <= (kept.min() ?? 1))
-        let applied = try #require(once.applied(to: .mlp(network)).mlp)
-        #expect(zip(applied.layers, network.layers).allSatisfy { $0.bias == $1.bias })
+        let applied = once.applied(to: network)
+        #expect(network.tensors.keys.filter { $0.hasSuffix(".bias") }.allSatisfy { applied.tensors[$0] == network.tensors[$0] })
     }
 
     @Test("the output layer is kept, or pruned at half rate, when asked")
-    func outputLayer() {
-        let network = Network.mlp(MLP(sizes: Self.sizes, seed: 4))
+    func outputLayer() throws {
+        let network = Network(program: try Fixtures.mlp(Self.sizes), seed: 4)
         let kept = PruningMask.dense(network).pruning(network, rate: 0.5, output: .keep)
         #expect(kept.layers.last?.allSatisfy { $0 == 1 } == true)
         #expect(abs(kept.density(output: .keep) - 0.5) < 0.01)
@@ -36,37 +36,38 @@ import Engine
     @Test("masked training keeps pruned weights exactly zero and trains the rest")
     func maskedTraining() throws {
         let data = Fixtures.dataset()
-        let network = MLP(sizes: Self.sizes, seed: 5)
-        let mask = PruningMask.dense(.mlp(network)).pruning(.mlp(network), rate: 0.6, output: .half)
+        let network = Network(program: try Fixtures.mlp(Self.sizes), seed: 5)
+        let mask = PruningMask.dense(network).pruning(network, rate: 0.6, output: .half)
         let trained = try Trainer.train(
-            sizes: Self.sizes, seed: 5, recipe: Fixtures.recipe(epochs: 2), data: data.train, parallelism: .serial,
+            network.program, seed: 5, recipe: Fixtures.recipe(epochs: 2), data: data.train, parallelism: .serial,
             resume: (network, 0), mask: mask)
-        for (layer, keep) in zip(trained.final.layers, mask.layers) {
-            #expect(zip(layer.weight.scalars, keep).allSatisfy { $1 == 1 || $0 == 0 })
+        for (weight, keep) in zip(trained.final.prunableWeights, mask.layers) {
+            #expect(zip(weight.tensor.scalars, keep).allSatisfy { $1 == 1 || $0 == 0 })
         }
-        let moved = zip(trained.final.layers[0].weight.scalars, network.layers[0].weight.scalars).filter { $0 != $1 }
+        let moved = zip(
+            trained.final.tensors["fc1.weight"]?.scalars ?? [], network.tensors["fc1.weight"]?.scalars ?? []
+        ).filter { $0 != $1 }
         #expect(moved.count > 0)
         #expect(trained.final.measure(on: data.test, parallelism: .serial).error < 0.5)
     }
 
     @Test(
         "conv nets: pruning ranks kernels and classifier together, masked training keeps pruned weights zero",
-        arguments: [ConvArchitecture.Norm.groupnorm, .batchnorm])
-    func maskedConvTraining(_ norm: ConvArchitecture.Norm) throws {
+        arguments: [Normalization.Kind.group, .batch])
+    func maskedConvTraining(_ norm: Normalization.Kind) throws {
         let data = ConvAlignmentTests.data
-        var architecture = ConvNetTests.resnet(norm, stages: 2, blocks: 1)
-        architecture.classes = 4
-        let start = ConvNet(architecture: architecture, seed: 5)
-        let network = Network.conv(start)
+        let program = try LayerProgram(ConvNetTests.resnet(norm, stages: 2, blocks: 1, classes: 4))
+        let start = Network(program: program, seed: 5)
+        let network = start
         let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
         let names = network.prunableWeights.map(\.name)
         #expect(names.last == "fc.weight" && names.contains("layer2.1.shortcut.conv.weight"))
         #expect(!names.contains { $0.contains("norm") || $0.hasSuffix(".bias") })
         #expect(abs(mask.density(output: .half) - 0.5) < 0.01)
         let trained = try Trainer.train(
-            architecture, seed: 5, recipe: Fixtures.recipe(epochs: 2, batch: 32), data: data.train, parallelism: .serial,
+            program, seed: 5, recipe: Fixtures.recipe(epochs: 2, batch: 32), data: data.train, parallelism: .serial,
             resume: (start, 0), mask: mask)
-        for (weight, keep) in zip(Network.conv(trained.final).prunableWeights, mask.layers) {
+        for (weight, keep) in zip(trained.final.prunableWeights, mask.layers) {
             #expect(zip(weight.tensor.scalars, keep).allSatisfy { $1 == 1 || $0 == 0 }, "\(weight.name)")
         }
         let moved = zip(
@@ -80,10 +81,11 @@ import Engine
         var recipe = Fixtures.recipe(epochs: 3)
         recipe.momentum = 0
         recipe.checkpoints = [23]
-        let full = try Trainer.train(sizes: Self.sizes, seed: 6, recipe: recipe, data: data.train, parallelism: .serial)
+        let program = try Fixtures.mlp(Self.sizes)
+        let full = try Trainer.train(program, seed: 6, recipe: recipe, data: data.train, parallelism: .serial)
         let checkpoint = try #require(full.checkpoints.first { $0.step == 23 })
         let resumed = try Trainer.train(
-            sizes: Self.sizes, seed: 6, recipe: recipe, data: data.train, parallelism: .serial,
+            program, seed: 6, recipe: recipe, data: data.train, parallelism: .serial,
             resume: (checkpoint.network, 23))
         #expect(resumed.final.isBitwiseEqual(full.final))
         #expect(resumed.steps == full.steps)
@@ -92,10 +94,9 @@ import Engine
 
 @Suite struct MaskTransportTests {
     @Test("a mask carried by π and back is unchanged, keeps each layer's density, and matches the permuted weights")
-    func permutedMask() {
-        var resnet = ConvNetTests.resnet(.batchnorm, stages: 2, blocks: 2)
-        resnet.classes = 4
-        for network in [Network.mlp(MLP(sizes: PruningTests.sizes, seed: 8)), .conv(ConvNet(architecture: resnet, seed: 8))] {
+    func permutedMask() throws {
+        let resnet = try LayerProgram(ConvNetTests.resnet(.batch, stages: 2, blocks: 2, classes: 4))
+        for network in [Network(program: try Fixtures.mlp(PruningTests.sizes), seed: 8), Network(program: resnet, seed: 8)] {
             let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
             var stream = RandomStream(seed: 8, purpose: "test/perm")
             let perms = network.permutationSpec.groups.map { Permutation.random($0.size, using: &stream) }
@@ -111,8 +112,8 @@ import Engine
     }
 
     @Test("a shuffled mask keeps each layer's density and is reproducible from its seed")
-    func shuffledMask() {
-        let network = Network.mlp(MLP(sizes: PruningTests.sizes, seed: 8))
+    func shuffledMask() throws {
+        let network = Network(program: try Fixtures.mlp(PruningTests.sizes), seed: 8)
         let mask = PruningMask.dense(network).pruning(network, rate: 0.5, output: .half)
         let a = mask.shuffled(seed: 3), b = mask.shuffled(seed: 3), c = mask.shuffled(seed: 4)
         #expect(a == b && a != c && a != mask)

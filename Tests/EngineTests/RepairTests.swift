@@ -6,24 +6,15 @@ import Testing
 @Suite struct RepairTests {
     static let inputs = ConvAlignmentTests.data.train.prefix(96, features: 64)
     /// An MLP, then a residual conv net (a shortcut convolution, residual adds) with each norm kind.
-    static let kinds = ["mlp"] + ConvArchitecture.Norm.allCases.map(\.rawValue)
+    static let kinds = ["mlp", "none"] + Normalization.Kind.allCases.map(\.rawValue)
 
     /// Two trained networks of one architecture.
     static func pair(_ kind: String) throws -> (Network, Network) {
-        guard let norm = ConvArchitecture.Norm(rawValue: kind) else {
-            let recipe = Fixtures.recipe(epochs: 2, batch: 32)
-            let train = ConvAlignmentTests.data.train
-            func trained(_ seed: UInt64) throws -> Network {
-                let result = try Trainer.train(
-                    sizes: [64, 12, 10, 4], seed: seed, recipe: recipe, data: train, parallelism: .serial)
-                return .mlp(result.final)
-            }
-            return (try trained(21), try trained(22))
-        }
-        var architecture = ConvNetTests.resnet(norm, stages: 2, blocks: 1)
-        architecture.classes = 4
-        let a = try ConvAlignmentTests.trained(architecture, seed: 21), b = try ConvAlignmentTests.trained(architecture, seed: 22)
-        return (.conv(a), .conv(b))
+        let architecture =
+            kind == "mlp"
+            ? Architecture.mlp(input: ConvNetTests.image, hidden: [12, 10], classes: 4)
+            : ConvNetTests.resnet(Normalization.Kind(rawValue: kind), stages: 2, blocks: 1, classes: 4)
+        return (try ConvAlignmentTests.trained(architecture, seed: 21), try ConvAlignmentTests.trained(architecture, seed: 22))
     }
 
     static func statistics(_ network: Network, threads: Int = 1) -> [Repair.Statistics] {
@@ -61,7 +52,7 @@ import Testing
         #expect(off, "\(kind): the midpoint already had the target statistics")
     }
 
-    @Test("REPAIR leaves an endpoint bit for bit as it is", arguments: ["mlp", "groupnorm", "none"])
+    @Test("REPAIR leaves an endpoint bit for bit as it is", arguments: ["mlp", "group", "none"])
     func endpointUnchanged(_ kind: String) throws {
         let (a, b) = try Self.pair(kind)
         let targets = Repair.mix([Self.statistics(a), Self.statistics(b)], weights: [1, 0])
@@ -70,37 +61,35 @@ import Testing
 
     @Test("REPAIR of pruned MLPs meets its targets and keeps pruned weights at exactly zero")
     func prunedStaysPruned() throws {
-        let (x, y) = try Self.pair("mlp")
-        guard case .mlp(let a0) = x, case .mlp(let b0) = y else { return }
+        let (a0, b0) = try Self.pair("mlp")
         // Two pruning rounds of 20%, each network its own mask (as along an IMP sequence).
-        func pruned(_ network: MLP) -> MLP {
-            let mask = PruningMask.dense(.mlp(network)).pruning(.mlp(network), rate: 0.2, output: .half)
-            return mask.pruning(.mlp(network), rate: 0.2, output: .half).applied(to: .mlp(network)).mlp ?? network
+        func pruned(_ network: Network) -> Network {
+            let mask = PruningMask.dense(network).pruning(network, rate: 0.2, output: .half)
+            return mask.pruning(network, rate: 0.2, output: .half).applied(to: network)
         }
         let (a, b) = (pruned(a0), pruned(b0))
-        let targets = Repair.mix([Self.statistics(.mlp(a)), Self.statistics(.mlp(b))], weights: [0.5, 0.5])
-        let midpoint = Interpolation.combination([.mlp(a), .mlp(b)], weights: [0.5, 0.5])
-        guard case .mlp(let repaired) = Self.repaired(midpoint, targets) else {
-            Issue.record("REPAIR changed the network's kind")
-            return
-        }
+        let targets = Repair.mix([Self.statistics(a), Self.statistics(b)], weights: [0.5, 0.5])
+        let midpoint = Interpolation.combination([a, b], weights: [0.5, 0.5])
+        let repaired = Self.repaired(midpoint, targets)
         var zeros = 0
-        for l in a.layers.indices {
-            let (wa, wb, wr) = (a.layers[l].weight.scalars, b.layers[l].weight.scalars, repaired.layers[l].weight.scalars)
+        for (l, weight) in a.prunableWeights.enumerated() {
+            let (wa, wb, wr) = (
+                weight.tensor.scalars, b.tensors[weight.name]?.scalars ?? [], repaired.tensors[weight.name]?.scalars ?? []
+            )
             for i in wa.indices where wa[i] == 0 && wb[i] == 0 {
                 zeros += 1
                 #expect(wr[i] == 0, "layer \(l) weight \(i) came back as \(wr[i])")
             }
         }
         #expect(zeros > 0, "no weight is pruned in both networks")
-        for (measured, target) in zip(Self.statistics(.mlp(repaired)), targets) {
+        for (measured, target) in zip(Self.statistics(repaired), targets) {
             for c in target.mean.indices where target.deviation[c] > 0 {
                 #expect(abs(measured.deviation[c] / target.deviation[c] - 1) <= 1e-3)
             }
         }
     }
 
-    @Test("REPAIR gives the same bits on 1 and 2 threads", arguments: ["mlp", "layernorm"])
+    @Test("REPAIR gives the same bits on 1 and 2 threads", arguments: ["mlp", "layer"])
     func threadCountIndependent(_ kind: String) throws {
         let (a, b) = try Self.pair(kind)
         #expect(Self.statistics(a, threads: 1) == Self.statistics(a, threads: 2))

@@ -5,13 +5,13 @@ import Engine
 @Suite struct SafeTensorsTests {
     @Test("a network round-trips bitwise through safetensors")
     func roundTrip() throws {
-        let network = MLP(sizes: [7, 5, 3], seed: 1)
-        let bytes = SafeTensors.encode(network.namedTensors(), metadata: ["steps": "12"])
+        let network = Network(program: try Fixtures.mlp([7, 5, 3]), seed: 1)
+        let bytes = SafeTensors.encode(network.namedTensors, metadata: ["steps": "12"])
         let (tensors, metadata) = try SafeTensors.decode(bytes, file: "x.safetensors")
         #expect(metadata == ["steps": "12"])
-        let back = try MLP(
-            tensors: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) }),
-            prefixes: ["fc1", "fc2"], file: "x.safetensors")
+        let back = try Network(
+            program: network.program, tensors: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) }),
+            file: "x.safetensors", prefixes: ["fc1", "fc2"])
         #expect(back.isBitwiseEqual(network))
     }
 

@@ -8,10 +8,10 @@ import Engine
         let data = Fixtures.dataset(features: 64, train: 512)
         let sizes = [64, 128, 128, 4]
         let serial = try Trainer.train(
-            sizes: sizes, seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
+            try Fixtures.mlp(sizes), seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
             parallelism: .serial)
         let parallel = try Trainer.train(
-            sizes: sizes, seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
+            try Fixtures.mlp(sizes), seed: 1, recipe: Fixtures.recipe(epochs: 2, batch: 64), data: data.train,
             parallelism: Parallelism(threads: threads))
         #expect(serial.final.isBitwiseEqual(parallel.final))
     }
@@ -19,9 +19,9 @@ import Engine
     @Test("training learns: test error falls far below chance")
     func learns() throws {
         let data = Fixtures.dataset()
-        let before = MLP(sizes: [20, 64, 64, 4], seed: 2).measure(on: data.test, parallelism: .serial)
+        let before = Network(program: try Fixtures.mlp([20, 64, 64, 4]), seed: 2).measure(on: data.test, parallelism: .serial)
         let trained = try Trainer.train(
-            sizes: [20, 64, 64, 4], seed: 2, recipe: Fixtures.recipe(epochs: 8), data: data.train,
+            try Fixtures.mlp([20, 64, 64, 4]), seed: 2, recipe: Fixtures.recipe(epochs: 8), data: data.train,
             parallelism: .serial)
         let after = trained.final.measure(on: data.test, parallelism: .serial)
         #expect(after.loss < before.loss / 2)
@@ -32,9 +32,12 @@ import Engine
     func seedsMatter() throws {
         let data = Fixtures.dataset()
         let recipe = Fixtures.recipe(epochs: 1)
-        let a = try Trainer.train(sizes: [20, 16, 4], seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
-        let b = try Trainer.train(sizes: [20, 16, 4], seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
-        let c = try Trainer.train(sizes: [20, 16, 4], seed: 2, recipe: recipe, data: data.train, parallelism: .serial)
+        let a = try Trainer.train(
+            try Fixtures.mlp([20, 16, 4]), seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
+        let b = try Trainer.train(
+            try Fixtures.mlp([20, 16, 4]), seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
+        let c = try Trainer.train(
+            try Fixtures.mlp([20, 16, 4]), seed: 2, recipe: recipe, data: data.train, parallelism: .serial)
         #expect(a.final.isBitwiseEqual(b.final) && !a.final.isBitwiseEqual(c.final))
     }
 
@@ -43,10 +46,11 @@ import Engine
         let data = Fixtures.dataset(train: 320)
         var recipe = Fixtures.recipe(epochs: 2, batch: 32)
         recipe.checkpoints = [0, 5, 20, 999]
-        let trained = try Trainer.train(sizes: [20, 8, 4], seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
+        let trained = try Trainer.train(
+            try Fixtures.mlp([20, 8, 4]), seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
         #expect(trained.steps == 20)
         #expect(trained.checkpoints.map(\.step) == [0, 5, 20])
-        #expect(trained.checkpoints[0].network == MLP(sizes: [20, 8, 4], seed: 1))
+        #expect(trained.checkpoints[0].network == Network(program: try Fixtures.mlp([20, 8, 4]), seed: 1))
         #expect(trained.checkpoints[2].network == trained.final)
     }
 
@@ -55,7 +59,7 @@ import Engine
         let data = Fixtures.dataset()
         #expect(throws: DivergenceError.self) {
             try Trainer.train(
-                sizes: [20, 64, 4], seed: 1, recipe: Fixtures.recipe(epochs: 3, lr: 1e30), data: data.train,
+            try Fixtures.mlp([20, 64, 4]), seed: 1, recipe: Fixtures.recipe(epochs: 3, lr: 1e30), data: data.train,
                 parallelism: .serial)
         }
     }

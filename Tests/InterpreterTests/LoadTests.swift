@@ -62,13 +62,15 @@ import Testing
         #expect(outcome.summary.failures.isEmpty, "\(outcome.summary.failures)")
         // The same network built here from the formula must measure exactly the same.
         let sizes = [12, 8, 3]
-        let expected = MLP(
-            layers: (0..<2).map { l in
-                let (i, o) = (sizes[l], sizes[l + 1])
-                return MLP.Layer(
-                    weight: Tensor(shape: [o, i], scalars: (0..<o * i).map { Self.value(weight: true, layer: l, index: $0) }),
-                    bias: Tensor(shape: [o], scalars: (0..<o).map { Self.value(weight: false, layer: l, index: $0) }))
-            })
+        var tensors: [String: Tensor] = [:]
+        for l in 0..<2 {
+            let (i, o) = (sizes[l], sizes[l + 1])
+            tensors["fc\(l + 1).weight"] = Tensor(
+                shape: [o, i], scalars: (0..<o * i).map { Self.value(weight: true, layer: l, index: $0) })
+            tensors["fc\(l + 1).bias"] = Tensor(shape: [o], scalars: (0..<o).map { Self.value(weight: false, layer: l, index: $0) })
+        }
+        let program = try LayerProgram(.mlp(input: .init(channels: 1, height: 1, width: 12), hidden: [8], classes: 3))
+        let expected = Network(program: program, tensors: tensors)
         var data = Dataset.synthetic(features: 12, classes: 3, trainCount: 100, testCount: 50, noise: 1, seed: 4)
         data.standardize()
         let measured = expected.measure(on: data.test, parallelism: .serial)
@@ -108,9 +110,9 @@ import Testing
             found.insert(outcome.summary.networks["a"]?["test"]?.error)
             let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/n\(i).safetensors"))
             let (tensors, _) = try SafeTensors.decode([UInt8](bytes), file: "n\(i)")
-            let network = try MLP(
-                tensors: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) }), prefixes: ["fc1", "fc2", "fc3"],
-                file: "n\(i)")
+            let program = try LayerProgram(.mlp(input: .init(channels: 1, height: 1, width: 12), hidden: [32, 32], classes: 3))
+            let network = try Network(
+                program: program, tensors: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) }), file: "n\(i)")
             var data = Dataset.synthetic(features: 12, classes: 3, trainCount: 300, testCount: 100, noise: 1, seed: 4)
             data.standardize()
             let metrics = network.measure(on: data.test, parallelism: .serial)
