@@ -48,10 +48,14 @@ public enum PlanInspection {
         }
     }
 
-    /// Sizes assumed for a dataset: a synthetic one's own, Fashion-MNIST's for IDX data (not read here).
+    /// Sizes assumed for a dataset: a synthetic one's own, CIFAR's for CIFAR, Fashion-MNIST's for IDX data
+    /// (files are not read here).
     static func sizes(_ dataset: DatasetSpec?) -> (features: Int, classes: Int, train: Int, test: Int) {
         switch dataset?.source {
         case .synthetic(let s): (s.features, s.classes, s.trainCount, s.testCount)
+        case .cifar10: (3072, 10, 50_000, 10_000)
+        case .cifar100(_, .fine): (3072, 100, 50_000, 10_000)
+        case .cifar100(_, .coarse): (3072, 20, 50_000, 10_000)
         default: (784, 10, 60_000, 10_000)
         }
     }
