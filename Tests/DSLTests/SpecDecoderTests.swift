@@ -82,7 +82,8 @@ let validSpec = """
             Issue.record("not synthetic: \(String(describing: shaped))")
             return
         }
-        #expect(s.shape == SyntheticDataSpec.Shape(channels: 3, height: 2, width: 2) && shaped?.normalize == DatasetSpec.Normalization.none)
+        #expect(s.shape == SyntheticDataSpec.Shape(channels: 3, height: 2, width: 2))
+        #expect(shaped?.normalize == DatasetSpec.Normalization.none)
         guard case .synthetic(let plain)? = try source(synthetic)?.source else {
             Issue.record("not synthetic")
             return

@@ -160,7 +160,8 @@ enum CIFARFixture {
     func checksBothLabels() throws {
         let bytes = CIFARFixture.record(labels: [25, 3], pattern: 0)
         #expect(throws: DataError.self) { try CIFARFile.parse(bytes, variant: .cifar100(labels: .fine), file: "x.bin") }
-        let fine = try CIFARFile.parse(CIFARFixture.record(labels: [5, 3], pattern: 0), variant: .cifar100(labels: .fine), file: "x")
+        let record = CIFARFixture.record(labels: [5, 3], pattern: 0)
+        let fine = try CIFARFile.parse(record, variant: .cifar100(labels: .fine), file: "x.bin")
         #expect(fine.labels == [3] && fine.inputs.count == 3072)
     }
 }

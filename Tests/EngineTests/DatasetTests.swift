@@ -70,7 +70,9 @@ import Testing
 
     @Test(
         "an IDX directory's shape comes from the images' header: [n, h, w] is 1×h×w, [n, h, w, c] is c×h×w",
-        arguments: [([2, 3], ImageShape(channels: 1, height: 2, width: 3)), ([2, 2, 3], ImageShape(channels: 3, height: 2, width: 2))])
+        arguments: [
+            ([2, 3], ImageShape(channels: 1, height: 2, width: 3)), ([2, 2, 3], ImageShape(channels: 3, height: 2, width: 2)),
+        ])
     func idxShape(dimensions: [Int], shape: ImageShape) throws {
         let dir = NSTemporaryDirectory() + "lmc-idx-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -72,7 +72,9 @@ public struct SyntheticDataSpec: Sendable, Hashable, Codable {
     public var noise: Double
     /// Seed of the centres and the samples.
     public var seed: UInt64
-    /// How an example's `features` values are read as an image; its product is `features`. Nil when the spec
-    /// states none: the engine then assumes one channel of s × s pixels when `features` is s², else 1 × 1 × features.
+    /// How an example's `features` values are read as an image, nil when the spec states none.
+    ///
+    /// Its product is `features`. Without one the engine assumes one channel of s × s pixels when `features`
+    /// is s², else 1 × 1 × features.
     public var shape: Shape? = nil
 }
