@@ -66,6 +66,55 @@ let validSpec = """
         #expect(spec.datasets.first?.value.source == .idx(directory: "specs/data/fm"))
     }
 
+    @Test("CIFAR sources, labels, per-channel normalisation and a synthetic shape decode, paths relative to the spec")
+    func decodesDatasets() throws {
+        let synthetic = "{source: synthetic, features: 8, classes: 3, train: 100, test: 50}"
+        func source(_ entry: String) throws -> DatasetSpec? {
+            try decode(validSpec.replacingOccurrences(of: synthetic, with: entry)).datasets.first?.value
+        }
+        let c10 = try source("{source: cifar10, path: data/c10, normalize: per-channel}")
+        #expect(c10?.source == .cifar10(directory: "specs/data/c10") && c10?.normalize == .perChannel)
+        #expect(try source("{source: cifar100, path: /d/c100}")?.source == .cifar100(directory: "/d/c100", labels: .fine))
+        #expect(
+            try source("{source: cifar100, path: c, labels: coarse}")?.source == .cifar100(directory: "specs/c", labels: .coarse))
+        let shaped = try source("{source: synthetic, features: 12, shape: [3, 2, 2], normalize: none}")
+        guard case .synthetic(let s)? = shaped?.source else {
+            Issue.record("not synthetic: \(String(describing: shaped))")
+            return
+        }
+        #expect(s.shape == SyntheticDataSpec.Shape(channels: 3, height: 2, width: 2))
+        #expect(shaped?.normalize == DatasetSpec.Normalization.none)
+        guard case .synthetic(let plain)? = try source(synthetic)?.source else {
+            Issue.record("not synthetic")
+            return
+        }
+        #expect(plain.shape == nil, "no shape stated: the engine's assumed one")
+    }
+
+    /// Each case replaces the dataset entry of the valid spec (line 4) and names the code and column expected.
+    @Test(
+        "each invalid dataset entry is rejected with its code and line:col",
+        arguments: [
+            ("{source: cifar10, path: c, labels: fine}", "unknown-key", 33, "applies to cifar100 datasets only"),
+            ("{source: cifar100, path: c, labels: fin}", "unknown-value", 42, "did you mean 'fine'?"),
+            ("{source: cifar100, path: c, labels: [fine]}", "type-mismatch", 42, "one of fine, coarse"),
+            ("{source: cifar100}", "missing-key", 6, "needs 'path'"),
+            ("{source: cifar1000, path: c}", "unknown-value", 15, "did you mean 'cifar100'?"),
+            ("{source: cifar10, path: c, normalize: per_channel}", "unknown-value", 44, "did you mean 'per-channel'?"),
+            ("{source: cifar10, path: c, features: 8}", "unknown-key", 33, "applies to synthetic datasets only"),
+            ("{source: idx, path: c, shape: [1, 2, 4]}", "unknown-key", 29, "applies to synthetic datasets only"),
+            ("{source: synthetic, features: 8, shape: [1, 2, 3]}", "out-of-range", 46, "holds 6 values; features is 8"),
+            ("{source: synthetic, features: 8, shape: [2, 4]}", "out-of-range", 46, "three integers"),
+            ("{source: synthetic, features: 8, shape: 8}", "type-mismatch", 46, "must be a list"),
+            ("{source: synthetic, features: 8, shape: [1, 0, 8]}", "out-of-range", 50, "between 1 and 4096"),
+            ("{source: synthetic, features: 8, path: c}", "unknown-key", 39, "does not apply to synthetic datasets"),
+        ])
+    func rejectsDataset(entry: String, code: String, column: Int, message: String) {
+        rejects(
+            original: "{source: synthetic, features: 8, classes: 3, train: 100, test: 50}", replacement: entry, code: code,
+            line: 4, column: column, message: message)
+    }
+
     /// Each case replaces one piece of the valid spec and names the diagnostic code and location expected.
     @Test(
         "each invalid spec is rejected with its code and line:col",

@@ -11,57 +11,6 @@ struct SectionDecoder {
     /// Channels of a conv model's widest layer: memory grows with their square.
     static let maxChannels = 4096
 
-    func dataset(_ node: YAMLNode, _ what: String) -> DatasetSpec? {
-        guard
-            let f = reader.fields(
-                node, of: what, allowed: SpecKeys.dataset)
-        else { return nil }
-        let normalize =
-            f.optional("normalize").map { reader.choice($0, "\(what).normalize", as: DatasetSpec.Normalization.self) }
-            ?? .standard
-        guard let sourceNode = f.required("source"), let kind = reader.string(sourceNode, "\(what).source") else { return nil }
-        let path = f.optional("path").flatMap { reader.string($0, "\(what).path") }
-        let syntheticKeys = ["features", "classes", "train", "test", "noise", "seed"]
-        let source: DatasetSpec.Source?
-        switch kind {
-        case "fashion-mnist", "idx":
-            for key in syntheticKeys {
-                if let extra = f.optional(key) {
-                    reader.sink.error("unknown-key", at: extra.location, "'\(key)' applies to synthetic datasets only")
-                }
-            }
-            if kind == "idx" && path == nil && !f.has("path") {
-                reader.sink.error(
-                    "missing-key", at: node.location, "\(what) with source 'idx' needs 'path' (a directory of IDX files)")
-            }
-            source =
-                path.map { .idx(directory: resolve($0)) }
-                ?? (kind == "fashion-mnist" ? .idx(directory: DatasetSpec.debianFashionMNIST) : nil)
-        case "synthetic":
-            if let p = f.optional("path") {
-                reader.sink.error("unknown-key", at: p.location, "'path' does not apply to synthetic datasets")
-            }
-            let features = f.optional("features").map { reader.int($0, "\(what).features", atLeast: 1, atMost: 4096) } ?? 32
-            let classes = f.optional("classes").map { reader.int($0, "\(what).classes", atLeast: 2, atMost: 1000) } ?? 4
-            let train = f.optional("train").map { reader.int($0, "\(what).train", atLeast: 1, atMost: 1_000_000) } ?? 2000
-            let test = f.optional("test").map { reader.int($0, "\(what).test", atLeast: 1, atMost: 1_000_000) } ?? 500
-            let noise = f.optional("noise").map { reader.double($0, "\(what).noise", min: 0, minOpen: true, max: 100) } ?? 1.0
-            let seed = f.optional("seed").map { reader.seed($0, "\(what).seed") } ?? 0
-            guard let features, let classes, let train, let test, let noise, let seed else { return nil }
-            source = .synthetic(
-                SyntheticDataSpec(
-                    features: features, classes: classes, trainCount: train, testCount: test, noise: noise, seed: seed))
-        default:
-            reader.sink.error(
-                "unknown-value", at: sourceNode.location,
-                "\(what).source must be fashion-mnist, idx or synthetic; got '\(kind)'"
-                    + Suggestion.hint(for: kind, among: ["fashion-mnist", "idx", "synthetic"]))
-            return nil
-        }
-        guard let source, let normalize else { return nil }
-        return DatasetSpec(source: source, normalize: normalize)
-    }
-
     func model(_ node: YAMLNode, _ what: String) -> ModelSpec? {
         guard let f = reader.fields(node, of: what, allowed: SpecKeys.model) else { return nil }
         // Without a kind, a model with `layers` is declared layer by layer.

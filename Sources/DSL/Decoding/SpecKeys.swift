@@ -5,7 +5,15 @@ package enum SpecKeys {
         "lmc", "name", "description", "datasets", "models", "recipes", "networks", "pruning", "masked", "alignments",
         "interpolations", "evaluation", "matrix", "executor",
     ]
-    package static let dataset = ["source", "path", "normalize", "features", "classes", "train", "test", "noise", "seed"]
+    /// Every key a dataset may have; which apply depends on its source (`datasetSources`).
+    package static let dataset = [
+        "source", "path", "normalize", "labels", "features", "classes", "train", "test", "noise", "seed", "shape",
+    ]
+    package static let datasetSources = [
+        "fashion-mnist": ["source", "path", "normalize"], "idx": ["source", "path", "normalize"],
+        "cifar10": ["source", "path", "normalize"], "cifar100": ["source", "path", "normalize", "labels"],
+        "synthetic": ["source", "normalize", "features", "classes", "train", "test", "noise", "seed", "shape"],
+    ]
     /// Every key a model may have; which apply depends on its kind (`modelKinds`).
     package static let model = ["kind", "hidden", "activation", "layers", "stages", "blocks", "width", "norm"]
     package static let modelKinds = [

@@ -19,14 +19,30 @@ public struct Dataset: Sendable {
         }
     }
 
-    /// Input dimensions (784 for 28×28 images).
-    public var features: Int
+    /// The image shape of one example; `inputs` hold each example height × width × channels (channel last).
+    public var shape: ImageShape
     /// Number of classes.
     public var classes: Int
     /// The training split.
     public var train: Split
     /// The test split.
     public var test: Split
+
+    /// Input values per example (784 for 28×28 images): the product of `shape`.
+    public var features: Int { shape.features }
+
+    /// A dataset whose examples have the image shape `shape`.
+    public init(shape: ImageShape, classes: Int, train: Split, test: Split) {
+        self.shape = shape
+        self.classes = classes
+        self.train = train
+        self.test = test
+    }
+
+    /// A dataset of `features` values per example, shaped as `ImageShape(features:)` assumes.
+    public init(features: Int, classes: Int, train: Split, test: Split) {
+        self.init(shape: ImageShape(features: features), classes: classes, train: train, test: test)
+    }
 
     /// Rescales both splits by one scalar mean and std taken over every training input value.
     ///
@@ -44,6 +60,47 @@ public struct Dataset: Sendable {
         let scale = std > 0 ? 1 / std : 1
         train.inputs = train.inputs.map { Float((Double($0) - mean) * scale) }
         test.inputs = test.inputs.map { Float((Double($0) - mean) * scale) }
+    }
+
+    /// Rescales each channel of both splits by that channel's mean and std over the training images, as a
+    /// torchvision pipeline's `Normalize(mean, std)` with per-channel statistics does.
+    ///
+    /// Each channel's sums run in Double over the training values in index order, so they are reproducible
+    /// exactly; the std is the population one (divided by the count). A constant channel is only centred.
+    /// With one channel this is `standardize()`, bit for bit.
+    ///
+    /// - Precondition: both splits hold whole pixels (a multiple of `shape.channels` values), as every loader makes them.
+    public mutating func standardizePerChannel() {
+        let channels = shape.channels
+        precondition(
+            channels > 0 && train.inputs.count % channels == 0 && test.inputs.count % channels == 0,
+            "standardizePerChannel: inputs are not whole pixels of \(channels) channels")
+        let perChannel = Double(max(train.inputs.count / channels, 1))
+        var sums = [Double](repeating: 0, count: channels)
+        for start in stride(from: 0, to: train.inputs.count, by: channels) {
+            for c in 0..<channels { sums[c] += Double(train.inputs[start + c]) }
+        }
+        let means = sums.map { $0 / perChannel }
+        var squares = [Double](repeating: 0, count: channels)
+        for start in stride(from: 0, to: train.inputs.count, by: channels) {
+            for c in 0..<channels {
+                let d = Double(train.inputs[start + c]) - means[c]
+                squares[c] += d * d
+            }
+        }
+        let scales = squares.map { s -> Double in
+            let std = (s / perChannel).squareRoot()
+            return std > 0 ? 1 / std : 1
+        }
+        func rescale(_ values: inout [Float]) {
+            for start in stride(from: 0, to: values.count, by: channels) {
+                for c in 0..<channels {
+                    values[start + c] = Float((Double(values[start + c]) - means[c]) * scales[c])
+                }
+            }
+        }
+        rescale(&train.inputs)
+        rescale(&test.inputs)
     }
 }
 
@@ -72,8 +129,14 @@ extension Dataset {
         guard trainImages.extents.count >= 2, trainImages.extents.dropFirst() == testImages.extents.dropFirst() else {
             throw DataError("\(directory): train and test images have different shapes")
         }
-        let features = trainImages.extents.dropFirst().reduce(1, *)
-        guard features > 0 else { throw DataError("\(directory): images have no pixels") }
+        let dims = Array(trainImages.extents.dropFirst())
+        let shape =
+            switch dims.count {
+            case 1: ImageShape(channels: 1, height: 1, width: dims[0])
+            case 2: ImageShape(channels: 1, height: dims[0], width: dims[1])
+            default: ImageShape(channels: dims[2], height: dims[0], width: dims[1])  // IDX is row-major: h, w, c
+            }
+        guard shape.features > 0 else { throw DataError("\(directory): images have no pixels") }
         for (images, labels, path) in [(trainImages, trainLabels, paths[1]), (testImages, testLabels, paths[3])] {
             guard labels.extents.count == 1, labels.extents[0] == images.extents[0] else {
                 throw DataError("\(path): \(labels.extents.first ?? 0) labels for \(images.extents[0]) images")
@@ -85,16 +148,22 @@ extension Dataset {
             Split(inputs: images.bytes.map { Float($0) / 255 }, labels: labels.bytes.map { Int32($0) })
         }
         return Dataset(
-            features: features, classes: classes,
+            shape: shape, classes: classes,
             train: split(trainImages, trainLabels), test: split(testImages, testLabels))
     }
 
     /// Gaussian clusters: each class owns three centres, so classes are not linearly separable.
     ///
-    /// Everything is drawn from streams keyed by `seed`, so the same parameters give the same data.
-    public static func synthetic(features: Int, classes: Int, trainCount: Int, testCount: Int, noise: Double, seed: UInt64)
-        -> Dataset
-    {
+    /// Everything is drawn from streams keyed by `seed`, so the same parameters give the same data; `shape`
+    /// only says how the `features` values of an example are read as an image, never what they are.
+    ///
+    /// - Parameter shape: the image shape of an example; nil for `ImageShape(features:)`.
+    /// - Precondition: `shape.features == features` when a shape is given.
+    public static func synthetic(
+        features: Int, classes: Int, trainCount: Int, testCount: Int, noise: Double, seed: UInt64, shape: ImageShape? = nil
+    ) -> Dataset {
+        let shape = shape ?? ImageShape(features: features)
+        precondition(shape.features == features, "synthetic dataset: shape \(shape) does not hold \(features) features")
         let clustersPerClass = 3
         var centreStream = RandomStream(seed: seed, purpose: "synthetic/centres")
         let centres = (0..<classes * clustersPerClass).map { _ in (0..<features).map { _ in centreStream.normal() } }
@@ -111,7 +180,7 @@ extension Dataset {
             return Split(inputs: inputs, labels: labels)
         }
         return Dataset(
-            features: features, classes: classes, train: split(trainCount, "synthetic/train"),
+            shape: shape, classes: classes, train: split(trainCount, "synthetic/train"),
             test: split(testCount, "synthetic/test"))
     }
 }

@@ -18,7 +18,8 @@ final class DatasetProvider: Sendable {
         self.memo = memo
     }
 
-    /// A digest of everything the dataset's content depends on: file bytes (not paths) or generator parameters.
+    /// A digest of everything the dataset's content depends on: file bytes (not paths) or generator parameters,
+    /// the image shape where a spec states one, CIFAR-100's choice of labels, and the normalisation.
     func digest(of name: String) throws -> String {
         guard let spec = specs[name] else { throw DataError("no dataset named '\(name)'") }
         var hasher = SHA256()
@@ -34,8 +35,52 @@ final class DatasetProvider: Sendable {
             hasher.update(
                 "synthetic features=\(s.features) classes=\(s.classes) train=\(s.trainCount) test=\(s.testCount) noise=\(s.noise) seed=\(s.seed)\n"
             )
+            // Only a shape other than the assumed one is hashed, so specs that state none keep their keys.
+            let shape = try Self.imageShape(of: s)
+            if shape != ImageShape(features: s.features) {
+                hasher.update("shape channels=\(shape.channels) height=\(shape.height) width=\(shape.width)\n")
+            }
+        case .cifar10(let directory):
+            try updateCIFAR(&hasher, "cifar10", directory: directory, variant: .cifar10)
+        case .cifar100(let directory, let labels):
+            try updateCIFAR(
+                &hasher, "cifar100 labels=\(labels.rawValue)", directory: directory,
+                variant: .cifar100(labels: Self.labels(labels)))
         }
         return hasher.finalize()
+    }
+
+    /// Hashes a CIFAR source: which dataset and labels, then every file's name and bytes, training files first.
+    private func updateCIFAR(_ hasher: inout SHA256, _ source: String, directory: String, variant: CIFARFile.Variant) throws {
+        hasher.update("\(source)\n")
+        let files = try Dataset.cifarFiles(in: missingHint(directory), variant: variant)
+        for path in files.train + files.test {
+            let digest = try fileDigest(path)
+            hasher.update("file=\((path as NSString).lastPathComponent) sha256=\(digest)\n")
+        }
+    }
+
+    /// The engine's name for a choice of CIFAR-100 labels.
+    private static func labels(_ labels: DatasetSpec.CIFAR100Labels) -> CIFARFile.Labels {
+        switch labels {
+        case .fine: .fine
+        case .coarse: .coarse
+        }
+    }
+
+    /// A synthetic dataset's image shape: the spec's, or the one assumed for its features.
+    ///
+    /// - Throws: `DataError` when the spec's shape does not hold `features` values (the decoder rejects such
+    ///   specs; this keeps a hand-made plan from reaching the engine's precondition).
+    private static func imageShape(of s: SyntheticDataSpec) throws -> ImageShape {
+        guard let stated = s.shape else { return ImageShape(features: s.features) }
+        let shape = ImageShape(channels: stated.channels, height: stated.height, width: stated.width)
+        guard stated.channels > 0, stated.height > 0, stated.width > 0, stated.channels <= 4096, stated.height <= 4096,
+            stated.width <= 4096, shape.features == s.features
+        else {
+            throw DataError("synthetic dataset: shape \(shape) does not hold \(s.features) features")
+        }
+        return shape
     }
 
     /// The SHA-256 of one file's bytes (through the memo when there is one).
@@ -57,9 +102,18 @@ final class DatasetProvider: Sendable {
             case .synthetic(let s):
                 dataset = Dataset.synthetic(
                     features: s.features, classes: s.classes, trainCount: s.trainCount, testCount: s.testCount,
-                    noise: s.noise, seed: s.seed)
+                    noise: s.noise, seed: s.seed, shape: try Self.imageShape(of: s))
+            case .cifar10(let directory):
+                dataset = try Dataset.loadCIFAR(directory: missingHint(directory), variant: .cifar10)
+            case .cifar100(let directory, let labels):
+                dataset = try Dataset.loadCIFAR(
+                    directory: missingHint(directory), variant: .cifar100(labels: Self.labels(labels)))
             }
-            if spec.normalize == .standard { dataset.standardize() }
+            switch spec.normalize {
+            case .standard: dataset.standardize()
+            case .perChannel: dataset.standardizePerChannel()
+            case .none: break
+            }
             cache[name] = dataset
             return dataset
         }

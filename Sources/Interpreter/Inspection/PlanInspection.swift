@@ -49,11 +49,18 @@ public enum PlanInspection {
         }
     }
 
-    /// Sizes assumed for a dataset: a synthetic one's own, Fashion-MNIST's for IDX data (not read here).
-    static func sizes(_ dataset: DatasetSpec?) -> (features: Int, classes: Int, train: Int, test: Int) {
+    /// Sizes assumed for a dataset: a synthetic one's own, CIFAR's for CIFAR, Fashion-MNIST's for IDX data
+    /// (files are not read here).
+    static func sizes(_ dataset: DatasetSpec?) -> (shape: ImageShape, classes: Int, train: Int, test: Int) {
+        let cifar = ImageShape(channels: 3, height: 32, width: 32)
         switch dataset?.source {
-        case .synthetic(let s): (s.features, s.classes, s.trainCount, s.testCount)
-        default: (784, 10, 60_000, 10_000)
+        case .synthetic(let s):
+            let shape = s.shape.map { ImageShape(channels: $0.channels, height: $0.height, width: $0.width) }
+            return (shape ?? ImageShape(features: s.features), s.classes, s.trainCount, s.testCount)
+        case .cifar10: return (cifar, 10, 50_000, 10_000)
+        case .cifar100(_, .fine): return (cifar, 100, 50_000, 10_000)
+        case .cifar100(_, .coarse): return (cifar, 20, 50_000, 10_000)
+        case .idx, nil: return (ImageShape(channels: 1, height: 28, width: 28), 10, 60_000, 10_000)
         }
     }
 
@@ -62,11 +69,7 @@ public enum PlanInspection {
         let data = sizes(plan.datasets.first { $0.name == step.dataset }?.value)
         /// The model's program on the dataset's images, if it fits them.
         func program(_ model: ModelSpec?) -> LayerProgram? {
-            let side = Int(Double(data.features).squareRoot().rounded())
-            let input =
-                side * side == data.features
-                ? ImageShape(channels: 1, height: side, width: side) : ImageShape(channels: 1, height: 1, width: data.features)
-            return try? model?.program(input: input, classes: data.classes)
+            try? model?.program(input: data.shape, classes: data.classes)
         }
         /// The model of the network a step reads, found through its first input's training step.
         func model(_ name: String?) -> ModelSpec? {
@@ -99,7 +102,7 @@ public enum PlanInspection {
     private static let repairPasses = 3.0
 
     private static func flops(
-        _ step: PlanStep, data: (features: Int, classes: Int, train: Int, test: Int), forward: Double, width: Int
+        _ step: PlanStep, data: (shape: ImageShape, classes: Int, train: Int, test: Int), forward: Double, width: Int
     ) -> Double {
         func examples(_ sizes: [EvaluationSpec.SplitSize]) -> Double {
             sizes.reduce(0.0) { $0 + Double($1.count ?? ($1.split == .train ? data.train : data.test)) }
