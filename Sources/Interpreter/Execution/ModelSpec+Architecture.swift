@@ -8,7 +8,7 @@ extension ModelSpec {
     ///
     /// - Throws: `ArchitectureError` naming the layer (its index in `layers` for declared models) that
     ///   does not fit, or saying that the logits are not `classes` wide.
-    func program(input: ImageShape, classes: Int) throws(ArchitectureError) -> LayerProgram {
+    package func program(input: ImageShape, classes: Int) throws(ArchitectureError) -> LayerProgram {
         let program = try LayerProgram(architecture(input: input, classes: classes))
         let last = program.architecture.layers.count - 1
         let logits = program.outputShape
@@ -22,7 +22,7 @@ extension ModelSpec {
     }
 
     /// The model's layers on inputs of `input`'s shape.
-    func architecture(input: ImageShape, classes: Int) -> Architecture {
+    package func architecture(input: ImageShape, classes: Int) -> Architecture {
         if let layers { return Self.declared(layers, input: input, classes: classes) }
         guard let conv else { return .mlp(input: input, hidden: hidden, classes: classes) }
         let norm: Normalization.Kind? =
