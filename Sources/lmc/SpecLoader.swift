@@ -1,4 +1,5 @@
 import DSL
+import Interpreter
 import Foundation
 
 /// Reads spec files and turns them into plans, keeping their text for diagnostics.
@@ -17,7 +18,10 @@ enum SpecLoader {
             if overrides.isEmpty { throw error }
             throw Failure(diagnostics: error.diagnostics, overrides: overrides)
         }
-        return (spec, try Planner().plan(spec))
+        let plan = try Planner().plan(spec)
+        let misfits = ModelCheck.diagnostics(for: spec)
+        if !misfits.isEmpty { throw DiagnosticError(misfits) }
+        return (spec, plan)
     }
 
     /// Diagnostics of a spec read with `--set` overrides, which the renderer shows as their own source.

@@ -191,7 +191,13 @@ struct LayerListBuilder {
             }
             return .conv(channels: channels, kernel: k, stride: stride ?? 1, padding: p, bias: bias)
         case "norm": return reader.choice(value, "norm", as: LayerSpec.Norm.self).map { .norm($0) }
-        case "maxpool": return reader.int(value, "maxpool (its window size)", atLeast: 2, atMost: 2).map { .maxPool(kernel: $0) }
+        case "maxpool":
+            guard let k = reader.int(value, "maxpool (its window size)", atLeast: 1, atMost: 64) else { return nil }
+            guard k == 2 else {
+                reader.rangeError(value, "maxpool takes 2×2 windows (maxpool: 2); got \(k) (avgpool takes any size)")
+                return nil
+            }
+            return .maxPool(kernel: k)
         case "avgpool": return reader.int(value, "avgpool (its window size)", atLeast: 1, atMost: 64).map { .averagePool(kernel: $0) }
         case "relu", "flatten", "global_avgpool":
             if value.kindDescription != "null" && reader.plainScalar(value) != op {

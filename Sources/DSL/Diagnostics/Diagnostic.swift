@@ -56,8 +56,11 @@ package final class DiagnosticSink {
 
     package var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
+    /// Records an error; one already recorded (the same text at the same place, as every copy of a
+    /// repeated block makes it) is not recorded again.
     package func error(_ code: String, at location: SourceLocation, _ message: String, notes: [Diagnostic] = []) {
-        diagnostics.append(Diagnostic(code: code, location: location, message: message, notes: notes))
+        let diagnostic = Diagnostic(code: code, location: location, message: message, notes: notes)
+        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
     }
 
     /// Throws the collected diagnostics if any of them is an error.

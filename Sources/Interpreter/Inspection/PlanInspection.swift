@@ -52,15 +52,11 @@ public enum PlanInspection {
     /// Sizes assumed for a dataset: a synthetic one's own, CIFAR's for CIFAR, Fashion-MNIST's for IDX data
     /// (files are not read here).
     static func sizes(_ dataset: DatasetSpec?) -> (shape: ImageShape, classes: Int, train: Int, test: Int) {
-        let cifar = ImageShape(channels: 3, height: 32, width: 32)
+        let (shape, classes) = dataset?.declaredInputs ?? (ImageShape(channels: 1, height: 28, width: 28), 10)
         switch dataset?.source {
-        case .synthetic(let s):
-            let shape = s.shape.map { ImageShape(channels: $0.channels, height: $0.height, width: $0.width) }
-            return (shape ?? ImageShape(features: s.features), s.classes, s.trainCount, s.testCount)
-        case .cifar10: return (cifar, 10, 50_000, 10_000)
-        case .cifar100(_, .fine): return (cifar, 100, 50_000, 10_000)
-        case .cifar100(_, .coarse): return (cifar, 20, 50_000, 10_000)
-        case .idx, nil: return (ImageShape(channels: 1, height: 28, width: 28), 10, 60_000, 10_000)
+        case .synthetic(let s): return (shape, classes, s.trainCount, s.testCount)
+        case .cifar10, .cifar100: return (shape, classes, 50_000, 10_000)
+        case .idx, nil: return (shape, classes, 60_000, 10_000)
         }
     }
 
