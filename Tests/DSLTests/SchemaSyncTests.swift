@@ -25,6 +25,7 @@ import Testing
             ("masked", SpecKeys.masked),
             ("alignment", SpecKeys.alignment), ("interpolation", SpecKeys.interpolation),
             ("evaluation", SpecKeys.evaluation), ("executor", SpecKeys.executor),
+            ("layerEntry", SpecKeys.layerOperations + SpecKeys.layerOptions),
         ]
         for (name, keys) in sections { #expect(Self.keys(defs[name]) == Set(keys), "$defs.\(name)") }
         let recipe = defs["recipe"]?["properties"] as? [String: [String: Any]]

@@ -7,10 +7,6 @@
 /// optionally `repeat`ed with the copy's number after the prefix; inside, `input` is the block's input
 /// and names refer to the block's own layers first. Outside blocks, `input` is the model's input.
 extension SectionDecoder {
-    static let operationKeys = [
-        "linear", "conv", "norm", "relu", "maxpool", "avgpool", "global_avgpool", "flatten", "add", "block",
-    ]
-    static let layerOptions = ["name", "from", "kernel", "stride", "padding", "bias", "repeat", "start", "layers"]
     /// Options each operation takes besides `name` and `from`.
     static let optionsByOperation: [String: [String]] = [
         "linear": ["bias"], "conv": ["kernel", "stride", "padding", "bias"], "block": ["repeat", "start", "layers"],
@@ -66,22 +62,22 @@ struct LayerListBuilder {
                 append(op, name: nil, value: item, fields: nil, scope: &scope, at: item.location)
                 continue
             }
-            guard let f = reader.fields(item, of: "a layer of \(what)", allowed: SectionDecoder.operationKeys + SectionDecoder.layerOptions)
+            guard let f = reader.fields(item, of: "a layer of \(what)", allowed: SpecKeys.layerOperations + SpecKeys.layerOptions)
             else {
                 ok = false
                 continue
             }
-            let ops = f.entries.filter { SectionDecoder.operationKeys.contains($0.key) }
+            let ops = f.entries.filter { SpecKeys.layerOperations.contains($0.key) }
             guard ops.count == 1, let op = ops.first else {
                 fail(
                     item, "missing-key",
                     ops.isEmpty
-                        ? "a layer needs one operation: \(SectionDecoder.operationKeys.joined(separator: ", "))"
+                        ? "a layer needs one operation: \(SpecKeys.layerOperations.joined(separator: ", "))"
                         : "a layer has one operation; this one has \(ops.map(\.key).joined(separator: " and "))")
                 continue
             }
             let allowed = ["name", "from"] + (SectionDecoder.optionsByOperation[op.key] ?? [])
-            for entry in f.entries where !SectionDecoder.operationKeys.contains(entry.key) && !allowed.contains(entry.key) {
+            for entry in f.entries where !SpecKeys.layerOperations.contains(entry.key) && !allowed.contains(entry.key) {
                 fail(entry.value, "unknown-key", "'\(entry.key)' does not apply to a \(op.key) layer", at: entry.keyLocation)
             }
             let name = f.optional("name").flatMap { reader.string($0, "a layer's name") }
@@ -131,7 +127,9 @@ struct LayerListBuilder {
         if let name {
             full = scope.prefix + name
         } else if operation.hasTensors {
-            return fail(value, "missing-key", "a \(op) layer needs a 'name': the prefix of its tensors (as in your state dict)")
+            return fail(
+                value, "missing-key", "a \(op) layer needs a 'name': the prefix of its tensors (as in your state dict)",
+                at: location)
         } else {
             full = "\(op)@\(layers.count + 1)"
         }

@@ -20,6 +20,11 @@ package enum SpecKeys {
         "mlp": ["kind", "hidden", "activation"], "vgg": ["kind", "layers", "width", "norm"],
         "resnet": ["kind", "stages", "blocks", "width", "norm"], "declared": ["layers"],
     ]
+    /// The operations of a declared model's layer entry, and the options beside them.
+    package static let layerOperations = [
+        "linear", "conv", "norm", "relu", "maxpool", "avgpool", "global_avgpool", "flatten", "add", "block",
+    ]
+    package static let layerOptions = ["name", "from", "kernel", "stride", "padding", "bias", "repeat", "start", "layers"]
     package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints"]
     package static let optimizer = ["sgd"]
     package static let sgd = ["lr", "momentum", "weight_decay", "nesterov"]

@@ -1,0 +1,69 @@
+import DSL
+import Testing
+
+/// Models declared layer by layer: names, blocks and references as the decoder resolves them, and every
+/// mistake located.
+@Suite struct DeclaredModelDecodingTests {
+    static func spec(_ layers: String) -> String {
+        validSpec.replacingOccurrences(of: "m: {kind: mlp, hidden: [16, 16]}", with: "m:\n    layers:\n" + layers)
+    }
+
+    static func layers(_ text: String) throws -> [LayerSpec] {
+        let spec = try SpecDecoder().decode(spec(text), file: "s.yaml", directory: "specs")
+        return try #require(spec.models.first?.value.layers)
+    }
+
+    @Test("blocks prefix their layers' names, repeat with numbered copies, and read their input")
+    func blocks() throws {
+        let layers = try Self.layers(
+            """
+                  - {conv: 4, name: stem}
+                  - block: layer1
+                    repeat: 2
+                    layers:
+                      - {conv: 4, name: conv1}
+                      - relu
+                      - {add: [conv1, input]}
+                  - {conv: 8, name: proj, kernel: 1, from: stem}
+                  - {add: [proj, layer1]}
+                  - global_avgpool
+                  - {linear: classes, name: fc}
+            """)
+        #expect(
+            layers.map(\.name) == [
+                "stem", "layer1.1.conv1", "relu@3", "add@4", "layer1.2.conv1", "relu@6", "add@7", "proj", "add@9",
+                "global_avgpool@10", "fc",
+            ])
+        // A block's first layer reads the block's input; `input` inside a block is that input too.
+        #expect(layers[1].inputs == ["stem"] && layers[3].inputs == ["layer1.1.conv1", "stem"])
+        #expect(layers[4].inputs == ["add@4"] && layers[6].inputs == ["layer1.2.conv1", "add@4"])
+        // `from` names an earlier layer; a block's name stands for its last layer.
+        #expect(layers[7].inputs == ["stem"] && layers[8].inputs == ["proj", "add@7"])
+        #expect(layers[7].operation == .conv(channels: 8, kernel: 1, stride: 1, padding: 0, bias: true))
+        #expect(layers[10].operation == .linear(outputs: nil, bias: true))
+    }
+
+    @Test(
+        "each mistake in a declared model is reported at its place",
+        arguments: [
+            ("      - {linear: 8}\n", "missing-key", 8, 9, "needs a 'name'"),
+            ("      - {linear: 8, name: a}\n      - {linear: 4, name: a}\n", "duplicate-name", 9, 27, "a second layer named 'a'"),
+            ("      - {conv: 4, name: c1}\n      - {add: [c2, input]}\n", "dangling-reference", 9, 16, "did you mean 'c1'?"),
+            ("      - {conv: 4, linear: 3, name: c}\n", "missing-key", 8, 9, "this one has conv and linear"),
+            ("      - dropout\n", "unknown-value", 8, 9, "must be relu, flatten, global_avgpool"),
+            ("      - {conv: 4, name: c, padding: 3}\n", "out-of-range", 8, 37, "below the kernel size 3"),
+            ("      - {linear: 4, name: c, stride: 2}\n", "unknown-key", 8, 30, "'stride' does not apply to a linear layer"),
+            ("      - {conv: 4, name: 'a b'}\n", "bad-name", 8, 25, "got 'a b'"),
+            ("      - {relu: 3}\n", "type-mismatch", 8, 16, "relu must be empty"),
+        ])
+    func rejects(layers: String, code: String, line: Int, column: Int, message: String) {
+        do {
+            _ = try SpecDecoder().decode(Self.spec(layers), file: "s.yaml", directory: "specs")
+            Issue.record("accepted: \(layers)")
+        } catch {
+            let found = error.diagnostics.first { $0.code == code }
+            #expect(found?.location.line == line && found?.location.column == column, "\(error.diagnostics)")
+            #expect(found?.message.contains(message) == true, "\(error.diagnostics)")
+        }
+    }
+}
