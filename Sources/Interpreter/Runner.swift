@@ -51,7 +51,7 @@ public enum Runner {
     {
         let memo = FileDigestMemo(directory: options.cacheDirectory)
         let datasets = DatasetProvider(datasets: plan.datasets, memo: memo)
-        let described = describe(plan, digests: try digests(plan, datasets))
+        let described = try describe(plan, digests: try digests(plan, datasets))
         memo.save()
         let store = ContentStore(root: options.cacheDirectory)
         let scheduler = Scheduler(
@@ -74,7 +74,7 @@ public enum Runner {
     /// - Parameter cacheDirectory: where file digests are remembered between calls; nil hashes every file.
     /// - Throws: `RunError` if a dataset cannot be read.
     public static func keys(for plan: Plan, cacheDirectory: String? = nil) throws -> [String] {
-        computeKeys(plan, digests: try datasetDigests(plan, cacheDirectory: cacheDirectory))
+        try computeKeys(plan, digests: try datasetDigests(plan, cacheDirectory: cacheDirectory))
     }
 
     /// The content digest of every dataset the plan reads.
@@ -149,19 +149,21 @@ public enum Runner {
     }
 
     /// Keys in plan order; each step's key covers its inputs' keys, so a change upstream changes everything below.
-    package static func computeKeys(_ plan: Plan, digests: [String: String]) -> [String] {
-        describe(plan, digests: digests).map(\.key)
+    package static func computeKeys(_ plan: Plan, digests: [String: String]) throws(RunError) -> [String] {
+        try describe(plan, digests: digests).map(\.key)
     }
 
     /// Each step's key and the description it hashes, in plan order.
-    static func describe(_ plan: Plan, digests: [String: String]) -> [(key: String, description: [UInt8])] {
+    static func describe(_ plan: Plan, digests: [String: String]) throws(RunError) -> [(key: String, description: [UInt8])] {
         var keyByName: [String: String] = [:]
-        return plan.steps.map { step in
+        var described: [(key: String, description: [UInt8])] = []
+        for step in plan.steps {
             let inputs = step.inputs.map { keyByName[$0] ?? "" }
             let digest = (digests[step.dataset] ?? "") + (step.file.map { " file=" + (digests["file:" + $0] ?? "") } ?? "")
-            let key = StepKey.key(for: step, inputKeys: inputs, datasetDigest: digest)
+            let key = try StepKey.key(for: step, inputKeys: inputs, datasetDigest: digest)
             keyByName[step.name] = key
-            return (key, StepKey.description(for: step, inputKeys: inputs, datasetDigest: digest))
+            described.append((key, StepKey.description(for: step, inputKeys: inputs, datasetDigest: digest)))
         }
+        return described
     }
 }

@@ -11,7 +11,7 @@ import Testing
         #expect(step.inputs.isEmpty)
         var hasher = SHA256()
         hasher.update(digestText)
-        return StepKey.key(for: step, inputKeys: [], datasetDigest: hasher.finalize())
+        return try StepKey.key(for: step, inputKeys: [], datasetDigest: hasher.finalize())
     }
 
     static func plan(_ text: String, in dir: String) throws -> Plan {

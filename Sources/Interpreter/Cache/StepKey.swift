@@ -21,8 +21,13 @@ package enum StepKey {
         }
     }
 
-    package static func key(for step: PlanStep, inputKeys: [String], datasetDigest: String) -> String {
-        let action = (try? JSONEncoder.lmc().encode(step.action)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    /// - Throws: `RunError` if the action does not encode: no two actions may share a key.
+    package static func key(for step: PlanStep, inputKeys: [String], datasetDigest: String) throws(RunError) -> String {
+        let encoded: Data
+        do { encoded = try JSONEncoder.lmc().encode(step.action) } catch {
+            throw RunError(description: "internal error: \(step.name)'s parameters do not encode for its cache key: \(error)")
+        }
+        let action = String(decoding: encoded, as: UTF8.self)
         var hasher = SHA256()
         hasher.update("salt=\(salt(for: step))\nkind=\(step.kind)\naction=\(action)\ndata=\(datasetDigest)\n")
         for key in inputKeys { hasher.update("input=\(key)\n") }

@@ -221,7 +221,7 @@ public enum SlurmExecutor {
     ) throws -> Prepared {
         let cache = absolute(options.cacheDirectory)
         let memo = FileDigestMemo(directory: cache)
-        let described = Runner.describe(
+        let described = try Runner.describe(
             plan, digests: try Runner.digests(plan, DatasetProvider(datasets: plan.datasets, memo: memo)))
         memo.save()
         let keys = described.map(\.key)

@@ -27,7 +27,7 @@ public enum Worker {
             throw (error as? RunError) ?? RunError(description: "\(error)")
         }
         memo.save()
-        let described = Runner.describe(plan, digests: digests)
+        let described = try Runner.describe(plan, digests: digests)
         guard let index = described.firstIndex(where: { $0.key == key }) else {
             throw RunError(
                 description: """

@@ -9,8 +9,9 @@ struct StepRunner: Sendable {
     let datasets: DatasetProvider
     let events: @Sendable (RunEvent) -> Void
 
-    func run(_ step: PlanStep, inputs: [Artifact], parallelism: Parallelism) throws -> Artifact {
+    func run(_ step: PlanStep, inputs artifacts: [Artifact], parallelism: Parallelism) throws -> Artifact {
         let data = try datasets.dataset(step.dataset)
+        let inputs = try StepInputs(step.action, artifacts)
         switch step.action {
         case .train(let model, let recipe, let seed):
             let report = { (progress: TrainingProgress) in events(.training(node: step.name, progress: progress)) }
@@ -27,11 +28,9 @@ struct StepRunner: Sendable {
             let network = try Network(program: try program(model, data), tensors: byName, file: file, prefixes: layers)
             return .network(Trained(final: network, steps: 0, checkpoints: []))
         case .prune(_, let recipe, let seed, let rate, let output, let rewind):
-            guard let trained = inputs.first?.network, inputs.count == 2 else {
-                throw ArtifactError(description: "a pruning step's inputs are not networks")
-            }
+            guard case .pruning(let trained, let before) = inputs else { throw Self.unexpected(step) }
             let previous: (network: Network, mask: PruningMask, level: Int)
-            if case .pruned(let p) = inputs[1] {
+            if case .pruned(let p) = before {
                 previous = (p.network.final, p.mask, p.level)
             } else {
                 previous = (trained.final, .dense(trained.final), 0)
@@ -47,9 +46,7 @@ struct StepRunner: Sendable {
             return .pruned(
                 PrunedNetwork(network: network, mask: mask, level: previous.level + 1, density: mask.density(output: rule)))
         case .retrainMasked(_, let recipe, let seed, let rewind, let carry):
-            guard let trained = inputs.first?.network, inputs.count >= 2, case .pruned(let donor) = inputs[1] else {
-                throw ArtifactError(description: "a masked step's inputs are not a network and a pruning level")
-            }
+            guard case .masking(let trained, let donor, let alignment) = inputs else { throw Self.unexpected(step) }
             guard let start = trained.checkpoints.first(where: { $0.step == rewind }) else {
                 throw ArtifactError(description: "the trained network kept no checkpoint at step \(rewind) to rewind to")
             }
@@ -58,9 +55,7 @@ struct StepRunner: Sendable {
             case .asIs: mask = donor.mask
             case .random(let seed): mask = donor.mask.shuffled(seed: seed)
             case .permuted:
-                guard inputs.count > 2, case .alignment(let record) = inputs[2] else {
-                    throw ArtifactError(description: "a permuted mask needs an alignment input")
-                }
+                guard let record = alignment else { throw ArtifactError(description: "a permuted mask needs an alignment input") }
                 // π aligns this network to the donor's (π(B) ≈ A): A's mask in B's unit order is π⁻¹(mask).
                 let permutations = try record.permutations()
                 guard permutations.map(\.count) == start.network.permutationSpec.groups.map(\.size) else {
@@ -77,7 +72,8 @@ struct StepRunner: Sendable {
             let density = donor.density
             return .pruned(PrunedNetwork(network: network, mask: mask, level: donor.level, density: density))
         case .evaluate(let splits, _):
-            let network = try networks(inputs, count: 1, at: nil)[0]
+            guard case .network(let artifact) = inputs else { throw Self.unexpected(step) }
+            let network = try networks([artifact], at: nil)[0]
             var result: [String: Metrics] = [:]
             for size in splits {
                 let split = data.split(size.split).prefix(size.count, features: data.features)
@@ -85,7 +81,8 @@ struct StepRunner: Sendable {
             }
             return .measurements(result)
         case .align(let method, let checkpoint):
-            let pair = try networks(inputs, count: 2, at: checkpoint)
+            guard case .pair(let x, let y) = inputs else { throw Self.unexpected(step) }
+            let pair = try networks([x, y], at: checkpoint)
             let (moving, target) = (pair[0], pair[1])
             let spec = target.permutationSpec
             switch method {
@@ -101,25 +98,31 @@ struct StepRunner: Sendable {
                 return .alignment(record(spec, permutations))
             }
         case .interpolate(let alphas, let splits, let metrics, let checkpoint, let reset, let repair):
-            let pair = try networks(inputs, count: 2, at: checkpoint)
-            let a = try permuted(pair[0], by: inputs.count > 3 ? inputs[3] : nil)
-            let b = try permuted(pair[1], by: inputs.count > 2 ? inputs[2] : nil)
+            guard case .path(let ends, let carry) = inputs else { throw Self.unexpected(step) }
+            let pair = try networks(ends, at: checkpoint)
+            let a = try permuted(pair[0], by: carry.dropFirst().first)
+            let b = try permuted(pair[1], by: carry.first)
             let curves = measure(
                 [a, b], at: alphas.map { [1 - $0, $0] }, reset: reset, repair: repair, splits: splits, metrics: metrics,
                 data: data, parallelism: parallelism)
-            let step = checkpoint ?? inputs.first?.network?.steps
-            var curve = Curve(alphas: alphas, splits: curves, step: step)
-            if case .pruned(let pruned) = inputs[0] { curve.density = pruned.density }
+            var curve = Curve(alphas: alphas, splits: curves, step: checkpoint ?? ends[0].network?.steps)
+            if case .pruned(let pruned) = ends[0] { curve.density = pruned.density }
             return .curve(curve)
         case .simplex(let points, let splits, let metrics, let reset, let repair):
-            let trio = try networks(inputs, count: 3, at: nil)
-            let a = try permuted(trio[0], by: inputs.count > 4 ? inputs[4] : nil)
-            let b = try permuted(trio[1], by: inputs.count > 3 ? inputs[3] : nil)
+            guard case .path(let ends, let carry) = inputs else { throw Self.unexpected(step) }
+            let trio = try networks(ends, at: nil)
+            let a = try permuted(trio[0], by: carry.dropFirst().first)
+            let b = try permuted(trio[1], by: carry.first)
             let curves = measure(
                 [a, b, trio[2]], at: points, reset: reset, repair: repair, splits: splits, metrics: metrics, data: data,
                 parallelism: parallelism)
             return .curve(Curve(alphas: [], splits: curves, lambdas: points))
         }
+    }
+
+    /// The error for inputs that `StepInputs` read in another role than the action needs (a bug).
+    private static func unexpected(_ step: PlanStep) -> ArtifactError {
+        ArtifactError(description: "internal error: \(step.name)'s inputs were read in the wrong roles")
     }
 
     /// Retraining with a fixed mask from a rewound checkpoint to the end of the network's schedule.
@@ -178,9 +181,8 @@ struct StepRunner: Sendable {
     }
 
     /// `network` carried into another's unit order by an alignment's permutations (unchanged for nil).
-    private func permuted(_ network: Network, by alignment: Artifact?) throws -> Network {
-        guard let alignment else { return network }
-        guard case .alignment(let record) = alignment else { throw ArtifactError(description: "an input is not an alignment") }
+    private func permuted(_ network: Network, by record: AlignmentRecord?) throws -> Network {
+        guard let record else { return network }
         let permutations = try record.permutations()
         guard permutations.map(\.count) == network.permutationSpec.groups.map(\.size) else {
             throw ArtifactError(description: "the alignment's permutations do not fit the network's hidden layers")
@@ -188,12 +190,12 @@ struct StepRunner: Sendable {
         return network.permuted(by: permutations)
     }
 
-    /// The first `count` inputs' networks, at checkpoint `step` (nil: the final weights).
+    /// The artifacts' networks, at checkpoint `step` (nil: the final weights).
     ///
     /// They must have one architecture, so they can be aligned and interpolated.
-    private func networks(_ inputs: [Artifact], count: Int, at step: Int?) throws -> [Network] {
-        let trained = inputs.prefix(count).compactMap(\.network)
-        guard trained.count == count else { throw ArtifactError(description: "a step's inputs are not trained networks") }
+    private func networks(_ inputs: [Artifact], at step: Int?) throws -> [Network] {
+        let trained = inputs.compactMap(\.network)
+        guard trained.count == inputs.count else { throw ArtifactError(description: "a step's inputs are not trained networks") }
         guard trained.allSatisfy({ $0.final.isCompatible(with: trained[0].final) }) else {
             throw ArtifactError(description: "the networks have different architectures")
         }

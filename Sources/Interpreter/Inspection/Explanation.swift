@@ -29,7 +29,7 @@ public struct Explanation: Sendable, Codable {
             let names = plan.steps.map(\.name)
             throw RunError(description: "the plan has no step '\(node)'\(Suggestion.hint(for: node, among: names))")
         }
-        let described = Runner.describe(plan, digests: try Runner.datasetDigests(plan, cacheDirectory: cacheDirectory))
+        let described = try Runner.describe(plan, digests: try Runner.datasetDigests(plan, cacheDirectory: cacheDirectory))
         let (key, description) = described[index]
         let store = ContentStore(root: cacheDirectory)
         var result = Explanation(node: node, key: key, cached: store.contains(key), differences: [])
