@@ -33,6 +33,8 @@ import Testing
         #expect(Self.keys(optimizer) == Set(SpecKeys.optimizer))
         #expect(Self.keys((optimizer?["properties"] as? [String: [String: Any]])?["sgd"]) == Set(SpecKeys.sgd))
         #expect(Self.keys(recipe?["schedule"]) == Set(SpecKeys.schedule))
+        #expect(Self.keys(recipe?["augment"]) == Set(SpecKeys.augment))
+        #expect(recipe?["augment"]?["additionalProperties"] as? Bool == false, "recipe.augment must reject unknown keys")
         for (name, def) in defs where def["type"] as? String == "object" {
             #expect(def["additionalProperties"] as? Bool == false, "$defs.\(name) must reject unknown keys")
         }

@@ -179,6 +179,67 @@ let validSpec = """
         }
     }
 
+    @Test("augment decodes with its defaults; one that changes nothing is no augmentation, with the same steps")
+    func decodesAugment() throws {
+        func recipe(_ augment: String) throws -> RecipeSpec? {
+            try decode(validSpec.replacingOccurrences(of: "epochs: 2", with: "epochs: 2\n    augment: \(augment)")).recipes
+                .first?.value
+        }
+        #expect(try recipe("{crop: 4, flip: true}")?.augmentation == RecipeSpec.Augmentation(crop: 4, flip: true))
+        #expect(try recipe("{crop: 16}")?.augmentation == RecipeSpec.Augmentation(crop: 16, flip: false))
+        #expect(try recipe("{flip: true}")?.augmentation == RecipeSpec.Augmentation(crop: 0, flip: true))
+        #expect(try decode(validSpec).recipes.first?.value.augmentation == nil)
+        // What enters a cache key: each step's action and inputs (`origin` moves with the added line).
+        func keyed(_ text: String) throws -> [String] {
+            try Planner().plan(try decode(text)).steps.map { "\($0.name) \($0.action) \($0.inputs) \($0.dataset)" }
+        }
+        let plain = try keyed(validSpec)
+        for nothing in ["{}", "{crop: 0, flip: false}", "{flip: false}"] {
+            let text = validSpec.replacingOccurrences(of: "epochs: 2", with: "epochs: 2\n    augment: \(nothing)")
+            #expect(try keyed(text) == plain, "augment: \(nothing)")
+        }
+        let cropped = validSpec.replacingOccurrences(of: "epochs: 2", with: "epochs: 2\n    augment: {crop: 1}")
+        #expect(try keyed(cropped)[0] != plain[0], "train/a changes with a crop")
+    }
+
+    @Test("a recipe without augment encodes exactly the fields it had before augment existed (cache keys stay)")
+    func recipeEncodingUnchanged() throws {
+        let recipe = try #require(try decode(validSpec).recipes.first?.value)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let object = try JSONSerialization.jsonObject(with: try encoder.encode(recipe)) as? [String: Any]
+        let keys = try #require(object?.keys).sorted()
+        #expect(
+            keys == [
+                "batchSize", "checkpoints", "decay", "epochs", "learningRate", "momentum", "nesterov", "warmupEpochs",
+                "weightDecay",
+            ])
+        var augmented = recipe
+        augmented.augmentation = .init(crop: 4, flip: true)
+        let decoded = try JSONDecoder().decode(RecipeSpec.self, from: try encoder.encode(augmented))
+        #expect(decoded == augmented)
+        #expect(try JSONDecoder().decode(RecipeSpec.self, from: try encoder.encode(recipe)) == recipe)
+    }
+
+    /// Each case adds `augment: …` to the recipe (line 11) and names the code and column expected.
+    @Test(
+        "each invalid augment is rejected with its code and line:col",
+        arguments: [
+            ("augment: {crop: 17}", "out-of-range", 21, "between 0 and 16; got 17"),
+            ("augment: {crop: -1}", "out-of-range", 21, "between 0 and 16"),
+            ("augment: {crop: 2.5}", "type-mismatch", 21, "must be an integer"),
+            ("augment: {crop: [4]}", "type-mismatch", 21, "must be an integer"),
+            ("augment: {flip: yes}", "type-mismatch", 21, "true or false"),
+            ("augment: {crop: 4, flips: true}", "unknown-key", 24, "did you mean 'flip'?"),
+            ("augment: true", "type-mismatch", 14, "must be a mapping"),
+            ("augmnt: {crop: 4}", "unknown-key", 5, "did you mean 'augment'?"),
+        ])
+    func rejectsAugment(entry: String, code: String, column: Int, message: String) {
+        rejects(
+            original: "epochs: 2", replacement: "epochs: 2\n    " + entry, code: code, line: 11, column: column,
+            message: message)
+    }
+
     @Test("at: expands alignments and interpolations over checkpoints, with stable names and labels")
     func trajectoryPlan() throws {
         let text = validSpec.replacingOccurrences(of: "epochs: 2", with: "epochs: 2\n    checkpoints: [0, 5]")

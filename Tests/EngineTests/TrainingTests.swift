@@ -64,6 +64,71 @@ import Engine
         }
     }
 
+    /// A small residual conv net with BatchNorm on 3×12×12 images, and RGB data for it.
+    static func convSetup() throws -> (program: LayerProgram, data: Dataset) {
+        let shape = ImageShape(channels: 3, height: 12, width: 12)
+        var data = Dataset.synthetic(
+            features: shape.features, classes: 3, trainCount: 96, testCount: 12, noise: 1, seed: 5, shape: shape)
+        data.standardizePerChannel()
+        let program = try LayerProgram(.resnet(input: shape, stages: 2, blocks: 1, width: 8, norm: .batch, classes: 3))
+        return (program, data)
+    }
+
+    @Test("with augmentation a conv net trains to other weights, bitwise identical on 1 and 2 threads")
+    func augmentedConvNet() throws {
+        let (program, data) = try Self.convSetup()
+        var recipe = Fixtures.recipe(epochs: 2, batch: 32)
+        let plain = try Trainer.train(program, seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
+        recipe.augmentation = Augmentation(crop: 2, flip: true)
+        let serial = try Trainer.train(program, seed: 1, recipe: recipe, data: data.train, parallelism: .serial)
+        let parallel = try Trainer.train(
+            program, seed: 1, recipe: recipe, data: data.train, parallelism: Parallelism(threads: 2))
+        #expect(!serial.final.isBitwiseEqual(plain.final))
+        #expect(serial.final.isBitwiseEqual(parallel.final))
+    }
+
+    @Test("flipping mirror-symmetric images changes nothing: the order of examples is untouched")
+    func flipKeepsOrder() throws {
+        let (program, data) = try Self.convSetup()
+        // Each image averaged with its mirror image: x + y == y + x exactly, so it is its own mirror.
+        var symmetric = data.train
+        let (w, c, features) = (12, 3, 12 * 12 * 3)
+        for n in 0..<symmetric.count {
+            for y in 0..<12 {
+                for x in 0..<w {
+                    for k in 0..<c {
+                        let a = data.train.inputs[n * features + (y * w + x) * c + k]
+                        let b = data.train.inputs[n * features + (y * w + w - 1 - x) * c + k]
+                        symmetric.inputs[n * features + (y * w + x) * c + k] = (a + b) / 2
+                    }
+                }
+            }
+        }
+        var recipe = Fixtures.recipe(epochs: 1, batch: 32)
+        let plain = try Trainer.train(program, seed: 1, recipe: recipe, data: symmetric, parallelism: .serial)
+        recipe.augmentation = Augmentation(flip: true)
+        let flipped = try Trainer.train(program, seed: 1, recipe: recipe, data: symmetric, parallelism: .serial)
+        recipe.augmentation = Augmentation(crop: 1, flip: true)
+        let cropped = try Trainer.train(program, seed: 1, recipe: recipe, data: symmetric, parallelism: .serial)
+        #expect(flipped.final.isBitwiseEqual(plain.final))
+        #expect(!cropped.final.isBitwiseEqual(plain.final), "a crop does change the data")
+    }
+
+    @Test("a rewound run augments each step as the uninterrupted run does")
+    func resumedAugmentation() throws {
+        let (program, data) = try Self.convSetup()
+        var recipe = Fixtures.recipe(epochs: 2, batch: 32)
+        recipe.augmentation = Augmentation(crop: 2, flip: true)
+        recipe.checkpoints = [4]
+        // A resumed run restarts momentum at zero, so both runs go without it.
+        recipe.momentum = 0
+        let whole = try Trainer.train(program, seed: 3, recipe: recipe, data: data.train, parallelism: .serial)
+        let start = try #require(whole.checkpoints.first { $0.step == 4 })
+        let resumed = try Trainer.train(
+            program, seed: 3, recipe: recipe, data: data.train, parallelism: .serial, resume: (start.network, 4))
+        #expect(resumed.final.isBitwiseEqual(whole.final))
+    }
+
     @Test("the schedule warms up linearly then decays to zero")
     func schedule() {
         var recipe = Fixtures.recipe(epochs: 2, lr: 1)

@@ -114,16 +114,32 @@ struct SectionDecoder {
             let steps = items.map { reader.int($0, "a checkpoint step", atLeast: 0) }
             checkpoints = steps.contains { $0 == nil } ? nil : Array(Set(steps.compactMap { $0 })).sorted()
         }
+        let augment: RecipeSpec.Augmentation?? = f.optional("augment").map { augmentation($0, "\(what).augment") } ?? .some(nil)
         if let warmup, let epochs, warmup > Double(epochs), let node = f.optional("schedule") {
             reader.rangeError(node, "warmup_epochs (\(warmup)) exceeds epochs (\(epochs))")
             return nil
         }
-        guard let lr, let momentum, let decay, let nesterov, let batch, let epochs, let warmup, let shape, let checkpoints else {
+        guard let lr, let momentum, let decay, let nesterov, let batch, let epochs, let warmup, let shape, let checkpoints,
+            let augment
+        else {
             return nil
         }
         return RecipeSpec(
             learningRate: lr, momentum: momentum, weightDecay: decay, nesterov: nesterov, batchSize: batch,
-            epochs: epochs, warmupEpochs: warmup, decay: shape, checkpoints: checkpoints)
+            epochs: epochs, warmupEpochs: warmup, decay: shape, checkpoints: checkpoints, augmentation: augment)
+    }
+
+    /// The largest `augment.crop`: torchvision's CIFAR recipes pad by 4; 16 pads a 32×32 image to twice its size.
+    static let maxCrop = 16
+
+    /// `augment: {crop: N, flip: B}`, both optional (crop 0, flip false): nil after reporting a problem,
+    /// `.some(nil)` when it changes nothing.
+    private func augmentation(_ node: YAMLNode, _ what: String) -> RecipeSpec.Augmentation?? {
+        guard let f = reader.fields(node, of: what, allowed: SpecKeys.augment) else { return nil }
+        let crop = f.optional("crop").map { reader.int($0, "\(what).crop", atLeast: 0, atMost: Self.maxCrop) } ?? 0
+        let flip = f.optional("flip").map { reader.bool($0, "\(what).flip") } ?? false
+        guard let crop, let flip else { return nil }
+        return crop == 0 && !flip ? .some(nil) : RecipeSpec.Augmentation(crop: crop, flip: flip)
     }
 
     func network(_ node: YAMLNode, _ what: String) -> NetworkSpec? {

@@ -25,10 +25,11 @@ package enum SpecKeys {
         "linear", "conv", "norm", "relu", "maxpool", "avgpool", "global_avgpool", "flatten", "add", "block",
     ]
     package static let layerOptions = ["name", "from", "kernel", "stride", "padding", "bias", "repeat", "start", "layers"]
-    package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints"]
+    package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints", "augment"]
     package static let optimizer = ["sgd"]
     package static let sgd = ["lr", "momentum", "weight_decay", "nesterov"]
     package static let schedule = ["warmup_epochs", "decay"]
+    package static let augment = ["crop", "flip"]
     package static let network = ["model", "data", "recipe", "seed"]
     /// A `networks:` entry with `load:` (in place of `recipe` and `seed`).
     package static let loadedNetwork = ["model", "data", "load", "layers"]

@@ -28,4 +28,22 @@ public struct RecipeSpec: Sendable, Hashable, Codable {
     public var decay: Decay
     /// Steps at which weights are kept, besides the end of training.
     public var checkpoints: [Int]
+    /// Random crops and flips of training examples; nil for none.
+    ///
+    /// Nil also when written as changing nothing (`augment: {}`, crop 0 without flip), and then left out
+    /// of the encoding, so such a recipe keeps the cache keys of one without `augment`.
+    public var augmentation: Augmentation?
+
+    /// torchvision's `RandomCrop(size, padding: crop)` then `RandomHorizontalFlip()`, on training examples.
+    public struct Augmentation: Sendable, Hashable, Codable {
+        /// Pixels of zero padding on each side; the crop's offset is uniform in 0...2·crop in each direction.
+        public var crop: Int
+        /// Whether each example is mirrored left to right with probability 1/2.
+        public var flip: Bool
+
+        public init(crop: Int, flip: Bool) {
+            self.crop = crop
+            self.flip = flip
+        }
+    }
 }

@@ -42,7 +42,9 @@ public enum Trainer {
     /// Trains a network from `seed`: the seed drives initialisation and the order of examples.
     ///
     /// Each epoch visits the training split in the order of a permutation drawn from the stream
-    /// (seed, "order", epoch). Nothing depends on thread scheduling, so the result is bitwise reproducible.
+    /// (seed, "order", epoch). With the recipe's augmentation, the examples of update `step` (from 0) are
+    /// cropped and flipped by one draw each, in batch order, from the stream (seed, "augment", step).
+    /// Nothing depends on thread scheduling, so the result is bitwise reproducible.
     /// Inputs are the split's rows read as the program's input images.
     ///
     /// - Parameters:
@@ -64,13 +66,15 @@ public enum Trainer {
             parallelism: parallelism, beforeUpdate: { if let mask { $0.maskWeightGradients(mask) } }, progress: progress)
     }
 
-    /// The minibatch SGD loop: epoch orders from (seed, "order", epoch), steps
-    /// before `first` skipped (their batches still drawn), checkpoints snapshotted after their step.
+    /// The minibatch SGD loop: epoch orders from (seed, "order", epoch), augmentations from
+    /// (seed, "augment", step), steps before `first` skipped (their batches still drawn), checkpoints
+    /// snapshotted after their step.
     private static func loop(
         _ state: NetworkState, initial: Network, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, first: Int,
         parallelism: Parallelism, beforeUpdate: (NetworkState) -> Void, progress: (TrainingProgress) -> Void
     ) throws(DivergenceError) -> Trained {
         let features = data.count > 0 ? data.inputs.count / data.count : 0
+        let augmentation = recipe.augmentation, shape = state.program.architecture.input
         let examples = data.count
         let perEpoch = recipe.stepsPerEpoch(examples: examples)
         let total = perEpoch * recipe.epochs
@@ -88,11 +92,21 @@ public enum Trainer {
                     seen += batch
                     continue
                 }
+                // A stream per update, not per run: a resumed run augments each step as an uninterrupted one.
+                var draws = RandomStream(seed: seed, purpose: "augment", index: UInt64(step))
                 data.inputs.withUnsafeBufferPointer { inputs in
                     guard let src = inputs.baseAddress else { return }
                     for r in 0..<batch {
                         let index = permutation[start + r]
-                        (state.batchInputs + r * features).update(from: src + index * features, count: features)
+                        let example = src + index * features, slot = state.batchInputs + r * features
+                        if augmentation.isIdentity {
+                            slot.update(from: example, count: features)
+                        } else {
+                            augmentation.apply(
+                                augmentation.placement(from: &draws), shape: shape,
+                                from: UnsafeBufferPointer(start: example, count: features),
+                                to: UnsafeMutableBufferPointer(start: slot, count: features))
+                        }
                         state.batchLabels[r] = data.labels[index]
                     }
                 }

@@ -25,10 +25,12 @@ public struct TrainingRecipe: Sendable, Hashable {
     public var decay: Decay
     /// Steps (number of updates done) at which to keep the weights; the end is always kept.
     public var checkpoints: [Int]
+    /// How each training example is randomly cropped and flipped; `.none` uses examples as stored.
+    public var augmentation: Augmentation
 
     public init(
         learningRate: Double, momentum: Double, weightDecay: Double, nesterov: Bool, batchSize: Int,
-        epochs: Int, warmupEpochs: Double, decay: Decay, checkpoints: [Int]
+        epochs: Int, warmupEpochs: Double, decay: Decay, checkpoints: [Int], augmentation: Augmentation = .none
     ) {
         self.learningRate = learningRate
         self.momentum = momentum
@@ -39,6 +41,7 @@ public struct TrainingRecipe: Sendable, Hashable {
         self.warmupEpochs = warmupEpochs
         self.decay = decay
         self.checkpoints = checkpoints
+        self.augmentation = augmentation
     }
 
     /// Updates per epoch; the last batch of an epoch may be smaller.

@@ -237,7 +237,8 @@ extension RecipeSpec {
         return TrainingRecipe(
             learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov,
             batchSize: batchSize, epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
-            checkpoints: checkpoints)
+            checkpoints: checkpoints,
+            augmentation: augmentation.map { Engine.Augmentation(crop: $0.crop, flip: $0.flip) } ?? .none)
     }
 }
 
