@@ -9,6 +9,13 @@ public struct Dataset: Sendable {
         /// Class indices in 0..<classes.
         public var labels: [Int32]
 
+        /// Examples given as they are stored: `inputs` holds `labels.count × features` values, each example
+        /// height × width × channels (channel last), as tensors read from a file or made by another framework.
+        public init(inputs: [Float], labels: [Int32]) {
+            self.inputs = inputs
+            self.labels = labels
+        }
+
         /// Number of examples.
         public var count: Int { labels.count }
 

@@ -4,7 +4,10 @@ import Foundation
 /// (`{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}}`,
 /// offsets relative to the byte after the header), then the tensor data, little-endian.
 ///
-/// lmc stores Float32 only. Files are untrusted: every offset and size is checked before any read.
+/// lmc stores Float32 only. Integer and boolean tensors (BatchNorm's `num_batches_tracked` is I64 in every
+/// PyTorch state dict) are checked like any other and then left out; other float dtypes are errors, since
+/// reading them as F32 would be wrong and converting them silently would hide a precision change. Files are
+/// untrusted: every offset and size is checked before any read.
 public enum SafeTensors {
     /// A malformed or unsupported file, with the tensor at fault when there is one.
     public struct FormatError: Error, Sendable, CustomStringConvertible {
@@ -14,6 +17,12 @@ public enum SafeTensors {
 
     /// Largest header accepted (the format's own reference reader uses 100 MB).
     static let maxHeaderBytes = 100_000_000
+
+    /// Bytes per element of the dtypes that are validated and skipped: integers and booleans, which hold
+    /// counters and masks, never weights lmc reads.
+    static let skippedElementBytes: [String: Int] = [
+        "BOOL": 1, "I8": 1, "U8": 1, "I16": 2, "U16": 2, "I32": 4, "U32": 4, "I64": 8, "U64": 8,
+    ]
 
     /// Serialises tensors in the given order, with string metadata.
     public static func encode(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) -> [UInt8] {
@@ -45,11 +54,15 @@ public enum SafeTensors {
         return out
     }
 
-    /// Parses a file's bytes into named tensors (in data order) and metadata.
+    /// Parses a file's bytes into named F32 tensors (in data order) and metadata.
+    ///
+    /// Tensors of an integer or boolean dtype (`I8` … `I64`, `U8` … `U64`, `BOOL`) are validated like the
+    /// others (shape against byte range, offsets against the data) and not returned.
     ///
     /// - Parameter file: Used in error messages.
-    /// - Throws: `FormatError` for a short file, a header past the end, non-JSON, a dtype other than F32,
-    ///   a shape that does not match its byte range, and offsets that are out of range, overlap or leave gaps.
+    /// - Throws: `FormatError` for a short file, a header past the end, non-JSON, a float dtype other than
+    ///   F32 (F16, BF16, F64) or an unknown dtype, a shape that does not match its byte range, and offsets
+    ///   that are out of range, overlap or leave gaps.
     public static func decode(_ bytes: [UInt8], file: String) throws(FormatError) -> (
         tensors: [(name: String, tensor: Tensor)], metadata: [String: String]
     ) {
@@ -67,7 +80,7 @@ public enum SafeTensors {
         }
         let dataCount = bytes.count - headerEnd
         var metadata: [String: String] = [:]
-        var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
+        var entries: [(name: String, shape: [Int], begin: Int, end: Int, kept: Bool)] = []
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let meta = value as? [String: String] else {
@@ -80,7 +93,7 @@ public enum SafeTensors {
                 throw FormatError("\(file): tensor '\(name)': entry is not an object")
             }
             guard let dtype = info["dtype"] as? String else { throw FormatError("\(file): tensor '\(name)': missing dtype") }
-            guard dtype == "F32" else {
+            guard let elementBytes = dtype == "F32" ? 4 : Self.skippedElementBytes[dtype] else {
                 throw FormatError("\(file): tensor '\(name)': dtype \(dtype) is not supported (lmc reads F32)")
             }
             guard let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
@@ -99,13 +112,13 @@ public enum SafeTensors {
                 guard !overflow else { throw FormatError("\(file): tensor '\(name)': shape overflows") }
                 elements = product
             }
-            guard elements.multipliedReportingOverflow(by: 4).partialValue == offsets[1] - offsets[0], elements <= Int.max / 4
-            else {
+            guard elements <= Int.max / elementBytes, elements * elementBytes == offsets[1] - offsets[0] else {
+                let needed = elements <= Int.max / elementBytes ? "\(elements * elementBytes)" : "more than \(Int.max)"
                 throw FormatError(
-                    "\(file): tensor '\(name)': shape \(shape) needs \(elements * 4) bytes, data_offsets give \(offsets[1] - offsets[0])"
+                    "\(file): tensor '\(name)': shape \(shape) of \(dtype) needs \(needed) bytes, data_offsets give \(offsets[1] - offsets[0])"
                 )
             }
-            entries.append((name, shape, offsets[0], offsets[1]))
+            entries.append((name, shape, offsets[0], offsets[1], dtype == "F32"))
         }
         entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
         var cursor = 0
@@ -118,7 +131,7 @@ public enum SafeTensors {
             cursor = entry.end
         }
         guard cursor == dataCount else { throw FormatError("\(file): \(dataCount - cursor) bytes of data belong to no tensor") }
-        let tensors = entries.map { entry in
+        let tensors = entries.filter(\.kept).map { entry in
             let count = (entry.end - entry.begin) / 4
             var scalars = [Float](repeating: 0, count: count)
             for i in 0..<count {
