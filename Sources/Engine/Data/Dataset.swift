@@ -19,11 +19,6 @@ public struct Dataset: Sendable {
         /// Number of examples.
         public var count: Int { labels.count }
 
-        public init(inputs: [Float], labels: [Int32]) {
-            self.inputs = inputs
-            self.labels = labels
-        }
-
         /// The first `limit` examples (all when nil or larger than the split).
         public func prefix(_ limit: Int?, features: Int) -> Split {
             guard let limit, limit < count else { return self }
