@@ -30,7 +30,7 @@ struct SectionDecoder {
             reader.sink.error("unknown-key", at: entry.keyLocation, "'\(entry.key)' does not apply to a model of kind \(kind)")
         }
         if kind == "declared" {
-            return f.optional("layers").flatMap { declaredLayers($0, "\(what).layers") }.map {
+            return f.required("layers").flatMap { declaredLayers($0, "\(what).layers") }.map {
                 ModelSpec(hidden: [], activation: .relu, layers: $0)
             }
         }

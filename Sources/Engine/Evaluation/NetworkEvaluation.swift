@@ -68,9 +68,10 @@ extension Network {
             guard let x = inputs.baseAddress else { return }
             for start in stride(from: 0, to: split.count, by: batchSize) {
                 let rows = min(batchSize, split.count - start)
-                state.batchInputs.update(from: x + start * features, count: rows * features)
                 k += 1
-                state.forward(batch: rows, training: training, momentum: 1 / Double(k), parallelism: parallelism)
+                state.forward(
+                    batch: rows, training: training, momentum: 1 / Double(k), inputs: x + start * features,
+                    parallelism: parallelism)
                 body(state, start, rows)
             }
         }

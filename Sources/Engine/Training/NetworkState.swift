@@ -1,5 +1,7 @@
-/// The buffers of a network's forward and backward passes, allocated once for a batch capacity: flat trained parameters with their gradients and velocities, running statistics, one
-/// activation buffer per program buffer (and, when training, one gradient buffer each).
+/// The buffers of a network's forward and backward passes, allocated once for a batch capacity: flat
+/// trained parameters with their gradients and velocities, running statistics, one activation buffer per
+/// program buffer (a flatten that keeps the layout shares its input's) and, when training, one gradient
+/// buffer each.
 ///
 /// Confined to one thread at a time (the caller's); the layers inside use the `Parallelism` passed in.
 package final class NetworkState {
@@ -15,6 +17,9 @@ package final class NetworkState {
     private var running: [String: UnsafeMutablePointer<Float>] = [:]
     /// Activations; buffer 0 is the input batch.
     let activations: [UnsafeMutablePointer<Float>]
+    /// Buffers whose activations are another buffer's memory, by that buffer (a flatten of a C×1×1 or
+    /// 1×H×W buffer is the same values in the same order), so they are neither copied nor freed.
+    private let sources: [Int: Int]
     /// dL/d(buffer), empty when the state only evaluates.
     let activationGradients: [UnsafeMutablePointer<Float>]
     /// Per normalisation: mean and 1/σ per statistic group.
@@ -64,7 +69,21 @@ package final class NetworkState {
                 if let base = src.baseAddress { target.initialize(from: base, count: values.count) }
             }
         }
-        activations = program.buffers.map { .allocate(capacity: batchCapacity * $0.size) }
+        var activations: [UnsafeMutablePointer<Float>] = []
+        var sources: [Int: Int] = [:]
+        for (b, buffer) in program.buffers.enumerated() {
+            if b > 0, case .flatten = program.architecture.layers[b - 1].operation {
+                let from = program.architecture.layers[b - 1].inputs[0], x = program.buffers[from]
+                if x.channels == 1 || x.height * x.width == 1 {
+                    activations.append(activations[from])
+                    sources[b] = sources[from] ?? from
+                    continue
+                }
+            }
+            activations.append(.allocate(capacity: batchCapacity * buffer.size))
+        }
+        self.activations = activations
+        self.sources = sources
         activationGradients = training ? program.buffers.map { .allocate(capacity: batchCapacity * $0.size) } : []
         var statistics: [Int: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] = [:]
         var argmax: [Int: UnsafeMutablePointer<Int32>] = [:]
@@ -89,7 +108,7 @@ package final class NetworkState {
         gradients.deallocate()
         velocity.deallocate()
         running.values.forEach { $0.deallocate() }
-        activations.forEach { $0.deallocate() }
+        for (b, buffer) in activations.enumerated() where sources[b] == nil { buffer.deallocate() }
         activationGradients.forEach { $0.deallocate() }
         statistics.values.forEach {
             $0.mean.deallocate()
@@ -138,12 +157,18 @@ package final class NetworkState {
     ///   first reads must hold this batch already.
     package func forward(
         batch: Int, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
-        parallelism: Parallelism
+        inputs: UnsafePointer<Float>? = nil, parallelism: Parallelism
     ) {
+        /// A buffer to read: the caller's `inputs` stand for buffer 0 (and what shares its memory) when
+        /// given, so evaluation reads a split where it lies instead of copying it.
+        func read(_ b: Int) -> UnsafePointer<Float> {
+            let source = sources[b] ?? b
+            return source == 0 ? inputs ?? UnsafePointer(activations[0]) : UnsafePointer(activations[source])
+        }
         for (i, (layer, from, to)) in program.operations.enumerated() where i >= first && i <= last ?? Int.max {
             // Fused with the next layer's ReLU: write the ReLU's output, and the ReLU is skipped.
             let (output, relu) = fused.contains(i) ? (to + 1, true) : (to, false)
-            let x = UnsafePointer(activations[from])
+            let x = read(from)
             switch layer.operation {
             case .conv(let channels, let kernel, let stride, let padding, let bias):
                 Convolution.forward(
@@ -183,11 +208,12 @@ package final class NetworkState {
                 Pooling.averageForward(x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to])
             case .flatten:
                 let b = program.buffers[from]
+                if sources[to] != nil { continue }
                 Flatten.forward(
                     x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to],
                     parallelism: parallelism)
             case .add:
-                let (xs, zs) = (SharedReadPointer(base: x), SharedReadPointer(base: activations[layer.inputs[1]]))
+                let (xs, zs) = (SharedReadPointer(base: x), SharedReadPointer(base: read(layer.inputs[1])))
                 let y = SharedPointer(base: activations[to])
                 Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
                     for e in r { y.base[e] = xs.base[e] + zs.base[e] }
