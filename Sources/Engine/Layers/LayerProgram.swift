@@ -52,7 +52,7 @@ public struct LayerProgram: Sendable, Hashable {
         self.architecture = architecture
         let input = architecture.input
         guard input.channels > 0, input.height > 0, input.width > 0 else {
-            throw ArchitectureError(layer: nil, "the input shape \(Self.describe(input)) is empty")
+            throw ArchitectureError(layer: nil, "the input shape \(input) is empty")
         }
         guard !architecture.layers.isEmpty else { throw ArchitectureError(layer: nil, "the model has no layers") }
         var buffers = [Buffer(height: input.height, width: input.width, channels: input.channels)]
@@ -160,7 +160,6 @@ public struct LayerProgram: Sendable, Hashable {
     static let maxParameters = 1 << 30
 
     /// `C×H×W`, as error messages and PyTorch write shapes.
-    static func describe(_ shape: ImageShape) -> String { "\(shape.channels)×\(shape.height)×\(shape.width)" }
     static func describe(_ buffer: Buffer) -> String { "\(buffer.channels)×\(buffer.height)×\(buffer.width)" }
 
     /// The layers in order, with the buffers they read and write.
@@ -222,6 +221,21 @@ public struct LayerProgram: Sendable, Hashable {
             }
         }
         return fused
+    }
+
+    /// For each linear layer that reads a ReLU's output and is its only reader, that ReLU's index: backward
+    /// masks the linear layer's dx with the ReLU's output in place and skips the ReLU (one pass fewer).
+    var reluBeforeLinear: [Int: Int] {
+        var readers = [Int](repeating: 0, count: buffers.count)
+        for layer in architecture.layers { for buffer in layer.inputs { readers[buffer] += 1 } }
+        var pairs: [Int: Int] = [:]
+        for (i, layer) in architecture.layers.enumerated() {
+            guard case .linear = layer.operation, let from = layer.inputs.first, from > 0, readers[from] == 1,
+                architecture.layers[from - 1].operation == .relu
+            else { continue }
+            pairs[i] = from - 1
+        }
+        return pairs
     }
 }
 

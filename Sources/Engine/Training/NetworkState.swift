@@ -30,6 +30,11 @@ package final class NetworkState {
     private let fused: Set<Int>
     /// `program.needsGradient`, computed once.
     private let needsGradient: [Bool]
+    /// `program.operations`, computed once.
+    private let operations: [(layer: Architecture.Layer, from: Int, to: Int)]
+    /// `program.reluBeforeLinear` with each ReLU's buffers, computed once, and the ReLUs backward skips.
+    private let reluBeforeLinear: [Int: (from: Int, to: Int)]
+    private let reluSkippedInBackward: Set<Int>
     let scratch = ScratchBuffer()
     let convolution = Convolution.Workspace()
     package let batchLabels: UnsafeMutablePointer<Int32>
@@ -41,6 +46,10 @@ package final class NetworkState {
         program = network.program
         fused = fusingReLU ? program.fusedWithReLU : []
         needsGradient = program.needsGradient
+        let operations = program.operations
+        self.operations = operations
+        reluBeforeLinear = program.reluBeforeLinear.mapValues { (operations[$0].from, operations[$0].to) }
+        reluSkippedInBackward = Set(program.reluBeforeLinear.values)
         self.batchCapacity = batchCapacity
         var offsets: [String: Int] = [:]
         var count = 0
@@ -87,7 +96,7 @@ package final class NetworkState {
         activationGradients = training ? program.buffers.map { .allocate(capacity: batchCapacity * $0.size) } : []
         var statistics: [Int: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] = [:]
         var argmax: [Int: UnsafeMutablePointer<Int32>] = [:]
-        for (i, (layer, from, to)) in program.operations.enumerated() {
+        for (i, (layer, from, to)) in operations.enumerated() {
             switch layer.operation {
             case .norm(let kind):
                 let groups = Self.normShape(program.buffers[from], batch: batchCapacity).statistics(kind)
@@ -165,7 +174,7 @@ package final class NetworkState {
             let source = sources[b] ?? b
             return source == 0 ? inputs ?? UnsafePointer(activations[0]) : UnsafePointer(activations[source])
         }
-        for (i, (layer, from, to)) in program.operations.enumerated() where i >= first && i <= last ?? Int.max {
+        for (i, (layer, from, to)) in operations.enumerated() where i >= first && i <= last ?? Int.max {
             // Fused with the next layer's ReLU: write the ReLU's output, and the ReLU is skipped.
             let (output, relu) = fused.contains(i) ? (to + 1, true) : (to, false)
             let x = read(from)
@@ -258,7 +267,7 @@ package final class NetworkState {
             }
             written[buffer] = true
         }
-        for (i, (layer, from, to)) in program.operations.enumerated().reversed() where needsGradient[to] {
+        for (i, (layer, from, to)) in operations.enumerated().reversed() where needsGradient[to] {
             let dy = UnsafePointer(activationGradients[to])
             switch layer.operation {
             case .conv(let channels, let kernel, let stride, let padding, let bias):
@@ -279,7 +288,7 @@ package final class NetworkState {
                     dGamma: gradient(layer.name + ".weight"), dBeta: gradient(layer.name + ".bias"), parallelism: parallelism)
                 if needsGradient[from] { commit(from, dx) }
             case .relu:
-                guard let dx = target(from) else { continue }
+                guard !reluSkippedInBackward.contains(i), let dx = target(from) else { continue }
                 let (y, g) = (SharedReadPointer(base: activations[to]), SharedReadPointer(base: dy))
                 let out = SharedPointer(base: dx)
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
@@ -321,13 +330,22 @@ package final class NetworkState {
                     commit(input, dx)
                 }
             case .linear(let outputs, let bias):
-                let dx = target(from)
+                // Reading a ReLU's output alone: dx goes straight to the ReLU's input, masked where it was off.
+                let relu = reluBeforeLinear[i]
+                let dx = target(relu?.from ?? from)
                 Dense.backward(
                     dy: dy, x: activations[from], batch: batch, weight: parameter(layer.name + ".weight"),
                     inputs: program.buffers[from].channels, outputs: outputs, dWeight: gradient(layer.name + ".weight"),
                     dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx, workspace: convolution.gemm,
                     parallelism: parallelism)
-                if let dx { commit(from, dx) }
+                guard let dx else { continue }
+                if let relu {
+                    let (y, out) = (SharedReadPointer(base: activations[relu.to]), SharedPointer(base: dx))
+                    Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
+                        for e in r where y.base[e] <= 0 { out.base[e] = 0 }
+                    }
+                }
+                commit(relu?.from ?? from, dx)
             }
         }
         return loss

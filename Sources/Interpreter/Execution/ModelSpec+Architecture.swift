@@ -15,7 +15,7 @@ extension ModelSpec {
         guard logits == ImageShape(channels: classes, height: 1, width: 1) else {
             throw ArchitectureError(
                 layer: last,
-                "the model ends in \(logits.channels)×\(logits.height)×\(logits.width) values; it must end in the "
+                "the model ends in \(logits) values; it must end in the "
                     + "dataset's \(classes) logits (a linear layer of \(classes) outputs, or 'linear: classes')")
         }
         return program
