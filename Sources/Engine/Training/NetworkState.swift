@@ -23,18 +23,18 @@ package final class NetworkState {
     /// dL/d(buffer), empty when the state only evaluates.
     let activationGradients: [UnsafeMutablePointer<Float>]
     /// Per normalisation: mean and 1/σ per statistic group.
-    private let statistics: [Int: (mean: UnsafeMutablePointer<Float>, inverse: UnsafeMutablePointer<Float>)]
+    let statistics: [Int: (mean: UnsafeMutablePointer<Float>, inverse: UnsafeMutablePointer<Float>)]
     /// Per max pool: the index of each output's input.
-    private let argmax: [Int: UnsafeMutablePointer<Int32>]
+    let argmax: [Int: UnsafeMutablePointer<Int32>]
     /// `program.fusedWithReLU`, computed once.
     private let fused: Set<Int>
     /// `program.needsGradient`, computed once.
-    private let needsGradient: [Bool]
+    let needsGradient: [Bool]
     /// `program.operations`, computed once.
-    private let operations: [(layer: Architecture.Layer, from: Int, to: Int)]
+    let operations: [(layer: Architecture.Layer, from: Int, to: Int)]
     /// `program.reluBeforeLinear` with each ReLU's buffers, computed once, and the ReLUs backward skips.
-    private let reluBeforeLinear: [Int: (from: Int, to: Int)]
-    private let reluSkippedInBackward: Set<Int>
+    let reluBeforeLinear: [Int: (from: Int, to: Int)]
+    let reluSkippedInBackward: Set<Int>
     let scratch = ScratchBuffer()
     let convolution = Convolution.Workspace()
     package let batchLabels: UnsafeMutablePointer<Int32>
@@ -153,7 +153,7 @@ package final class NetworkState {
         return parameters + offset
     }
 
-    private func gradient(_ name: String) -> UnsafeMutablePointer<Float> {
+    func gradient(_ name: String) -> UnsafeMutablePointer<Float> {
         guard let offset = offsets[name] else { preconditionFailure("no parameter \(name)") }
         return gradients + offset
     }
@@ -240,132 +240,21 @@ package final class NetworkState {
     /// The logits of the last forward pass, `batch × classes`.
     package var logits: UnsafeMutablePointer<Float> { activations[activations.count - 1] }
 
-    /// Forward (training mode), loss and backward on the `batch` examples in `batchInputs`/`batchLabels`;
-    /// leaves gradients of the mean loss in `gradients` and returns the summed loss.
-    ///
-    /// Buffers that no trained parameter feeds (the input, a flatten of it) get no gradient.
-    package func computeGradients(batch: Int, parallelism: Parallelism) -> Double {
-        precondition(!activationGradients.isEmpty, "this state was made for evaluation only")
-        forward(batch: batch, training: true, parallelism: parallelism)
-        let classes = program.classes
-        let last = activations.count - 1
-        let loss = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: batchLabels, batch: batch, classes: classes)
-        activationGradients[last].update(from: logits, count: batch * classes)
-        var written = [Bool](repeating: false, count: activations.count)
-        written[last] = true
-        /// Where a layer's input gradient goes: straight into the buffer's gradient the first time, into
-        /// scratch (then added) when another reader already wrote it; readers run in reverse order. Nil
-        /// for a buffer that needs no gradient.
-        func target(_ buffer: Int) -> UnsafeMutablePointer<Float>? {
-            guard needsGradient[buffer] else { return nil }
-            return written[buffer] ? scratch.pointer(count: batch * program.buffers[buffer].size) : activationGradients[buffer]
-        }
-        func commit(_ buffer: Int, _ pointer: UnsafeMutablePointer<Float>) {
-            if written[buffer] {
-                let (g, p) = (SharedPointer(base: activationGradients[buffer]), SharedReadPointer(base: pointer))
-                Self.elementwise(batch, program.buffers[buffer].size, parallelism) { r in for e in r { g.base[e] += p.base[e] } }
-            }
-            written[buffer] = true
-        }
-        for (i, (layer, from, to)) in operations.enumerated().reversed() where needsGradient[to] {
-            let dy = UnsafePointer(activationGradients[to])
-            switch layer.operation {
-            case .conv(let channels, let kernel, let stride, let padding, let bias):
-                let dx = target(from)
-                Convolution.backward(
-                    dy: dy, x: activations[from], weight: parameter(layer.name + ".weight"),
-                    geometry: geometry(from: from, batch: batch, channels, kernel, stride, padding),
-                    dWeight: gradient(layer.name + ".weight"), dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx,
-                    workspace: convolution, parallelism: parallelism)
-                if let dx { commit(from, dx) }
-            case .norm(let kind):
-                guard let stats = statistics[i] else { continue }
-                // A norm's dγ and dβ need its dx pass; a norm on the input computes it into scratch.
-                let dx = target(from) ?? scratch.pointer(count: batch * program.buffers[from].size)
-                Normalization.backward(
-                    kind, dy: dy, x: activations[from], shape: Self.normShape(program.buffers[from], batch: batch),
-                    gamma: parameter(layer.name + ".weight"), mean: stats.mean, inverseDeviation: stats.inverse, dx: dx,
-                    dGamma: gradient(layer.name + ".weight"), dBeta: gradient(layer.name + ".bias"), parallelism: parallelism)
-                if needsGradient[from] { commit(from, dx) }
-            case .relu:
-                guard !reluSkippedInBackward.contains(i), let dx = target(from) else { continue }
-                let (y, g) = (SharedReadPointer(base: activations[to]), SharedReadPointer(base: dy))
-                let out = SharedPointer(base: dx)
-                Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
-                    for e in r { out.base[e] = y.base[e] > 0 ? g.base[e] : 0 }
-                }
-                commit(from, dx)
-            case .maxPool:
-                guard let indices = argmax[i], let dx = target(from) else { continue }
-                Pooling.maxBackward(
-                    dy: dy, argmax: indices, batch: batch, outputsPerSample: program.buffers[to].size,
-                    inputsPerSample: program.buffers[from].size, dx: dx, parallelism: parallelism)
-                commit(from, dx)
-            case .averagePool(let kernel):
-                guard let dx = target(from) else { continue }
-                let b = program.buffers[from]
-                Pooling.windowAverageBackward(
-                    dy: dy, batch: batch, height: b.height, width: b.width, channels: b.channels, kernel: kernel, dx: dx,
-                    parallelism: parallelism)
-                commit(from, dx)
-            case .globalAveragePool:
-                guard let dx = target(from) else { continue }
-                let b = program.buffers[from]
-                Pooling.averageBackward(dy: dy, batch: batch, positions: b.height * b.width, channels: b.channels, dx: dx)
-                commit(from, dx)
-            case .flatten:
-                guard let dx = target(from) else { continue }
-                let b = program.buffers[from]
-                Flatten.backward(
-                    dy: dy, batch: batch, positions: b.height * b.width, channels: b.channels, dx: dx, parallelism: parallelism)
-                commit(from, dx)
-            case .add:
-                for input in layer.inputs {
-                    guard let dx = target(input) else { continue }
-                    let out = SharedPointer(base: dx)
-                    let g = SharedReadPointer(base: dy)
-                    Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
-                        (out.base + r.lowerBound).update(from: g.base + r.lowerBound, count: r.count)
-                    }
-                    commit(input, dx)
-                }
-            case .linear(let outputs, let bias):
-                // Reading a ReLU's output alone: dx goes straight to the ReLU's input, masked where it was off.
-                let relu = reluBeforeLinear[i]
-                let dx = target(relu?.from ?? from)
-                Dense.backward(
-                    dy: dy, x: activations[from], batch: batch, weight: parameter(layer.name + ".weight"),
-                    inputs: program.buffers[from].channels, outputs: outputs, dWeight: gradient(layer.name + ".weight"),
-                    dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx, workspace: convolution.gemm,
-                    parallelism: parallelism)
-                guard let dx else { continue }
-                if let relu {
-                    let (y, out) = (SharedReadPointer(base: activations[relu.to]), SharedPointer(base: dx))
-                    Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
-                        for e in r where y.base[e] <= 0 { out.base[e] = 0 }
-                    }
-                }
-                commit(relu?.from ?? from, dx)
-            }
-        }
-        return loss
-    }
-
     /// Runs `body` on the element range of each of `samples` samples of `size` elements, one per piece.
-    private static func elementwise(
+    static func elementwise(
         _ samples: Int, _ size: Int, _ parallelism: Parallelism, _ body: @Sendable (Range<Int>) -> Void
     ) {
         parallelism.forEach(samples) { n in body(n * size..<(n + 1) * size) }
     }
 
     /// The normalisation shape of a buffer for a batch: one row per position.
-    private static func normShape(_ buffer: LayerProgram.Buffer, batch: Int) -> Normalization.Shape {
+    static func normShape(_ buffer: LayerProgram.Buffer, batch: Int) -> Normalization.Shape {
         .init(
             rows: batch * buffer.height * buffer.width, channels: buffer.channels,
             positionsPerSample: buffer.height * buffer.width)
     }
 
-    private func geometry(
+    func geometry(
         from: Int, batch: Int, _ channels: Int, _ kernel: Int, _ stride: Int, _ padding: Int
     ) -> Convolution.Geometry {
         let b = program.buffers[from]
