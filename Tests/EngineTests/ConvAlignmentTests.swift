@@ -8,7 +8,8 @@ import Testing
 
     static func trained(_ architecture: Architecture, seed: UInt64) throws -> Network {
         try Trainer.train(
-            try LayerProgram(architecture), seed: seed, recipe: Fixtures.recipe(epochs: 2, batch: 32), data: data.train, parallelism: .serial
+            try LayerProgram(architecture), seed: seed, recipe: Fixtures.recipe(epochs: 2, batch: 32), data: data.train,
+            parallelism: .serial
         ).final
     }
 

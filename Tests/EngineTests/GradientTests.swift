@@ -60,7 +60,8 @@ import Engine
         for i in 0..<x.count { state.batchInputs[i] = x[i] }
         for r in 0..<batch { state.batchLabels[r] = labels[r] }
         let loss = state.computeGradients(batch: batch, parallelism: .serial) / Double(batch)
-        let expected = Self.referenceLoss(network.namedTensors.flatMap(\.tensor.scalars).map(Double.init), sizes: sizes, x: x, labels: labels)
+        let expected = Self.referenceLoss(
+            network.namedTensors.flatMap(\.tensor.scalars).map(Double.init), sizes: sizes, x: x, labels: labels)
         #expect(abs(loss - expected) <= 1e-5 * max(1, expected))
     }
 }

@@ -59,7 +59,7 @@ import Engine
         let data = Fixtures.dataset()
         #expect(throws: DivergenceError.self) {
             try Trainer.train(
-            try Fixtures.mlp([20, 64, 4]), seed: 1, recipe: Fixtures.recipe(epochs: 3, lr: 1e30), data: data.train,
+                try Fixtures.mlp([20, 64, 4]), seed: 1, recipe: Fixtures.recipe(epochs: 3, lr: 1e30), data: data.train,
                 parallelism: .serial)
         }
     }

@@ -67,7 +67,8 @@ import Testing
             let (i, o) = (sizes[l], sizes[l + 1])
             tensors["fc\(l + 1).weight"] = Tensor(
                 shape: [o, i], scalars: (0..<o * i).map { Self.value(weight: true, layer: l, index: $0) })
-            tensors["fc\(l + 1).bias"] = Tensor(shape: [o], scalars: (0..<o).map { Self.value(weight: false, layer: l, index: $0) })
+            tensors["fc\(l + 1).bias"] = Tensor(
+                shape: [o], scalars: (0..<o).map { Self.value(weight: false, layer: l, index: $0) })
         }
         let program = try LayerProgram(.mlp(input: .init(channels: 1, height: 1, width: 12), hidden: [8], classes: 3))
         let expected = Network(program: program, tensors: tensors)

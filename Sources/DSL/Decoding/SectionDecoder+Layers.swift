@@ -82,7 +82,9 @@ struct LayerListBuilder {
             }
             let name = f.optional("name").flatMap { reader.string($0, "a layer's name") }
             if let node = f.optional("name"), let name, !Self.isValidName(name) {
-                fail(node, "bad-name", "a layer's name uses letters, digits, '_', '-' and '.' (not starting or ending with '.'); got '\(name)'")
+                fail(
+                    node, "bad-name",
+                    "a layer's name uses letters, digits, '_', '-' and '.' (not starting or ending with '.'); got '\(name)'")
                 continue
             }
             if op.key == "block" {
@@ -98,7 +100,9 @@ struct LayerListBuilder {
         guard Self.isValidName(prefix) else {
             return fail(op.value, "bad-name", "a block's prefix uses letters, digits, '_', '-' and '.'; got '\(prefix)'")
         }
-        if name != nil, let node = f.optional("name") { return fail(node, "unknown-key", "a block is named by its 'block' value") }
+        if name != nil, let node = f.optional("name") {
+            return fail(node, "unknown-key", "a block is named by its 'block' value")
+        }
         let repeats = f.optional("repeat").map { reader.int($0, "a block's repeat", atLeast: 1, atMost: 256) }
         let start = f.optional("start").map { reader.int($0, "a block's start", atLeast: 0, atMost: 10_000) } ?? 1
         guard let node = f.required("layers"), let items = reader.list(node, "a block's layers"), repeats != .some(nil),
@@ -165,7 +169,9 @@ struct LayerListBuilder {
         let w = SectionDecoder.maxWidth
         func option(_ key: String, _ range: ClosedRange<Int>) -> Int?? {
             guard let node = f?.optional(key) else { return .some(nil) }
-            guard let v = reader.int(node, "\(op).\(key)", atLeast: range.lowerBound, atMost: range.upperBound) else { return nil }
+            guard let v = reader.int(node, "\(op).\(key)", atLeast: range.lowerBound, atMost: range.upperBound) else {
+                return nil
+            }
             return .some(v)
         }
         let bias = f?.optional("bias").map { reader.bool($0, "\(op).bias") } ?? true
@@ -196,7 +202,8 @@ struct LayerListBuilder {
                 return nil
             }
             return .maxPool(kernel: k)
-        case "avgpool": return reader.int(value, "avgpool (its window size)", atLeast: 1, atMost: 64).map { .averagePool(kernel: $0) }
+        case "avgpool":
+            return reader.int(value, "avgpool (its window size)", atLeast: 1, atMost: 64).map { .averagePool(kernel: $0) }
         case "relu", "flatten", "global_avgpool":
             if value.kindDescription != "null" && reader.plainScalar(value) != op {
                 reader.typeError(value, expected: "empty (write '\(op):' with no value)", for: op)
@@ -232,6 +239,8 @@ struct LayerListBuilder {
 
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && !name.hasPrefix(".") && !name.hasSuffix(".") && !name.contains("..")
-            && name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-.".unicodeScalars.contains($0) }
+            && name.unicodeScalars.allSatisfy {
+                $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-.".unicodeScalars.contains($0)
+            }
     }
 }

@@ -32,7 +32,9 @@ extension Architecture {
         return architecture
     }
 
-    /// ResNet-style: a stem `stem.conv` (`stem.norm`, ReLU) of `width`, then `stages` stages of `blocks`
+    /// A ResNet-style network.
+    ///
+    /// A stem `stem.conv` (`stem.norm`, ReLU) of `width`, then `stages` stages of `blocks`
     /// basic blocks `layer{s}.{b}` (`conv1`, `norm1`, ReLU, `conv2`, `norm2`, plus the shortcut, then
     /// ReLU) with widths width·2^s, stride 2 at the first block of every stage after the first, and a 1×1
     /// `shortcut.conv` (`shortcut.norm`) where the shape changes; then global average pooling and a

@@ -25,8 +25,10 @@ enum Dense {
         return relu ? .biasReLU(bias) : .bias(bias)
     }
 
-    /// Gradients of a layer given dL/dy: dW = dyᵀ·x, db = Σ_rows dy (when `dBias` is given), and (when `dx`
-    /// is given) dx = dy·W. Column sums for db run in row order, so they are deterministic.
+    /// Gradients of a layer given dL/dy.
+    ///
+    /// dW = dyᵀ·x, db = Σ_rows dy (when `dBias` is given), and (when `dx` is given) dx = dy·W. Column
+    /// sums for db run in row order, so they are deterministic.
     static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
         inputs: Int, outputs: Int, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,

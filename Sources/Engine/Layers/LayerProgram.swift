@@ -80,7 +80,9 @@ public struct LayerProgram: Sendable, Hashable {
                         outputBuffer: to, inputBuffer: from))
                 if bias {
                     parameters.append(
-                        Parameter(layer: layer.name, suffix: "bias", shape: [outputs], role: .bias(fanIn: x.channels), outputBuffer: to))
+                        Parameter(
+                            layer: layer.name, suffix: "bias", shape: [outputs], role: .bias(fanIn: x.channels), outputBuffer: to)
+                    )
                 }
             case .conv(let channels, let kernel, let stride, let padding, let bias):
                 guard (1...Self.maxWidth).contains(channels) else { throw fail("channels must be 1 to \(Self.maxWidth)") }
@@ -100,7 +102,8 @@ public struct LayerProgram: Sendable, Hashable {
                         role: .weight(fanIn: fanIn), outputBuffer: to, inputBuffer: from))
                 if bias {
                     parameters.append(
-                        Parameter(layer: layer.name, suffix: "bias", shape: [channels], role: .bias(fanIn: fanIn), outputBuffer: to))
+                        Parameter(
+                            layer: layer.name, suffix: "bias", shape: [channels], role: .bias(fanIn: fanIn), outputBuffer: to))
                 }
             case .norm(let kind):
                 out = x
@@ -108,7 +111,8 @@ public struct LayerProgram: Sendable, Hashable {
                 parameters.append(Parameter(layer: layer.name, suffix: "weight", shape: c, role: .scale, outputBuffer: to))
                 parameters.append(Parameter(layer: layer.name, suffix: "bias", shape: c, role: .shift, outputBuffer: to))
                 if kind == .batch {
-                    parameters.append(Parameter(layer: layer.name, suffix: "running_mean", shape: c, role: .runningMean, outputBuffer: to))
+                    parameters.append(
+                        Parameter(layer: layer.name, suffix: "running_mean", shape: c, role: .runningMean, outputBuffer: to))
                     parameters.append(
                         Parameter(layer: layer.name, suffix: "running_var", shape: c, role: .runningVariance, outputBuffer: to))
                 }

@@ -60,8 +60,10 @@ public struct Network: Sendable, Hashable {
         Network(program: program, tensors: permutationSpec.apply(permutations, to: tensors))
     }
 
-    /// The weights that pruning ranks and masks: every convolution and linear weight in program order, the
-    /// output layer last. Biases and norm parameters are never pruned.
+    /// The weights that pruning ranks and masks.
+    ///
+    /// Every convolution and linear weight in program order, the output layer last. Biases and norm
+    /// parameters are never pruned.
     public var prunableWeights: [(name: String, tensor: Tensor)] {
         program.prunableWeightNames.compactMap { name in tensors[name].map { (name, $0) } }
     }

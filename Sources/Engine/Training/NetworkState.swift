@@ -214,7 +214,8 @@ package final class NetworkState {
                     y: activations[to], parallelism: parallelism)
             case .globalAveragePool:
                 let b = program.buffers[from]
-                Pooling.averageForward(x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to])
+                Pooling.averageForward(
+                    x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to])
             case .flatten:
                 let b = program.buffers[from]
                 if sources[to] != nil { continue }

@@ -1,8 +1,10 @@
 import DSL
 import Engine
 
-/// A step's input artifacts by role. The plan lists a step's inputs by position (`PlanStep.inputs`);
-/// this is the one place that knows each action's layout, so the runner reads roles, not indices.
+/// A step's input artifacts by role.
+///
+/// The plan lists a step's inputs by position (`PlanStep.inputs`); this is the one place that knows each
+/// action's layout, so the runner reads roles, not indices.
 enum StepInputs {
     /// Training and loading read nothing.
     case none
