@@ -52,13 +52,13 @@ public enum Runner {
         let memo = FileDigestMemo(directory: options.cacheDirectory)
         let datasets = DatasetProvider(datasets: plan.datasets, memo: memo)
         let described = try describe(plan, digests: try digests(plan, datasets))
-        memo.save()
         let store = ContentStore(root: options.cacheDirectory)
         let scheduler = Scheduler(
             plan: plan, keys: described.map(\.key), descriptions: described.map(\.description), store: store,
             runner: StepRunner(datasets: datasets, events: events),
             jobs: options.jobs, cores: options.threads, events: events)
         let (artifacts, failures) = scheduler.run()
+        memo.save()  // after the store has made the cache directory
         var byName: [String: Artifact] = [:]
         for (step, artifact) in zip(plan.steps, artifacts) { byName[step.name] = artifact }
         let counts = Summary.NodeCounts(

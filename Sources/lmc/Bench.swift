@@ -16,14 +16,14 @@ struct Bench: ParsableCommand {
             """
     )
 
-    @Option(help: "Threads to use (default: the number of cores).")
+    @Option(parsing: .unconditional, help: "Threads to use (default: the number of cores).")
     var threads: Int?
 
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads)") }
     }
 
     func run() throws {

@@ -11,8 +11,11 @@ struct DiffCommand: ParsableCommand {
             Exact: a step is reused when the old spec computes the same result (same cache key), whatever \
             its name. A recomputed step says why: its own parameters, or the first input that changed.
 
+            --set overrides apply to NEW, so `lmc diff A.yaml A.yaml --set x=y` shows what an override changes.
+
             Example:
               lmc diff experiments/weak-lmc.yaml my-variant.yaml
+              lmc diff experiments/weak-lmc.yaml experiments/weak-lmc.yaml --set evaluation.alphas=11
             """
     )
 
@@ -22,6 +25,8 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "The new spec.")
     var new: String
 
+    @OptionGroup var override: OverrideOptions
+
     @OptionGroup var cache: CacheOptions
 
     @Flag(help: "Print the comparison as JSON.")
@@ -29,7 +34,10 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         let before = (tree: try SpecLoader.tree(old), plan: try SpecLoader.plan(old).plan)
-        let after = (tree: try SpecLoader.tree(new), plan: try SpecLoader.plan(new).plan)
+        let after = (
+            tree: try SpecLoader.tree(new, overrides: override.overrides),
+            plan: try SpecLoader.plan(new, overrides: override.overrides).plan
+        )
         let diff: PlanDiff
         do { diff = try PlanDiff.between(old: before, new: after, cacheDirectory: cache.directory) } catch let error as RunError {
             throw RuntimeFailure(message: error.description)

@@ -12,12 +12,16 @@ struct LMC: ParsableCommand {
               lmc check experiments/weak-lmc.yaml
               lmc run experiments/weak-lmc.yaml
             """,
+        version: LMC.version,
         subcommands: [
             Run.self, Check.self, PlanCommand.self, DiffCommand.self, ExplainCommand.self, Report.self, ExportCommand.self,
             CacheCommand.self, WorkerCommand.self, VerifyPermutationsCommand.self,
             Bench.self,
         ]
     )
+
+    /// The release this build is, printed by `lmc --version`.
+    static let version = "0.2.0"
 }
 
 /// Input the user must fix (a flag value, an unreadable spec): exit status 2.

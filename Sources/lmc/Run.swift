@@ -22,10 +22,11 @@ struct Run: ParsableCommand {
 
     @OptionGroup var override: OverrideOptions
 
-    @Option(help: "Steps that may run at the same time (default: the number of cores).")
+    // `.unconditional`: a negative value is read as the value (and rejected in `validate`), not as a flag.
+    @Option(parsing: .unconditional, help: "Steps that may run at the same time (default: the number of cores).")
     var jobs: Int?
 
-    @Option(help: "Threads in all, shared by the running steps (default: the number of cores).")
+    @Option(parsing: .unconditional, help: "Threads in all, shared by the running steps (default: the number of cores).")
     var threads: Int?
 
     @OptionGroup var cache: CacheOptions
@@ -39,8 +40,8 @@ struct Run: ParsableCommand {
     @OptionGroup(title: "Executor") var executor: ExecutorOptions
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1; got \(jobs)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads)") }
     }
 
     func run() throws {

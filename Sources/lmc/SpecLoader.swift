@@ -30,9 +30,16 @@ enum SpecLoader {
         var overrides: [String]
     }
 
-    /// The YAML tree of a spec, for comparing what two files say.
-    static func tree(_ path: String) throws -> YAMLNode {
-        try YAMLReader().read(try read(path), file: path)
+    /// The YAML tree of a spec with `--set` overrides applied, for comparing what two files say.
+    static func tree(_ path: String, overrides: [String] = []) throws -> YAMLNode {
+        let parsed = overrides.enumerated().map { Override($0.element, index: $0.offset + 1) }
+        let text = try read(path)
+        do {
+            return try SpecDecoder().tree(text, file: path, overrides: parsed)
+        } catch {
+            if overrides.isEmpty { throw error }
+            throw Failure(diagnostics: error.diagnostics, overrides: overrides)
+        }
     }
 
     private static func read(_ path: String) throws -> String {

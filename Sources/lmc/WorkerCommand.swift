@@ -20,7 +20,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The stored plan's id.")
     var plan: String
 
-    @Option(help: "Threads to compute with (default: the number of cores).")
+    @Option(parsing: .unconditional, help: "Threads to compute with (default: the number of cores).")
     var threads: Int?
 
     @Argument(help: "The key of the step to compute.")
@@ -29,7 +29,7 @@ struct WorkerCommand: ParsableCommand {
     func validate() throws {
         let hex = { (s: String) in !s.isEmpty && s.allSatisfy(\.isHexDigit) }
         guard hex(plan), hex(key) else { throw ValidationError("PLAN and KEY are hexadecimal ids") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads)") }
     }
 
     func run() throws {

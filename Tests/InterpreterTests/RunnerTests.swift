@@ -165,6 +165,10 @@ func run(
         let cache = dir + "/cache"
         let plan = try Self.plan(path: "data", in: dir)
         let hashed = try Runner.keys(for: plan)
+        // Keys never make a cache directory; in an existing one, they remember the digests.
+        #expect(try Runner.keys(for: plan, cacheDirectory: cache) == hashed)
+        #expect(!FileManager.default.fileExists(atPath: cache))
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         #expect(try Runner.keys(for: plan, cacheDirectory: cache) == hashed)
         #expect(FileManager.default.fileExists(atPath: cache + "/file-digests.json"))
         #expect(try Runner.keys(for: plan, cacheDirectory: cache) == hashed, "from the memo")

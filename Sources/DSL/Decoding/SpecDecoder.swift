@@ -14,12 +14,26 @@ public struct SpecDecoder: Sendable {
         -> Spec
     {
         let sink = DiagnosticSink()
-        var root = try YAMLReader().read(text, file: file)
-        for override in overrides { root = override.apply(to: root, sink: sink) }
+        let root = Self.applying(overrides, to: try YAMLReader().read(text, file: file), sink: sink)
         let spec = decode(root, file: file, directory: directory, sink: sink)
         try sink.throwIfErrors()
         guard let spec else { throw DiagnosticError(sink.sorted) }
         return spec
+    }
+
+    /// A spec file's YAML tree with `--set` overrides applied, as `decode` reads it (for comparing what two
+    /// specs say).
+    ///
+    /// - Throws: `DiagnosticError` for YAML syntax errors and overrides that do not apply.
+    public func tree(_ text: String, file: String, overrides: [Override] = []) throws(DiagnosticError) -> YAMLNode {
+        let sink = DiagnosticSink()
+        let root = Self.applying(overrides, to: try YAMLReader().read(text, file: file), sink: sink)
+        try sink.throwIfErrors()
+        return root
+    }
+
+    private static func applying(_ overrides: [Override], to root: YAMLNode, sink: DiagnosticSink) -> YAMLNode {
+        overrides.reduce(root) { tree, override in override.apply(to: tree, sink: sink) }
     }
 
     func decode(_ original: YAMLNode, file: String, directory: String, sink: DiagnosticSink) -> Spec? {

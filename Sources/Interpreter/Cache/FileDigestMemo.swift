@@ -43,13 +43,15 @@ final class FileDigestMemo: Sendable {
         return digest
     }
 
-    /// Writes the memo if it learnt anything (atomically; a failure only costs a later re-hash).
+    /// Writes the memo if it learnt anything and the cache directory exists.
+    ///
+    /// Atomically; a failure only costs a later re-hash. It never creates the directory: commands that
+    /// only read the cache (`plan`, `explain`, `diff`) must leave no cache behind.
     func save() {
-        guard changed.withLock({ $0 }) else { return }
+        guard changed.withLock({ $0 }), FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent)
+        else { return }
         let snapshot = entries.withLock { $0 }
         guard let data = try? JSONEncoder().encode(snapshot) else { return }
-        try? FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? ResultWriter.atomicWrite(data, to: path)
     }
 }

@@ -1,9 +1,11 @@
 import DSL
 import Engine
+import Foundation
 
 /// Before anything runs: does each model fit the images and classes of every dataset a network uses it
-/// with? The answer is a diagnostic at the layer that does not fit (a declared model's own layer; for
-/// a built-in kind, the model's entry), so `lmc check` reports it like any other mistake in the spec.
+/// with, and does each `load:` file hold the tensors its model needs? The answer is a diagnostic at the
+/// layer that does not fit (a declared model's own layer; for a built-in kind, the model's entry) or at
+/// the loaded network, so `lmc check` reports it like any other mistake in the spec.
 package enum ModelCheck {
     /// One diagnostic per (model, dataset) pair that does not fit, in spec order.
     ///
@@ -33,7 +35,38 @@ package enum ModelCheck {
                         notes: [.note("used with '\(data.name)' here", at: dataReference.location)]))
             }
         }
+        for entry in spec.loaded {
+            guard let model = spec.models.named(entry.value.model.name),
+                let data = spec.datasets.named(entry.value.data.name),
+                let (shape, classes) = try? inputs(of: data, provider: provider),
+                let program = try? model.value.program(input: shape, classes: classes)
+            else { continue }
+            if let problem = loadProblem(entry.value, program: program) {
+                diagnostics.append(
+                    Diagnostic(
+                        code: problem.code, location: entry.location, message: "network '\(entry.name)': " + problem.message))
+            }
+        }
         return diagnostics
+    }
+
+    /// What is wrong with a `load:` file for `program`, if anything.
+    private static func loadProblem(_ entry: LoadedNetworkSpec, program: LayerProgram) -> (code: String, message: String)? {
+        guard let bytes = FileManager.default.contents(atPath: entry.file) else {
+            let missing = !FileManager.default.fileExists(atPath: entry.file)
+            return ("unreadable-file", missing ? "no file \(entry.file)" : "cannot read \(entry.file)")
+        }
+        do {
+            let (tensors, _) = try SafeTensors.decode([UInt8](bytes), file: entry.file)
+            let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            _ = try Network(program: program, tensors: byName, file: entry.file, prefixes: entry.layers)
+            return nil
+        } catch {
+            let hint =
+                entry.layers == nil && error.description.contains("no tensor")
+                ? " (if the file names its layers otherwise, give them in order with layers: [prefix, …])" : ""
+            return ("tensor-mismatch", error.description + hint)
+        }
     }
 
     /// The dataset's image shape and class count: from the spec, or read from its files (IDX).
