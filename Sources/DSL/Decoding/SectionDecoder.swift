@@ -26,7 +26,9 @@ struct SectionDecoder {
             }
             kind = written
         }
-        for entry in f.entries where !(SpecKeys.modelKinds[kind] ?? []).contains(entry.key) {
+        // Keys no model has were reported by `fields` already: one error per mistake.
+        for entry in f.entries where SpecKeys.model.contains(entry.key) && !(SpecKeys.modelKinds[kind] ?? []).contains(entry.key)
+        {
             reader.sink.error("unknown-key", at: entry.keyLocation, "'\(entry.key)' does not apply to a model of kind \(kind)")
         }
         if kind == "declared" {

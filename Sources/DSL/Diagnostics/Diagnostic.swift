@@ -68,14 +68,56 @@ package final class DiagnosticSink {
         if hasErrors { throw DiagnosticError(sorted) }
     }
 
-    /// Diagnostics in source order, so that the user reads them top to bottom.
+    /// Diagnostics in source order, so that the user reads them top to bottom; one mistake that every copy
+    /// of a `matrix:` sweep repeats is one diagnostic naming the copies.
     package var sorted: [Diagnostic] {
-        diagnostics.enumerated().sorted { lhs, rhs in
+        var merged: [Diagnostic] = []
+        var copies: [[String]] = []
+        for diagnostic in diagnostics {
+            let (general, copy) = Self.withoutCopy(diagnostic.message)
+            if let copy,
+                let i = merged.indices.first(where: { j in
+                    merged[j].code == diagnostic.code && merged[j].location == diagnostic.location
+                        && !copies[j].isEmpty && Self.withoutCopy(merged[j].message).general == general
+                })
+            {
+                copies[i].append(copy)
+                continue
+            }
+            merged.append(diagnostic)
+            copies.append(copy.map { [$0] } ?? [])
+        }
+        for i in merged.indices where copies[i].count > 1 {
+            merged[i].message =
+                Self.withoutCopy(merged[i].message).general + " (in the copies \(copies[i].joined(separator: ", ")))"
+        }
+        return merged.enumerated().sorted { lhs, rhs in
             let l = lhs.element.location, r = rhs.element.location
             if l.file != r.file { return lhs.offset < rhs.offset }
             if l.line != r.line { return l.line < r.line }
             if l.column != r.column { return l.column < r.column }
             return lhs.offset < rhs.offset
         }.map(\.element)
+    }
+
+    /// A message with a sweep copy's suffix (`r@wd=5.0e-4` → `r`) taken out, and the suffix's assignments.
+    ///
+    /// A suffix runs from `@` to the first `.` that is followed by a letter (values may hold decimal points).
+    package static func withoutCopy(_ message: String) -> (general: String, copy: String?) {
+        guard let at = message.firstIndex(of: "@") else { return (message, nil) }
+        var end = message.index(after: at)
+        while end < message.endIndex {
+            let c = message[end]
+            if c == " " || c == "'" || c == ";" || c == ")" { break }
+            if c == ".", let next = message.index(end, offsetBy: 1, limitedBy: message.endIndex), next < message.endIndex,
+                message[next].isLetter
+            {
+                break
+            }
+            end = message.index(after: end)
+        }
+        let copy = String(message[message.index(after: at)..<end])
+        guard copy.contains("=") else { return (message, nil) }
+        return (String(message[..<at]) + String(message[end...]), copy)
     }
 }
