@@ -55,7 +55,7 @@ public enum Runner {
         let store = ContentStore(root: options.cacheDirectory)
         let scheduler = Scheduler(
             plan: plan, keys: described.map(\.key), descriptions: described.map(\.description), store: store,
-            runner: StepRunner(datasets: datasets, events: events),
+            runner: StepRunner(datasets: datasets, events: events, evaluationBatch: plan.evaluation.batchSize),
             jobs: options.jobs, cores: options.threads, events: events)
         let (artifacts, failures) = scheduler.run()
         memo.save()  // after the store has made the cache directory
@@ -112,7 +112,7 @@ public enum Runner {
         for path in plan.paths where !order.contains(path.interpolation) { order.append(path.interpolation) }
         do {
             try ResultWriter.write(summary, order: order, to: directory)
-            try ReportWriter.write(summary, order: order, to: directory)
+            try ReportWriter.write(summary, order: order, cacheDirectory: options.cacheDirectory, to: directory)
         } catch {
             throw RunError(description: "cannot write results to \(directory): \(error)")
         }

@@ -476,3 +476,37 @@ func run(
         #expect(stores[0].count == 12 && stores[0] == stores[1])
     }
 }
+
+@Suite struct ResultFolderTests {
+    @Test("a report's folder holds only the plots it links: an earlier run's stale plots are removed")
+    func stalePlotsRemoved() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let results = dir + "/results/tiny"
+        _ = try run(tinySpec, in: dir)
+        #expect(FileManager.default.fileExists(atPath: results + "/curves-train.svg"))
+        _ = try run(tinySpec.replacingOccurrences(of: "splits: {train: 200, test: all}", with: "splits: {test: all}"), in: dir)
+        let report = try String(contentsOfFile: results + "/report.md", encoding: .utf8)
+        let plots = try FileManager.default.contentsOfDirectory(atPath: results).filter { $0.hasSuffix(".svg") }
+        #expect(!plots.contains("curves-train.svg") && plots.contains("curves-test.svg"), "\(plots)")
+        #expect(plots.allSatisfy { report.contains("](\($0))") }, "\(plots)")
+        // The rebuild command names the cache the results came from (here not the default).
+        #expect(report.contains("`lmc report tiny.yaml --cache-dir \(dir)/cache`"), "\(report.prefix(300))")
+    }
+}
+
+@Suite struct EvaluationBatchTests {
+    @Test("evaluation.batch changes how many examples pass at once, never the results or the keys")
+    func batchIsSpeedOnly() throws {
+        let (first, second) = (try temporaryDirectory(), try temporaryDirectory())
+        defer { for dir in [first, second] { try? FileManager.default.removeItem(atPath: dir) } }
+        let small = tinySpec.replacingOccurrences(of: "evaluation: {alphas: 5,", with: "evaluation: {batch: 7, alphas: 5,")
+        let plan = try Planner().plan(try SpecDecoder().decode(small, file: "tiny.yaml", directory: first))
+        #expect(plan.evaluation.batchSize == 7)
+        let a = try run(small, in: first), b = try run(tinySpec, in: second)
+        #expect(a.summary.failures.isEmpty && b.summary.failures.isEmpty)
+        #expect(try a.summary.jsonData() == b.summary.jsonData())
+        let defaultPlan = try Planner().plan(try SpecDecoder().decode(tinySpec, file: "tiny.yaml", directory: first))
+        #expect(try Runner.keys(for: plan) == Runner.keys(for: defaultPlan))
+    }
+}

@@ -47,7 +47,7 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
         alphas: uniformGrid(25),
         splits: [SplitSize(split: .train, count: 10_000), SplitSize(split: .test, count: nil)],
         metrics: [.loss, .error],
-        batchSize: 1000
+        batchSize: 500
     )
 
     /// The triangular grid of the 2-simplex with `divisions` steps per edge: every (i, j, k)/divisions with

@@ -47,7 +47,9 @@ public enum Worker {
                     description: "\(step.name): its input \(name) (\(inputKey)) cannot be read from the cache: \(error)")
             }
         }
-        let computation = StepComputation(store: store, runner: StepRunner(datasets: datasets, events: events), events: events)
+        let computation = StepComputation(
+            store: store, runner: StepRunner(datasets: datasets, events: events, evaluationBatch: plan.evaluation.batchSize),
+            events: events)
         switch computation.compute(
             step, key: key, description: described[index].description, inputs: inputs, threads: max(1, threads))
         {

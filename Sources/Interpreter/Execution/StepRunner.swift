@@ -8,6 +8,9 @@ import Engine
 struct StepRunner: Sendable {
     let datasets: DatasetProvider
     let events: @Sendable (RunEvent) -> Void
+    /// Examples per forward pass when measuring loss and error (`evaluation.batch`): memory and speed
+    /// only, since each example's logits and the order of the sums do not depend on it.
+    let evaluationBatch: Int
 
     func run(_ step: PlanStep, inputs artifacts: [Artifact], parallelism: Parallelism) throws -> Artifact {
         let data = try datasets.dataset(step.dataset)
@@ -77,7 +80,7 @@ struct StepRunner: Sendable {
             var result: [String: Metrics] = [:]
             for size in splits {
                 let split = data.split(size.split).prefix(size.count, features: data.features)
-                result[size.split.rawValue] = network.measure(on: split, parallelism: parallelism)
+                result[size.split.rawValue] = network.measure(on: split, batchSize: evaluationBatch, parallelism: parallelism)
             }
             return .measurements(result)
         case .align(let method, let checkpoint):
@@ -170,7 +173,7 @@ struct StepRunner: Sendable {
                     point, toward: Repair.mix(endStatistics, weights: weights), on: repairData, parallelism: parallelism)
             }
             for (name, split) in parts {
-                values[name, default: []].append(point.measure(on: split, parallelism: parallelism))
+                values[name, default: []].append(point.measure(on: split, batchSize: evaluationBatch, parallelism: parallelism))
             }
         }
         return values.mapValues { series in

@@ -7,9 +7,12 @@ import Foundation
 /// for reference (`<interpolation>-<split>.svg`). The numbers behind every plot are in `curves.csv`
 /// and `barriers.csv`.
 enum ReportWriter {
-    static func write(_ summary: Summary, order: [String], to directory: String) throws {
+    /// - Parameter cacheDirectory: the cache the results came from, named in the report's rebuild command
+    ///   unless it is the default (`.lmc`).
+    static func write(_ summary: Summary, order: [String], cacheDirectory: String = ".lmc", to directory: String) throws {
         var md = "# \(summary.experiment)\n\n"
-        md += "Spec: `\(summary.spec)`. Rebuild this report from the cache with `lmc report \(summary.spec)`.\n\n"
+        let cache = cacheDirectory == ".lmc" ? "" : " --cache-dir \(cacheDirectory)"
+        md += "Spec: `\(summary.spec)`. Rebuild this report from the cache with `lmc report \(summary.spec)\(cache)`.\n\n"
         md += "## Endpoints\n\n| network | split | loss | error |\n|---|---|---|---|\n"
         for (network, splits) in summary.networks.sorted(by: { $0.key < $1.key }) {
             for (split, m) in splits.sorted(by: { $0.key > $1.key }) {
@@ -92,6 +95,16 @@ enum ReportWriter {
         md += try sweepSection(summary, splits: splits, directory: directory)
         md += "\nEvery number above is in `summary.json`; the plotted series are in `curves.csv` and `barriers.csv`.\n"
         try ResultWriter.atomicWrite(Data(md.utf8), to: directory + "/report.md")
+        removePlots(notLinkedFrom: md, in: directory)
+    }
+
+    /// Deletes the SVG plots an earlier report of the same name left that this one does not link, so the
+    /// folder holds what its report shows and nothing stale.
+    private static func removePlots(notLinkedFrom report: String, in directory: String) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for file in files where file.hasSuffix(".svg") && !report.contains("](\(file))") {
+            try? FileManager.default.removeItem(atPath: directory + "/" + file)
+        }
     }
 
     /// Three-network interpolations: barrier, centroid error, and a heat map of the error over the triangle.
