@@ -5,11 +5,17 @@ import Foundation
 /// Deliberately small: the plots a report needs (curves over α, barriers over training step, density
 /// or width), readable in a browser or a Markdown viewer, with no dependency. `xLabels` replaces
 /// numeric x ticks with category labels (checkpoint steps are spaced evenly, not to scale).
-struct LineChart {
-    struct Series {
+package struct LineChart {
+    package struct Series {
         var name: String
         var points: [(x: Double, y: Double)]
         var dashed = false
+
+        package init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+            self.name = name
+            self.points = points
+            self.dashed = dashed
+        }
     }
 
     var title: String
@@ -24,14 +30,24 @@ struct LineChart {
     private static let plotWidth = 406.0, plotHeight = 312.0
     private static let left = 64.0, top = 36.0
 
-    func svg() -> String {
+    package init(
+        title: String, xTitle: String, yTitle: String, series: [Series], xLabels: [(x: Double, label: String)]? = nil
+    ) {
+        self.title = title
+        self.xTitle = xTitle
+        self.yTitle = yTitle
+        self.series = series
+        self.xLabels = xLabels
+    }
+
+    package func svg() -> String {
         let points = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         let xs = points.map(\.x), ys = points.map(\.y)
         let (x0, x1) = Self.range(xs.min() ?? 0, xs.max() ?? 1)
         let (y0, y1) = Self.range(min(0, ys.min() ?? 0), ys.max() ?? 1)
         let xTicks = xLabels ?? Self.ticks(x0, x1).map { ($0, Self.label($0)) }
-        // The legend sits right of the plot, as wide as its longest name.
-        let legend = 52 + 6.8 * Double(series.map(\.name.count).max() ?? 0)
+        // The legend sits right of the plot, as wide as its longest name (40 for the sample line and gaps).
+        let legend = 40 + 8 + (series.map { Self.textWidth($0.name) }.max() ?? 0)
         let plotW = Self.plotWidth, plotH = Self.plotHeight, width = Self.left + plotW + max(legend, 120)
         // Labels that would collide are turned 40°, with room made below the plot.
         let longest = Double(xTicks.map(\.1.count).max() ?? 0)
@@ -71,7 +87,8 @@ struct LineChart {
                 .map { "\(Self.format(px($0.x))),\(Self.format(py($0.y)))" }.joined(separator: " ")
             let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
             out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>\n"
-            for p in s.points where p.x.isFinite && p.y.isFinite {
+            // A marker per point only where points are few enough to see one by one.
+            for p in s.points where s.points.count <= Self.maxMarkedPoints && p.x.isFinite && p.y.isFinite {
                 out += "<circle cx=\"\(Self.format(px(p.x)))\" cy=\"\(Self.format(py(p.y)))\" r=\"2.5\" fill=\"\(colour)\"/>"
             }
             let ly = Self.top + 10 + Double(i) * 18, lx = Self.left + plotW + 12
@@ -81,6 +98,29 @@ struct LineChart {
             out += "<text x=\"\(Self.format(lx + 28))\" y=\"\(Self.format(ly + 4))\">\(Self.escape(s.name))</text>\n"
         }
         return out + "</svg>\n"
+    }
+
+    /// Series with more points than this are drawn as lines only.
+    static let maxMarkedPoints = 60
+
+    /// The width of `text` at 12 px in DejaVu Sans (what librsvg and most Linux viewers fall back to for
+    /// `sans-serif`), from its advance widths in font units of 2048 per em; an unknown character counts as
+    /// wide as a digit's or more.
+    static func textWidth(_ text: String) -> Double {
+        let units = text.unicodeScalars.reduce(0) { sum, c -> Int in
+            let narrow: [Character: Int] = [
+                " ": 651, ".": 651, ",": 651, ":": 690, ";": 690, "'": 563, "(": 799, ")": 799, "[": 799, "]": 799,
+                "-": 739, "_": 1024, "i": 569, "j": 569, "l": 569, "f": 721, "t": 803, "r": 842, "I": 604,
+            ]
+            let wide: [Character: Int] = [
+                "m": 1995, "w": 1675, "@": 2048, "=": 1716, "%": 1946, "M": 1765, "W": 2025, "+": 1716, "<": 1716, ">": 1716,
+            ]
+            let character = Character(c)
+            if let w = narrow[character] ?? wide[character] { return sum + w }
+            if character.isUppercase { return sum + 1430 }
+            return sum + 1303
+        }
+        return Double(units) / 2048 * 12
     }
 
     /// A non-empty range with a little headroom above.
