@@ -510,3 +510,39 @@ func run(
         #expect(try Runner.keys(for: plan) == Runner.keys(for: defaultPlan))
     }
 }
+
+@Suite struct SweepResultTests {
+    static let spec =
+        tinySpec
+        .replacingOccurrences(of: "lmc: 1\n", with: "lmc: 1\nmatrix: {w: [8, 16], lr: [0.05, 5.0e-3]}\n")
+        .replacingOccurrences(of: "hidden: [32, 32]", with: "hidden: [\"${w}\"]")
+        .replacingOccurrences(of: "optimizer: {sgd: {lr: 0.05}}", with: "optimizer: {sgd: {lr: \"${lr}\"}}")
+
+    @Test("a sweep over two variables: every CSV has a column per variable, and the report plots and links its barriers")
+    func twoVariables() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try run(Self.spec, in: dir)
+        #expect(outcome.summary.failures.isEmpty, "\(outcome.summary.failures)")
+        let results = dir + "/results/tiny"
+        for file in ["barriers.csv", "curves.csv", "endpoints.csv"] {
+            let text = try String(contentsOfFile: results + "/" + file, encoding: .utf8)
+            let header = text.prefix { $0 != "\n" }.split(separator: ",").map(String.init)
+            #expect(header.contains("w") && header.contains("lr"), "\(file): \(header)")
+            let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            let (w, lr) = (try #require(header.firstIndex(of: "w")), try #require(header.firstIndex(of: "lr")))
+            #expect(
+                Set(rows.map { String($0[w]) }) == ["8", "16"] && Set(rows.map { String($0[lr]) }) == ["0.05", "5.0e-3"],
+                "\(file)")
+        }
+        let report = try String(contentsOfFile: results + "/report.md", encoding: .utf8)
+        let plots = try FileManager.default.contentsOfDirectory(atPath: results).filter { $0.hasSuffix(".svg") }
+        #expect(plots.contains { $0.hasPrefix("sweep-") }, "\(plots)")
+        // Every plot the report links exists, and every plot there is linked.
+        let linked = report.matches(of: /\]\(([^)]+\.svg)\)/).map { String($0.1) }
+        #expect(!linked.isEmpty && Set(linked) == Set(plots), "linked \(linked), present \(plots)")
+        // Numeric sweep values in numeric order (8 before 16), one line per value of the second variable.
+        #expect(report.contains("| interpolation | 8 | 16 |"), "\(report)")
+        #expect(report.contains("| naive (identity), lr=5.0e-3 |") && report.contains("| naive (identity), lr=0.05 |"))
+    }
+}

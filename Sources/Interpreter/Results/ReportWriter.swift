@@ -135,11 +135,17 @@ enum ReportWriter {
         return md
     }
 
-    /// For each sweep variable: error barrier against its values, one line per interpolation and
-    /// permutation (records of plain, swept interpolations that vary only that variable).
+    /// For each sweep variable that comes first in a swept interpolation's name: error barrier against its
+    /// values, one line per interpolation and permutation and, over two or more variables, per value of
+    /// the others (records of plain, swept interpolations).
     private static func sweepSection(_ summary: Summary, splits: [String], directory: String) throws -> String {
         let swept = summary.barriers.filter {
-            $0.step == nil && $0.level == nil && $0.sweep.count == 1
+            $0.step == nil && $0.level == nil && !$0.sweep.isEmpty
+        }
+        /// A record's line: its interpolation and permutation, and the values of the variables after the first.
+        func lineName(_ r: Summary.BarrierRecord) -> String {
+            (["\(r.interpolation) (\(r.permutation))"] + r.sweep.dropFirst().map { "\($0.name)=\($0.value)" })
+                .joined(separator: ", ")
         }
         var md = ""
         for variable in Set(swept.map { $0.sweep[0].name }).sorted() {
@@ -148,9 +154,7 @@ enum ReportWriter {
                 (Double($0) ?? .infinity, $0) < (Double($1) ?? .infinity, $1)
             }
             var lines: [String] = []
-            for r in records where !lines.contains("\(r.interpolation) (\(r.permutation))") {
-                lines.append("\(r.interpolation) (\(r.permutation))")
-            }
+            for r in records where !lines.contains(lineName(r)) { lines.append(lineName(r)) }
             md += "\n## Barrier against \(variable)\n\n"
             for split in splits {
                 md += "Error barrier (pts) on \(split):\n\n| interpolation | " + values.joined(separator: " | ") + " |\n"
@@ -158,16 +162,16 @@ enum ReportWriter {
                 var series: [LineChart.Series] = []
                 for line in lines {
                     let cells: [Double?] = values.map { value in
-                        records.first {
-                            "\($0.interpolation) (\($0.permutation))" == line && $0.split == split && $0.sweep[0].value == value
-                        }?.errorBarrier.map { $0 * 100 }
+                        records.first { lineName($0) == line && $0.split == split && $0.sweep[0].value == value }?
+                            .errorBarrier.map { $0 * 100 }
                     }
                     md += "| \(line) | " + cells.map { fixed($0, 2) }.joined(separator: " | ") + " |\n"
                     series.append(
                         .init(name: line, points: cells.enumerated().compactMap { i, y in y.map { (Double(i), $0) } }))
                 }
                 let chart = LineChart(
-                    title: "Error barrier against \(variable) (\(split))", xTitle: variable, yTitle: "error barrier (pts)",
+                    title: "Error barrier against \(variable) (\(split))",
+                    xTitle: "\(variable) (its values evenly spaced, in numeric order)", yTitle: "error barrier (pts)",
                     series: series, xLabels: values.enumerated().map { (Double($0.offset), $0.element) })
                 let file = "sweep-\(variable)-\(split).svg"
                 try write(chart, file, in: directory)

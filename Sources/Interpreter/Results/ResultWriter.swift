@@ -1,3 +1,4 @@
+import DSL
 import Foundation
 
 /// Writes a summary's files: `summary.json`, `barriers.csv`, `curves.csv`, `endpoints.csv`.
@@ -24,14 +25,24 @@ enum ResultWriter {
                 .joined(separator: ",") + "\n"
         }
         try atomicWrite(Data(barriers.utf8), to: directory + "/barriers.csv")
-        var curves = "interpolation,step,level,density,permutation,split,alpha,loss,error\n"
+        // Each sweep variable is a column of curves.csv and endpoints.csv too, as of barriers.csv.
+        func values(_ coordinates: [SweepCoordinate]) -> [String] {
+            variables.map { name in coordinates.first { $0.name == name }?.value ?? "" }
+        }
+        var curves =
+            (["interpolation"] + variables + ["step,level,density,permutation,split,alpha,loss,error"])
+            .joined(separator: ",") + "\n"
         for name in order {
             guard let result = summary.interpolations[name] else { continue }
+            let sweep = values(Self.coordinates(inName: name))
             for point in result.allPoints {
                 for (split, curve) in point.splits.sorted(by: { $0.key < $1.key }) {
                     for (i, alpha) in result.alphas.enumerated() {
-                        curves +=
-                            "\(name),\(point.step.map(String.init) ?? ""),\(point.level.map(String.init) ?? ""),\(csv(point.density)),\(point.permutation),\(split),\(alpha),\(csv(curve.loss?[i])),\(csv(curve.error?[i]))\n"
+                        let fields = [
+                            point.step.map(String.init) ?? "", point.level.map(String.init) ?? "", csv(point.density),
+                            point.permutation, split, "\(alpha)", csv(curve.loss?[i]), csv(curve.error?[i]),
+                        ]
+                        curves += ([Self.baseName(name)] + sweep + fields).joined(separator: ",") + "\n"
                     }
                 }
             }
@@ -50,16 +61,31 @@ enum ResultWriter {
         if summary.interpolations.values.contains(where: { $0.lambdas != nil }) {
             try atomicWrite(Data(simplex.utf8), to: directory + "/simplex.csv")
         }
-        var endpoints = "network,split,loss,error\n"
+        var endpoints = (["network"] + variables + ["split,loss,error"]).joined(separator: ",") + "\n"
         for (network, splits) in summary.networks.sorted(by: { $0.key < $1.key }) {
+            let sweep = values(Self.coordinates(inName: network))
             for (split, m) in splits.sorted(by: { $0.key < $1.key }) {
-                endpoints += "\(network),\(split),\(csv(m.loss)),\(csv(m.error))\n"
+                endpoints +=
+                    ([Self.baseName(network)] + sweep + [split, csv(m.loss), csv(m.error)]).joined(separator: ",") + "\n"
             }
         }
         try atomicWrite(Data(endpoints.utf8), to: directory + "/endpoints.csv")
     }
 
     private static func csv(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+
+    /// A generated entry's name without its sweep suffix (`a@wd=5.0e-4,w=8` → `a`): the suffix's values are
+    /// columns of their own, as in `barriers.csv`.
+    static func baseName(_ name: String) -> String { String(name.prefix { $0 != "@" }) }
+
+    /// The sweep coordinates a generated entry's name carries (`a@wd=5.0e-4,w=8`); none for other names.
+    static func coordinates(inName name: String) -> [SweepCoordinate] {
+        guard let at = name.firstIndex(of: "@") else { return [] }
+        return name[name.index(after: at)...].split(separator: ",").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 ? SweepCoordinate(name: String(parts[0]), value: String(parts[1])) : nil
+        }
+    }
 
     /// Writes through a temporary file and a rename, so a reader never sees half a file.
     static func atomicWrite(_ data: Data, to path: String) throws {
