@@ -546,3 +546,33 @@ func run(
         #expect(report.contains("| naive (identity), lr=5.0e-3 |") && report.contains("| naive (identity), lr=0.05 |"))
     }
 }
+
+@Suite struct ReadableNumberTests {
+    @Test("errors lose float noise, losses keep 6 significant digits")
+    func rounding() {
+        #expect(ReadableNumber.error(0.20814999999999997) == 0.20815)
+        #expect(ReadableNumber.error(0.1003) == 0.1003 && ReadableNumber.error(0) == 0)
+        #expect(ReadableNumber.loss(1.2345678) == 1.23457 && ReadableNumber.loss(0.0070296612) == 0.00702966)
+    }
+
+    @Test("summary.json and the CSV files carry numbers as people read them, and say their units")
+    func summaryFiles() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run(tinySpec, in: dir)
+        let results = dir + "/results/tiny"
+        let csv = try String(contentsOfFile: results + "/barriers.csv", encoding: .utf8)
+        for row in csv.split(separator: "\n").dropFirst() {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            let (loss, error) = (String(fields[fields.count - 2]), String(fields[fields.count - 1]))
+            // Written already rounded: rounding again changes nothing.
+            let (l, e) = (try #require(Double(loss)), try #require(Double(error)))
+            #expect(ReadableNumber.loss(l) == l && ReadableNumber.error(e) == e, "\(loss), \(error)")
+        }
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results + "/summary.json")))
+                as? [String: Any])
+        let units = try #require(json["units"] as? [String: String])
+        #expect(units["error_barrier"]?.contains("fraction") == true && units["loss"]?.contains("cross-entropy") == true)
+    }
+}

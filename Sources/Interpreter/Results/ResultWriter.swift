@@ -3,7 +3,8 @@ import Foundation
 
 /// Writes a summary's files: `summary.json`, `barriers.csv`, `curves.csv`, `endpoints.csv`.
 enum ResultWriter {
-    static func write(_ summary: Summary, order: [String], to directory: String) throws {
+    static func write(_ fullPrecision: Summary, order: [String], to directory: String) throws {
+        let summary = fullPrecision.readable
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try atomicWrite(summary.jsonData(), to: directory + "/summary.json")
         var variables: [String] = []
@@ -127,6 +128,6 @@ extension Summary.InterpolationResult {
 extension Summary {
     /// Pretty, sorted-key JSON: stable for diffs and `jq`.
     public func jsonData() throws -> Data {
-        try JSONEncoder.lmc(pretty: true).encode(self)
+        try JSONEncoder.lmc(pretty: true).encode(readable)
     }
 }

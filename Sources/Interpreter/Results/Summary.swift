@@ -18,6 +18,16 @@ public struct Summary: Codable, Sendable {
     public var barriers: [BarrierRecord]
     /// Steps that failed in this run, with the reason.
     public var failures: [Failure]
+    /// What the numbers are: every `loss` a mean cross-entropy, every `error` a fraction (0.09 is 9 points).
+    public var units: [String: String]? = Summary.unitNames
+
+    /// The units `summary.json` states.
+    public static let unitNames = [
+        "loss": "mean softmax cross-entropy in nats (6 significant digits)",
+        "error": "fraction of examples misclassified, 0 to 1: 0.09 is 9 points (exact multiples of 1/examples)",
+        "loss_barrier": "largest loss above the straight line between the ends, in the loss's unit",
+        "error_barrier": "largest error above the straight line between the ends, as a fraction (0.09 is 9 points)",
+    ]
 
     /// Step counts of one run: `computed + cached + failed == total`.
     public struct NodeCounts: Codable, Sendable {
