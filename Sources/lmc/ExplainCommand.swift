@@ -32,7 +32,9 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let plan = try SpecLoader.plan(file, overrides: override.overrides).plan
         let explanation: Explanation
-        do { explanation = try Explanation.of(node, in: plan, cacheDirectory: cache.directory) } catch let error as RunError {
+        do { explanation = try Explanation.of(node, in: plan, cacheDirectory: cache.directory) } catch let error as UnknownName {
+            throw InvalidInput(message: "\(file): \(error.description)")
+        } catch let error as RunError {
             throw InvalidInput(message: "\(file): \(error.description)")
         }
         if json {

@@ -35,6 +35,8 @@ struct ExportCommand: ParsableCommand {
         do {
             try NetworkExport.write(
                 network: network, permutedBy: permute, plan: plan, cacheDirectory: cache.directory, to: out)
+        } catch let error as UnknownName {
+            throw InvalidInput(message: "\(file): \(error.description)")
         } catch let error as RunError {
             throw RuntimeFailure(message: "\(file): \(error.description)")
         }

@@ -44,6 +44,8 @@ struct VerifyPermutationsCommand: ParsableCommand {
             check = try PermutationCheck.run(
                 network: network, plan: plan, cacheDirectory: cache.directory, examples: examples, seed: seed,
                 parallelism: Parallelism(threads: ProcessInfo.processInfo.activeProcessorCount))
+        } catch let error as UnknownName {
+            throw InvalidInput(message: "\(file): \(error.description)")
         } catch let error as RunError {
             throw RuntimeFailure(message: "\(file): \(error.description)")
         }

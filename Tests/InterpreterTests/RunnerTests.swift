@@ -203,7 +203,7 @@ func run(
         #expect(train.differences.first?.cached == "2" && train.differences.first?.wanted == "7")
         let eval = try Explanation.of("eval/b", in: plan, cacheDirectory: cache)
         #expect(eval.differences.map(\.field) == ["inputs[0]"] && eval.differences.first?.input == "train/b")
-        #expect(throws: RunError.self) { try Explanation.of("train/z", in: plan, cacheDirectory: cache) }
+        #expect(throws: UnknownName.self) { try Explanation.of("train/z", in: plan, cacheDirectory: cache) }
     }
 }
 

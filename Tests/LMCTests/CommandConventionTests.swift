@@ -93,4 +93,22 @@ import Testing
     private func workspaceWrite(_ dir: String, _ name: String, _ text: String) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
     }
+
+    @Test(
+        "a bare name that exists only as sweep copies names the copies, with exit status 2 in every command",
+        arguments: [
+            ["export", "s.yaml", "b", "--out", "b.safetensors"], ["explain", "s.yaml", "train/b"],
+            ["verify-permutations", "s.yaml", "b"],
+        ])
+    func sweptName(_ arguments: [String]) throws {
+        let swept = cliSpec.replacingOccurrences(of: "lmc: 1\n", with: "lmc: 1\nmatrix: {w: [8, 16]}\n")
+            .replacingOccurrences(of: "hidden: [16]", with: "hidden: [\"${w}\"]")
+        let dir = try workspace(["s.yaml": swept])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try LMCProcess.run(arguments, in: dir)
+        #expect(result.status == 2, "\(arguments[0]): \(result.status) \(result.stderr)")
+        #expect(
+            result.stderr.contains("it is swept, name one of its copies:") && result.stderr.contains("b@w=8, "),
+            "\(result.stderr)")
+    }
 }

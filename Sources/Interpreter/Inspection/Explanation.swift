@@ -23,11 +23,11 @@ public struct Explanation: Sendable, Codable {
 
     /// Explains one step of a plan against the cache.
     ///
-    /// - Throws: `RunError` if the plan has no such step, or a dataset cannot be read.
+    /// - Throws: `UnknownName` if the plan has no such step; `RunError` if a dataset cannot be read.
     public static func of(_ node: String, in plan: Plan, cacheDirectory: String) throws -> Explanation {
         guard let index = plan.steps.firstIndex(where: { $0.name == node }) else {
             let names = plan.steps.map(\.name)
-            throw RunError(description: "the plan has no step '\(node)'\(Suggestion.hint(for: node, among: names))")
+            throw UnknownName("step", node, among: names)
         }
         let described = try Runner.describe(plan, digests: try Runner.datasetDigests(plan, cacheDirectory: cacheDirectory))
         let (key, description) = described[index]

@@ -7,7 +7,8 @@ import Foundation
 public enum NetworkExport {
     /// Writes the network atomically to `path`.
     ///
-    /// - Throws: `RunError` if the plan has no such network or alignment, or they are not cached yet.
+    /// - Throws: `UnknownName` if the plan has no such network or alignment; `RunError` if they are not
+    ///   cached yet.
     public static func write(
         network: String, permutedBy alignment: String?, plan: Plan, cacheDirectory: String, to path: String
     ) throws {
@@ -19,7 +20,12 @@ public enum NetworkExport {
         if let alignment {
             guard let a = plan.steps.firstIndex(where: { $0.name == "align/\(alignment)" }),
                 plan.steps[a].inputs.first == plan.steps[index].name
-            else { throw RunError(description: "no alignment '\(alignment)' that permutes '\(network)'") }
+            else {
+                let alignments = plan.steps.filter { $0.inputs.first == plan.steps[index].name && $0.name.hasPrefix("align/") }
+                throw UnknownName(
+                    "alignment", alignment, among: alignments.map { String($0.name.dropFirst(6)) },
+                    context: " that permutes '\(network)'")
+            }
             guard case .alignment(let record) = try artifact(a) else {
                 throw RunError(description: "align/\(alignment) is not an alignment")
             }
@@ -46,11 +52,14 @@ struct CachedNetwork {
     let keys: [String]
     let store: ContentStore
 
-    /// - Throws: `RunError` if the plan has no such network.
+    /// - Throws: `UnknownName` if the plan has no such network.
     init(_ network: String, plan: Plan, cacheDirectory: String) throws {
-        let sources = ["train/\(network)", "load/\(network)", "mask/\(network)"]
-        guard let index = plan.steps.firstIndex(where: { sources.contains($0.name) }) else {
-            throw RunError(description: "the spec has no network '\(network)'")
+        let prefixes = ["train/", "load/", "mask/"]
+        guard let index = plan.steps.firstIndex(where: { step in prefixes.contains { step.name == $0 + network } }) else {
+            let networks = plan.steps.compactMap { step in
+                prefixes.first { step.name.hasPrefix($0) }.map { String(step.name.dropFirst($0.count)) }
+            }
+            throw UnknownName("network", network, among: networks)
         }
         self.plan = plan
         self.index = index
