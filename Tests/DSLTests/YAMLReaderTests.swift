@@ -66,4 +66,28 @@ import DSL
         #expect(codes(bomb) == ["too-large"])
         #expect(codes(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) == ["too-deep"])
     }
+
+    func diagnostics(_ text: String) -> [Diagnostic] {
+        do {
+            _ = try read(text)
+            return []
+        } catch {
+            return error.diagnostics
+        }
+    }
+
+    @Test("an unclosed { is reported at the end of the line where its } belongs, with a note where it opens")
+    func unclosedFlowMapping() throws {
+        let found = diagnostics("a: 1\nb:\n  d: {x: 1, y: 12   # the brace is missing\n\nc: 2\n")
+        let error = try #require(found.first)
+        #expect(error.code == "yaml-syntax" && error.location == SourceLocation(file: "t.yaml", line: 3, column: 18), "\(found)")
+        #expect(error.message.contains("the flow mapping opened at 3:6 is not closed"), "\(error.message)")
+        #expect(error.notes.first?.location == SourceLocation(file: "t.yaml", line: 3, column: 6))
+    }
+
+    @Test("a ${var} that breaks a flow collection gets a hint to quote it")
+    func unquotedVariable() throws {
+        let error = try #require(diagnostics("m: {hidden: [${w}]}\n").first)
+        #expect(error.code == "yaml-syntax" && error.message.contains("quote a value that holds ${…}"), "\(error.message)")
+    }
 }

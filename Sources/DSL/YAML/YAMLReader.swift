@@ -29,7 +29,7 @@ public struct YAMLReader: Sendable {
             sink.error("too-large", at: start, "the spec is \(text.utf8.count) bytes; the limit is \(maxBytes)")
             throw DiagnosticError(sink.sorted)
         }
-        let builder = TreeBuilder(file: file, limits: self, sink: sink)
+        let builder = TreeBuilder(file: file, text: text, limits: self, sink: sink)
         var bytes = Array(text.utf8)
         bytes.append(0)
         let parsed = bytes.withUnsafeBufferPointer { buffer in
@@ -50,6 +50,8 @@ private final class TreeBuilder {
     }
 
     private let file: String
+    /// The spec's lines, to place a syntax error where the mistake most likely is.
+    private let lines: [Substring]
     private let limits: YAMLReader
     private let sink: DiagnosticSink
     private var parser = yaml_parser_t()
@@ -59,8 +61,9 @@ private final class TreeBuilder {
     private var documents = 0
     private var root: YAMLNode?
 
-    init(file: String, limits: YAMLReader, sink: DiagnosticSink) {
+    init(file: String, text: String, limits: YAMLReader, sink: DiagnosticSink) {
         self.file = file
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         self.limits = limits
         self.sink = sink
         yaml_parser_initialize(&parser)
@@ -92,7 +95,35 @@ private final class TreeBuilder {
     private func reportParserError() {
         let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
         let context = parser.context.map { String(cString: $0) + ": " } ?? ""
-        sink.error("yaml-syntax", at: location(parser.problem_mark), "invalid YAML: \(context)\(problem)")
+        var at = location(parser.problem_mark)
+        var message = "invalid YAML: \(context)\(problem)"
+        var notes: [Diagnostic] = []
+        let opened = location(parser.context_mark)
+        // libyaml notices an unclosed [ or { only at the next token, often lines later: the closing bracket
+        // most likely belongs at the end of the last line before it that holds something.
+        if context.hasPrefix("while parsing a flow"), problem.hasPrefix("did not find expected"), at.line > opened.line,
+            let line = (opened.line..<at.line).reversed().first(where: { !content($0).isEmpty })
+        {
+            let kind = context.contains("mapping") ? "mapping" : "sequence"
+            at = SourceLocation(file: file, line: line, column: content(line).unicodeScalars.count + 1)
+            message = "invalid YAML: the flow \(kind) opened at \(opened.line):\(opened.column) is not closed: \(problem)"
+            notes.append(.note("the \(kind) opens here", at: opened))
+        }
+        if (1...lines.count).contains(at.line), lines[at.line - 1].contains("${") {
+            message += "; inside [ ] or { }, quote a value that holds ${…}: \"${w}\""
+        }
+        sink.error("yaml-syntax", at: at, message, notes: notes)
+    }
+
+    /// Line `n` (from 1) without its comment and trailing spaces.
+    private func content(_ n: Int) -> Substring {
+        guard (1...lines.count).contains(n) else { return "" }
+        var line = lines[n - 1]
+        if let hash = line.firstIndex(of: "#"), hash == line.startIndex || line[line.index(before: hash)] == " " {
+            line = line[..<hash]
+        }
+        while let last = line.last, last == " " || last == "\t" || last == "\r" { line = line.dropLast() }
+        return line
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
