@@ -52,12 +52,14 @@ struct DiffCommand: ParsableCommand {
         for change in diff.parameters {
             print("  \(change.path): \(change.old ?? "(absent)") -> \(change.new ?? "(absent)")")
         }
+        let renamed = diff.renamed.isEmpty ? "" : ", \(diff.renamed.count) renamed"
         print(
-            "nodes: \(diff.reused.count) reused, \(diff.recomputed.count) recomputed, \(diff.added.count) added, \(diff.removed.count) removed"
-        )
+            "nodes: \(diff.reused.count) reused\(renamed), \(diff.recomputed.count) recomputed, \(diff.added.count) added, "
+                + "\(diff.removed.count) removed")
         for node in diff.recomputed { print("  recompute  \(node.node)  (\(node.because))") }
         for node in diff.added { print("  add        \(node)") }
         for node in diff.removed { print("  remove     \(node)") }
+        for node in diff.renamed { print("  rename     \(node.from) -> \(node.to)") }
         for node in diff.reused { print("  reuse      \(node)") }
     }
 }

@@ -111,4 +111,21 @@ import Testing
             result.stderr.contains("it is swept, name one of its copies:") && result.stderr.contains("b@w=8, "),
             "\(result.stderr)")
     }
+
+    @Test("diff reports a renamed network's steps as renames, not as removed and reused")
+    func diffRenames() throws {
+        let renamed = cliSpec.replacingOccurrences(of: "  a: {model", with: "  x: {model")
+            .replacingOccurrences(of: "to: a}", with: "to: x}").replacingOccurrences(of: "[a, b]", with: "[x, b]")
+        let dir = try workspace(["s.yaml": cliSpec, "t.yaml": renamed])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = try LMCProcess.run(["diff", "s.yaml", "t.yaml"], in: dir)
+        #expect(text.status == 0 && text.stdout.contains("rename     train/a -> train/x"), "\(text.stdout)")
+        #expect(!text.stdout.contains("  remove ") && !text.stdout.contains("reuse      train/x"), "\(text.stdout)")
+        let json = try LMCProcess.run(["diff", "s.yaml", "t.yaml", "--json"], in: dir)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let renames = try #require(object["renamed"] as? [[String: String]])
+        #expect(
+            renames.contains { $0["from"] == "eval/a" && $0["to"] == "eval/x" }
+                && (object["removed"] as? [String])?.isEmpty == true)
+    }
 }

@@ -12,9 +12,17 @@ public struct PlanDiff: Sendable, Codable {
         public var because: String
     }
 
+    /// A step the new plan computes under another name than the old one did (same key).
+    public struct Renamed: Sendable, Codable {
+        public var from: String
+        public var to: String
+    }
+
     public var parameters: [ParameterChange]
-    /// New steps whose result the old plan computes too (same key), possibly under another name.
+    /// New steps whose result the old plan computes too (same key) under the same name.
     public var reused: [String]
+    /// New steps whose result the old plan computes under another name (renaming a network, say).
+    public var renamed: [Renamed] = []
     /// Steps in both plans whose key changed.
     public var recomputed: [Recomputed]
     /// Steps only in the new plan, whose result the old plan does not have.
@@ -36,9 +44,14 @@ public struct PlanDiff: Sendable, Codable {
         let known = Set(oldKeys)
         var diff = PlanDiff(
             parameters: ParameterChange.between(old.tree, new.tree), reused: [], recomputed: [], added: [], removed: [])
+        let oldNameOf = Dictionary(zip(oldKeys, old.plan.steps.map(\.name)), uniquingKeysWith: { a, _ in a })
         for (step, key) in zip(new.plan.steps, newKeys) {
             if known.contains(key) {
-                diff.reused.append(step.name)
+                if let from = oldNameOf[key], oldByName[step.name] != key, newByName[from] == nil {
+                    diff.renamed.append(.init(from: from, to: step.name))
+                } else {
+                    diff.reused.append(step.name)
+                }
             } else if oldByName[step.name] != nil {
                 let changedInput = step.inputs.first { input in
                     guard let key = newByName[input] else { return false }
@@ -49,7 +62,8 @@ public struct PlanDiff: Sendable, Codable {
                 diff.added.append(step.name)
             }
         }
-        diff.removed = old.plan.steps.map(\.name).filter { newByName[$0] == nil }
+        let renamedFrom = Set(diff.renamed.map(\.from))
+        diff.removed = old.plan.steps.map(\.name).filter { newByName[$0] == nil && !renamedFrom.contains($0) }
         return diff
     }
 }
