@@ -40,4 +40,15 @@ import Testing
                 == ("recipes.r.epochs must be an integer", "wd=5.0e-4,w=8"))
         #expect(DiagnosticSink.withoutCopy("no layer named 'relu@3'") == ("no layer named 'relu@3'", nil))
     }
+
+    @Test("a misspelt network in an alignment is one error, not also a wrong direction where it is used")
+    func noKnockOn() {
+        let text = validSpec.replacingOccurrences(of: "align: b, to: a", with: "align: bb, to: a")
+        do {
+            _ = try SpecDecoder().decode(text, file: "s.yaml", directory: ".")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.diagnostics.map(\.code) == ["dangling-reference"], "\(error.diagnostics)")
+        }
+    }
 }

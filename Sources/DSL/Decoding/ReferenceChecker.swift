@@ -68,7 +68,7 @@ struct ReferenceChecker {
         }
         if case .permuted(let alignment) = m.transport,
             resolve(alignment, as: .alignment, candidates: spec.alignments.map(\.name)),
-            let a = spec.alignments.named(alignment.name)?.value,
+            let a = spec.alignments.named(alignment.name)?.value, refersToNetworks(a),
             let donor = spec.pruning.named(m.mask.name)?.value,
             a.network.name != m.network.name || a.target.name != donor.network.name
         {
@@ -126,8 +126,9 @@ struct ReferenceChecker {
                 checkCompatible(i.from, i.to)
                 checkMoments(i.at, at: i.atLocation ?? interpolation.location, networks: [i.from, i.to])
             }
+            // An alignment whose own networks are misspelt was reported there; its direction is no second error.
             guard let permute = i.permute, resolve(permute, as: .alignment, candidates: spec.alignments.map(\.name)),
-                let alignment = spec.alignments.named(permute.name)?.value
+                let alignment = spec.alignments.named(permute.name)?.value, refersToNetworks(alignment)
             else { continue }
             if let permuteFrom = i.permuteFrom {
                 checkIndirect(interpolation.name, i, second: alignment, first: permuteFrom)
@@ -144,11 +145,18 @@ struct ReferenceChecker {
         }
     }
 
+    /// Whether an alignment's two networks exist (a misspelt one is reported where it is written).
+    private func refersToNetworks(_ alignment: AlignmentSpec) -> Bool {
+        let networks = Set(
+            spec.networks.map(\.name) + spec.loaded.map(\.name) + spec.pruning.map(\.name) + spec.masked.map(\.name))
+        return networks.contains(alignment.network.name) && networks.contains(alignment.target.name)
+    }
+
     /// `permute: [x, y]`: x aligns the first network and y the second, both to one third network, found at
     /// the same moments.
     private func checkIndirect(_ name: String, _ i: InterpolationSpec, second: AlignmentSpec, first reference: Reference) {
         guard resolve(reference, as: .alignment, candidates: spec.alignments.map(\.name)),
-            let first = spec.alignments.named(reference.name)?.value
+            let first = spec.alignments.named(reference.name)?.value, refersToNetworks(first)
         else { return }
         let third = i.third?.name ?? first.target.name
         if first.network.name != i.from.name || second.network.name != i.to.name || first.target.name != second.target.name
