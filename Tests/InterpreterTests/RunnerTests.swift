@@ -187,6 +187,19 @@ func run(
 }
 
 @Suite struct ExplanationTests {
+    @Test("a changed list (the alpha grid) is one difference showing both lists whole")
+    func wholeLists() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run(tinySpec, in: dir)
+        let variant = tinySpec.replacingOccurrences(of: "alphas: 5", with: "alphas: 3")
+        let plan = try Planner().plan(try SpecDecoder().decode(variant, file: "v.yaml", directory: dir))
+        let barrier = try Explanation.of("barrier/naive", in: plan, cacheDirectory: dir + "/cache")
+        #expect(barrier.differences.map(\.field) == ["action.interpolate.alphas"], "\(barrier.differences)")
+        #expect(
+            barrier.differences.first?.cached == "[0, 0.25, 0.5, 0.75, 1]" && barrier.differences.first?.wanted == "[0, 0.5, 1]")
+    }
+
     @Test("explain names the nearest cached entry and the exact fields that differ, and the input to look at next")
     func explains() throws {
         let dir = try temporaryDirectory()

@@ -68,6 +68,12 @@ public struct Explanation: Sendable, Codable {
         }
     }
 
+    /// A list's text: whole when short, else its ends and its length (`[0, 0.1, …, 1] (11 values)`).
+    private static func list(_ items: [String]) -> String {
+        guard items.count > 6 else { return "[" + items.joined(separator: ", ") + "]" }
+        return "[\(items[0]), \(items[1]), …, \(items[items.count - 1])] (\(items.count) values)"
+    }
+
     /// A JSON description as path → scalar text (`action.train.recipe.epochs` → `10`).
     private static func flatten(_ bytes: [UInt8]) -> [String: String]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) else { return nil }
@@ -78,6 +84,12 @@ public struct Explanation: Sendable, Codable {
                 for (key, inner) in dictionary { walk(inner, path.isEmpty ? key : path + "." + key) }
             case let array as [Any]:
                 if array.isEmpty { result[path] = "[]" }
+                // A parameter that is a list of plain values (alphas, checkpoints, widths) is one value, shown
+                // whole; input keys stay one field each, so a difference names its input.
+                if path.hasPrefix("action"), !array.isEmpty, array.allSatisfy({ !($0 is [String: Any]) && !($0 is [Any]) }) {
+                    result[path] = Self.list(array.map { "\($0)" })
+                    return
+                }
                 for (i, inner) in array.enumerated() { walk(inner, path + "[\(i)]") }
             default:
                 result[path] = "\(value)"
