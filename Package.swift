@@ -40,7 +40,8 @@ let package = Package(
         ),
         .testTarget(name: "DSLTests", dependencies: ["DSL"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),
-        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "DSL", "Engine"]),
+        // Fixtures/: PyTorch state dicts, inputs and logits the tests read by path (scripts/torch-declared-fixtures.py).
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "DSL", "Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "LMCTests", dependencies: ["lmc"]),
     ],
     swiftLanguageModes: [.v6]
