@@ -8,8 +8,10 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: "Say why a step is not cached: the nearest cached entry of the same kind and the fields that differ.",
         discussion: """
-            Fields are those of the step's cache key: the step's parameters (action.…), its dataset's digest \
-            (data), the engine's version (salt) and its inputs' keys (inputs[i]: explain that input next).
+            Fields are those of the step's cache key, shown by where the spec writes them (recipes.sgd.epochs, \
+            alignments.am.samples, evaluation.alphas) where there is one place: the step's parameters, its \
+            dataset's content (datasets.…), the engine's version (salt) and its inputs' keys (inputs[i]: \
+            explain that input next). --json keeps the key's own paths.
 
             Example:
               lmc explain experiments/weak-lmc.yaml train/b --set networks.b.seed=3
@@ -30,7 +32,7 @@ struct ExplainCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let plan = try SpecLoader.plan(file, overrides: override.overrides).plan
+        let (spec, plan) = try SpecLoader.plan(file, overrides: override.overrides)
         let explanation: Explanation
         do { explanation = try Explanation.of(node, in: plan, cacheDirectory: cache.directory) } catch let error as UnknownName {
             throw InvalidInput(message: "\(file): \(error.description)")
@@ -54,7 +56,8 @@ struct ExplainCommand: ParsableCommand {
         print("\(node) is not cached; the nearest cached entry is \(nearest) (key \(explanation.nearestKey?.prefix(12) ?? "")):")
         for d in explanation.differences {
             let input = d.input.map { "  (input \($0) differs: lmc explain \(file) \($0))" } ?? ""
-            print("  \(d.field): cached \(d.cached ?? "(absent)"), now \(d.wanted ?? "(absent)")\(input)")
+            let field = SpecPath.of(d.field, node: node, spec: spec) ?? d.field
+            print("  \(field): cached \(d.cached ?? "(absent)"), now \(d.wanted ?? "(absent)")\(input)")
         }
     }
 }

@@ -128,4 +128,21 @@ import Testing
             renames.contains { $0["from"] == "eval/a" && $0["to"] == "eval/x" }
                 && (object["removed"] as? [String])?.isEmpty == true)
     }
+
+    @Test("explain names a changed field where the spec writes it")
+    func explainSpecPaths() throws {
+        let dir = try workspace(["s.yaml": cliSpec])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try LMCProcess.run(["run", "s.yaml"], in: dir).status == 0)
+        let train = try LMCProcess.run(
+            ["explain", "s.yaml", "train/b", "--set", "recipes.r.epochs=3", "--set", "networks.b.seed=9"], in: dir)
+        #expect(
+            train.stdout.contains("  recipes.r.epochs: cached 2, now 3")
+                && train.stdout.contains("  networks.b.seed: cached 2, now 9"), "\(train.stdout)")
+        let align = try LMCProcess.run(["explain", "s.yaml", "align/wm", "--set", "alignments.wm.max_sweeps=5"], in: dir)
+        #expect(align.stdout.contains("  alignments.wm.max_sweeps: cached 100, now 5"), "\(align.stdout)")
+        let barrier = try LMCProcess.run(["explain", "s.yaml", "barrier/naive", "--set", "evaluation.alphas=5"], in: dir)
+        #expect(
+            barrier.stdout.contains("  evaluation.alphas: cached [0, 0.5, 1], now [0, 0.25, 0.5, 0.75, 1]"), "\(barrier.stdout)")
+    }
 }
