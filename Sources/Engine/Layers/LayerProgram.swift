@@ -142,8 +142,7 @@ public struct LayerProgram: Sendable, Hashable {
             }
             buffers.append(out)
         }
-        var readers = [Int](repeating: 0, count: buffers.count)
-        for layer in architecture.layers { for b in layer.inputs { readers[b] += 1 } }
+        let readers = Self.readers(architecture.layers, buffers: buffers.count)
         if let unread = (1..<buffers.count - 1).first(where: { readers[$0] == 0 }) {
             let name = architecture.layers[unread - 1].name
             throw ArchitectureError(layer: unread - 1, "layer '\(name)': its output is never read")
@@ -196,6 +195,13 @@ public struct LayerProgram: Sendable, Hashable {
         return flops
     }
 
+    /// How many layers read each buffer.
+    private static func readers(_ layers: [Architecture.Layer], buffers: Int) -> [Int] {
+        var readers = [Int](repeating: 0, count: buffers)
+        for layer in layers { for buffer in layer.inputs { readers[buffer] += 1 } }
+        return readers
+    }
+
     /// Whether each buffer's gradient is needed: it depends on a trained parameter.
     var needsGradient: [Bool] {
         var needs = [Bool](repeating: false, count: buffers.count)
@@ -214,8 +220,7 @@ public struct LayerProgram: Sendable, Hashable {
     /// the forward pass computes such a pair in one sweep, writing only the ReLU's output (backward reads
     /// the ReLU's output and the layer's input, never the layer's own output).
     var fusedWithReLU: Set<Int> {
-        var readers = [Int](repeating: 0, count: buffers.count)
-        for layer in architecture.layers { for buffer in layer.inputs { readers[buffer] += 1 } }
+        let readers = Self.readers(architecture.layers, buffers: buffers.count)
         var fused = Set<Int>()
         let layers = architecture.layers
         for i in layers.indices.dropLast() where layers[i + 1].operation == .relu && layers[i + 1].inputs == [i + 1] {
@@ -230,8 +235,7 @@ public struct LayerProgram: Sendable, Hashable {
     /// For each linear layer that reads a ReLU's output and is its only reader, that ReLU's index: backward
     /// masks the linear layer's dx with the ReLU's output in place and skips the ReLU (one pass fewer).
     var reluBeforeLinear: [Int: Int] {
-        var readers = [Int](repeating: 0, count: buffers.count)
-        for layer in architecture.layers { for buffer in layer.inputs { readers[buffer] += 1 } }
+        let readers = Self.readers(architecture.layers, buffers: buffers.count)
         var pairs: [Int: Int] = [:]
         for (i, layer) in architecture.layers.enumerated() {
             guard case .linear = layer.operation, let from = layer.inputs.first, from > 0, readers[from] == 1,

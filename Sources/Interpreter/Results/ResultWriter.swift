@@ -6,7 +6,7 @@ enum ResultWriter {
     static func write(_ fullPrecision: Summary, order: [String], to directory: String) throws {
         let summary = fullPrecision.readable
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try atomicWrite(summary.jsonData(), to: directory + "/summary.json")
+        try atomicWrite(fullPrecision.jsonData(), to: directory + "/summary.json")
         var variables: [String] = []
         for b in summary.barriers { for c in b.sweep where !variables.contains(c.name) { variables.append(c.name) } }
         var barriers =
