@@ -19,6 +19,9 @@ let package = Package(
     dependencies: [
         // Subcommands, --help with examples and option parsing: the CLI's only external dependency.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // ONNX files are protobuf: its runtime decodes them (the Swift code for onnx.proto is generated once
+        // by scripts/generate-onnx-swift and committed; CI never runs the generator).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -33,7 +36,10 @@ let package = Package(
         ),
         .target(name: "DSL", dependencies: ["CYAML"]),
         .target(name: "Engine", dependencies: ["CZlib"], swiftSettings: engineFlags),
-        .target(name: "Interpreter", dependencies: ["DSL", "Engine"]),
+        .target(
+            name: "Interpreter",
+            dependencies: ["DSL", "Engine", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .executableTarget(
             name: "lmc",
             dependencies: ["Interpreter", "DSL", "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -29,8 +29,9 @@ For each <model>-<exporter>, Tests/InterpreterTests/Fixtures/onnx/<model>-<expor
   inputs.safetensors  `inputs`, F32 [4, H, W, C]: channel last, as lmc stores examples
   logits.safetensors  `logits`, F32 [4, 10]: the module evaluated in float64 on the stored float32
                       weights and inputs, rounded to float32
-  weights.safetensors every float initializer of model.onnx under its ONNX initializer name (what a
-                      state dict saved "under the initializer names" looks like)
+  weights.safetensors every float initializer of model.onnx under its ONNX initializer name, and the
+                      names Identity nodes alias them by (what a state dict saved "under the
+                      initializer names" looks like)
 
   ~/anchors-venv/bin/python scripts/torch-onnx-fixtures.py [OUT]
   ~/anchors-venv/bin/python scripts/torch-onnx-fixtures.py --describe FILE.onnx...   (prints each graph, one
@@ -366,6 +367,9 @@ def main(out):
             for t in m.graph.initializer:
                 if t.data_type == onnx.TensorProto.FLOAT:
                     weights[t.name] = torch.from_numpy(numpy_helper.to_array(t).copy())
+            for node in m.graph.node:  # a state dict also holds the entries the exporter aliased by Identity
+                if node.op_type == "Identity" and node.input[0] in weights:
+                    weights[node.output[0]] = weights[node.input[0]].clone()
             save_file(weights, os.path.join(directory, "weights.safetensors"))
             save_file({"inputs": x.permute(0, 2, 3, 1).contiguous()}, os.path.join(directory, "inputs.safetensors"))
             save_file({"logits": logits.contiguous()}, os.path.join(directory, "logits.safetensors"))

@@ -11,13 +11,14 @@ enum SpecLoader {
         let text = try read(path)
         let directory = (path as NSString).deletingLastPathComponent
         let parsed = overrides.enumerated().map { Override($0.element, index: $0.offset + 1) }
-        let spec: Spec
+        let decoded: Spec
         do {
-            spec = try SpecDecoder().decode(text, file: path, directory: directory, overrides: parsed)
+            decoded = try SpecDecoder().decode(text, file: path, directory: directory, overrides: parsed)
         } catch {
             if overrides.isEmpty { throw error }
             throw Failure(diagnostics: error.diagnostics, overrides: overrides)
         }
+        let spec = try ModelImport.importingModels(decoded)
         let plan = try Planner().plan(spec)
         let misfits = ModelCheck.diagnostics(for: spec)
         if !misfits.isEmpty { throw DiagnosticError(misfits) }

@@ -13,8 +13,8 @@ struct SectionDecoder {
 
     func model(_ node: YAMLNode, _ what: String) -> ModelSpec? {
         guard let f = reader.fields(node, of: what, allowed: SpecKeys.model) else { return nil }
-        // Without a kind, a model with `layers` is declared layer by layer.
-        var kind = f.has("layers") && !f.has("kind") ? "declared" : "mlp"
+        // Without a kind, a model with `layers` is declared layer by layer, one with `onnx` imported.
+        var kind = f.has("kind") ? "mlp" : f.has("onnx") ? "onnx" : f.has("layers") ? "declared" : "mlp"
         if let kindNode = f.optional("kind"), let written = reader.string(kindNode, "\(what).kind") {
             let kinds = SpecKeys.modelKinds.keys.sorted()
             guard kinds.contains(written) else {
@@ -35,6 +35,10 @@ struct SectionDecoder {
             return f.required("layers").flatMap { declaredLayers($0, "\(what).layers") }.map {
                 ModelSpec(hidden: [], activation: .relu, layers: $0)
             }
+        }
+        if kind == "onnx" {
+            guard let node = f.required("onnx"), let file = reader.string(node, "\(what).onnx") else { return nil }
+            return ModelSpec(hidden: [], activation: .relu, onnx: ONNXModelSpec(file: resolve(file), location: node.location))
         }
         if kind != "mlp" { return convModel(f, what, kind: kind) }
         let activation =

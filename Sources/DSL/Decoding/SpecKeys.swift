@@ -15,10 +15,10 @@ package enum SpecKeys {
         "synthetic": ["source", "normalize", "features", "classes", "train", "test", "noise", "seed", "shape"],
     ]
     /// Every key a model may have; which apply depends on its kind (`modelKinds`).
-    package static let model = ["kind", "hidden", "activation", "layers", "stages", "blocks", "width", "norm"]
+    package static let model = ["kind", "hidden", "activation", "layers", "stages", "blocks", "width", "norm", "onnx"]
     package static let modelKinds = [
         "mlp": ["kind", "hidden", "activation"], "vgg": ["kind", "layers", "width", "norm"],
-        "resnet": ["kind", "stages", "blocks", "width", "norm"], "declared": ["layers"],
+        "resnet": ["kind", "stages", "blocks", "width", "norm"], "declared": ["layers"], "onnx": ["onnx"],
     ]
     /// The operations of a declared model's layer entry, and the options beside them.
     package static let layerOperations = [

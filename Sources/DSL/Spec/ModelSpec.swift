@@ -15,9 +15,13 @@ public struct ModelSpec: Sendable, Hashable, Codable {
     public var conv: ConvModelSpec? = nil
     /// For a model declared layer by layer, its layers (`hidden` is then empty).
     public var layers: [LayerSpec]? = nil
+    /// For a model imported from an ONNX file, the file and what the import fixed beyond `layers`
+    /// (which the import fills in: `hidden` is then empty).
+    public var onnx: ONNXModelSpec? = nil
 
     /// A model's kind as the spec writes it.
     public var kind: String {
+        if onnx != nil { return "onnx" }
         if layers != nil { return "declared" }
         switch conv?.body {
         case nil: return "mlp"

@@ -248,6 +248,9 @@ public struct LayerProgram: Sendable, Hashable {
 }
 
 extension LayerProgram {
+    /// Every tensor's name and shape, in state-dict order.
+    public var tensorShapes: [(name: String, shape: [Int])] { parameters.map { ($0.name, $0.shape) } }
+
     /// The shape of the last buffer: the logits'.
     public var outputShape: ImageShape {
         let last = buffers[buffers.count - 1]

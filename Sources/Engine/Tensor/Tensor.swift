@@ -29,6 +29,15 @@ public struct Tensor: Sendable, Hashable {
     /// Elements per leading index (`in` for a `[out, in]` weight).
     public var rowSize: Int { shape.isEmpty ? 1 : shape.dropFirst().reduce(1, *) }
 
+    /// The transpose of a matrix (`[rows, columns]` to `[columns, rows]`).
+    public func transposed() -> Tensor {
+        precondition(shape.count == 2, "transposed() takes a matrix")
+        let (rows, columns) = (shape[0], shape[1])
+        var out = [Float](repeating: 0, count: count)
+        for r in 0..<rows { for c in 0..<columns { out[c * rows + r] = scalars[r * columns + c] } }
+        return Tensor(shape: [columns, rows], scalars: out)
+    }
+
     /// Whether every element is the same bit pattern as in `other` (NaN payloads and signed zeros included).
     public func isBitwiseEqual(to other: Tensor) -> Bool {
         shape == other.shape && zip(scalars, other.scalars).allSatisfy { $0.bitPattern == $1.bitPattern }

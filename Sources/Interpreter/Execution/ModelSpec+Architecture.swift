@@ -9,6 +9,16 @@ extension ModelSpec {
     /// - Throws: `ArchitectureError` naming the layer (its index in `layers` for declared models) that
     ///   does not fit, or saying that the logits are not `classes` wide.
     package func program(input: ImageShape, classes: Int) throws(ArchitectureError) -> LayerProgram {
+        if onnx != nil && layers == nil {
+            throw ArchitectureError(layer: nil, "internal error: the model's ONNX graph was not imported")
+        }
+        if let dims = onnx?.input, dims != [input.channels, input.height, input.width] {
+            let graph = dims.map(String.init).joined(separator: "×")
+            throw ArchitectureError(
+                layer: nil,
+                "the ONNX graph takes \(graph) images; the dataset's are \(input): export it with an example "
+                    + "input of the dataset's shape")
+        }
         let program = try LayerProgram(architecture(input: input, classes: classes))
         let last = program.architecture.layers.count - 1
         let logits = program.outputShape

@@ -23,12 +23,8 @@ struct StepRunner: Sendable {
                     try program(model, data), seed: seed, recipe: recipe.engineRecipe, data: data.train,
                     parallelism: parallelism, progress: report))
         case .load(let model, let layers):
-            guard let file = step.file, let bytes = FileManager.default.contents(atPath: file) else {
-                throw ArtifactError(description: "cannot read \(step.file ?? "the network file")")
-            }
-            let (tensors, _) = try SafeTensors.decode([UInt8](bytes), file: file)
-            let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-            let network = try Network(program: try program(model, data), tensors: byName, file: file, prefixes: layers)
+            guard let file = step.file else { throw ArtifactError(description: "\(step.name) names no network file") }
+            let network = try NetworkFile.network(file, model: model, program: try program(model, data), prefixes: layers)
             return .network(Trained(final: network, steps: 0, checkpoints: []))
         case .prune(_, let recipe, let seed, let rate, let output, let rewind):
             guard case .pruning(let trained, let before) = inputs else { throw Self.unexpected(step) }

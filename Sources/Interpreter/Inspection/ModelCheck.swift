@@ -41,7 +41,7 @@ package enum ModelCheck {
                 let (shape, classes) = try? inputs(of: data, provider: provider),
                 let program = try? model.value.program(input: shape, classes: classes)
             else { continue }
-            if let problem = loadProblem(entry.value, program: program) {
+            if let problem = loadProblem(entry.value, model: model.value, program: program) {
                 diagnostics.append(
                     Diagnostic(
                         code: problem.code, location: entry.location, message: "network '\(entry.name)': " + problem.message))
@@ -51,21 +51,20 @@ package enum ModelCheck {
     }
 
     /// What is wrong with a `load:` file for `program`, if anything.
-    private static func loadProblem(_ entry: LoadedNetworkSpec, program: LayerProgram) -> (code: String, message: String)? {
-        guard let bytes = FileManager.default.contents(atPath: entry.file) else {
-            let missing = !FileManager.default.fileExists(atPath: entry.file)
-            return ("unreadable-file", missing ? "no file \(entry.file)" : "cannot read \(entry.file)")
-        }
+    private static func loadProblem(
+        _ entry: LoadedNetworkSpec, model: ModelSpec, program: LayerProgram
+    ) -> (code: String, message: String)? {
         do {
-            let (tensors, _) = try SafeTensors.decode([UInt8](bytes), file: entry.file)
-            let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-            _ = try Network(program: program, tensors: byName, file: entry.file, prefixes: entry.layers)
+            _ = try NetworkFile.network(entry.file, model: model, program: program, prefixes: entry.layers)
             return nil
+        } catch let error as ArtifactError where !FileManager.default.isReadableFile(atPath: entry.file) {
+            return ("unreadable-file", error.description)
         } catch {
+            let description = "\(error)"
             let hint =
-                entry.layers == nil && error.description.contains("no tensor")
+                entry.layers == nil && model.onnx == nil && description.contains("no tensor")
                 ? " (if the file names its layers otherwise, give them in order with layers: [prefix, …])" : ""
-            return ("tensor-mismatch", error.description + hint)
+            return ("tensor-mismatch", description + hint)
         }
     }
 

@@ -3,7 +3,8 @@ import Engine
 import Foundation
 
 /// `lmc export`: a cached network (optionally permuted by a cached alignment) written as a safetensors
-/// state dict in PyTorch's layout (`fc1.weight` `[out, in]`, …), for PyTorch users.
+/// state dict in PyTorch's layout (`fc1.weight` `[out, in]`, …), for PyTorch users; a model imported
+/// from ONNX keeps the graph's initializer names (and MatMul's `[in, out]` layout).
 public enum NetworkExport {
     /// Writes the network atomically to `path`.
     ///
@@ -37,9 +38,20 @@ public enum NetworkExport {
         }
         let metadata = ["network": network, "permutation": alignment.map { "\($0)@end" } ?? "identity"]
         do {
-            try ResultWriter.atomicWrite(Data(SafeTensors.encode(exported.namedTensors, metadata: metadata)), to: path)
+            let tensors = imported(plan.steps[index].action)?.initializerTensors(exported) ?? exported.namedTensors
+            try ResultWriter.atomicWrite(Data(SafeTensors.encode(tensors, metadata: metadata)), to: path)
         } catch {
             throw RunError(description: "cannot write \(path): \(error)")
+        }
+    }
+}
+
+extension NetworkExport {
+    /// The ONNX graph a network's model was imported from, whose initializer names the export keeps.
+    fileprivate static func imported(_ action: PlanStep.Action) -> ONNXModelSpec? {
+        switch action {
+        case .train(let model, _, _), .load(let model, _), .retrainMasked(let model, _, _, _, _): model.onnx
+        default: nil
         }
     }
 }

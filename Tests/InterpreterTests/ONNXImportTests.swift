@@ -1,0 +1,126 @@
+import DSL
+import Engine
+import Foundation
+import Interpreter
+import Testing
+
+/// Models imported from ONNX files against PyTorch: each fixture under `Fixtures/onnx/` holds a graph
+/// exported by `torch.onnx.export` (TorchScript exporter `-ts`, dynamo exporter `-dynamo`), four input
+/// images and the logits PyTorch computed for them, and the float initializers saved as a state dict under
+/// their ONNX names; `scripts/torch-onnx-fixtures.py` writes them (the tests need no Python).
+@Suite struct ONNXImportTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/onnx").path
+
+    static let fixtures: [String] =
+        ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+
+    /// Largest accepted |lmc − PyTorch| / max(1, |PyTorch|) per logit (as for declared models: float32
+    /// sums in another order than PyTorch's float64 reference).
+    static let tolerance: Float = 1e-4
+
+    /// The F32 tensors of a safetensors file, by name.
+    static func tensors(_ path: String) throws -> [String: Tensor] {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let (tensors, _) = try SafeTensors.decode(bytes, file: path)
+        return Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A fixture's inputs (`[N, H, W, C]`), their shape and PyTorch's logits.
+    static func io(_ fixture: String) throws -> (inputs: Tensor, shape: ImageShape, logits: Tensor) {
+        let inputs = try #require(try tensors(root + "/\(fixture)/inputs.safetensors")["inputs"])
+        let logits = try #require(try tensors(root + "/\(fixture)/logits.safetensors")["logits"])
+        try #require(inputs.shape.count == 4 && logits.shape.count == 2)
+        return (inputs, ImageShape(channels: inputs.shape[3], height: inputs.shape[1], width: inputs.shape[2]), logits)
+    }
+
+    /// A spec with model `m` imported from the fixture's graph and network `t` loading `load` (a path
+    /// relative to the fixture's directory), on a synthetic dataset of the fixture's shape.
+    static func spec(_ fixture: String, load: String = "model.onnx") throws -> String {
+        let (_, s, logits) = try io(fixture)
+        return """
+            lmc: 1
+            name: onnx-\(fixture)
+            datasets:
+              d: {source: synthetic, features: \(s.features), classes: \(logits.shape[1]), train: 40, test: 20, seed: 4, \
+            shape: [\(s.channels), \(s.height), \(s.width)]}
+            models:
+              m: {onnx: model.onnx}
+            networks:
+              t: {model: m, data: d, load: \(load)}
+            evaluation: {alphas: 3}
+            """
+    }
+
+    /// The imported model and the network `file` holds for it.
+    static func network(_ fixture: String, file: String = "model.onnx") throws -> (ModelSpec, Network) {
+        let directory = root + "/" + fixture
+        let decoded = try SpecDecoder().decode(try spec(fixture, load: file), file: "onnx.yaml", directory: directory)
+        let spec = try ModelImport.importingModels(decoded)
+        let model = try #require(spec.models.first?.value)
+        let (_, shape, logits) = try io(fixture)
+        let program = try model.program(input: shape, classes: logits.shape[1])
+        return (model, try NetworkFile.network(directory + "/" + file, model: model, program: program, prefixes: nil))
+    }
+
+    /// The largest |a − b| / max(1, |b|), and where.
+    static func worst(_ a: [Float], _ b: [Float]) -> (index: Int, error: Float) {
+        var worst = (index: 0, error: Float(0))
+        for (i, (x, y)) in zip(a, b).enumerated() where abs(x - y) / max(1, abs(y)) > worst.error {
+            worst = (i, abs(x - y) / max(1, abs(y)))
+        }
+        return worst
+    }
+
+    @Test("the zoo covers both exporters and every architecture of the issue")
+    func zooIsComplete() {
+        for model in ["mlp", "vgg-bn", "resnet20-bn", "cnn-mlp", "resnet-gn"] {
+            #expect(Self.fixtures.contains("\(model)-ts") && Self.fixtures.contains("\(model)-dynamo"), "\(model)")
+        }
+    }
+
+    @Test("an imported graph with its own initializers computes PyTorch's logits", arguments: fixtures)
+    func logitsMatchPyTorch(fixture: String) throws {
+        let (_, network) = try Self.network(fixture)
+        let (inputs, _, expected) = try Self.io(fixture)
+        let split = Dataset.Split(inputs: inputs.scalars, labels: [Int32](repeating: 0, count: inputs.shape[0]))
+        let logits = network.logits(split, parallelism: .serial)
+        try #require(logits.count == expected.count)
+        let worst = Self.worst(logits, expected.scalars)
+        #expect(
+            worst.error <= Self.tolerance,
+            "\(fixture): logit \(worst.index): lmc \(logits[worst.index]), PyTorch \(expected.scalars[worst.index])")
+    }
+
+    @Test("a state dict saved under the initializers' names loads the same network as the .onnx file", arguments: fixtures)
+    func stateDictUnderInitializerNames(fixture: String) throws {
+        let (model, fromGraph) = try Self.network(fixture)
+        let (_, fromStateDict) = try Self.network(fixture, file: "weights.safetensors")
+        #expect(fromGraph == fromStateDict)
+        // Written back under the initializers' names, the tensors are the ones the file holds.
+        let saved = try Self.tensors(Self.root + "/\(fixture)/weights.safetensors")
+        for (name, tensor) in model.onnx?.initializerTensors(fromGraph) ?? [] {
+            let original = try #require(saved[name], "\(name)")
+            #expect(original.scalars == tensor.scalars, "\(name)")
+        }
+    }
+
+    @Test("every permutation group derived from an imported graph leaves the logits unchanged", arguments: fixtures)
+    func permutationGroupsPreserveFunction(fixture: String) throws {
+        let (_, network) = try Self.network(fixture)
+        let (inputs, _, _) = try Self.io(fixture)
+        let split = Dataset.Split(inputs: inputs.scalars, labels: [Int32](repeating: 0, count: inputs.shape[0]))
+        let before = network.logits(split, parallelism: .serial)
+        let groups = network.permutationSpec.groups
+        try #require(!groups.isEmpty)
+        for (g, group) in groups.enumerated() {
+            var stream = RandomStream(seed: 7, purpose: "onnx-permutation-test", index: UInt64(g))
+            let permutations = groups.indices.map { i in
+                i == g ? Permutation.random(group.size, using: &stream) : Permutation(identity: groups[i].size)
+            }
+            let after = network.permuted(by: permutations).logits(split, parallelism: .serial)
+            let scale = before.map(abs).max() ?? 1
+            let largest = zip(before, after).map { abs($0 - $1) }.max() ?? 0
+            #expect(largest <= 1e-5 * max(scale, 1), "\(fixture): group \(group.name) moves a logit by \(largest)")
+        }
+    }
+}
