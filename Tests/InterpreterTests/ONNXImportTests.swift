@@ -124,3 +124,63 @@ import Testing
         }
     }
 }
+
+/// Files no importer should trust, written by `scripts/onnx-malformed-corpus.py`: each must be rejected
+/// with an error naming the file and saying what is wrong (`manifest.tsv` gives a fragment of it), never
+/// a trap.
+@Suite struct ONNXMalformedTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var file: String
+        var problem: String
+        var fragment: String
+        var testDescription: String { file }
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/onnx-malformed").path
+
+    static let cases: [Case] = {
+        guard let text = try? String(contentsOfFile: root + "/manifest.tsv", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            return fields.count == 3 ? Case(file: fields[0], problem: fields[1], fragment: fields[2]) : nil
+        }
+    }()
+
+    /// The diagnostics of importing `file` as model `m`.
+    static func importDiagnostics(_ file: String) throws -> [Diagnostic] {
+        let text = """
+            lmc: 1
+            name: malformed
+            datasets:
+              d: {source: synthetic, features: 16, classes: 3, train: 10, test: 10, seed: 1, shape: [1, 4, 4]}
+            models:
+              m: {onnx: \(file)}
+            networks:
+              a: {model: m, data: d, load: \(file)}
+            """
+        let spec = try SpecDecoder().decode(text, file: "malformed.yaml", directory: root)
+        do {
+            _ = try ModelImport.importingModels(spec)
+            return []
+        } catch {
+            return error.diagnostics
+        }
+    }
+
+    @Test("the corpus has at least 30 files, and its valid base imports")
+    func corpusIsComplete() throws {
+        #expect(Self.cases.count >= 30)
+        #expect(try Self.importDiagnostics("valid.onnx").isEmpty)
+    }
+
+    @Test("every malformed or unsupported file is rejected at the model, with what is wrong", arguments: cases)
+    func rejected(_ c: Case) throws {
+        let diagnostics = try Self.importDiagnostics(c.file)
+        try #require(diagnostics.count == 1, "\(c.file) (\(c.problem)) was accepted")
+        let message = diagnostics[0].message
+        #expect(message.contains(c.file), "\(message)")
+        #expect(diagnostics[0].location.line == 6, "the diagnostic points at the model's onnx: value")
+        #expect(message.lowercased().contains(c.fragment.lowercased()), "\(c.problem): \(message)")
+    }
+}

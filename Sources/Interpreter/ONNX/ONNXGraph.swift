@@ -83,8 +83,13 @@ struct ONNXGraph {
             var options = BinaryDecodingOptions()
             options.messageDepthLimit = 64
             model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+        } catch BinaryDecodingError.truncated {
+            throw fail("malformed ONNX file: truncated (a field runs past the end of the file)")
         } catch {
-            throw fail("not a valid ONNX file: the protobuf is truncated or malformed (\(error))")
+            throw fail("malformed ONNX file: not a protobuf ModelProto (\(error))")
+        }
+        guard model.irVersion >= 3 else {
+            throw fail("ir_version \(model.irVersion) is not an ONNX IR version lmc reads (3 or later)")
         }
         guard model.hasGraph else { throw fail("the file holds no graph (is it an ONNX model?)") }
         let opsets = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }
@@ -106,6 +111,7 @@ struct ONNXGraph {
         guard graph.sparseInitializer.isEmpty else { throw fail("sparse initializers are not supported") }
 
         let inputs = graph.input.filter { initializers[$0.name] == nil }
+        guard !inputs.isEmpty else { throw fail("the graph has no input besides its initializers; lmc feeds it images") }
         guard inputs.count == 1, let input = inputs.first else {
             throw fail(
                 "the graph has \(inputs.count) inputs besides its initializers (\(inputs.map(\.name).joined(separator: ", "))); "
@@ -114,6 +120,10 @@ struct ONNXGraph {
         let tensorType = input.type.tensorType
         guard input.type.value.map({ if case .tensorType = $0 { true } else { false } }) == true, tensorType.hasShape else {
             throw fail("the graph's input '\(input.name)' is not a tensor of known rank")
+        }
+        guard tensorType.elemType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
+            let type = Onnx_TensorProto.DataType(rawValue: Int(tensorType.elemType)).map { "\($0)" } ?? "\(tensorType.elemType)"
+            throw fail("the graph's input '\(input.name)' holds \(type) values; lmc feeds float images")
         }
         let dims = tensorType.shape.dim.map { dim -> Int? in
             if case .dimValue(let value) = dim.value { return Int(value) }
@@ -225,21 +235,24 @@ struct ONNXGraph {
         func fail(_ message: String) -> ONNXError { ONNXError(file: file, what + ": " + message) }
         if t.dataLocation == .external || !t.externalData.isEmpty {
             throw fail(
-                "its data is stored in an external file, which lmc does not read: export with the weights "
-                    + "in the .onnx file (torch.onnx.export(..., external_data=False))")
+                "it uses external data (stored in another file), which lmc does not read: export with the "
+                    + "weights in the .onnx file (torch.onnx.export(..., external_data=False))")
         }
         var count = 1
         for dim in t.dims {
-            guard dim >= 0, dim <= maxElements else { throw fail("dimension \(dim) is out of range") }
+            guard dim >= 0 else { throw fail("negative dimension \(dim)") }
             let (product, overflow) = count.multipliedReportingOverflow(by: Int(dim))
-            guard !overflow, product <= maxElements else { throw fail("more than \(maxElements) elements") }
+            guard !overflow, product <= maxElements else {
+                throw fail("too large: its dimensions \(t.dims) make more than \(maxElements) elements")
+            }
             count = product
         }
         let dims = t.dims.map { Int($0) }
         let shape = "[" + dims.map(String.init).joined(separator: ", ") + "]"
-        func checked<T>(_ values: [T], _ kind: String) throws(ONNXError) -> [T] {
+        func checked<T>(_ values: [T], _ field: String) throws(ONNXError) -> [T] {
+            guard !values.isEmpty || count == 0 else { throw fail("it has no data (neither raw_data nor \(field))") }
             guard values.count == count else {
-                throw fail("holds \(values.count) \(kind) values; its shape \(shape) needs \(count)")
+                throw fail("\(field) holds \(values.count) values; its shape \(shape) needs \(count)")
             }
             return values
         }
@@ -247,7 +260,8 @@ struct ONNXGraph {
             guard t.hasRawData else { return nil }
             guard t.rawData.count == count * size else {
                 throw fail(
-                    "its raw data is \(t.rawData.count) bytes; its shape \(shape) of \(size)-byte elements needs \(count * size)")
+                    "its raw_data's byte length is \(t.rawData.count); its shape \(shape) of \(size)-byte elements "
+                        + "needs \(count * size)")
             }
             return [UInt8](t.rawData)
         }
@@ -256,24 +270,24 @@ struct ONNXGraph {
             if let bytes = try raw(4) {
                 return Initializer(dims: dims, floats: (0..<count).map { Float(bitPattern: littleEndian(bytes, $0, 4)) })
             }
-            return Initializer(dims: dims, floats: try checked(t.floatData, "float"))
+            return Initializer(dims: dims, floats: try checked(t.floatData, "float_data"))
         case .double:
             if let bytes = try raw(8) {
                 return Initializer(
                     dims: dims, floats: (0..<count).map { Float(Double(bitPattern: littleEndian(bytes, $0, 8))) })
             }
-            return Initializer(dims: dims, floats: try checked(t.doubleData, "double").map { Float($0) })
+            return Initializer(dims: dims, floats: try checked(t.doubleData, "double_data").map { Float($0) })
         case .int64:
             if let bytes = try raw(8) {
                 return Initializer(dims: dims, integers: (0..<count).map { Int(Int64(bitPattern: littleEndian(bytes, $0, 8))) })
             }
-            return Initializer(dims: dims, integers: try checked(t.int64Data, "int64").map { Int($0) })
+            return Initializer(dims: dims, integers: try checked(t.int64Data, "int64_data").map { Int($0) })
         case .int32:
             if let bytes = try raw(4) {
                 return Initializer(
                     dims: dims, integers: (0..<count).map { Int(Int32(bitPattern: UInt32(littleEndian(bytes, $0, 4)))) })
             }
-            return Initializer(dims: dims, integers: try checked(t.int32Data, "int32").map { Int($0) })
+            return Initializer(dims: dims, integers: try checked(t.int32Data, "int32_data").map { Int($0) })
         default:
             let name = Onnx_TensorProto.DataType(rawValue: Int(t.dataType)).map { "\($0)" } ?? "code \(t.dataType)"
             throw fail("its element type \(name) is not supported (float, double, int64 and int32 are)")

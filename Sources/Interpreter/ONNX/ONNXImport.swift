@@ -16,6 +16,8 @@ struct ONNXImport {
     /// lmc's tensor name → the initializer holding it.
     var tensors: [String: ONNXModelSpec.TensorSource]
 
+    /// What every "not supported" error adds.
+    static let notes = "lmc maps \(supported)"
     static let supported =
         "Conv, Gemm, MatMul followed by Add, Relu, BatchNormalization, LayerNormalization, GroupNormalization, "
         + "InstanceNormalization (and the Reshape, InstanceNormalization, Reshape, Mul, Add of a GroupNorm), "
@@ -88,7 +90,7 @@ struct ONNXImport {
             try map(node)
         }
         guard case .activation(let logits)? = values[graph.output], logits.flat else {
-            throw ONNXError(file: graph.file, "the graph's output '\(graph.output)' is not the logits, a [N, classes] tensor")
+            throw ONNXError(file: graph.file, "the graph's output '\(graph.output)' is not the logits, a 2-d [N, classes] tensor")
         }
         guard logits.layer == layers.last?.name else {
             throw ONNXError(file: graph.file, "the graph's output '\(graph.output)' is not written by its last layer")
@@ -135,9 +137,12 @@ struct ONNXImport {
         case "Unsqueeze", "Squeeze", "Cast":
             try set(.shape(try shape(0)))
         case "Concat":
-            guard try int("axis", default: 0) == 0 else { throw fail("a Concat of shapes is along axis 0") }
             var parts: [Dimension] = []
-            for i in node.inputs.indices { parts += try shape(i) }
+            for i in node.inputs.indices {
+                if case .activation = try value(i) { throw fail("a Concat of activations is not supported; \(Self.notes)") }
+                parts += try shape(i)
+            }
+            guard try int("axis", default: 0) == 0 else { throw fail("a Concat of shapes is along axis 0") }
             try set(.shape(parts))
         case "Conv": try conv()
         case "Gemm": try gemm()
@@ -162,7 +167,7 @@ struct ONNXImport {
             try flatten(try activation(0))
         case "Reshape": try reshape()
         default:
-            throw fail("operator \(node.opType) is not supported; lmc maps \(Self.supported)")
+            throw fail("operator \(node.opType) is not supported; \(Self.notes)")
         }
     }
 
@@ -281,7 +286,8 @@ struct ONNXImport {
     private mutating func batchNorm() throws(ONNXError) {
         let x = try activation(0)
         guard node.outputs.dropFirst().allSatisfy(\.isEmpty), try int("training_mode", default: 0) == 0 else {
-            throw fail("a BatchNormalization in training mode is not supported: export the module in eval mode")
+            throw fail(
+                "a BatchNormalization in training mode (training_mode = 1) is not supported: export the module in eval mode")
         }
         try requireEpsilon()
         var owned: [(String, String, Bool)] = []
