@@ -222,6 +222,35 @@ import Testing
         }
     }
 
+    @Test("a GroupNorm whose groups do not divide its input's channels is reported at its layer")
+    func groupCountLocated() throws {
+        let text = """
+            lmc: 1
+            name: g
+            datasets: {d: {source: synthetic, features: 64, classes: 3, shape: [1, 8, 8]}}
+            models:
+              m:
+                layers:
+                  - {conv: 12, name: c1}
+                  - {norm: group, groups: 5, name: gn}
+                  - global_avgpool
+                  - {linear: classes, name: fc}
+            recipes: {r: {optimizer: {sgd: {lr: 0.1}}, batch: 8, epochs: 1}}
+            networks: {a: {model: m, data: d, recipe: r, seed: 1}}
+            alignments: {}
+            interpolations: {}
+            """
+        let spec = try SpecDecoder().decode(text, file: "g.yaml", directory: "/")
+        let diagnostics = ModelCheck.diagnostics(for: spec)
+        let found = try #require(diagnostics.first, "\(diagnostics)")
+        #expect(diagnostics.count == 1 && found.code == "shape-mismatch")
+        #expect(found.location.line == 8 && found.location.column == 9, "\(found.location)")
+        #expect(
+            found.message.hasSuffix(
+                "layer 'gn': GroupNorm with 5 groups needs a channel count divisible by 5; its input has 12 channels"),
+            "\(found.message)")
+    }
+
     @Test("a flatten after convolutions puts each channel's block of positions in one group")
     func flattenGroups() throws {
         let spec = try Self.randomNetwork(0).permutationSpec
