@@ -1,4 +1,5 @@
 import DSL
+import Foundation
 import Testing
 
 /// Models declared layer by layer: names, blocks and references as the decoder resolves them, and every
@@ -43,6 +44,30 @@ import Testing
         #expect(layers[10].operation == .linear(outputs: nil, bias: true))
     }
 
+    @Test("a GroupNorm takes 'groups' (default 1), stored as before when it has one group")
+    func groupNorm() throws {
+        let layers = try Self.layers(
+            """
+                  - {conv: 12, name: c1}
+                  - {norm: group, name: gn1}
+                  - {norm: group, groups: 4, name: gn4}
+                  - {norm: layer, name: ln}
+                  - global_avgpool
+                  - {linear: classes, name: fc}
+            """)
+        #expect(layers[1].operation == .norm(.group(1)) && layers[2].operation == .norm(.group(4)))
+        #expect(layers[3].operation == .norm(.layer))
+        // The cache key holds the sorted-key JSON of each operation: one group keeps the spelling it had.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = try layers[1...2].map { String(decoding: try encoder.encode($0.operation), as: UTF8.self) }
+        #expect(json == [#"{"norm":{"_0":"group"}}"#, #"{"norm":{"_0":"group/4"}}"#])
+        let decoded = try layers[1...2].map {
+            try JSONDecoder().decode(LayerSpec.Operation.self, from: try encoder.encode($0.operation))
+        }
+        #expect(decoded == [.norm(.group(1)), .norm(.group(4))])
+    }
+
     @Test(
         "each mistake in a declared model is reported at its place",
         arguments: [
@@ -55,6 +80,10 @@ import Testing
             ("      - {linear: 4, name: c, stride: 2}\n", "unknown-key", 8, 30, "'stride' does not apply to a linear layer"),
             ("      - {conv: 4, name: 'a b'}\n", "bad-name", 8, 25, "got 'a b'"),
             ("      - {relu: 3}\n", "type-mismatch", 8, 16, "relu must be empty"),
+            ("      - {norm: group, name: gn, groups: 0}\n", "out-of-range", 8, 41, "norm.groups must be between 1 and 4096"),
+            ("      - {norm: group, name: gn, groups: two}\n", "type-mismatch", 8, 41, "norm.groups must be an integer"),
+            ("      - {norm: batch, name: bn, groups: 2}\n", "unknown-key", 8, 33, "'groups' applies to norm: group"),
+            ("      - {conv: 4, name: c, groups: 2}\n", "unknown-key", 8, 28, "'groups' does not apply to a conv layer"),
         ])
     func rejects(layers: String, code: String, line: Int, column: Int, message: String) {
         do {

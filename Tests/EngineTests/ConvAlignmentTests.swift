@@ -14,7 +14,7 @@ import Testing
     }
 
     static let architectures = [
-        ConvNetTests.vgg(.group, classes: 4), ConvNetTests.resnet(.batch, stages: 2, blocks: 2, classes: 4),
+        ConvNetTests.vgg(.group(1), classes: 4), ConvNetTests.resnet(.batch, stages: 2, blocks: 2, classes: 4),
         ConvNetTests.resnet(.layer, classes: 4),
     ]
 

@@ -4,25 +4,6 @@ import Testing
 /// Each convolutional layer against a Double-precision oracle written as plain loops: the forward pass
 /// directly, the backward pass through central differences of the oracle (loss = Σ r·f(x), r random).
 @Suite struct ConvLayerTests {
-    /// Checks `analytic` (dL/dinput from the layer's backward with dy = r) against central differences of
-    /// Σ r·oracle(input) in Double.
-    func expectGradient(
-        _ analytic: [Float], at input: [Float], r: [Float], oracle: ([Double]) -> [Double], _ what: String
-    ) {
-        let h = 1e-6
-        let point = input.map(Double.init)
-        for i in input.indices {
-            var plus = point, minus = point
-            plus[i] += h
-            minus[i] -= h
-            let lp = zip(oracle(plus), r).reduce(0) { $0 + $1.0 * Double($1.1) }
-            let lm = zip(oracle(minus), r).reduce(0) { $0 + $1.0 * Double($1.1) }
-            let numeric = (lp - lm) / (2 * h)
-            #expect(
-                abs(Double(analytic[i]) - numeric) <= 1e-4 + 1e-3 * abs(numeric), "\(what) [\(i)]: \(analytic[i]) vs \(numeric)")
-        }
-    }
-
     /// Direct convolution of NHWC x by `[out, in, k, k]` w, zero padding.
     static func convOracle(_ x: [Double], _ w: [Double], _ g: Convolution.Geometry) -> [Double] {
         var y = [Double](repeating: 0, count: g.positions * g.outChannels)
@@ -75,9 +56,9 @@ import Testing
             dy: r, x: x, weight: w, geometry: g, dWeight: &dw, dBias: nil, dx: &dx, workspace: workspace, parallelism: .serial)
         let wd = w.map(Double.init)
         #expect(Fixtures.maxScaledError(y, Self.convOracle(x.map(Double.init), wd, g)) < 1e-5)
-        expectGradient(dx, at: x, r: r, oracle: { Self.convOracle($0, wd, g) }, "dx")
+        Fixtures.expectGradient(dx, at: x, r: r, oracle: { Self.convOracle($0, wd, g) }, "dx")
         let xd = x.map(Double.init)
-        expectGradient(dw, at: w, r: r, oracle: { Self.convOracle(xd, $0, g) }, "dW")
+        Fixtures.expectGradient(dw, at: w, r: r, oracle: { Self.convOracle(xd, $0, g) }, "dW")
     }
 
     /// The forward kernels read windows from the image, but must sum exactly as the packed GEMM does on
@@ -203,7 +184,7 @@ import Testing
             return y
         }
         #expect(Fixtures.maxScaledError(y, maxOracle(x.map(Double.init))) == 0)
-        expectGradient(dx, at: x, r: r, oracle: maxOracle, "max pool dx")
+        Fixtures.expectGradient(dx, at: x, r: r, oracle: maxOracle, "max pool dx")
         var mean = [Float](repeating: 0, count: n * c), dmean = [Float](repeating: .nan, count: x.count)
         let rm = Fixtures.matrix(n, c, seed: 6, purpose: "r")
         Pooling.averageForward(x: x, batch: n, positions: h * w, channels: c, y: &mean)
@@ -212,7 +193,7 @@ import Testing
             (0..<n * c).map { o in (0..<h * w).reduce(0.0) { $0 + x[((o / c) * h * w + $1) * c + o % c] } / Double(h * w) }
         }
         #expect(Fixtures.maxScaledError(mean, averageOracle(x.map(Double.init))) < 1e-6)
-        expectGradient(dmean, at: x, r: rm, oracle: averageOracle, "average dx")
+        Fixtures.expectGradient(dmean, at: x, r: rm, oracle: averageOracle, "average dx")
     }
 
     /// Ties go to the first maximum in window order and a NaN wins, in the 8-lane and the scalar paths alike.
@@ -227,50 +208,5 @@ import Testing
         #expect(y[0..<c].allSatisfy { $0 == 2 })
         #expect(argmax[c...] == ArraySlice((0..<c).map { Int32((4 + 2) * c + $0) }))
         #expect(y[c...].allSatisfy { $0.isNaN })
-    }
-
-    /// 5 channels: one partial group of lanes; 19: two whole groups of eight and a partial one.
-    @Test(
-        "each normalisation's forward, dx, dγ and dβ match its oracle", arguments: Normalization.Kind.allCases, [5, 19])
-    func normalisation(_ kind: Normalization.Kind, channels c: Int) {
-        let (n, positions) = (3, 4)
-        let shape = Normalization.Shape(rows: n * positions, channels: c, positionsPerSample: positions)
-        let x = Fixtures.matrix(n * positions, c, seed: 7, purpose: "x").map { $0 * 2 + 0.5 }
-        let gamma = Fixtures.matrix(1, c, seed: 8, purpose: "g").map { $0 + 1.5 }
-        let beta = Fixtures.matrix(1, c, seed: 9, purpose: "b")
-        let r = Fixtures.matrix(n * positions, c, seed: 10, purpose: "r")
-        var y = [Float](repeating: 0, count: x.count)
-        var mean = [Float](repeating: 0, count: shape.statistics(kind)), inverse = mean
-        var dx = [Float](repeating: .nan, count: x.count), dg = [Float](repeating: .nan, count: c), db = dg
-        Normalization.forward(kind, x: x, shape: shape, gamma: gamma, beta: beta, y: &y, mean: &mean, inverseDeviation: &inverse)
-        Normalization.backward(
-            kind, dy: r, x: x, shape: shape, gamma: gamma, mean: mean, inverseDeviation: inverse, dx: &dx, dGamma: &dg,
-            dBeta: &db)
-        // Which elements are normalised together: a sample, a position, or a channel.
-        let group = { (e: Int) -> Int in
-            switch kind {
-            case .group: e / (positions * c)
-            case .layer: e / c
-            case .batch: e % c
-            }
-        }
-        let oracle = { (x: [Double], gamma: [Double], beta: [Double]) -> [Double] in
-            var sums: [Int: (Double, Double, Double)] = [:]
-            for e in x.indices { sums[group(e), default: (0, 0, 0)].0 += x[e]; sums[group(e), default: (0, 0, 0)].2 += 1 }
-            for e in x.indices {
-                let (s, _, k) = sums[group(e)] ?? (0, 0, 1)
-                let d = x[e] - s / k
-                sums[group(e)]?.1 += d * d
-            }
-            return x.indices.map { e in
-                let (s, q, k) = sums[group(e)] ?? (0, 0, 1)
-                return gamma[e % c] * (x[e] - s / k) / (q / k + Normalization.epsilon).squareRoot() + beta[e % c]
-            }
-        }
-        let (xd, gd, bd) = (x.map(Double.init), gamma.map(Double.init), beta.map(Double.init))
-        #expect(Fixtures.maxScaledError(y, oracle(xd, gd, bd)) < 1e-5, "\(kind) forward")
-        expectGradient(dx, at: x, r: r, oracle: { oracle($0, gd, bd) }, "\(kind) dx")
-        expectGradient(dg, at: gamma, r: r, oracle: { oracle(xd, $0, bd) }, "\(kind) dγ")
-        expectGradient(db, at: beta, r: r, oracle: { oracle(xd, gd, $0) }, "\(kind) dβ")
     }
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct ConvNetTests {
     static let image = ImageShape(channels: 1, height: 8, width: 8)
     /// No norm, then each kind.
-    static let norms: [Normalization.Kind?] = [nil, .group, .layer, .batch]
+    static let norms: [Normalization.Kind?] = [nil, .group(1), .layer, .batch]
 
     static func vgg(_ norm: Normalization.Kind?, classes: Int = 3) -> Architecture {
         .vgg(input: image, widths: [4, nil, 6, nil, 8], norm: norm, classes: classes)
@@ -68,7 +68,7 @@ import Testing
 
     @Test("ResNet-20 has 9 inner groups and 3 residual-stream groups; a stream holds the stem, the blocks and the shortcut")
     func resnet20Groups() throws {
-        let spec = try LayerProgram(Self.resnet(.group, blocks: 3)).permutationSpec
+        let spec = try LayerProgram(Self.resnet(.group(1), blocks: 3)).permutationSpec
         #expect(spec.groups.count == 12)
         #expect(spec.groups.filter { $0.name.hasPrefix("stream") }.map(\.name) == ["stream1", "stream2", "stream3"])
         #expect(spec.groups.filter { $0.name.hasSuffix(".conv1") }.count == 9)
@@ -88,7 +88,9 @@ import Testing
 
     @Test(
         "gradients of the whole program match central differences of the loss",
-        arguments: [vgg(.group), resnet(nil, stages: 2, blocks: 1), resnet(.batch, stages: 2, blocks: 1)])
+        arguments: [
+            vgg(.group(1)), vgg(.group(2)), resnet(nil, stages: 2, blocks: 1), resnet(.batch, stages: 2, blocks: 1),
+        ])
     func networkGradient(_ architecture: Architecture) throws {
         let network = try Self.randomNetwork(architecture, seed: 21)
         let batch = 4
@@ -128,7 +130,7 @@ import Testing
     @Test("a training step's gradients are bitwise identical on 1 and 2 threads")
     func threadIndependence() throws {
         let architecture = Architecture.vgg(
-            input: .init(channels: 1, height: 28, width: 28), widths: [16, nil, 32, nil, 64], norm: .group, classes: 10)
+            input: .init(channels: 1, height: 28, width: 28), widths: [16, nil, 32, nil, 64], norm: .group(1), classes: 10)
         let network = Network(program: try LayerProgram(architecture), seed: 3)
         let batch = 32
         let images = Fixtures.matrix(batch, 784, seed: 4, purpose: "images")

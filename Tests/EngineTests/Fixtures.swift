@@ -1,4 +1,5 @@
 import Engine
+import Testing
 
 /// Seeded test data.
 ///
@@ -30,6 +31,25 @@ enum Fixtures {
 }
 
 extension Fixtures {
+    /// Checks `analytic` (dL/dinput from the layer's backward with dy = r) against central differences of
+    /// Σ r·oracle(input) in Double.
+    static func expectGradient(
+        _ analytic: [Float], at input: [Float], r: [Float], oracle: ([Double]) -> [Double], _ what: String
+    ) {
+        let h = 1e-6
+        let point = input.map(Double.init)
+        for i in input.indices {
+            var plus = point, minus = point
+            plus[i] += h
+            minus[i] -= h
+            let lp = zip(oracle(plus), r).reduce(0) { $0 + $1.0 * Double($1.1) }
+            let lm = zip(oracle(minus), r).reduce(0) { $0 + $1.0 * Double($1.1) }
+            let numeric = (lp - lm) / (2 * h)
+            #expect(
+                abs(Double(analytic[i]) - numeric) <= 1e-4 + 1e-3 * abs(numeric), "\(what) [\(i)]: \(analytic[i]) vs \(numeric)")
+        }
+    }
+
     /// An MLP program for `sizes` (input width, hidden widths, classes) on inputs of 1×1×width.
     static func mlp(_ sizes: [Int]) throws -> LayerProgram {
         try LayerProgram(

@@ -53,7 +53,7 @@ import Engine
 
     @Test(
         "conv nets: pruning ranks kernels and classifier together, masked training keeps pruned weights zero",
-        arguments: [Normalization.Kind.group, .batch])
+        arguments: [Normalization.Kind.group(1), .batch])
     func maskedConvTraining(_ norm: Normalization.Kind) throws {
         let data = ConvAlignmentTests.data
         let program = try LayerProgram(ConvNetTests.resnet(norm, stages: 2, blocks: 1, classes: 4))

@@ -6,14 +6,15 @@ import Testing
 @Suite struct RepairTests {
     static let inputs = ConvAlignmentTests.data.train.prefix(96, features: 64)
     /// An MLP, then a residual conv net (a shortcut convolution, residual adds) with each norm kind.
-    static let kinds = ["mlp", "none"] + Normalization.Kind.allCases.map(\.rawValue)
+    static let kinds = ["mlp", "none"] + ConvNetTests.norms.compactMap { $0?.description }
 
     /// Two trained networks of one architecture.
     static func pair(_ kind: String) throws -> (Network, Network) {
         let architecture =
             kind == "mlp"
             ? Architecture.mlp(input: ConvNetTests.image, hidden: [12, 10], classes: 4)
-            : ConvNetTests.resnet(Normalization.Kind(rawValue: kind), stages: 2, blocks: 1, classes: 4)
+            : ConvNetTests.resnet(
+                ConvNetTests.norms.compactMap { $0 }.first { $0.description == kind }, stages: 2, blocks: 1, classes: 4)
         return (try ConvAlignmentTests.trained(architecture, seed: 21), try ConvAlignmentTests.trained(architecture, seed: 22))
     }
 

@@ -166,6 +166,16 @@ import Testing
              {conv: 7, name: conv2}, relu, {maxpool: 2}, flatten, {linear: 9, name: fc1}, relu, {linear: classes, name: fc2}]
             """
         ),
+        (
+            "GroupNorm with 2 groups, with 3 groups on a residual stream, and with one group per channel",
+            ImageShape(channels: 2, height: 4, width: 4),
+            """
+            [{conv: 4, name: c1}, {norm: group, groups: 2, name: gn1}, relu, {conv: 6, name: c2}, relu,
+             {conv: 6, name: c3}, {norm: group, groups: 3, name: gn3}, {add: [gn3, c2]}, relu,
+             {conv: 5, name: c4}, {norm: group, groups: 5, name: in4}, relu,
+             global_avgpool, {linear: 5, name: fc1}, relu, {linear: classes, name: fc2}]
+            """
+        ),
     ]
 
     /// A network of the graph with every tensor random (norm affines and running statistics included).
@@ -194,7 +204,7 @@ import Testing
         return network
     }
 
-    @Test("random permutations of every derived group leave a declared model's logits unchanged", arguments: [0, 1, 2])
+    @Test("random permutations of every derived group leave a declared model's logits unchanged", arguments: [0, 1, 2, 3])
     func permutationInvariance(_ index: Int) throws {
         let network = try Self.randomNetwork(index)
         let features = network.architecture.input.features
@@ -220,6 +230,42 @@ import Testing
                 zip(before, changed).contains { Double(abs($0 - $1)) > 1e-3 * max(1, scale) } || permutations[g].isIdentity,
                 "\(Self.graphs[index].name): group \(group.name) without its last axis changed nothing")
         }
+    }
+
+    @Test("a GroupNorm whose groups do not divide its input's channels is reported at its layer")
+    func groupCountLocated() throws {
+        let text = """
+            lmc: 1
+            name: g
+            datasets: {d: {source: synthetic, features: 64, classes: 3, shape: [1, 8, 8]}}
+            models:
+              m:
+                layers:
+                  - {conv: 12, name: c1}
+                  - {norm: group, groups: 5, name: gn}
+                  - global_avgpool
+                  - {linear: classes, name: fc}
+            recipes: {r: {optimizer: {sgd: {lr: 0.1}}, batch: 8, epochs: 1}}
+            networks: {a: {model: m, data: d, recipe: r, seed: 1}}
+            alignments: {}
+            interpolations: {}
+            """
+        let spec = try SpecDecoder().decode(text, file: "g.yaml", directory: "/")
+        let diagnostics = ModelCheck.diagnostics(for: spec)
+        let found = try #require(diagnostics.first, "\(diagnostics)")
+        #expect(diagnostics.count == 1 && found.code == "shape-mismatch")
+        #expect(found.location.line == 8 && found.location.column == 9, "\(found.location)")
+        #expect(
+            found.message.hasSuffix(
+                "layer 'gn': GroupNorm with 5 groups needs a channel count divisible by 5; its input has 12 channels"),
+            "\(found.message)")
+    }
+
+    @Test("channels a GroupNorm of 2 to C − 1 groups normalises are not permuted; one group per channel is")
+    func groupNormGroups() throws {
+        let spec = try Self.randomNetwork(3).permutationSpec
+        // c1's channels form 2 groups of 2; c3's, in a stream with c2's, 3 groups of 2; c4's, 5 groups of 1.
+        #expect(spec.groups.map(\.name) == ["c4", "fc1"])
     }
 
     @Test("a flatten after convolutions puts each channel's block of positions in one group")

@@ -9,7 +9,8 @@
 extension SectionDecoder {
     /// Options each operation takes besides `name` and `from`.
     static let optionsByOperation: [String: [String]] = [
-        "linear": ["bias"], "conv": ["kernel", "stride", "padding", "bias"], "block": ["repeat", "start", "layers"],
+        "linear": ["bias"], "conv": ["kernel", "stride", "padding", "bias"], "norm": ["groups"],
+        "block": ["repeat", "start", "layers"],
     ]
     static let maxLayers = 4096
 
@@ -194,7 +195,19 @@ struct LayerListBuilder {
                 return nil
             }
             return .conv(channels: channels, kernel: k, stride: stride ?? 1, padding: p, bias: bias)
-        case "norm": return reader.choice(value, "norm", as: LayerSpec.Norm.self).map { .norm($0) }
+        case "norm":
+            let norm = reader.choice(value, "norm", as: NormName.self), groups = option("groups", 1...SectionDecoder.maxChannels)
+            guard let norm, let groups else { return nil }
+            switch norm {
+            case .group: return .norm(.group(groups ?? 1))
+            case .batch, .layer:
+                if let entry = f?.entries.first(where: { $0.key == "groups" }) {
+                    reader.sink.error(
+                        "unknown-key", at: entry.keyLocation, "'groups' applies to norm: group, not to norm: \(norm.rawValue)")
+                    return nil
+                }
+                return .norm(norm == .batch ? .batch : .layer)
+            }
         case "maxpool":
             guard let k = reader.int(value, "maxpool (its window size)", atLeast: 1, atMost: 64) else { return nil }
             guard k == 2 else {
@@ -213,6 +226,11 @@ struct LayerListBuilder {
         case "add": return .add
         default: return nil
         }
+    }
+
+    /// The names `norm:` takes.
+    private enum NormName: String, CaseIterable {
+        case batch, group, layer
     }
 
     /// The full name a reference denotes: a layer of this block instance, the block's input, or any layer

@@ -24,7 +24,9 @@ package enum SpecKeys {
     package static let layerOperations = [
         "linear", "conv", "norm", "relu", "maxpool", "avgpool", "global_avgpool", "flatten", "add", "block",
     ]
-    package static let layerOptions = ["name", "from", "kernel", "stride", "padding", "bias", "repeat", "start", "layers"]
+    package static let layerOptions = [
+        "name", "from", "kernel", "stride", "padding", "bias", "groups", "repeat", "start", "layers",
+    ]
     package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints", "augment"]
     package static let optimizer = ["sgd"]
     package static let sgd = ["lr", "momentum", "weight_decay", "nesterov"]

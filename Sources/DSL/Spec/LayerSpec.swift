@@ -25,11 +25,15 @@ public struct LayerSpec: Sendable, Hashable, Codable {
     }
 
     /// The normalisations a declared layer may use.
-    public enum Norm: String, Sendable, Hashable, Codable, CaseIterable {
+    ///
+    /// Encoded as a string (`batch`, `layer`, `group` for one group, `group/4` for four), so the cache keys
+    /// of specs written before GroupNorm took a group count are unchanged.
+    public enum Norm: Sendable, Hashable {
         /// BatchNorm with running statistics.
         case batch
-        /// GroupNorm with one group.
-        case group
+        /// GroupNorm with this many groups (`groups:`, default 1) of consecutive channels, as PyTorch's
+        /// `nn.GroupNorm(groups, C)`.
+        case group(Int)
         /// LayerNorm over the channels at each position.
         case layer
     }
@@ -70,5 +74,41 @@ public struct LayerSpec: Sendable, Hashable, Codable {
         hasher.combine(name)
         hasher.combine(operation)
         hasher.combine(inputs)
+    }
+}
+
+extension LayerSpec.Norm: Codable {
+    /// Reads `batch`, `layer`, `group` or `group/G` (G ≥ 2 in decimal, no sign or leading zero).
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` for any other string, `group/1` included (one group is
+    ///   `group`), so each norm has one spelling and one cache key.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        switch text {
+        case "batch": self = .batch
+        case "layer": self = .layer
+        case "group": self = .group(1)
+        default:
+            let prefix = "group/"
+            guard text.hasPrefix(prefix), let groups = Int(text.dropFirst(prefix.count)), groups >= 2,
+                text == prefix + String(groups)
+            else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "a norm is batch, layer, group or group/G with G ≥ 2; got '\(text)'")
+            }
+            self = .group(groups)
+        }
+    }
+
+    /// Writes `batch`, `layer`, `group` (one group) or `group/G`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .batch: try container.encode("batch")
+        case .layer: try container.encode("layer")
+        case .group(1): try container.encode("group")
+        case .group(let groups): try container.encode("group/\(groups)")
+        }
     }
 }

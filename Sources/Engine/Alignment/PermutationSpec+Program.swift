@@ -10,7 +10,10 @@ extension LayerProgram {
     /// addition merges its two inputs' sets into one, which is how a residual stream (the stem's output,
     /// every block's output and a stage's shortcut) becomes a single group. A set produced by one layer is
     /// named after it (`conv2`, `fc1`, `layer1.2.conv1`); a merged set is `stream1`, `stream2`, ….
-    /// The input's units and the logits' are never permuted, nor is a set added to a differently blocked one.
+    /// The input's units and the logits' are never permuted, nor is a set added to a differently blocked one,
+    /// nor a set a GroupNorm of 2 to C − 1 groups reads: it normalises each group of consecutive channels
+    /// together, so a permutation that moves a channel to another group changes the function (one group,
+    /// or one per channel, is permutation-equivariant like LayerNorm and BatchNorm).
     /// Activation matching compares a group's ReLU outputs (for a residual stream, the stem's and every
     /// block's); a group without one compares the outputs of the layers that make it.
     var channelGroups: (spec: PermutationSpec, activations: [[Int]]) {
@@ -36,7 +39,10 @@ extension LayerProgram {
             case .norm, .maxPool, .averagePool, .globalAveragePool:
                 parent[to] = find(from)
                 block[to] = block[from]
-                if case .norm = layer.operation { produced.append(to) }
+                if case .norm(let kind) = layer.operation {
+                    produced.append(to)
+                    if case .group(let groups) = kind, groups > 1, groups < buffers[from].channels { frozen.insert(find(from)) }
+                }
             case .flatten:
                 parent[to] = find(from)
                 block[to] = block[from] * buffers[from].height * buffers[from].width

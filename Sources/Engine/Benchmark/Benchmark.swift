@@ -119,7 +119,7 @@ public enum Benchmark {
     /// The conv anchor's VGG-style net: `[16, M, 32, M, 64, 64, M]` 3×3 convolutions without bias, each
     /// followed by GroupNorm (one group) and ReLU, global average pooling, a linear classifier.
     public static let conv = program(
-        .vgg(input: fashionMNIST, widths: [16, nil, 32, nil, 64, 64, nil], norm: .group, classes: 10))
+        .vgg(input: fashionMNIST, widths: [16, nil, 32, nil, 64, 64, nil], norm: .group(1), classes: 10))
 
     /// The builders' programs are valid by construction.
     private static func program(_ architecture: Architecture) -> LayerProgram {

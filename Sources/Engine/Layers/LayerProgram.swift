@@ -106,6 +106,14 @@ public struct LayerProgram: Sendable, Hashable {
                             layer: layer.name, suffix: "bias", shape: [channels], role: .bias(fanIn: fanIn), outputBuffer: to))
                 }
             case .norm(let kind):
+                if case .group(let groups) = kind {
+                    guard groups >= 1 else { throw fail("GroupNorm needs at least one group; got \(groups)") }
+                    guard x.channels % groups == 0 else {
+                        throw fail(
+                            "GroupNorm with \(groups) groups needs a channel count divisible by \(groups); "
+                                + "its input has \(x.channels) channels")
+                    }
+                }
                 out = x
                 let c = [x.channels]
                 parameters.append(Parameter(layer: layer.name, suffix: "weight", shape: c, role: .scale, outputBuffer: to))

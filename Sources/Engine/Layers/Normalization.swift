@@ -1,7 +1,8 @@
 /// Normalisation layers on NHWC activations, each followed by a per-channel affine (γ, β), forward and
 /// backward.
 ///
-/// - `group`: GroupNorm with one group: each sample normalised over all its positions and channels.
+/// - `group(G)`: GroupNorm with G groups: each sample normalised over all its positions and the C/G
+///   channels of each group (group g: channels g·C/G ..< (g + 1)·C/G at every position).
 /// - `layer`: LayerNorm over the channels at each position.
 /// - `batch`: BatchNorm: each channel normalised over the batch and positions (running statistics kept
 ///   for evaluation, as PyTorch: momentum 0.1, unbiased running variance).
@@ -10,13 +11,12 @@
 /// Double, in lane order), sums across samples (BatchNorm statistics, dγ, dβ) are per-sample partials added
 /// in Double in sample order, so results do not depend on the thread count. Channels are processed eight
 /// at a time (`ChannelLanes`), with a zero-padded tail when the count is not a multiple of eight.
+///
+/// GroupNorm's sums: one group is the whole sample, one contiguous block, summed as such (`Lanes`). With
+/// more groups a group's values are strided (a run of C/G channels at each position), so sums run per
+/// channel over the positions in lanes of eight channels, and a group's sum adds its channels' sums in
+/// Double in channel order; backward's per-group sums come from its per-channel partials the same way.
 public enum Normalization {
-    /// Which statistics a norm uses: per sample (GroupNorm with one group), per position (LayerNorm over
-    /// channels), per channel (BatchNorm).
-    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        case group, layer, batch
-    }
-
     package static let epsilon = 1e-5
 
     /// `rows` positions (batch × height × width) of `channels` each, `positionsPerSample` to a sample.
@@ -34,10 +34,17 @@ public enum Normalization {
         var samples: Int { rows / max(positionsPerSample, 1) }
         var sampleSize: Int { positionsPerSample * channels }
 
-        /// How many statistics forward writes: one per sample, position or channel.
+        /// Traps unless a `group` kind's count divides the channels.
+        func checkGroups(_ kind: Kind) {
+            if case .group(let groups) = kind {
+                precondition(groups >= 1 && channels % groups == 0, "GroupNorm: \(groups) groups for \(channels) channels")
+            }
+        }
+
+        /// How many statistics forward writes: one per sample and group, per position or per channel.
         package func statistics(_ kind: Kind) -> Int {
             switch kind {
-            case .group: samples
+            case .group(let groups): samples * groups
             case .layer: rows
             case .batch: channels
             }
@@ -48,6 +55,8 @@ public enum Normalization {
     ///
     /// Writes the statistics backward needs (mean and 1/σ, `shape.statistics(kind)` of each). For `batch`
     /// in training, `running` is updated; in evaluation it is used instead.
+    ///
+    /// - Precondition: a `group` kind's count divides the channels (`LayerProgram` checks it).
     package static func forward(
         _ kind: Kind, x: UnsafePointer<Float>, shape: Shape, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, inverseDeviation: UnsafeMutablePointer<Float>,
@@ -55,6 +64,7 @@ public enum Normalization {
         momentum: Double = 0.1, relu: Bool = false, parallelism: Parallelism = .serial
     ) {
         let c = shape.channels, size = shape.sampleSize, positions = shape.positionsPerSample
+        shape.checkGroups(kind)
         let (xs, ys) = (SharedReadPointer(base: x), SharedPointer(base: y))
         let (ms, vs) = (SharedPointer(base: mean), SharedPointer(base: inverseDeviation))
         let (gs, bs) = (SharedReadPointer(base: gamma), SharedReadPointer(base: beta))
@@ -87,20 +97,27 @@ public enum Normalization {
                     }
                 }
             }
-        case .group:
+        case .group(let groups):
+            let perGroup = c / groups
             // Each sample's scale and shift per channel (y = x·scale + shift), in its own slice.
             let affines = UnsafeMutablePointer<Float>.allocate(capacity: shape.samples * 2 * c)
             defer { affines.deallocate() }
             let slices = SharedPointer(base: affines)
             parallelism.forEach(shape.samples) { n in
                 let (xn, yn) = (xs.base + n * size, ys.base + n * size)
-                let (mf, inv) = moments(xn, count: size)
-                ms.base[n] = mf
-                vs.base[n] = inv
+                let (mn, vn) = (ms.base + n * groups, vs.base + n * groups)
+                if groups == 1 {
+                    // The sample is one contiguous block: summed as such, faster and with the bits one group
+                    // had before group counts existed.
+                    (mn[0], vn[0]) = moments(xn, count: size)
+                } else {
+                    groupMoments(xn, positions: positions, c, groups: groups, mean: mn, inverse: vn)
+                }
                 let scale = slices.base + n * 2 * c, shift = scale + c
                 for ch in 0..<c {
-                    scale[ch] = gs.base[ch] * inv
-                    shift[ch] = bs.base[ch] - mf * scale[ch]
+                    let g = ch / perGroup
+                    scale[ch] = gs.base[ch] * vn[g]
+                    shift[ch] = bs.base[ch] - mn[g] * scale[ch]
                 }
                 affine(xn, yn, positions: positions, c, scale: scale, shift: shift, relu: relu)
             }
@@ -124,12 +141,15 @@ public enum Normalization {
     /// dx, dγ and dβ (all overwritten) from dy, with the statistics forward wrote.
     ///
     /// dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over each normalised set, where dx̂ = γ·dy.
+    ///
+    /// - Precondition: a `group` kind's count divides the channels (`LayerProgram` checks it).
     package static func backward(
         _ kind: Kind, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, shape: Shape, gamma: UnsafePointer<Float>,
         mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
         dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>, parallelism: Parallelism = .serial
     ) {
         let c = shape.channels, size = shape.sampleSize, samples = shape.samples, positions = shape.positionsPerSample
+        shape.checkGroups(kind)
         let (dys, xs, gs) = (SharedReadPointer(base: dy), SharedReadPointer(base: x), SharedReadPointer(base: gamma))
         let (ms, vs) = (SharedReadPointer(base: mean), SharedReadPointer(base: inverseDeviation))
         let dxs = SharedPointer(base: dx)
@@ -141,9 +161,17 @@ public enum Normalization {
             let p = ps.base + n * c * 2
             ChannelLanes.forEach(c) { ch, lanes in
                 var dyXhat = ChannelLanes.V(), dySum = ChannelLanes.V()
+                // GroupNorm's and BatchNorm's statistics are the same at every position of the sample.
+                let wholeSample: (ChannelLanes.V, ChannelLanes.V)? =
+                    switch kind {
+                    case .layer: nil
+                    case .group, .batch:
+                        statistics(kind, shape, sample: n, position: n * positions, channel: ch, lanes, ms.base, vs.base)
+                    }
                 for position in 0..<positions {
                     let s = n * positions + position, e = s * c + ch
-                    let (m, v) = statistics(kind, sample: n, position: s, channel: ch, lanes, ms.base, vs.base)
+                    let (m, v) =
+                        wholeSample ?? statistics(kind, shape, sample: n, position: s, channel: ch, lanes, ms.base, vs.base)
                     let d = ChannelLanes.load(dys.base + e, lanes)
                     dyXhat = dyXhat.addingProduct(d, (ChannelLanes.load(xs.base + e, lanes) - m) * v)
                     dySum += d
@@ -189,18 +217,32 @@ public enum Normalization {
                     }
                 }
             }
-        case .group:
+        case .group(let groups):
+            let perGroup = c / groups, count = Double(positions * perGroup)
+            // Per sample and channel: its group's mean, 1/σ, mean(dx̂) and mean(dx̂·x̂), c of each.
+            let coefficients = UnsafeMutablePointer<Float>.allocate(capacity: samples * 4 * c)
+            defer { coefficients.deallocate() }
+            let slices = SharedPointer(base: coefficients)
             parallelism.forEach(samples) { n in
-                // Σ dx̂ and Σ dx̂·x̂ over the sample, from its partials.
-                let p = ps.base + n * c * 2
-                var sumD = 0.0, sumDX = 0.0
-                for ch in 0..<c {
-                    sumD += Double(gs.base[ch]) * p[c + ch]
-                    sumDX += Double(gs.base[ch]) * p[ch]
+                let p = ps.base + n * c * 2, k = slices.base + n * 4 * c
+                for g in 0..<groups {
+                    // Σ dx̂ and Σ dx̂·x̂ over the group, from its channels' partials.
+                    let channels = g * perGroup..<(g + 1) * perGroup
+                    var sumD = 0.0, sumDX = 0.0
+                    for ch in channels {
+                        sumD += Double(gs.base[ch]) * p[c + ch]
+                        sumDX += Double(gs.base[ch]) * p[ch]
+                    }
+                    let (m, v) = (ms.base[n * groups + g], vs.base[n * groups + g])
+                    let (meanD, meanDX) = (Float(sumD / count), Float(sumDX / count))
+                    for ch in channels { (k[ch], k[c + ch], k[2 * c + ch], k[3 * c + ch]) = (m, v, meanD, meanDX) }
                 }
-                let (m, v) = (ms.base[n], vs.base[n])
-                let (meanD, meanDX) = (Float(sumD / Double(size)), Float(sumDX / Double(size)))
-                dxRows(n * positions..<(n + 1) * positions, c, xs.base, dys.base, gs.base, dxs.base) { _ in (m, v, meanD, meanDX)
+                for s in n * positions..<(n + 1) * positions {
+                    ChannelLanes.forEach(c) { ch, lanes in
+                        let (m, v) = (ChannelLanes.load(k + ch, lanes), ChannelLanes.load(k + c + ch, lanes))
+                        let (meanD, meanDX) = (ChannelLanes.load(k + 2 * c + ch, lanes), ChannelLanes.load(k + 3 * c + ch, lanes))
+                        storeDx(s * c + ch, channel: ch, lanes, xs.base, dys.base, gs.base, dxs.base, (m, v, meanD, meanDX))
+                    }
                 }
             }
         case .layer:
@@ -227,21 +269,80 @@ public enum Normalization {
         return (Float(m), Float(1 / (squares / Double(count) + epsilon).squareRoot()))
     }
 
-    /// The mean and 1/σ that normalise channels `ch ..< ch + lanes` at row `position` of sample `sample`.
-    @inline(__always)
-    private static func statistics(
-        _ kind: Kind, sample: Int, position: Int, channel ch: Int, _ lanes: Int, _ mean: UnsafePointer<Float>,
-        _ inverse: UnsafePointer<Float>
-    ) -> (ChannelLanes.V, ChannelLanes.V) {
-        switch kind {
-        case .group: (ChannelLanes.V(repeating: mean[sample]), ChannelLanes.V(repeating: inverse[sample]))
-        case .layer: (ChannelLanes.V(repeating: mean[position]), ChannelLanes.V(repeating: inverse[position]))
-        case .batch: (ChannelLanes.load(mean + ch, lanes), ChannelLanes.load(inverse + ch, lanes))
+    /// Mean and 1/σ (biased variance) of each of `groups` groups of channels in one sample of `positions`
+    /// rows of `c` channels, group g holding channels g·c/groups ..< (g + 1)·c/groups of every row.
+    ///
+    /// Two passes as `moments` (Σ x, then Σ (x − μ)² from μ rounded to Float), each summing per channel
+    /// over the rows in lanes of eight channels, then each group's channels in Double in channel order.
+    private static func groupMoments(
+        _ x: UnsafePointer<Float>, positions: Int, _ c: Int, groups: Int, mean: UnsafeMutablePointer<Float>,
+        inverse: UnsafeMutablePointer<Float>
+    ) {
+        let perGroup = c / groups, count = Double(positions * perGroup)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: c) { sums in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { centres in
+                guard let sums = sums.baseAddress, let centres = centres.baseAddress else { return }
+                func total(_ g: Int) -> Double {
+                    var sum = 0.0
+                    for ch in g * perGroup..<(g + 1) * perGroup { sum += sums[ch] }
+                    return sum
+                }
+                channelSums(x, positions: positions, c, squaredFrom: nil, into: sums)
+                for g in 0..<groups {
+                    mean[g] = Float(total(g) / count)
+                    for ch in g * perGroup..<(g + 1) * perGroup { centres[ch] = mean[g] }
+                }
+                channelSums(x, positions: positions, c, squaredFrom: centres, into: sums)
+                for g in 0..<groups { inverse[g] = Float(1 / (total(g) / count + epsilon).squareRoot()) }
+            }
         }
     }
 
-    /// dx = (1/σ)·(γ·dy − mean(dx̂) − x̂·mean(dx̂·x̂)) for rows normalised by a scalar mean and 1/σ each;
-    /// `row(s)` gives (mean, 1/σ, mean(dx̂), mean(dx̂·x̂)) for row s.
+    /// Σ x per channel over `positions` rows of `c` channels, or Σ (x − centre)² when `centre` (one per
+    /// channel) is given: Float lanes of eight channels, rows in order, each lane written to `sums` as a
+    /// Double.
+    @inline(__always)
+    private static func channelSums(
+        _ x: UnsafePointer<Float>, positions: Int, _ c: Int, squaredFrom centre: UnsafePointer<Float>?,
+        into sums: UnsafeMutablePointer<Double>
+    ) {
+        ChannelLanes.forEach(c) { ch, lanes in
+            var sum = ChannelLanes.V()
+            if let centre {
+                let mu = ChannelLanes.load(centre + ch, lanes)
+                for e in stride(from: ch, to: positions * c, by: c) {
+                    let d = ChannelLanes.load(x + e, lanes) - mu
+                    sum = sum.addingProduct(d, d)
+                }
+            } else {
+                for e in stride(from: ch, to: positions * c, by: c) { sum += ChannelLanes.load(x + e, lanes) }
+            }
+            for lane in 0..<lanes { sums[ch + lane] = Double(sum[lane]) }
+        }
+    }
+
+    /// The mean and 1/σ that normalise channels `ch ..< ch + lanes` at row `position` of sample `sample`.
+    @inline(__always)
+    private static func statistics(
+        _ kind: Kind, _ shape: Shape, sample: Int, position: Int, channel ch: Int, _ lanes: Int,
+        _ mean: UnsafePointer<Float>, _ inverse: UnsafePointer<Float>
+    ) -> (ChannelLanes.V, ChannelLanes.V) {
+        switch kind {
+        case .group(let groups):
+            // Lane by lane: eight channels may straddle groups.
+            var (m, v) = (ChannelLanes.V(), ChannelLanes.V())
+            for lane in 0..<lanes {
+                let g = sample * groups + (ch + lane) / (shape.channels / groups)
+                (m[lane], v[lane]) = (mean[g], inverse[g])
+            }
+            return (m, v)
+        case .layer: return (ChannelLanes.V(repeating: mean[position]), ChannelLanes.V(repeating: inverse[position]))
+        case .batch: return (ChannelLanes.load(mean + ch, lanes), ChannelLanes.load(inverse + ch, lanes))
+        }
+    }
+
+    /// dx for rows normalised by a scalar mean and 1/σ each (`storeDx`); `row(s)` gives (mean, 1/σ,
+    /// mean(dx̂), mean(dx̂·x̂)) for row s.
     @inline(__always)
     private static func dxRows(
         _ rows: Range<Int>, _ c: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>,
@@ -249,13 +350,25 @@ public enum Normalization {
     ) {
         for s in rows {
             let (m, v, meanD, meanDX) = row(s)
-            ChannelLanes.forEach(c) { ch, lanes in
-                let e = s * c + ch
-                let xhat = (ChannelLanes.load(x + e, lanes) - m) * v
-                let d = ChannelLanes.load(dy + e, lanes) * ChannelLanes.load(gamma + ch, lanes)
-                ChannelLanes.store(v * (d - meanD - xhat * meanDX), dx + e, lanes)
-            }
+            let k = (
+                ChannelLanes.V(repeating: m), ChannelLanes.V(repeating: v), ChannelLanes.V(repeating: meanD),
+                ChannelLanes.V(repeating: meanDX)
+            )
+            ChannelLanes.forEach(c) { ch, lanes in storeDx(s * c + ch, channel: ch, lanes, x, dy, gamma, dx, k) }
         }
+    }
+
+    /// dx = (1/σ)·(γ·dy − mean(dx̂) − x̂·mean(dx̂·x̂)) at element `e`, channels `ch ..< ch + lanes`, from
+    /// (mean, 1/σ, mean(dx̂), mean(dx̂·x̂)) of each lane's normalised set.
+    @inline(__always)
+    private static func storeDx(
+        _ e: Int, channel ch: Int, _ lanes: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ gamma: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+        _ k: (mean: ChannelLanes.V, inverse: ChannelLanes.V, meanD: ChannelLanes.V, meanDX: ChannelLanes.V)
+    ) {
+        let xhat = (ChannelLanes.load(x + e, lanes) - k.mean) * k.inverse
+        let d = ChannelLanes.load(dy + e, lanes) * ChannelLanes.load(gamma + ch, lanes)
+        ChannelLanes.store(k.inverse * (d - k.meanD - xhat * k.meanDX), dx + e, lanes)
     }
 
     /// y = x·scale + shift per channel over `positions` rows of `c` channels (then the ReLU when `relu`).
@@ -290,6 +403,7 @@ public enum Normalization {
         parallelism: Parallelism
     ) {
         let c = shape.channels, size = shape.sampleSize, samples = shape.samples, count = Double(shape.rows)
+        let positions = shape.positionsPerSample
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: samples * c)
         defer { partials.deallocate() }
         let (ps, xs) = (SharedPointer(base: partials), SharedReadPointer(base: x))
@@ -299,15 +413,7 @@ public enum Normalization {
                 guard let centre = buffer.baseAddress else { return }
                 let cs = SharedReadPointer(base: centre)
                 parallelism.forEach(samples) { n in
-                    ChannelLanes.forEach(c) { ch, lanes in
-                        var sum = ChannelLanes.V()
-                        let mu = ChannelLanes.load(cs.base + ch, lanes)
-                        for e in stride(from: n * size + ch, to: (n + 1) * size, by: c) {
-                            let d = ChannelLanes.load(xs.base + e, lanes) - mu
-                            sum = sum.addingProduct(d, d)
-                        }
-                        for lane in 0..<lanes { ps.base[n * c + ch + lane] = Double(sum[lane]) }
-                    }
+                    channelSums(xs.base + n * size, positions: positions, c, squaredFrom: cs.base, into: ps.base + n * c)
                 }
             }
             var totals = [Double](repeating: 0, count: c)
@@ -316,11 +422,7 @@ public enum Normalization {
         }
         // Σ x per channel, then Σ (x − μ)² per channel.
         parallelism.forEach(samples) { n in
-            ChannelLanes.forEach(c) { ch, lanes in
-                var sum = ChannelLanes.V()
-                for e in stride(from: n * size + ch, to: (n + 1) * size, by: c) { sum += ChannelLanes.load(xs.base + e, lanes) }
-                for lane in 0..<lanes { ps.base[n * c + ch + lane] = Double(sum[lane]) }
-            }
+            channelSums(xs.base + n * size, positions: positions, c, squaredFrom: nil, into: ps.base + n * c)
         }
         var sums = [Double](repeating: 0, count: c)
         for n in 0..<samples { for ch in 0..<c { sums[ch] += partials[n * c + ch] } }

@@ -37,7 +37,7 @@ extension ModelSpec {
         guard let conv else { return .mlp(input: input, hidden: hidden, classes: classes) }
         let norm: Normalization.Kind? =
             switch conv.norm {
-            case .groupnorm: .group
+            case .groupnorm: .group(1)
             case .layernorm: .layer
             case .batchnorm: .batch
             case .none: nil
@@ -61,7 +61,7 @@ extension ModelSpec {
                 case .conv(let channels, let kernel, let stride, let padding, let bias):
                     .conv(channels: channels, kernel: kernel, stride: stride, padding: padding, bias: bias)
                 case .norm(.batch): .norm(.batch)
-                case .norm(.group): .norm(.group)
+                case .norm(.group(let groups)): .norm(.group(groups))
                 case .norm(.layer): .norm(.layer)
                 case .relu: .relu
                 case .maxPool(let kernel): .maxPool(kernel: kernel)
