@@ -184,3 +184,31 @@ import Testing
         #expect(message.lowercased().contains(c.fragment.lowercased()), "\(c.problem): \(message)")
     }
 }
+
+extension ONNXImportTests {
+    @Test("an imported ResNet-20 has the groups of the equivalent built-in model: 9 inner groups and 3 streams")
+    func resnet20GroupsMatchBuiltIn() throws {
+        let (_, imported) = try Self.network("resnet20-bn-ts")
+        let (_, shape, logits) = try Self.io("resnet20-bn-ts")
+        let text = """
+            lmc: 1
+            name: resnet20
+            datasets:
+              d: {source: synthetic, features: \(shape.features), classes: \(logits.shape[1]), train: 10, test: 10, seed: 1, \
+            shape: [\(shape.channels), \(shape.height), \(shape.width)]}
+            models:
+              m: {kind: resnet, stages: 3, blocks: 3, width: 4, norm: batchnorm}
+            networks:
+              a: {model: m, data: d, recipe: r, seed: 1}
+            recipes:
+              r: {optimizer: {sgd: {lr: 0.1}}, batch: 8, epochs: 1}
+            """
+        let spec = try SpecDecoder().decode(text, file: "resnet20.yaml", directory: "/")
+        let builtIn = try #require(spec.models.first?.value).program(input: shape, classes: logits.shape[1]).permutationSpec
+        let groups = imported.permutationSpec.groups
+        #expect(groups.count == 12)
+        #expect(groups.filter { $0.name.hasPrefix("stream") }.count == 3)
+        #expect(groups.map(\.size) == builtIn.groups.map(\.size))
+        #expect(groups.map(\.members.count) == builtIn.groups.map(\.members.count))
+    }
+}

@@ -224,7 +224,7 @@ public struct LayerProgram: Sendable, Hashable {
         return needs
     }
 
-    /// Indices of the layers (norms, linear layers) whose output is read only by the next layer, a ReLU:
+    /// Indices of the layers (norms, biased linear layers) whose output is read only by the next layer, a ReLU:
     /// the forward pass computes such a pair in one sweep, writing only the ReLU's output (backward reads
     /// the ReLU's output and the layer's input, never the layer's own output).
     var fusedWithReLU: Set<Int> {
@@ -233,8 +233,8 @@ public struct LayerProgram: Sendable, Hashable {
         let layers = architecture.layers
         for i in layers.indices.dropLast() where layers[i + 1].operation == .relu && layers[i + 1].inputs == [i + 1] {
             switch layers[i].operation {
-            case .norm, .linear: if readers[i + 1] == 1 { fused.insert(i) }
-            case .conv, .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: continue
+            case .norm, .linear(_, bias: true): if readers[i + 1] == 1 { fused.insert(i) }
+            case .linear(_, bias: false), .conv, .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: continue
             }
         }
         return fused

@@ -2,8 +2,10 @@ import DSL
 import Engine
 import Foundation
 
-/// A trained network read from a `load:` file: a safetensors state dict, or the initializers of an ONNX
-/// file (`.onnx`). For a model imported from ONNX, the file names tensors as the graph's initializers.
+/// A trained network read from a `load:` file.
+///
+/// The file is a safetensors state dict, or an ONNX file (`.onnx`) whose initializers hold the tensors.
+/// For a model imported from ONNX, the file names tensors as the graph's initializers.
 package enum NetworkFile {
     /// - Throws: `ArtifactError` if the file cannot be read; `SafeTensors.FormatError` or `ONNXError` if it
     ///   is not a valid file of its kind; an error naming the first tensor the model needs and the file

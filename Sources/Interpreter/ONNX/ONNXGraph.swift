@@ -17,8 +17,9 @@ package struct ONNXError: Error, Sendable, Hashable, CustomStringConvertible {
     package var description: String { file + ": " + (node.map { "node \($0): " } ?? "") + message }
 }
 
-/// An ONNX model's main graph, checked and in dependency order: what the importer maps onto a layer
-/// program. Only what lmc reads is kept (nodes, their attributes, float and integer initializers, the
+/// An ONNX model's main graph, checked and in dependency order.
+///
+/// This is what the importer maps onto a layer program. Only what lmc reads is kept (nodes, their attributes, float and integer initializers, the
 /// one image input); everything a file could get wrong is rejected here, before any of it is used.
 struct ONNXGraph {
     /// A node attribute lmc may read; other kinds are kept by name only so a check can reject them.

@@ -423,7 +423,7 @@ struct ONNXImport {
         _ operation: LayerSpec.Operation, reading inputs: [Activation], shape: Activation,
         tensors owned: [(suffix: String, initializer: String, transposed: Bool)] = []
     ) throws(ONNXError) {
-        let name = layerName(operation, owned)
+        let name = layerName(owned)
         names.insert(name)
         for tensor in owned {
             tensors[name + "." + tensor.suffix] = .init(initializer: tensor.initializer, transposed: tensor.transposed)
@@ -439,11 +439,11 @@ struct ONNXImport {
         try set(.activation(out))
     }
 
-    /// The tensors' common prefix when every one is `prefix.suffix` (`conv1.weight`, `conv1.bias`), as
-    /// the exporters keep state-dict names; otherwise the node's name. Always unique.
-    private func layerName(_ operation: LayerSpec.Operation, _ owned: [(suffix: String, initializer: String, transposed: Bool)])
-        -> String
-    {
+    /// The layer's name: its tensors' common prefix, or its node's name.
+    ///
+    /// The prefix is used when every tensor is `prefix.suffix` (`conv1.weight`, `conv1.bias`), as the
+    /// exporters keep state-dict names. Always unique.
+    private func layerName(_ owned: [(suffix: String, initializer: String, transposed: Bool)]) -> String {
         if let first = owned.first, first.initializer.hasSuffix("." + first.suffix) {
             let prefix = String(first.initializer.dropLast(first.suffix.count + 1))
             if owned.allSatisfy({ $0.initializer == prefix + "." + $0.suffix }), !prefix.isEmpty, !names.contains(prefix),
@@ -473,7 +473,7 @@ struct ONNXImport {
         Activation(layer: x.layer, channels: channels, height: height, width: width, flat: flat)
     }
 
-    private func groupNorm(_ groups: Int) -> LayerSpec.Operation { .norm(.group) }
+    private func groupNorm(_ groups: Int) -> LayerSpec.Operation { .norm(.group(groups)) }
 
     /// Whether `t` holds one value per channel of `x` (`[C]` or `[C, 1, 1]`).
     private func perChannel(_ t: ONNXGraph.Initializer, _ x: Activation) -> Bool {
