@@ -473,7 +473,7 @@ struct ONNXImport {
         Activation(layer: x.layer, channels: channels, height: height, width: width, flat: flat)
     }
 
-    private func groupNorm(_ groups: Int) -> LayerSpec.Operation { .norm(.group) }
+    private func groupNorm(_ groups: Int) -> LayerSpec.Operation { .norm(.group(groups)) }
 
     /// Whether `t` holds one value per channel of `x` (`[C]` or `[C, 1, 1]`).
     private func perChannel(_ t: ONNXGraph.Initializer, _ x: Activation) -> Bool {
