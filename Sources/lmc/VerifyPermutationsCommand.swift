@@ -54,7 +54,7 @@ struct VerifyPermutationsCommand: ParsableCommand {
         for group in check.groups {
             print(
                 "  " + group.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                    + "  \(group.size) units, \(group.members) tensor axes")
+                    + "  \(group.size) units\(group.parts > 1 ? " in \(group.parts) parts" : ""), \(group.members) tensor axes")
         }
         print(
             String(

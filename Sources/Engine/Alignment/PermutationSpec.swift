@@ -19,6 +19,11 @@ public struct PermutationSpec: Sendable, Hashable {
         public var size: Int
         /// Every tensor axis indexed by the group's units.
         public var members: [Member]
+        /// Contiguous equal blocks of units that a permutation must keep whole.
+        ///
+        /// A permutation the group admits maps each part onto itself. 1 (no constraint) unless a GroupNorm
+        /// of 2 to C − 1 groups reads the units; see `PermutationSpec+Parts.swift`.
+        public var parts: Int = 1
     }
 
     /// Groups in layer order.
