@@ -267,12 +267,14 @@ import Testing
             "\(found.message)")
     }
 
-    @Test("channels a GroupNorm of 2 to C − 1 groups normalises are permuted within its groups; one per channel freely")
+    @Test(
+        "a GroupNorm of 2 to C − 1 groups splits its channels into exchangeable parts; one group per channel adds nothing")
     func groupNormGroups() throws {
         let spec = try Self.randomNetwork(3).permutationSpec
         // c1's channels form 2 groups of 2; c3's, in a stream with c2's, 3 groups of 2; c4's, 5 groups of 1.
         #expect(spec.groups.map(\.name) == ["c1", "stream1", "c4", "fc1"])
         #expect(spec.groups.map(\.parts) == [2, 3, 1, 1])
+        #expect(spec.groups.map(\.exchangeableParts) == [true, true, false, false])
         // Graphs without such norms (BatchNorm, LayerNorm, GroupNorm of one group) have no parts.
         for index in 0..<3 { #expect(try Self.randomNetwork(index).permutationSpec.groups.allSatisfy { $0.parts == 1 }) }
     }

@@ -2,14 +2,16 @@ import Engine
 import Testing
 
 /// Declared models whose GroupNorms have 2 to C − 1 groups: the units they read are permuted only within
-/// the parts those groups make, which keeps the function; a permutation across a part's edge does not;
-/// weight and activation matching find permutations inside the parts and recover planted ones.
+/// the parts those groups make, or by exchanging whole parts when one norm's groups make them, which keeps
+/// the function; a permutation across a part's edge does not; weight and activation matching find
+/// permutations that keep the parts and recover planted ones.
 @Suite struct GroupNormPermutationTests {
+    /// A declared graph, its input and the groups derived from it.
     struct Graph: Sendable, CustomTestStringConvertible {
         var name: String
         var input: ImageShape
         var layers: String
-        /// The derived groups as name, size and parts.
+        /// The derived groups as name, size/parts and whether the parts are exchangeable.
         var groups: [String]
         var testDescription: String { name }
     }
@@ -24,7 +26,7 @@ import Testing
                                       {norm: group, groups: 4, name: n2}, {add: [n2, input]}, relu]},
                  global_avgpool, {linear: 6, name: fc1}, relu, {linear: classes, name: fc2}]
                 """,
-            groups: ["stream1 8/4", "b1.c1 6/3", "fc1 6/1"]),
+            groups: ["stream1 8/4", "b1.c1 6/3 exchangeable", "fc1 6/1"]),
         Graph(
             name: "GroupNorms after a flatten (2 groups of two channels' blocks, 8 groups inside them) and a linear layer",
             input: ImageShape(channels: 1, height: 4, width: 4),
@@ -33,7 +35,7 @@ import Testing
                  {norm: group, groups: 8, name: g8}, {linear: 6, name: fc1}, {norm: group, groups: 3, name: g3}, relu,
                  {linear: classes, name: fc2}]
                 """,
-            groups: ["c1 4/2", "fc1 6/3"]),
+            groups: ["c1 4/2 exchangeable", "fc1 6/3 exchangeable"]),
         Graph(
             name: "frozen: GroupNorms of 2 and 3 groups on 6 channels, and groups that cut a flattened channel's block",
             input: ImageShape(channels: 1, height: 4, width: 4),
@@ -67,7 +69,8 @@ import Testing
     @Test("GroupNorm groups split the units they read into parts: the lcm of their group counts, or frozen", arguments: graphs)
     func derivedParts(_ graph: Graph) throws {
         let spec = try Self.network(graph).permutationSpec
-        #expect(spec.groups.map { "\($0.name) \($0.size)/\($0.parts)" } == graph.groups)
+        #expect(
+            spec.groups.map { "\($0.name) \($0.size)/\($0.parts)\($0.exchangeableParts ? " exchangeable" : "")" } == graph.groups)
     }
 
     @Test("permutations keeping the parts leave the logits unchanged; one across a part's edge changes them", arguments: graphs)
@@ -90,6 +93,13 @@ import Testing
             only[g] = crossing
             let (changed, _) = Self.difference(network, network.permuted(by: only), on: images)
             #expect(changed > 1e-3 * scale, "\(group.name): a permutation across parts moved the logits by only \(changed)")
+            guard group.exchangeableParts else { continue }
+            // The first two parts exchanged whole: the norm's groups trade places, the function stays.
+            let k = group.partSize
+            only[g] = try #require(Permutation(Array(k..<2 * k) + Array(0..<k) + Array(2 * k..<group.size)))
+            #expect(group.admits(only[g]))
+            let (exchanged, _) = Self.difference(network, network.permuted(by: only), on: images)
+            #expect(exchanged <= 1e-5 * scale, "\(group.name): exchanging parts moved the logits by \(exchanged)")
         }
     }
 

@@ -104,12 +104,13 @@ import Testing
         }
     }
 
-    @Test("an imported ResNet with GroupNorm(2, 8) and GroupNorm(4, 16) everywhere is permuted within their groups")
+    @Test("an imported ResNet with GroupNorm(2, 8) and GroupNorm(4, 16) everywhere is permuted within and across their groups")
     func groupNormParts() throws {
         for fixture in ["resnet-gn-ts", "resnet-gn-dynamo"] {
             let groups = try Self.network(fixture).1.permutationSpec.groups
             let expected = ["stream1 8/2", "layer1.0.conv1 8/2", "layer2.0.conv1 16/4", "stream2 16/4"]
             #expect(groups.map { "\($0.name) \($0.size)/\($0.parts)" } == expected, "\(fixture)")
+            #expect(groups.allSatisfy { $0.exchangeableParts }, "\(fixture)")
         }
     }
 

@@ -14,8 +14,9 @@ extension LayerProgram {
     /// A GroupNorm of 2 to C − 1 groups normalises each run of consecutive channels together, so a set it
     /// reads is split into `parts` that a permutation keeps whole: the least common multiple of the group
     /// counts of every such norm on the set (one group, or one per channel, is permutation-equivariant like
-    /// LayerNorm and BatchNorm and adds no constraint). A set is frozen if its parts would be single units,
-    /// or if a norm's groups cut through the blocks of a flatten.
+    /// LayerNorm and BatchNorm and adds no constraint). When all those norms have one group count the parts
+    /// are their groups, which a permutation may also exchange. A set is frozen if its parts would be
+    /// single units, or if a norm's groups cut through the blocks of a flatten.
     /// Activation matching compares a group's ReLU outputs (for a residual stream, the stem's and every
     /// block's); a group without one compares the outputs of the layers that make it.
     var channelGroups: (spec: PermutationSpec, activations: [[Int]]) {
@@ -65,9 +66,12 @@ extension LayerProgram {
                 block[to] = block[a]
             }
         }
-        var parts: [Int: Int] = [:]
-        for (buffer, count) in partitions { parts[find(buffer), default: 1] = lcm(parts[find(buffer), default: 1], count) }
-        for (root, count) in parts where count > 1 {
+        var parts: [Int: Int] = [:], counts: [Int: Set<Int>] = [:]
+        for (buffer, count) in partitions where count > 1 {
+            parts[find(buffer), default: 1] = lcm(parts[find(buffer), default: 1], count)
+            counts[find(buffer), default: []].insert(count)
+        }
+        for (root, count) in parts {
             let units = buffers[root].channels
             // Parts of one unit admit only the identity; parts that do not tile the set cannot be kept whole.
             if count >= units || units % count != 0 { frozen.insert(root) }
@@ -98,7 +102,10 @@ extension LayerProgram {
                     members.append(.init(tensor: p.name, axis: 1, block: block[input]))
                 }
             }
-            groups.append(.init(name: name, size: buffers[root].channels, members: members, parts: parts[root] ?? 1))
+            groups.append(
+                .init(
+                    name: name, size: buffers[root].channels, members: members, parts: parts[root] ?? 1,
+                    exchangeableParts: counts[root]?.count == 1))
         }
         let activations = order.map { root in
             let unblocked = { (b: Int) in find(b) == root && block[b] == 1 }

@@ -12,6 +12,8 @@ public struct PermutationCheck: Sendable {
         public var members: Int
         /// Blocks of units each permutation keeps whole (1: none).
         public var parts: Int
+        /// Whether a permutation may exchange whole parts.
+        public var exchangeableParts: Bool
     }
 
     public var groups: [Group]
@@ -58,7 +60,11 @@ public struct PermutationCheck: Sendable {
         let before = network.logits(split, parallelism: parallelism)
         let after = network.permuted(by: permutations).logits(split, parallelism: parallelism)
         return PermutationCheck(
-            groups: spec.groups.map { Group(name: $0.name, size: $0.size, members: $0.members.count, parts: $0.parts) },
+            groups: spec.groups.map {
+                Group(
+                    name: $0.name, size: $0.size, members: $0.members.count, parts: $0.parts,
+                    exchangeableParts: $0.exchangeableParts)
+            },
             largestDifference: zip(before, after).map { Double(abs($0 - $1)) }.max() ?? 0,
             largestLogit: before.map { Double(abs($0)) }.max() ?? 0, examples: split.count, cached: cached.isCached)
     }
