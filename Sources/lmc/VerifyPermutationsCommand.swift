@@ -52,9 +52,11 @@ struct VerifyPermutationsCommand: ParsableCommand {
         let width = check.groups.map(\.name.count).max() ?? 5
         print("\(network) (\(check.cached ? "cached" : "initialised from its seed")): \(check.groups.count) groups")
         for group in check.groups {
+            let parts =
+                group.parts == 1 ? "" : " in \(group.parts)\(group.exchangeableParts ? " exchangeable" : "") parts"
             print(
                 "  " + group.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                    + "  \(group.size) units, \(group.members) tensor axes")
+                    + "  \(group.size) units\(parts), \(group.members) tensor axes")
         }
         print(
             String(

@@ -15,7 +15,8 @@ import Testing
 
     static let architectures = [
         ConvNetTests.vgg(.group(1), classes: 4), ConvNetTests.resnet(.batch, stages: 2, blocks: 2, classes: 4),
-        ConvNetTests.resnet(.layer, classes: 4),
+        ConvNetTests.resnet(.layer, classes: 4), ConvNetTests.vgg(.group(2), classes: 4),
+        ConvNetTests.resnet(.group(3), stages: 2, blocks: 2, classes: 4),
     ]
 
     /// Whether `found`, applied to b = π(a), gives back a's tensors exactly.
@@ -28,10 +29,11 @@ import Testing
     func weightMatchingRecovers(_ index: Int) throws {
         let a = try Self.trained(Self.architectures[index], seed: 5)
         var stream = RandomStream(seed: 6, purpose: "plant")
-        let planted = a.permutationSpec.groups.map { Permutation.random($0.size, using: &stream) }
+        let planted = a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) }
         let b = a.permuted(by: planted)
         let result = try WeightMatching.align(b, to: a, maxSweeps: 100, seed: 1, parallelism: .serial)
         #expect(Self.recovers(result.permutations, b, a))
+        #expect(a.permutationSpec.admits(result.permutations))
     }
 
     @Test(
@@ -40,7 +42,7 @@ import Testing
     func activationMatchingRecovers(_ index: Int) throws {
         let a = try Self.trained(Self.architectures[index], seed: 7)
         var stream = RandomStream(seed: 8, purpose: "plant")
-        let planted = a.permutationSpec.groups.map { Permutation.random($0.size, using: &stream) }
+        let planted = a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) }
         let b = a.permuted(by: planted)
         for similarity in [ActivationMatching.Similarity.correlation, .crossMoment] {
             let found = try ActivationMatching.align(
@@ -54,6 +56,7 @@ import Testing
                     ConvNetTests.logits(b.permuted(by: found), images, batch: Self.data.test.count)
                 ).map { abs($0 - $1) }.max() ?? .infinity
             #expect(difference < 1e-4, "\(similarity): logits differ by \(difference)")
+            #expect(a.permutationSpec.admits(found), "\(similarity)")
             let exact = zip(found, planted).filter { f, p in (0..<p.count).allSatisfy { f.indices[p.indices[$0]] == $0 } }
             #expect(exact.count >= planted.count - 1, "\(similarity): \(exact.count) of \(planted.count) groups exact")
         }

@@ -28,7 +28,9 @@ import Testing
         .resnet(input: image, stages: stages, blocks: blocks, width: 3, norm: norm, classes: classes)
     }
 
-    static let architectures = norms.flatMap { [vgg($0), resnet($0)] }
+    /// Every norm kind on both bodies, then GroupNorms whose groups split the channels into parts (vgg's 4, 6
+    /// and 8 channels into 2; resnet's 3 channels into 3 parts of one, free, and its 6 and 12 into 3).
+    static let architectures = norms.flatMap { [vgg($0), resnet($0)] } + [vgg(.group(2)), resnet(.group(3))]
 
     /// A network whose every tensor is random (norm scales, shifts and running statistics included), so
     /// that a permutation forgotten on any of them shows in the logits.
@@ -58,7 +60,7 @@ import Testing
         let images = Fixtures.matrix(3, 64, seed: 11, purpose: "images")
         var stream = RandomStream(seed: 12, purpose: "perms")
         let spec = network.permutationSpec
-        let permutations = spec.groups.map { Permutation.random($0.size, using: &stream) }
+        let permutations = spec.groups.map { $0.randomPermutation(using: &stream) }
         #expect(permutations.contains { $0 != Permutation(identity: $0.count) })
         let before = Self.logits(network, images, batch: 3)
         let after = Self.logits(network.permuted(by: permutations), images, batch: 3)

@@ -181,6 +181,12 @@ import Testing
     /// A network of the graph with every tensor random (norm affines and running statistics included).
     static func randomNetwork(_ index: Int) throws -> Network {
         let (_, input, layers) = graphs[index]
+        return try randomNetwork(input: input, layers: layers, seed: UInt64(index))
+    }
+
+    /// A network of the declared layers, initialised from `seed + 1`, then every tensor moved by noise
+    /// drawn from `seed` (running variances kept positive).
+    static func randomNetwork(input: ImageShape, layers: String, seed: UInt64) throws -> Network {
         let text = """
             lmc: 1
             name: g
@@ -193,9 +199,9 @@ import Testing
             """
         let spec = try SpecDecoder().decode(text, file: "g.yaml", directory: "/")
         let program = try #require(spec.models.named("m")).value.program(input: input, classes: 4)
-        var network = Network(program: program, seed: UInt64(index) + 1)
+        var network = Network(program: program, seed: seed + 1)
         for (name, tensor) in network.tensors {
-            var stream = RandomStream(seed: UInt64(index), purpose: "perturb/" + name)
+            var stream = RandomStream(seed: seed, purpose: "perturb/" + name)
             let positive = name.hasSuffix("running_var")
             network.tensors[name] = Tensor(
                 shape: tensor.shape,
@@ -213,7 +219,7 @@ import Testing
             inputs: (0..<5 * features).map { _ in stream.uniform(-2, 2) }, labels: [Int32](repeating: 0, count: 5))
         let spec = network.permutationSpec
         #expect(!spec.groups.isEmpty)
-        let permutations = spec.groups.map { Permutation.random($0.size, using: &stream) }
+        let permutations = spec.groups.map { $0.randomPermutation(using: &stream) }
         let before = network.logits(images, parallelism: .serial)
         let after = network.permuted(by: permutations).logits(images, parallelism: .serial)
         let scale = before.map { Double(abs($0)) }.max() ?? 1
@@ -261,11 +267,16 @@ import Testing
             "\(found.message)")
     }
 
-    @Test("channels a GroupNorm of 2 to C − 1 groups normalises are not permuted; one group per channel is")
+    @Test(
+        "a GroupNorm of 2 to C − 1 groups splits its channels into exchangeable parts; one group per channel adds nothing")
     func groupNormGroups() throws {
         let spec = try Self.randomNetwork(3).permutationSpec
         // c1's channels form 2 groups of 2; c3's, in a stream with c2's, 3 groups of 2; c4's, 5 groups of 1.
-        #expect(spec.groups.map(\.name) == ["c4", "fc1"])
+        #expect(spec.groups.map(\.name) == ["c1", "stream1", "c4", "fc1"])
+        #expect(spec.groups.map(\.parts) == [2, 3, 1, 1])
+        #expect(spec.groups.map(\.exchangeableParts) == [true, true, false, false])
+        // Graphs without such norms (BatchNorm, LayerNorm, GroupNorm of one group) have no parts.
+        for index in 0..<3 { #expect(try Self.randomNetwork(index).permutationSpec.groups.allSatisfy { $0.parts == 1 }) }
     }
 
     @Test("a flatten after convolutions puts each channel's block of positions in one group")

@@ -104,6 +104,16 @@ import Testing
         }
     }
 
+    @Test("an imported ResNet with GroupNorm(2, 8) and GroupNorm(4, 16) everywhere is permuted within and across their groups")
+    func groupNormParts() throws {
+        for fixture in ["resnet-gn-ts", "resnet-gn-dynamo"] {
+            let groups = try Self.network(fixture).1.permutationSpec.groups
+            let expected = ["stream1 8/2", "layer1.0.conv1 8/2", "layer2.0.conv1 16/4", "stream2 16/4"]
+            #expect(groups.map { "\($0.name) \($0.size)/\($0.parts)" } == expected, "\(fixture)")
+            #expect(groups.allSatisfy { $0.exchangeableParts }, "\(fixture)")
+        }
+    }
+
     @Test("every permutation group derived from an imported graph leaves the logits unchanged", arguments: fixtures)
     func permutationGroupsPreserveFunction(fixture: String) throws {
         let (_, network) = try Self.network(fixture)
@@ -115,7 +125,7 @@ import Testing
         for (g, group) in groups.enumerated() {
             var stream = RandomStream(seed: 7, purpose: "onnx-permutation-test", index: UInt64(g))
             let permutations = groups.indices.map { i in
-                i == g ? Permutation.random(group.size, using: &stream) : Permutation(identity: groups[i].size)
+                i == g ? group.randomPermutation(using: &stream) : Permutation(identity: groups[i].size)
             }
             let after = network.permuted(by: permutations).logits(split, parallelism: .serial)
             let scale = before.map(abs).max() ?? 1

@@ -55,7 +55,7 @@ public enum ActivationMatching {
                 let s = m.similarity(similarity)
                 for k in gain.indices { gain[k] += s[k] / Double(buffers.count) }
             }
-            let assignment = try LinearAssignment.maximize(gain, n: n)
+            let assignment = try group.assignment(maximizing: gain)
             result.append(Permutation(assignment) ?? Permutation(identity: n))
         }
         return result

@@ -10,10 +10,13 @@ extension LayerProgram {
     /// addition merges its two inputs' sets into one, which is how a residual stream (the stem's output,
     /// every block's output and a stage's shortcut) becomes a single group. A set produced by one layer is
     /// named after it (`conv2`, `fc1`, `layer1.2.conv1`); a merged set is `stream1`, `stream2`, ….
-    /// The input's units and the logits' are never permuted, nor is a set added to a differently blocked one,
-    /// nor a set a GroupNorm of 2 to C − 1 groups reads: it normalises each group of consecutive channels
-    /// together, so a permutation that moves a channel to another group changes the function (one group,
-    /// or one per channel, is permutation-equivariant like LayerNorm and BatchNorm).
+    /// The input's units and the logits' are never permuted, nor is a set added to a differently blocked one.
+    /// A GroupNorm of 2 to C − 1 groups normalises each run of consecutive channels together, so a set it
+    /// reads is split into `parts` that a permutation keeps whole: the least common multiple of the group
+    /// counts of every such norm on the set (one group, or one per channel, is permutation-equivariant like
+    /// LayerNorm and BatchNorm and adds no constraint). When all those norms have one group count the parts
+    /// are their groups, which a permutation may also exchange. A set is frozen if its parts would be
+    /// single units, or if a norm's groups cut through the blocks of a flatten.
     /// Activation matching compares a group's ReLU outputs (for a residual stream, the stem's and every
     /// block's); a group without one compares the outputs of the layers that make it.
     var channelGroups: (spec: PermutationSpec, activations: [[Int]]) {
@@ -27,6 +30,7 @@ extension LayerProgram {
         var producers: [Int: [String]] = [:]
         var rectified: [Int] = [], produced: [Int] = []
         var frozen = Set<Int>()
+        var partitions: [(buffer: Int, parts: Int)] = []
         for (layer, from, to) in operations {
             switch layer.operation {
             case .conv, .linear:
@@ -41,7 +45,14 @@ extension LayerProgram {
                 block[to] = block[from]
                 if case .norm(let kind) = layer.operation {
                     produced.append(to)
-                    if case .group(let groups) = kind, groups > 1, groups < buffers[from].channels { frozen.insert(find(from)) }
+                    if case .group(let groups) = kind {
+                        let features = buffers[from].channels
+                        if let count = PermutationSpec.parts(groups: groups, features: features, block: block[from]) {
+                            partitions.append((from, count))
+                        } else {
+                            frozen.insert(find(from))
+                        }
+                    }
                 }
             case .flatten:
                 parent[to] = find(from)
@@ -54,6 +65,16 @@ extension LayerProgram {
                 parent[to] = ra
                 block[to] = block[a]
             }
+        }
+        var parts: [Int: Int] = [:], counts: [Int: Set<Int>] = [:]
+        for (buffer, count) in partitions where count > 1 {
+            parts[find(buffer), default: 1] = lcm(parts[find(buffer), default: 1], count)
+            counts[find(buffer), default: []].insert(count)
+        }
+        for (root, count) in parts {
+            let units = buffers[root].channels
+            // Parts of one unit admit only the identity; parts that do not tile the set cannot be kept whole.
+            if count >= units || units % count != 0 { frozen.insert(root) }
         }
         let excluded = Set([find(0), find(buffers.count - 1)]).union(frozen.map(find))
         var order: [Int] = []
@@ -73,12 +94,18 @@ extension LayerProgram {
             }
             var members: [PermutationSpec.Member] = []
             for p in parameters {
-                if let out = p.outputBuffer, find(out) == root { members.append(.init(tensor: p.name, axis: 0)) }
+                if let out = p.outputBuffer, find(out) == root {
+                    // A norm after a flatten has one affine entry per feature: a block of them per unit.
+                    members.append(.init(tensor: p.name, axis: 0, block: block[out]))
+                }
                 if let input = p.inputBuffer, find(input) == root {
                     members.append(.init(tensor: p.name, axis: 1, block: block[input]))
                 }
             }
-            groups.append(.init(name: name, size: buffers[root].channels, members: members))
+            groups.append(
+                .init(
+                    name: name, size: buffers[root].channels, members: members, parts: parts[root] ?? 1,
+                    exchangeableParts: counts[root]?.count == 1))
         }
         let activations = order.map { root in
             let unblocked = { (b: Int) in find(b) == root && block[b] == 1 }
@@ -87,4 +114,11 @@ extension LayerProgram {
         }
         return (PermutationSpec(groups: groups), activations)
     }
+}
+
+/// The least common multiple of two positive integers.
+private func lcm(_ a: Int, _ b: Int) -> Int {
+    var (x, y) = (a, b)
+    while y != 0 { (x, y) = (y, x % y) }
+    return a / x * b
 }

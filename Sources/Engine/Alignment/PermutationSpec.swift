@@ -19,6 +19,15 @@ public struct PermutationSpec: Sendable, Hashable {
         public var size: Int
         /// Every tensor axis indexed by the group's units.
         public var members: [Member]
+        /// Contiguous equal blocks of units that a permutation must keep whole.
+        ///
+        /// A permutation the group admits maps each part onto itself, or onto any part if
+        /// `exchangeableParts`. 1 (no constraint) unless a GroupNorm of 2 to C − 1 groups reads the units;
+        /// see `PermutationSpec+Parts.swift`.
+        public var parts: Int = 1
+        /// Whether a permutation may also exchange whole parts: true when every GroupNorm that splits the
+        /// units has the same group count, so the parts are exactly its groups.
+        public var exchangeableParts = false
     }
 
     /// Groups in layer order.

@@ -52,7 +52,7 @@ public enum WeightMatching {
                 let group = spec.groups[g]
                 let gain = gainMatrix(group: g, spec: spec, a: a, b: b, permutations: permutations, parallelism: parallelism)
                 let n = group.size
-                let candidate = try LinearAssignment.maximize(gain, n: n)
+                let candidate = try group.assignment(maximizing: gain)
                 let old = (0..<n).reduce(0.0) { $0 + gain[$1 * n + permutations[g].indices[$1]] }
                 let new = (0..<n).reduce(0.0) { $0 + gain[$1 * n + candidate[$1]] }
                 if new > old + 1e-12, let next = Permutation(candidate) {

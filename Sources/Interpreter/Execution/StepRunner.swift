@@ -57,8 +57,8 @@ struct StepRunner: Sendable {
                 guard let record = alignment else { throw ArtifactError(description: "a permuted mask needs an alignment input") }
                 // π aligns this network to the donor's (π(B) ≈ A): A's mask in B's unit order is π⁻¹(mask).
                 let permutations = try record.permutations()
-                guard permutations.map(\.count) == start.network.permutationSpec.groups.map(\.size) else {
-                    throw ArtifactError(description: "the alignment's permutations do not fit the network's hidden layers")
+                guard start.network.permutationSpec.admits(permutations) else {
+                    throw Self.misfit
                 }
                 mask = donor.mask.permuted(by: permutations.map(\.inverse), shapes: start.network)
             }
@@ -124,6 +124,11 @@ struct StepRunner: Sendable {
         ArtifactError(description: "internal error: \(step.name)'s inputs were read in the wrong roles")
     }
 
+    /// The error for a stored alignment whose permutations the network's groups do not admit.
+    private static let misfit = ArtifactError(
+        description: "the alignment's permutations do not fit the network's permutation groups "
+            + "(their sizes, or the parts a GroupNorm keeps whole)")
+
     /// Retraining with a fixed mask from a rewound checkpoint to the end of the network's schedule.
     private func retrain(
         _ step: PlanStep, recipe: RecipeSpec, seed: UInt64, from start: (Network, Int), mask: PruningMask, data: Dataset,
@@ -183,8 +188,8 @@ struct StepRunner: Sendable {
     private func permuted(_ network: Network, by record: AlignmentRecord?) throws -> Network {
         guard let record else { return network }
         let permutations = try record.permutations()
-        guard permutations.map(\.count) == network.permutationSpec.groups.map(\.size) else {
-            throw ArtifactError(description: "the alignment's permutations do not fit the network's hidden layers")
+        guard network.permutationSpec.admits(permutations) else {
+            throw Self.misfit
         }
         return network.permuted(by: permutations)
     }

@@ -31,7 +31,7 @@ public enum NetworkExport {
                 throw RunError(description: "align/\(alignment) is not an alignment")
             }
             let permutations = try record.permutations()
-            guard permutations.map(\.count) == exported.permutationSpec.groups.map(\.size) else {
+            guard exported.permutationSpec.admits(permutations) else {
                 throw RunError(description: "align/\(alignment) does not fit '\(network)'")
             }
             exported = exported.permuted(by: permutations)

@@ -10,6 +10,10 @@ public struct PermutationCheck: Sendable {
         public var size: Int
         /// Tensor axes the group permutes.
         public var members: Int
+        /// Blocks of units each permutation keeps whole (1: none).
+        public var parts: Int
+        /// Whether a permutation may exchange whole parts.
+        public var exchangeableParts: Bool
     }
 
     public var groups: [Group]
@@ -51,12 +55,16 @@ public struct PermutationCheck: Sendable {
         }
         let spec = network.permutationSpec
         var stream = RandomStream(seed: seed, purpose: "verify-permutations")
-        let permutations = spec.groups.map { Permutation.random($0.size, using: &stream) }
+        let permutations = spec.groups.map { $0.randomPermutation(using: &stream) }
         let split = data.test.prefix(examples, features: data.features)
         let before = network.logits(split, parallelism: parallelism)
         let after = network.permuted(by: permutations).logits(split, parallelism: parallelism)
         return PermutationCheck(
-            groups: spec.groups.map { Group(name: $0.name, size: $0.size, members: $0.members.count) },
+            groups: spec.groups.map {
+                Group(
+                    name: $0.name, size: $0.size, members: $0.members.count, parts: $0.parts,
+                    exchangeableParts: $0.exchangeableParts)
+            },
             largestDifference: zip(before, after).map { Double(abs($0 - $1)) }.max() ?? 0,
             largestLogit: before.map { Double(abs($0)) }.max() ?? 0, examples: split.count, cached: cached.isCached)
     }
