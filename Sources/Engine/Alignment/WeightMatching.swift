@@ -38,11 +38,13 @@ public enum WeightMatching {
         return best
     }
 
-    private static func ascend(
+    /// One run of the coordinate ascent from `initial` (identities if nil), whose permutations it only
+    /// ever replaces by better ones; MergeMany continues each network's ascent from where it stopped.
+    static func ascend(
         _ b: [String: Tensor], to a: [String: Tensor], spec: PermutationSpec, maxSweeps: Int, seed: UInt64,
-        parallelism: Parallelism
+        from initial: [Permutation]? = nil, parallelism: Parallelism
     ) throws(LinearAssignment.NonFiniteInput) -> Result {
-        var permutations = spec.groups.map { Permutation(identity: $0.size) }
+        var permutations = initial ?? spec.groups.map { Permutation(identity: $0.size) }
         var sweeps = 0
         while sweeps < maxSweeps {
             var stream = RandomStream(seed: seed, purpose: "wm/order", index: UInt64(sweeps))
@@ -70,10 +72,14 @@ public enum WeightMatching {
     static func objective(
         _ b: [String: Tensor], to a: [String: Tensor], spec: PermutationSpec, permutations: [Permutation]
     ) -> Double {
-        let permuted = spec.apply(permutations, to: b)
+        innerProduct(a, spec.apply(permutations, to: b))
+    }
+
+    /// Σ over the tensors of `a` of ⟨A_t, B_t⟩, accumulated in Float64 in name order.
+    static func innerProduct(_ a: [String: Tensor], _ b: [String: Tensor]) -> Double {
         var total = 0.0
         for name in a.keys.sorted() {
-            guard let x = a[name]?.scalars, let y = permuted[name]?.scalars, x.count == y.count else { continue }
+            guard let x = a[name]?.scalars, let y = b[name]?.scalars, x.count == y.count else { continue }
             for i in x.indices { total += Double(x[i]) * Double(y[i]) }
         }
         return total
