@@ -1,7 +1,6 @@
 import Engine
 import Foundation
 import Interpreter
-import Synchronization
 
 /// Renders run events on stderr.
 ///
@@ -15,7 +14,7 @@ final class ProgressPrinter: Sendable {
         var lossSum: [String: (sum: Double, count: Int)] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let interval: TimeInterval = 3
 
     func handle(_ event: RunEvent) {

@@ -1,7 +1,7 @@
 import DSL
 import Foundation
 import Interpreter
-import Synchronization
+import Engine
 import Testing
 
 /// A tiny experiment on the synthetic dataset: trains in well under a second.
@@ -352,7 +352,7 @@ func run(
         let plan = try Planner().plan(try SpecDecoder().decode(Self.spec, file: "t.yaml", directory: dir))
         let keys = try Runner.keys(for: plan, cacheDirectory: dir + "/cache")
         #expect(Set(keys).count < keys.count, "the spec has no steps with one key")
-        let warnings = Mutex<[String]>([])
+        let warnings = Locked<[String]>([])
         let outcome = try run(Self.spec, in: dir) { event in
             if case .warning(let message) = event { warnings.withLock { $0.append(message) } }
         }

@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// How many threads a computation may use, and the worker threads that provide them.
 ///
@@ -37,7 +37,7 @@ public struct Parallelism: Sendable, Hashable {
     /// Starts the threads only when a loop first needs them.
     private final class LazyPool: Sendable {
         let workers: Int
-        private let started: Mutex<WorkerPool?> = Mutex(nil)
+        private let started = Locked<WorkerPool?>(nil)
 
         init(workers: Int) { self.workers = workers }
 

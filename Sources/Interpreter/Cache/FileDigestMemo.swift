@@ -1,6 +1,5 @@
 import Engine
 import Foundation
-import Synchronization
 
 /// Remembers the SHA-256 of data files by (path, size, modification time), so planning does not read
 /// training data again and again (`<cache>/file-digests.json`).
@@ -16,15 +15,15 @@ final class FileDigestMemo: Sendable {
     }
 
     private let path: String
-    private let entries: Mutex<[String: Entry]>
-    private let changed = Mutex(false)
+    private let entries: Locked<[String: Entry]>
+    private let changed = Locked(false)
 
     init(directory: String) {
         path = directory + "/file-digests.json"
         let stored = FileManager.default.contents(atPath: path).flatMap {
             try? JSONDecoder().decode([String: Entry].self, from: $0)
         }
-        entries = Mutex(stored ?? [:])
+        entries = Locked(stored ?? [:])
     }
 
     /// The file's SHA-256, from the memo when its size and time match.

@@ -1,7 +1,6 @@
 import DSL
 import Engine
 import Foundation
-import Synchronization
 
 /// Loads each dataset of a plan at most once and knows its content digest.
 ///
@@ -9,7 +8,7 @@ import Synchronization
 /// same dataset wait for one load instead of repeating it.
 final class DatasetProvider: Sendable {
     private let specs: [String: DatasetSpec]
-    private let loaded = Mutex<[String: Dataset]>([:])
+    private let loaded = Locked<[String: Dataset]>([:])
     private let memo: FileDigestMemo?
 
     /// - Parameter memo: remembers file digests between runs (in the cache directory), if given.
