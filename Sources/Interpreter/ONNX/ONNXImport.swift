@@ -122,19 +122,16 @@ struct ONNXImport {
             try set(.shape(start < end ? Array(dims[start..<end]) : []))
         case "Gather":
             try set(.shape(try gather()))
-        case "Unsqueeze" where { if case .constant(_, _?) = try? value(0) { true } else { false } }():
+        case "Unsqueeze":
+            guard case .constant(var unsqueezed, let name?) = try value(0) else { return try set(.shape(try shape(0))) }
             // A named weight given trailing unit axes to broadcast over positions (a GroupNorm's affine).
-            guard case .constant(let t, let name) = try value(0) else { throw fail("input 1 is missing") }
-            var unsqueezed = t
-            var axes = try ints("axes", default: nil) ?? []
-            if node.inputs.count > 1 { axes = try shape(1).map { if case .known(let a) = $0 { a } else { -99 } } }
-            for axis in axes.sorted() {
+            for axis in (try axes() ?? []).sorted() {
                 let a = axis < 0 ? axis + unsqueezed.dims.count + 1 : axis
                 guard (0...unsqueezed.dims.count).contains(a) else { throw fail("axis \(axis) is out of range") }
                 unsqueezed.dims.insert(1, at: a)
             }
             try set(.constant(unsqueezed, name: name))
-        case "Unsqueeze", "Squeeze", "Cast":
+        case "Squeeze", "Cast":
             try set(.shape(try shape(0)))
         case "Concat":
             var parts: [Dimension] = []
@@ -268,7 +265,7 @@ struct ONNXImport {
                 throw fail("the GroupNorm's bias \(ONNXGraph.describe(bias.dims)) is not one value per channel")
             }
             try emit(
-                groupNorm(groups), reading: [x], shape: x, tensors: [("weight", weight, false), ("bias", name, false)])
+                .norm(.group(groups)), reading: [x], shape: x, tensors: [("weight", weight, false), ("bias", name, false)])
         default:
             throw fail(
                 "an Add of these inputs is not supported: lmc adds two activations of one shape, a linear "
@@ -319,7 +316,8 @@ struct ONNXImport {
                 throw fail("the scale and bias must have one value per channel (\(x.channels))")
             }
             try emit(
-                groupNorm(x.channels), reading: [x], shape: x, tensors: [("weight", scaleName, false), ("bias", biasName, false)])
+                .norm(.group(x.channels)), reading: [x], shape: x,
+                tensors: [("weight", scaleName, false), ("bias", biasName, false)])
         default:
             throw fail("an InstanceNormalization reads an image, or a GroupNorm's [N, G, -1] reshape")
         }
@@ -338,7 +336,8 @@ struct ONNXImport {
                 "the scale and bias must have one value per channel (\(x.channels)); per-group ones (opset 18-20) "
                     + "are not supported: export with opset 21 or later, or let the exporter decompose the GroupNorm")
         }
-        try emit(groupNorm(groups), reading: [x], shape: x, tensors: [("weight", scaleName, false), ("bias", biasName, false)])
+        try emit(
+            .norm(.group(groups)), reading: [x], shape: x, tensors: [("weight", scaleName, false), ("bias", biasName, false)])
     }
 
     private mutating func layerNorm() throws(ONNXError) {
@@ -381,10 +380,7 @@ struct ONNXImport {
 
     private mutating func reduceMean() throws(ONNXError) {
         let x = try activation(0)
-        var axes = try ints("axes", default: nil)
-        if axes == nil, node.inputs.count > 1, !node.inputs[1].isEmpty {
-            axes = try shape(1).map { if case .known(let a) = $0 { a } else { -99 } }
-        }
+        let axes = try axes()
         let keep = try int("keepdims", default: 1) == 1
         guard !x.flat, let axes, Set(axes.map { $0 < 0 ? $0 + 4 : $0 }) == [2, 3] else {
             throw fail("ReduceMean is supported over an image's positions (axes [2, 3]), as a global average pool")
@@ -472,8 +468,6 @@ struct ONNXImport {
     private func reshaped(_ x: Activation, _ channels: Int, _ height: Int, _ width: Int, flat: Bool) -> Activation {
         Activation(layer: x.layer, channels: channels, height: height, width: width, flat: flat)
     }
-
-    private func groupNorm(_ groups: Int) -> LayerSpec.Operation { .norm(.group(groups)) }
 
     /// Whether `t` holds one value per channel of `x` (`[C]` or `[C, 1, 1]`).
     private func perChannel(_ t: ONNXGraph.Initializer, _ x: Activation) -> Bool {
@@ -594,6 +588,13 @@ struct ONNXImport {
             picked.append(data[j])
         }
         return picked
+    }
+
+    /// The `axes` attribute, or (from opset 13 for Unsqueeze, 18 for ReduceMean) the second input's values.
+    private func axes() throws(ONNXError) -> [Int]? {
+        if let axes = try ints("axes", default: nil) { return axes }
+        guard node.inputs.count > 1, !node.inputs[1].isEmpty else { return nil }
+        return try shape(1).map { if case .known(let a) = $0 { a } else { -99 } }
     }
 
     private func int(_ name: String, default value: Int?) throws(ONNXError) -> Int? {
