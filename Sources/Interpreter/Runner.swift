@@ -129,15 +129,11 @@ public enum Runner {
         let store = ContentStore(root: options.cacheDirectory)
         var byName: [String: Artifact] = [:]
         var missing: [String] = []
-        for (step, key) in zip(plan.steps, keys) {
-            switch step.action {
-            case .evaluate, .interpolate, .simplex:
-                if let files = try? store.read(key), let artifact = try? Artifact.decode(step, files: files) {
-                    byName[step.name] = artifact
-                } else {
-                    missing.append(step.name)
-                }
-            case .train, .load, .prune, .retrainMasked, .align: continue
+        for (step, key) in zip(plan.steps, keys) where step.isReported {
+            if let files = try? store.read(key), let artifact = try? Artifact.decode(step, files: files) {
+                byName[step.name] = artifact
+            } else {
+                missing.append(step.name)
             }
         }
         guard missing.isEmpty else {

@@ -257,7 +257,11 @@ let validSpec = """
         #expect(series.allSatisfy(\.isSeries) && plan.paths.first { $0.interpolation == "naive" }?.isSeries == false)
         let atFive = try #require(plan.steps.first { $0.name == "barrier/aligned/wm@step=5/step=5" })
         #expect(atFive.inputs == ["train/a", "train/b", "align/wm@step=5"])
-        if case .interpolate(_, _, _, let at, _, _) = atFive.action { #expect(at == 5) } else { Issue.record("\(atFive.action)") }
+        if case .interpolate(_, _, _, let at, _, _, _) = atFive.action {
+            #expect(at == 5)
+        } else {
+            Issue.record("\(atFive.action)")
+        }
     }
 
     @Test("matrix: expands every entry that uses a variable, or refers to one that does, with references rewired")

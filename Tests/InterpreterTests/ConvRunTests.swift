@@ -72,7 +72,7 @@ import Testing
         for (norm, expected) in [("batchnorm", 60), ("groupnorm", nil)] as [(String, Int?)] {
             let plan = try Planner().plan(try SpecDecoder().decode(Self.spec(norm: norm), file: "c.yaml", directory: "."))
             let step = try #require(plan.steps.first { $0.name == "barrier/vnaive" })
-            guard case .interpolate(_, _, _, _, let reset, _) = step.action else { Issue.record("\(step.action)"); continue }
+            guard case .interpolate(_, _, _, _, let reset, _, _) = step.action else { Issue.record("\(step.action)"); continue }
             #expect(reset == expected)
         }
     }

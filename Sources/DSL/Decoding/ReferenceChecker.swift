@@ -19,7 +19,7 @@ struct ReferenceChecker {
             result.append(.network)
         }
         if spec.pruning.named(name) != nil { result.append(.pruning) }
-        if spec.alignments.named(name) != nil { result.append(.alignment) }
+        if spec.alignments.named(name) != nil || spec.jointAlignments.named(name) != nil { result.append(.alignment) }
         if spec.interpolations.named(name) != nil { result.append(.interpolation) }
         return result
     }
@@ -65,6 +65,12 @@ struct ReferenceChecker {
             sink.error(
                 "unknown-checkpoint", at: m.rewindLocation ?? entry.location,
                 "network '\(m.network.name)' keeps no checkpoint at step \(m.rewind) to rewind to")
+        }
+        if case .permuted(let alignment) = m.transport, spec.jointAlignments.named(alignment.name) != nil {
+            sink.error(
+                "wrong-kind", at: alignment.location,
+                "transport '\(alignment.name)' is a joint alignment; a mask is carried by a pairwise one (align:, to:)")
+            return
         }
         if case .permuted(let alignment) = m.transport,
             resolve(alignment, as: .alignment, candidates: spec.alignments.map(\.name)),
@@ -118,30 +124,78 @@ struct ReferenceChecker {
                     "self-alignment", at: a.target.location, "alignment '\(alignment.name)' aligns '\(a.network.name)' to itself")
             }
         }
-        for interpolation in spec.interpolations {
-            let i = interpolation.value
-            if let third = i.third, resolve(third, as: .network, candidates: networks) { checkCompatible(i.from, third) }
-            let both = [resolve(i.from, as: .network, candidates: networks), resolve(i.to, as: .network, candidates: networks)]
-            if both.allSatisfy({ $0 }) {
-                checkCompatible(i.from, i.to)
-                checkMoments(i.at, at: i.atLocation ?? interpolation.location, networks: [i.from, i.to])
+        for alignment in spec.jointAlignments { checkJoint(alignment, networks: networks) }
+        for interpolation in spec.interpolations { checkInterpolation(interpolation, networks: networks) }
+    }
+
+    private func checkJoint(_ entry: Named<JointAlignmentSpec>, networks: [String]) {
+        let a = entry.value
+        let members = a.networks + (a.reference.map { [$0] } ?? [])
+        let resolved = members.filter { resolve($0, as: .network, candidates: networks) }
+        for other in resolved.dropFirst() { checkCompatible(resolved[0], other) }
+        var seen = Set<String>()
+        for network in a.networks where !seen.insert(network.name).inserted {
+            sink.error("duplicate-key", at: network.location, "joint alignment '\(entry.name)' lists '\(network.name)' twice")
+        }
+        for network in resolved where spec.pruning.named(network.name) != nil {
+            sink.error(
+                "wrong-kind", at: network.location,
+                "joint alignment '\(entry.name)': '\(network.name)' is a pruning sequence; a joint alignment takes networks at the end of training"
+            )
+        }
+    }
+
+    private func checkInterpolation(_ entry: Named<InterpolationSpec>, networks: [String]) {
+        let i = entry.value
+        let resolved = i.between.map { resolve($0, as: .network, candidates: networks) }
+        guard resolved.allSatisfy({ $0 }) else { return }
+        for other in i.between.dropFirst() { checkCompatible(i.from, other) }
+        var seen = Set<String>()
+        for network in i.between where !seen.insert(network.name).inserted {
+            sink.error("duplicate-key", at: network.location, "interpolation '\(entry.name)' lists '\(network.name)' twice")
+        }
+        if i.between.count == 2 { checkMoments(i.at, at: i.atLocation ?? entry.location, networks: [i.from, i.to]) }
+        guard let permute = i.permute else { return }
+        if let joint = spec.jointAlignments.named(permute.name)?.value {
+            if let first = i.permuteFrom {
+                sink.error(
+                    "wrong-kind", at: first.location,
+                    "'\(permute.name)' is a joint alignment: it alone carries every network of '\(entry.name)' into one order")
+                return
             }
-            // An alignment whose own networks are misspelt was reported there; its direction is no second error.
-            guard let permute = i.permute, resolve(permute, as: .alignment, candidates: spec.alignments.map(\.name)),
-                let alignment = spec.alignments.named(permute.name)?.value, refersToNetworks(alignment)
-            else { continue }
-            if let permuteFrom = i.permuteFrom {
-                checkIndirect(interpolation.name, i, second: alignment, first: permuteFrom)
-                continue
-            }
-            if ![i.to.name, origin(i.to.name)].contains(alignment.network.name)
-                || ![i.from.name, origin(i.from.name)].contains(alignment.target.name)
-            {
+            let aligned = Set(joint.networks.map(\.name) + (joint.reference.map { [$0.name] } ?? []))
+            for network in i.between where !aligned.contains(network.name) {
                 sink.error(
                     "wrong-direction", at: permute.location,
-                    "'\(permute.name)' aligns '\(alignment.network.name)' to '\(alignment.target.name)'; interpolation '\(interpolation.name)' needs '\(i.to.name)' aligned to '\(i.from.name)'"
+                    "joint alignment '\(permute.name)' does not align '\(network.name)'; it aligns \(joint.networks.map { "'\($0.name)'" }.joined(separator: ", "))"
                 )
             }
+            return
+        }
+        // An alignment whose own networks are misspelt was reported there; its direction is no second error.
+        guard resolve(permute, as: .alignment, candidates: spec.alignments.map(\.name) + spec.jointAlignments.map(\.name)),
+            let alignment = spec.alignments.named(permute.name)?.value, refersToNetworks(alignment)
+        else { return }
+        if i.between.count > 3 || (i.between.count == 3 && i.permuteFrom == nil) {
+            sink.error(
+                "wrong-kind", at: permute.location,
+                "interpolation '\(entry.name)' of \(i.between.count) networks is permuted by one joint alignment (`networks:`) of them all"
+                    + (i.between.count == 3
+                        ? ", or by two alignments [x, y], the first and second network each to the third" : "")
+                    + "; '\(permute.name)' aligns one pair")
+            return
+        }
+        if let permuteFrom = i.permuteFrom {
+            checkIndirect(entry.name, i, second: alignment, first: permuteFrom)
+            return
+        }
+        if ![i.to.name, origin(i.to.name)].contains(alignment.network.name)
+            || ![i.from.name, origin(i.from.name)].contains(alignment.target.name)
+        {
+            sink.error(
+                "wrong-direction", at: permute.location,
+                "'\(permute.name)' aligns '\(alignment.network.name)' to '\(alignment.target.name)'; interpolation '\(entry.name)' needs '\(i.to.name)' aligned to '\(i.from.name)'"
+            )
         }
     }
 

@@ -72,6 +72,13 @@ extension SectionDecoder {
                 ok = false
             }
         }
+        if let node = f.optional("simplex_samples") {
+            if let samples = reader.int(node, "evaluation.simplex_samples", atLeast: 0, atMost: 10_000) {
+                result.simplexSamples = samples
+            } else {
+                ok = false
+            }
+        }
         return ok ? result : nil
     }
 

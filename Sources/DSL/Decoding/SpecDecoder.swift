@@ -75,10 +75,12 @@ public struct SpecDecoder: Sendable {
             return nil
         }
         let defaultDataset = datasetNames?.count == 1 ? datasetNames?.first : nil
-        let isLoad = { (node: YAMLNode) -> Bool in
-            if case .mapping(let entries) = node.content { return entries.contains { $0.key == "load" } }
+        // `alignments:` likewise: pairwise entries and joint ones (with `networks:`).
+        let has = { (key: String, node: YAMLNode) -> Bool in
+            if case .mapping(let entries) = node.content { return entries.contains { $0.key == key } }
             return false
         }
+        let isLoad = { (node: YAMLNode) -> Bool in has("load", node) }
         var spec = Spec(
             file: file, directory: directory, name: name ?? "", description: description,
             datasets: section("datasets", sections.dataset),
@@ -88,7 +90,8 @@ public struct SpecDecoder: Sendable {
             loaded: section("networks", where: isLoad) { sections.loadedNetwork($0, $1, defaultDataset: defaultDataset) },
             pruning: section("pruning", sections.pruning),
             masked: section("masked", sections.masked),
-            alignments: section("alignments", sections.alignment),
+            alignments: section("alignments", where: { !has("networks", $0) }, sections.alignment),
+            jointAlignments: section("alignments", where: { has("networks", $0) }, sections.jointAlignment),
             interpolations: section("interpolations", sections.interpolation),
             evaluation: .standard,
             sweep: points.mapValues { $0.map { SweepCoordinate(name: $0.name, value: $0.value) } }

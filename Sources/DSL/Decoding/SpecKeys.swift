@@ -37,8 +37,13 @@ package enum SpecKeys {
     package static let loadedNetwork = ["model", "data", "load", "layers"]
     package static let pruning = ["network", "levels", "rate", "rewind", "output"]
     package static let masked = ["network", "rewind", "mask", "level", "transport", "seed"]
-    package static let alignment = ["method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed", "restarts"]
+    package static let alignment = [
+        "method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed", "restarts", "networks",
+    ]
     package static let interpolation = ["between", "permute", "at", "repair"]
-    package static let evaluation = ["alphas", "splits", "metrics", "batch", "simplex", "batchnorm_reset", "repair_examples"]
+    package static let evaluation = [
+        "alphas", "splits", "metrics", "batch", "simplex", "simplex_samples", "batchnorm_reset",
+        "repair_examples",
+    ]
     package static let executor = ["kind", "partition", "time", "cpus_per_task", "sbatch"]
 }

@@ -11,7 +11,10 @@ struct SweepExpander {
     static let sections = [
         "datasets", "models", "recipes", "networks", "pruning", "masked", "alignments", "interpolations",
     ]
-    static let referenceKeys = ["model", "data", "recipe", "network", "mask", "transport", "align", "to", "between", "permute"]
+    static let referenceKeys = [
+        "model", "data", "recipe", "network", "mask", "transport", "align", "to", "between", "permute",
+        "networks",
+    ]
 
     /// One value of each variable an entry depends on, in matrix order.
     typealias Point = [(name: String, value: String)]

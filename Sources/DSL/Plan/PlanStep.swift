@@ -25,6 +25,14 @@ public struct PlanStep: Sendable, Hashable, Codable {
         /// A permutation aligning the first input's network to the second's, both taken at checkpoint `at`
         /// (nil: the end of training).
         case align(AlignmentSpec.Method, at: Int? = nil)
+        /// One permutation per network into a shared unit order, for the networks of the inputs, at the end of
+        /// training. For `.reference`, the network whose order is shared is an extra last input (no
+        /// permutation of its own), and `reference` its index among the others when it is also one of them.
+        case alignJointly(JointAlignmentSpec.Method, reference: Int? = nil)
+        /// The fraction of units that the cycle a → b → c → a, composed from three pairwise alignments, maps to
+        /// themselves. Inputs: the alignments between a and b, b and c, c and a; `inverted[k]` when input k
+        /// aligns the pair's first network to its second (a to b, for the first) rather than the reverse.
+        case cycleConsistency(inverted: [Bool])
         /// Loss and error along the path between two networks, both taken at checkpoint `at` (nil: the
         /// end). Inputs: both training steps, then the alignment step when the second network is permuted,
         /// then (for an indirect path) the alignment of the first network to the same third network.
@@ -32,16 +40,25 @@ public struct PlanStep: Sendable, Hashable, Codable {
         /// `resetExamples`: for BatchNorm models, each point's running statistics are recomputed on that
         /// many training examples first (nil for other models, so their keys do not mention it).
         /// `repairExamples`: each point is REPAIRed (after any reset) on that many training examples (nil:
-        /// not repaired).
+        /// not repaired). `carry`: how each end reaches the common order, when the layout above cannot say it.
         case interpolate(
             alphas: [Double], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], at: Int? = nil,
-            resetExamples: Int? = nil, repairExamples: Int? = nil)
-        /// Loss and error over a triangle of three networks, at each point λ of `points` (barycentric
-        /// weights). Inputs: the three training steps, then (when permuted) the alignments of the second
-        /// and of the first network to the third. `resetExamples` and `repairExamples` as for `interpolate`.
+            resetExamples: Int? = nil, repairExamples: Int? = nil, carry: [Carry]? = nil)
+        /// Loss and error over the simplex of three or more networks, at each point λ of `points` (barycentric
+        /// weights). Inputs: the networks' steps, then the alignments; without `carry`, the layout of a
+        /// triangle: (when permuted) the alignments of the second and of the first network to the third.
+        /// `resetExamples` and `repairExamples` as for `interpolate`.
         case simplex(
             points: [[Double]], splits: [EvaluationSpec.SplitSize], metrics: [EvaluationSpec.Metric], resetExamples: Int? = nil,
-            repairExamples: Int? = nil)
+            repairExamples: Int? = nil, carry: [Carry]? = nil)
+    }
+
+    /// How one end of a path or simplex reaches the unit order the points are made in: unchanged, by the
+    /// pairwise alignment at input `input`, or by member `member` of the joint alignment at input `input`.
+    public enum Carry: Sendable, Hashable, Codable {
+        case identity
+        case alignment(input: Int)
+        case member(Int, input: Int)
     }
 
     /// How a mask is carried to another network, without names (the alignment is an input).
@@ -58,7 +75,8 @@ public struct PlanStep: Sendable, Hashable, Codable {
         case .prune: "prune"
         case .retrainMasked: "mask"
         case .evaluate: "evaluate"
-        case .align: "align"
+        case .align, .alignJointly: "align"
+        case .cycleConsistency: "cycle"
         case .interpolate: "interpolate"
         case .simplex: "simplex"
         }

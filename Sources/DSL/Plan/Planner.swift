@@ -124,9 +124,109 @@ public struct Planner: Sendable {
                 alignmentSteps[alignment.name, default: []].append((moment, name, "\(template(alignment.name))@\(moment.label)"))
             }
         }
+        /// An interpolation of three or more networks: the simplex at `eval.simplexPoints`, then every pair's
+        /// path over the alphas (each its own step, so a pair shared with a plain interpolation is one step).
+        func measureSimplex(_ i: InterpolationSpec, _ name: String, _ carries: [EndCarry], label: String) {
+            let coordinates = spec.sweep[name] ?? []
+            let sweepBase = coordinates.isEmpty ? nil : template(name)
+            let reset = reset(i.from.name), repair = i.repair ? eval.repairExamples : nil
+            let data = dataset(of: origin(i.from.name))
+            let names = i.between.map(\.name)
+            let (inputs, carry) = Self.assemble(names.map { source($0, .end) }, carries)
+            steps.append(
+                PlanStep(
+                    name: "barrier/\(name)",
+                    action: .simplex(
+                        points: eval.simplexPoints(networks: names.count), splits: eval.splits, metrics: eval.metrics,
+                        resetExamples: reset, repairExamples: repair, carry: carry),
+                    inputs: inputs, dataset: data, origin: i.from.location))
+            paths.append(
+                .init(
+                    interpolation: name, from: names[0], to: names[1], networks: names, permutation: label,
+                    step: "barrier/\(name)", moment: .end, isSeries: false, sweepBase: sweepBase, coordinates: coordinates))
+            for a in names.indices {
+                for b in names.indices where b > a {
+                    let (inputs, carry) = Self.assemble(
+                        [source(names[a], .end), source(names[b], .end)], [carries[a], carries[b]])
+                    let step = "barrier/\(name)/\(template(names[a]))~\(template(names[b]))"
+                    steps.append(
+                        PlanStep(
+                            name: step,
+                            action: .interpolate(
+                                alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, resetExamples: reset,
+                                repairExamples: repair, carry: carry),
+                            inputs: inputs, dataset: data, origin: i.from.location))
+                    paths.append(
+                        .init(
+                            interpolation: name, from: names[a], to: names[b], simplexSize: names.count, permutation: label,
+                            step: step, moment: .end, isSeries: false, sweepBase: sweepBase, coordinates: coordinates))
+                }
+            }
+        }
+        for alignment in spec.jointAlignments {
+            let a = alignment.value
+            var inputs = a.networks.map { source($0.name, .end) }
+            var reference: Int?
+            if case .reference = a.method, let r = a.reference {
+                reference = a.networks.firstIndex { $0.name == r.name }
+                inputs.append(source(r.name, .end))
+            }
+            steps.append(
+                PlanStep(
+                    name: "align/\(alignment.name)", action: .alignJointly(a.method, reference: reference), inputs: inputs,
+                    dataset: dataset(of: origin(a.networks[0].name)), origin: alignment.location))
+        }
         var paths: [Plan.Path] = []
         for interpolation in spec.interpolations {
             let i = interpolation.value
+            let coordinates = spec.sweep[interpolation.name] ?? []
+            let sweepBase = coordinates.isEmpty ? nil : template(interpolation.name)
+            let reset = reset(i.from.name), repair = i.repair ? eval.repairExamples : nil
+            let data = dataset(of: origin(i.from.name))
+            if let permute = i.permute, let joint = spec.jointAlignments.named(permute.name)?.value {
+                // One joint alignment carries every network; the reference of `.reference` keeps its order.
+                let carries = i.between.map { network in
+                    joint.networks.firstIndex { $0.name == network.name }.map { EndCarry.member("align/\(permute.name)", $0) }
+                        ?? .identity
+                }
+                let label = "\(template(permute.name))@end"
+                if i.between.count > 2 {
+                    measureSimplex(i, interpolation.name, carries, label: label)
+                    continue
+                }
+                let moments = i.at.resolve(checkpoints: checkpoints(of: i.from.name), levels: levels(of: i.from.name))
+                for moment in moments {
+                    let ends = [source(i.from.name, moment), source(i.to.name, moment)]
+                    let (inputs, carry) = Self.assemble(ends, carries)
+                    let name =
+                        i.at.isEndOnly
+                        ? "barrier/\(interpolation.name)" : "barrier/\(interpolation.name)/\(label)/\(moment.label)"
+                    steps.append(
+                        PlanStep(
+                            name: name,
+                            action: .interpolate(
+                                alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint,
+                                resetExamples: reset, repairExamples: repair, carry: carry),
+                            inputs: inputs, dataset: data, origin: interpolation.location))
+                    paths.append(
+                        .init(
+                            interpolation: interpolation.name, from: i.from.name, to: i.to.name, permutation: label, step: name,
+                            moment: moment, isSeries: !i.at.isEndOnly, sweepBase: sweepBase, coordinates: coordinates))
+                }
+                continue
+            }
+            if i.between.count > 2 {
+                // Naive, or (a triangle) the first two networks carried into the third's order by [x, y].
+                var carries = [EndCarry](repeating: .identity, count: i.between.count)
+                var label = "identity"
+                if let first = i.permuteFrom, let second = i.permute {
+                    carries[0] = .step("align/\(first.name)")
+                    carries[1] = .step("align/\(second.name)")
+                    label = "via-\(template(i.between[2].name))"
+                }
+                measureSimplex(i, interpolation.name, carries, label: label)
+                continue
+            }
             let moments = i.at.resolve(checkpoints: checkpoints(of: i.from.name), levels: levels(of: i.from.name))
             var permutations: [(steps: [String], label: String, moment: Moment?)] =
                 i.permute.map { p in (alignmentSteps[p.name] ?? []).map { ([$0.step], $0.label, $0.moment) } }
@@ -145,24 +245,6 @@ public struct Planner: Sendable {
             let permutationSeries = i.permute.flatMap { spec.alignments.named($0.name)?.value.at.isEndOnly == false } ?? false
             let isSeries = !i.at.isEndOnly || permutationSeries
             for permutation in permutations {
-                if let third = i.third {
-                    let step = PlanStep(
-                        name: "barrier/\(interpolation.name)",
-                        action: .simplex(
-                            points: EvaluationSpec.simplexGrid(eval.simplexDivisions), splits: eval.splits, metrics: eval.metrics,
-                            resetExamples: reset(i.from.name), repairExamples: i.repair ? eval.repairExamples : nil),
-                        inputs: [source(i.from.name, .end), source(i.to.name, .end), source(third.name, .end)]
-                            + permutation.steps,
-                        dataset: dataset(of: i.from.name), origin: interpolation.location)
-                    steps.append(step)
-                    let coordinates = spec.sweep[interpolation.name] ?? []
-                    paths.append(
-                        .init(
-                            interpolation: interpolation.name, from: i.from.name, to: i.to.name, third: third.name,
-                            permutation: permutation.label, step: step.name, moment: .end, isSeries: false,
-                            sweepBase: coordinates.isEmpty ? nil : template(interpolation.name), coordinates: coordinates))
-                    continue
-                }
                 for moment in moments {
                     // A permutation found per pruning level applies at its own level only.
                     if case .level? = permutation.moment, permutation.moment != moment { continue }
@@ -173,17 +255,50 @@ public struct Planner: Sendable {
                         name: name,
                         action: .interpolate(
                             alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint,
-                            resetExamples: reset(i.from.name), repairExamples: i.repair ? eval.repairExamples : nil),
+                            resetExamples: reset, repairExamples: repair),
                         inputs: [source(i.from.name, moment), source(i.to.name, moment)] + permutation.steps,
-                        dataset: dataset(of: origin(i.from.name)), origin: interpolation.location)
+                        dataset: data, origin: interpolation.location)
                     steps.append(step)
-                    let coordinates = spec.sweep[interpolation.name] ?? []
                     paths.append(
                         .init(
                             interpolation: interpolation.name, from: i.from.name, to: i.to.name,
                             permutation: permutation.label, step: step.name, moment: moment, isSeries: isSeries,
-                            sweepBase: coordinates.isEmpty ? nil : template(interpolation.name),
-                            coordinates: coordinates))
+                            sweepBase: sweepBase, coordinates: coordinates))
+                }
+            }
+        }
+        var cycles: [Plan.Cycle] = []
+        for method in ["weight-matching", "activation-matching"] {
+            // The first alignment found at the end of training between each pair of trained networks.
+            var between: [Set<String>: Named<AlignmentSpec>] = [:]
+            var order: [String] = []
+            for alignment in spec.alignments where alignment.value.at.isEndOnly && alignment.value.method.name == method {
+                let pair = [alignment.value.network.name, alignment.value.target.name]
+                guard pair.allSatisfy({ spec.networks.named($0) != nil || spec.loaded.named($0) != nil }) else { continue }
+                if between[Set(pair)] == nil { between[Set(pair)] = alignment }
+                for n in pair where !order.contains(n) { order.append(n) }
+            }
+            let listed = spec.networks.map(\.name) + spec.loaded.map(\.name)
+            order.sort { (listed.firstIndex(of: $0) ?? 0) < (listed.firstIndex(of: $1) ?? 0) }
+            for a in order.indices {
+                for b in order.indices where b > a {
+                    for c in order.indices where c > b {
+                        let trio = [order[a], order[b], order[c]]
+                        let edges = [(trio[0], trio[1]), (trio[1], trio[2]), (trio[2], trio[0])]
+                        let found = edges.compactMap { between[[$0.0, $0.1]] }
+                        guard found.count == 3 else { continue }
+                        let names = found.map(\.name)
+                        let suffix = names[0].drop { $0 != "@" }
+                        let step = PlanStep(
+                            name: "cycle/" + names.map(template).joined(separator: "+") + suffix,
+                            action: .cycleConsistency(inverted: zip(found, edges).map { $0.value.network.name == $1.0 }),
+                            inputs: names.map { "align/\($0)" }, dataset: dataset(of: trio[0]), origin: found[0].location)
+                        steps.append(step)
+                        cycles.append(
+                            .init(
+                                networks: trio.map(template), alignments: names.map(template), method: method, step: step.name,
+                                coordinates: spec.sweep[names[0]] ?? []))
+                    }
                 }
             }
         }
@@ -197,7 +312,43 @@ public struct Planner: Sendable {
         try sink.throwIfErrors()
         return Plan(
             name: spec.name, specFile: spec.file, datasets: spec.datasets, steps: Self.dependencyOrder(steps),
-            endpoints: endpoints, paths: paths, evaluation: eval, executor: spec.executor)
+            endpoints: endpoints, paths: paths, evaluation: eval, cycles: cycles, executor: spec.executor)
+    }
+
+    /// How one end of a path reaches the common order, by step name.
+    enum EndCarry {
+        case identity
+        case step(String)
+        case member(String, Int)
+    }
+
+    /// The inputs (ends, then each alignment step once) and `carry` of a path or simplex. `carry` is nil
+    /// when the ends-then-alignments layout says it alone (no alignment; the second end's; the second's and
+    /// the first's), so such steps keep the keys they had before `carry` existed.
+    static func assemble(_ ends: [String], _ carries: [EndCarry]) -> (inputs: [String], carry: [PlanStep.Carry]?) {
+        let rest = carries.dropFirst(2)
+        if rest.allSatisfy({ if case .identity = $0 { true } else { false } }) {
+            switch (carries[0], carries[1]) {
+            case (.identity, .identity): return (ends, nil)
+            case (.identity, .step(let second)): return (ends + [second], nil)
+            case (.step(let first), .step(let second)): return (ends + [second, first], nil)
+            default: break
+            }
+        }
+        var inputs = ends
+        func index(_ step: String) -> Int {
+            if let k = inputs[ends.count...].firstIndex(of: step) { return k }
+            inputs.append(step)
+            return inputs.count - 1
+        }
+        let carry = carries.map { end -> PlanStep.Carry in
+            switch end {
+            case .identity: .identity
+            case .step(let step): .alignment(input: index(step))
+            case .member(let step, let m): .member(m, input: index(step))
+            }
+        }
+        return (inputs, carry)
     }
 
     /// The steps reordered so that each comes after its inputs, otherwise keeping their order.

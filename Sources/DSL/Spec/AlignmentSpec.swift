@@ -32,3 +32,13 @@ public struct AlignmentSpec: Sendable, Hashable, Codable {
     public var atLocation: SourceLocation?
 
 }
+
+extension AlignmentSpec.Method {
+    /// The method's name in a spec.
+    public var name: String {
+        switch self {
+        case .weightMatching: "weight-matching"
+        case .activationMatching: "activation-matching"
+        }
+    }
+}

@@ -35,6 +35,9 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
     public var batchSize: Int
     /// Steps per edge of the triangular grid on which three-network interpolations are measured.
     public var simplexDivisions = 6
+    /// Seeded points drawn uniformly from the simplex of an interpolation of three or more networks,
+    /// measured besides its vertices and centroid (and, for three, the grid).
+    public var simplexSamples = 0
     /// For BatchNorm models: training examples whose batch statistics replace the running statistics of
     /// every interpolated network before it is measured (0: keep the interpolated statistics).
     public var batchNormReset = 5000
@@ -60,6 +63,37 @@ public struct EvaluationSpec: Sendable, Hashable, Codable {
             }
         }
         return points
+    }
+
+    /// The barycentric points at which an interpolation of `networks` networks is measured: for three the
+    /// triangular grid, otherwise the vertices; then the centroid unless already there; then
+    /// `simplexSamples` points drawn uniformly from the simplex (the same ones for every interpolation of
+    /// that many networks, so methods are compared at the same λ).
+    public func simplexPoints(networks n: Int) -> [[Double]] {
+        var points =
+            n == 3
+            ? Self.simplexGrid(simplexDivisions)
+            : (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+        let centroid = [Double](repeating: 1 / Double(n), count: n)
+        if !points.contains(centroid) { points.append(centroid) }
+        return points + Self.uniformSimplexSamples(simplexSamples, networks: n, seed: UInt64(n))
+    }
+
+    /// `count` points uniform on the (n−1)-simplex: the spacings of n−1 sorted uniforms (SplitMix64 from
+    /// `seed`), which need no logarithm and so are the same bits on every platform.
+    static func uniformSimplexSamples(_ count: Int, networks n: Int, seed: UInt64) -> [[Double]] {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x5DEE_CE66_D
+        func next() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+        return (0..<count).map { _ in
+            let cuts = [0] + (0..<n - 1).map { _ in next() }.sorted() + [1]
+            return zip(cuts.dropFirst(), cuts).map { $0 - $1 }
+        }
     }
 
     /// `count` evenly spaced values from 0 to 1, both ends included.

@@ -24,8 +24,10 @@ public struct Spec: Sendable, Hashable, Codable {
     public var pruning: [Named<PruningSpec>] = []
     /// Networks retrained under a transported mask, in file order.
     public var masked: [Named<MaskedSpec>] = []
-    /// Alignments in file order.
+    /// Pairwise alignments in file order.
     public var alignments: [Named<AlignmentSpec>]
+    /// Joint alignments of N networks (`alignments:` entries with `networks:`), in file order.
+    public var jointAlignments: [Named<JointAlignmentSpec>] = []
     /// Interpolations in file order.
     public var interpolations: [Named<InterpolationSpec>]
     /// How endpoints and paths are measured (defaults when the spec has no `evaluation`).

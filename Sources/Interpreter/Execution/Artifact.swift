@@ -13,6 +13,10 @@ enum Artifact: Sendable {
     case measurements([String: Metrics])
     /// One permutation per hidden group: `permutation.json`.
     case alignment(AlignmentRecord)
+    /// One permutation per hidden group for each of N networks, into a shared order: `permutations.json`.
+    case jointAlignment(JointAlignmentRecord)
+    /// How often three pairwise alignments compose to the identity: `cycle.json`.
+    case cycle(CycleRecord)
     /// Loss and error along a path: `curve.json`.
     case curve(Curve)
 
@@ -52,6 +56,8 @@ enum Artifact: Sendable {
             ]
         case .measurements(let measurements): return ["measurements.json": json(measurements)]
         case .alignment(let record): return ["permutation.json": json(record)]
+        case .jointAlignment(let record): return ["permutations.json": json(record)]
+        case .cycle(let record): return ["cycle.json": json(record)]
         case .curve(let curve): return ["curve.json": json(curve)]
         }
     }
@@ -116,6 +122,10 @@ enum Artifact: Sendable {
             return .measurements(try decoder.decode([String: Metrics].self, from: Data(try file("measurements.json"))))
         case .align:
             return .alignment(try decoder.decode(AlignmentRecord.self, from: Data(try file("permutation.json"))))
+        case .alignJointly:
+            return .jointAlignment(try decoder.decode(JointAlignmentRecord.self, from: Data(try file("permutations.json"))))
+        case .cycleConsistency:
+            return .cycle(try decoder.decode(CycleRecord.self, from: Data(try file("cycle.json"))))
         case .interpolate, .simplex:
             let curve = try decoder.decode(Curve.self, from: Data(try file("curve.json")))
             let points = curve.lambdas?.count ?? curve.alphas.count
@@ -168,6 +178,29 @@ struct AlignmentRecord: Codable, Sendable {
             return permutation
         }
     }
+}
+
+/// The permutations of a joint alignment: `networks[i]` takes the step's i-th network into the shared order.
+struct JointAlignmentRecord: Codable, Sendable {
+    var networks: [AlignmentRecord]
+    /// MergeMany: Σ_{i<j} ⟨π_i θ_i, π_j θ_j⟩, the sweeps run and the seed of the restart kept; activation
+    /// merging: the summed similarity and sweeps.
+    var objective: Double?
+    var sweeps: Int?
+    var seed: UInt64?
+}
+
+/// The fixed-point fractions of the cycle a → b → c → a composed from three pairwise alignments.
+package struct CycleRecord: Codable, Sendable {
+    package struct Group: Codable, Sendable {
+        package var name: String
+        /// Fraction of the group's units the composed cycle maps to themselves.
+        package var fixed: Double
+    }
+
+    package var groups: [Group]
+    /// All groups together, each weighted by its size.
+    package var fixed: Double
 }
 
 /// Loss and error curves along a path, per split.

@@ -39,8 +39,8 @@ extension PlanStep {
     /// Whether the step's result appears in the summary, so a run needs it even when it is cached.
     var isReported: Bool {
         switch action {
-        case .evaluate, .interpolate, .simplex: true
-        case .train, .load, .prune, .retrainMasked, .align: false
+        case .evaluate, .interpolate, .simplex, .cycleConsistency: true
+        case .train, .load, .prune, .retrainMasked, .align, .alignJointly: false
         }
     }
 }

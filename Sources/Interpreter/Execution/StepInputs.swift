@@ -18,10 +18,13 @@ enum StepInputs {
     case masking(trained: Trained, donor: PrunedNetwork, alignment: AlignmentRecord?)
     /// An alignment reads the network it moves and the one it aligns to.
     case pair(moving: Artifact, target: Artifact)
-    /// An interpolation reads its ends (two, or three for a simplex) and the alignments that carry ends
-    /// into the first end's unit order: `carry[0]` the second end, `carry[1]` (through a third network) the
-    /// first.
-    case path(ends: [Artifact], carry: [AlignmentRecord])
+    /// A joint alignment reads its networks (and, for a reference outside them, that one last).
+    case networks([Artifact])
+    /// Cycle consistency reads three pairwise alignments.
+    case alignments([AlignmentRecord])
+    /// An interpolation reads its ends (two, or more for a simplex) and, for each end, the permutations
+    /// that carry it into the common unit order (nil: it stays as it is).
+    case path(ends: [Artifact], carry: [AlignmentRecord?])
 
     /// Reads `artifacts` as `action`'s inputs.
     ///
@@ -47,10 +50,43 @@ enum StepInputs {
         case .align:
             guard artifacts.count == 2 else { throw Self.misfit("an alignment") }
             self = .pair(moving: artifacts[0], target: artifacts[1])
-        case .interpolate, .simplex:
-            let count = if case .simplex = action { 3 } else { 2 }
-            guard (count...count + 2).contains(artifacts.count) else { throw Self.misfit("an interpolation") }
-            self = .path(ends: Array(artifacts.prefix(count)), carry: try artifacts.dropFirst(count).map(alignment))
+        case .alignJointly:
+            guard artifacts.count >= 2 else { throw Self.misfit("a joint alignment") }
+            self = .networks(artifacts)
+        case .cycleConsistency:
+            guard artifacts.count == 3 else { throw Self.misfit("a cycle") }
+            self = .alignments(try artifacts.map(alignment))
+        case .interpolate(_, _, _, _, _, _, let carry), .simplex(_, _, _, _, _, let carry):
+            let count: Int
+            if case .simplex(let points, _, _, _, _, _) = action { count = points.first?.count ?? 0 } else { count = 2 }
+            guard count >= 2, artifacts.count >= count else { throw Self.misfit("an interpolation") }
+            let ends = Array(artifacts.prefix(count))
+            guard let carry else {
+                // The layout without `carry`: the second end's alignment, then (through a third network) the first's.
+                let records = try artifacts.dropFirst(count).map(alignment)
+                guard records.count <= 2 else { throw Self.misfit("an interpolation") }
+                var perEnd = [AlignmentRecord?](repeating: nil, count: count)
+                perEnd[1] = records.first
+                perEnd[0] = records.dropFirst().first
+                self = .path(ends: ends, carry: perEnd)
+                return
+            }
+            guard carry.count == count else { throw Self.misfit("an interpolation") }
+            self = .path(
+                ends: ends,
+                carry: try carry.map { end in
+                    switch end {
+                    case .identity: return nil
+                    case .alignment(let k):
+                        guard artifacts.indices.contains(k), k >= count else { throw Self.misfit("an interpolation") }
+                        return try alignment(artifacts[k])
+                    case .member(let m, let k):
+                        guard artifacts.indices.contains(k), k >= count, case .jointAlignment(let joint) = artifacts[k],
+                            joint.networks.indices.contains(m)
+                        else { throw Self.misfit("an interpolation") }
+                        return joint.networks[m]
+                    }
+                })
         }
     }
 

@@ -82,41 +82,101 @@ struct StepRunner: Sendable {
         case .align(let method, let checkpoint):
             guard case .pair(let x, let y) = inputs else { throw Self.unexpected(step) }
             let pair = try networks([x, y], at: checkpoint)
-            let (moving, target) = (pair[0], pair[1])
-            let spec = target.permutationSpec
-            switch method {
-            case .weightMatching(let maxSweeps, let seed, let restarts):
-                let result = try WeightMatching.align(
-                    moving, to: target, maxSweeps: maxSweeps, seed: seed, restarts: restarts ?? 1, parallelism: parallelism)
-                return .alignment(record(spec, result.permutations, weightMatching: result))
-            case .activationMatching(let samples, let similarity):
-                let inputs = data.train.prefix(samples, features: data.features)
-                let permutations = try ActivationMatching.align(
-                    moving, to: target, inputs: inputs,
-                    similarity: similarity.engineSimilarity, parallelism: parallelism)
-                return .alignment(record(spec, permutations))
-            }
-        case .interpolate(let alphas, let splits, let metrics, let checkpoint, let reset, let repair):
+            return .alignment(try align(pair[0], to: pair[1], method, data: data, parallelism: parallelism))
+        case .alignJointly(let method, let reference):
+            guard case .networks(let artifacts) = inputs else { throw Self.unexpected(step) }
+            return .jointAlignment(
+                try alignJointly(method, reference: reference, artifacts, data: data, parallelism: parallelism))
+        case .cycleConsistency(let inverted):
+            guard case .alignments(let records) = inputs, inverted.count == 3 else { throw Self.unexpected(step) }
+            return .cycle(try cycle(records, inverted: inverted))
+        case .interpolate(let alphas, let splits, let metrics, let checkpoint, let reset, let repair, _):
             guard case .path(let ends, let carry) = inputs else { throw Self.unexpected(step) }
-            let pair = try networks(ends, at: checkpoint)
-            let a = try permuted(pair[0], by: carry.dropFirst().first)
-            let b = try permuted(pair[1], by: carry.first)
+            let pair = try zip(try networks(ends, at: checkpoint), carry).map(permuted)
             let curves = measure(
-                [a, b], at: alphas.map { [1 - $0, $0] }, reset: reset, repair: repair, splits: splits, metrics: metrics,
+                pair, at: alphas.map { [1 - $0, $0] }, reset: reset, repair: repair, splits: splits, metrics: metrics,
                 data: data, parallelism: parallelism)
             var curve = Curve(alphas: alphas, splits: curves, step: checkpoint ?? ends[0].network?.steps)
             if case .pruned(let pruned) = ends[0] { curve.density = pruned.density }
             return .curve(curve)
-        case .simplex(let points, let splits, let metrics, let reset, let repair):
+        case .simplex(let points, let splits, let metrics, let reset, let repair, _):
             guard case .path(let ends, let carry) = inputs else { throw Self.unexpected(step) }
-            let trio = try networks(ends, at: nil)
-            let a = try permuted(trio[0], by: carry.dropFirst().first)
-            let b = try permuted(trio[1], by: carry.first)
+            let all = try zip(try networks(ends, at: nil), carry).map(permuted)
             let curves = measure(
-                [a, b, trio[2]], at: points, reset: reset, repair: repair, splits: splits, metrics: metrics, data: data,
+                all, at: points, reset: reset, repair: repair, splits: splits, metrics: metrics, data: data,
                 parallelism: parallelism)
             return .curve(Curve(alphas: [], splits: curves, lambdas: points))
         }
+    }
+
+    /// One permutation per network into a shared order (`members` are the networks; for `.reference`
+    /// the last artifact is the reference).
+    private func alignJointly(
+        _ method: JointAlignmentSpec.Method, reference: Int?, _ artifacts: [Artifact], data: Dataset,
+        parallelism: Parallelism
+    ) throws -> JointAlignmentRecord {
+        let all = try networks(artifacts, at: nil)
+        let spec = all[0].permutationSpec
+        func records(_ permutations: [[Permutation]]) -> [AlignmentRecord] { permutations.map { record(spec, $0) } }
+        switch method {
+        case .reference(let pairwise):
+            guard let target = all.last else { throw ArtifactError(description: "a joint alignment needs networks") }
+            var members: [AlignmentRecord] = []
+            for (i, network) in all.dropLast().enumerated() {
+                if i == reference {
+                    members.append(record(spec, spec.groups.map { Permutation(identity: $0.size) }))
+                } else {
+                    members.append(try align(network, to: target, pairwise, data: data, parallelism: parallelism))
+                }
+            }
+            return JointAlignmentRecord(networks: members)
+        case .mergeMany(let maxSweeps, let seed, let restarts):
+            let result = try MergeMany.align(
+                all, maxSweeps: maxSweeps, seed: seed, restarts: restarts, parallelism: parallelism)
+            return JointAlignmentRecord(
+                networks: records(result.permutations), objective: result.objective, sweeps: result.sweeps, seed: result.seed)
+        case .mergeManyActivations(let samples, let similarity, let maxSweeps):
+            let result = try ActivationMatching.alignJointly(
+                all, inputs: data.train.prefix(samples, features: data.features), similarity: similarity.engineSimilarity,
+                maxSweeps: maxSweeps, parallelism: parallelism)
+            return JointAlignmentRecord(
+                networks: records(result.permutations), objective: result.objective, sweeps: result.sweeps)
+        }
+    }
+
+    /// A pairwise alignment of `moving` to `target`.
+    private func align(
+        _ moving: Network, to target: Network, _ method: AlignmentSpec.Method, data: Dataset, parallelism: Parallelism
+    ) throws -> AlignmentRecord {
+        let spec = target.permutationSpec
+        switch method {
+        case .weightMatching(let maxSweeps, let seed, let restarts):
+            let result = try WeightMatching.align(
+                moving, to: target, maxSweeps: maxSweeps, seed: seed, restarts: restarts ?? 1, parallelism: parallelism)
+            return record(spec, result.permutations, weightMatching: result)
+        case .activationMatching(let samples, let similarity):
+            let inputs = data.train.prefix(samples, features: data.features)
+            let permutations = try ActivationMatching.align(
+                moving, to: target, inputs: inputs, similarity: similarity.engineSimilarity, parallelism: parallelism)
+            return record(spec, permutations)
+        }
+    }
+
+    /// The fixed points of P_ca ∘ P_bc ∘ P_ab, each P_xy taking y into x's order (an input that aligns x
+    /// to y is inverted first).
+    private func cycle(_ records: [AlignmentRecord], inverted: [Bool]) throws -> CycleRecord {
+        let p = try zip(records, inverted).map { record, invert in
+            try record.permutations().map { invert ? $0.inverse : $0 }
+        }
+        guard p.allSatisfy({ $0.map(\.count) == p[0].map(\.count) }) else {
+            throw ArtifactError(description: "the three alignments of a cycle have different groups")
+        }
+        let inverse = p.map { $0.map(\.inverse) }
+        // pairwise[x][y] takes y into x's order: [0][1] = P_ab, [1][2] = P_bc, [2][0] = P_ca.
+        let pairwise = [[p[0], p[0], inverse[2]], [inverse[0], p[1], p[1]], [p[2], inverse[1], p[2]]]
+        let result = CycleConsistency.fractions(pairwise)
+        return CycleRecord(
+            groups: zip(records[0].groups, result.perGroup).map { .init(name: $0.name, fixed: $1) }, fixed: result.overall)
     }
 
     /// The error for inputs that `StepInputs` read in another role than the action needs (a bug).

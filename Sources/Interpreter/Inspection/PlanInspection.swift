@@ -118,9 +118,18 @@ public enum PlanInspection {
                 return forward * Double(width) * Double(min(sweeps, 10)) * Double(restarts ?? 1)
             case .activationMatching(let samples, _): return 2 * forward * Double(samples)
             }
-        case .interpolate(let alphas, let splits, _, _, let reset, let repair):
+        case .alignJointly(let method, _):
+            let networks = Double(max(step.inputs.count, 2))
+            switch method {
+            case .reference(.weightMatching(let sweeps, _, let restarts)), .mergeMany(let sweeps, _, let restarts):
+                return forward * Double(width) * Double(min(sweeps, 10)) * Double(restarts ?? 1) * networks
+            case .reference(.activationMatching(let samples, _)), .mergeManyActivations(let samples, _, _):
+                return forward * Double(samples) * networks
+            }
+        case .cycleConsistency: return 0
+        case .interpolate(let alphas, let splits, _, _, let reset, let repair, _):
             return forward * (examples(splits) + Double(reset ?? 0) + repairPasses * Double(repair ?? 0)) * Double(alphas.count)
-        case .simplex(let points, let splits, _, let reset, let repair):
+        case .simplex(let points, let splits, _, let reset, let repair, _):
             return forward * (examples(splits) + Double(reset ?? 0) + repairPasses * Double(repair ?? 0)) * Double(points.count)
         }
     }

@@ -30,6 +30,11 @@ extension Summary {
         copy.interpolations = interpolations.mapValues { result in
             var r = result
             r.splits = result.splits?.mapValues(\.readable)
+            r.pairs = result.pairs?.map { pair in
+                var p = pair
+                p.splits = pair.splits?.mapValues(\.readable)
+                return p
+            }
             r.points = result.points?.map { point in
                 var p = point
                 p.splits = point.splits.mapValues(\.readable)
@@ -42,7 +47,15 @@ extension Summary {
             b.lossBarrier = record.lossBarrier.map(ReadableNumber.loss)
             b.errorBarrier = record.errorBarrier.map(ReadableNumber.error)
             b.centroidError = record.centroidError.map(ReadableNumber.error)
+            b.centroidExcessLoss = record.centroidExcessLoss.map(ReadableNumber.loss)
+            b.centroidExcessError = record.centroidExcessError.map(ReadableNumber.error)
             return b
+        }
+        copy.cycles = cycles?.map { cycle in
+            var c = cycle
+            c.fixed = ReadableNumber.error(cycle.fixed)
+            c.groups = cycle.groups.mapValues(ReadableNumber.error)
+            return c
         }
         return copy
     }
@@ -61,6 +74,8 @@ extension Summary.SplitCurve {
         c.errorBarrier = errorBarrier.map(ReadableNumber.error)
         c.centroidLoss = centroidLoss.map(ReadableNumber.loss)
         c.centroidError = centroidError.map(ReadableNumber.error)
+        c.centroidExcessLoss = centroidExcessLoss.map(ReadableNumber.loss)
+        c.centroidExcessError = centroidExcessError.map(ReadableNumber.error)
         return c
     }
 }

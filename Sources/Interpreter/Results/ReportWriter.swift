@@ -91,7 +91,8 @@ enum ReportWriter {
                 md += "\n![\(name) on \(split)](\(file))\n\n"
             }
         }
-        md += try triangleSection(summary, triangles, splits: splits, directory: directory)
+        md += try simplexSection(summary, triangles, splits: splits, directory: directory)
+        md += cycleSection(summary)
         md += try sweepSection(summary, splits: splits, directory: directory)
         md += "\nEvery number above is in `summary.json`; the plotted series are in `curves.csv` and `barriers.csv`.\n"
         try ResultWriter.atomicWrite(Data(md.utf8), to: directory + "/report.md")
@@ -107,41 +108,122 @@ enum ReportWriter {
         }
     }
 
-    /// Three-network interpolations: barrier, centroid error, and a heat map of the error over the triangle.
-    private static func triangleSection(_ summary: Summary, _ names: [String], splits: [String], directory: String) throws
+    /// Interpolations of three or more networks: N-way barrier, centroid, pairwise barriers; heat maps of
+    /// the test error over a triangle and of the pairwise test error barriers (at most 12 of each).
+    private static func simplexSection(_ summary: Summary, _ names: [String], splits: [String], directory: String) throws
         -> String
     {
         guard !names.isEmpty else { return "" }
-        var md =
-            "\n## Three networks\n\n| interpolation | networks | permutation | split | 3-way error barrier (pts) | centroid error |\n"
-        md += "|---|---|---|---|---|---|\n"
+        var md = "\n## Three or more networks\n\n"
+        md += "| interpolation | networks | permutation | split | N-way error barrier (pts) | centroid error | "
+        md += "centroid excess (pts) | pairwise error barrier, mean / max (pts) |\n|---|---|---|---|---|---|---|---|\n"
+        // Many swept simplices would bury the report in plots: then only the largest sweep value's are drawn.
+        let drawn = names.count <= 12 ? names : Self.atLargestSweepValue(names)
+        var plots = ""
         for name in names {
             guard let result = summary.interpolations[name], let lambdas = result.lambdas else { continue }
             for split in splits {
                 let curve = result.splits?[split]
-                md += "| \(name) | \(result.between.joined(separator: ", ")) | \(result.permutation ?? "identity") | \(split) | "
-                md += "\(fixed(curve?.errorBarrier.map { $0 * 100 }, 2)) | \(percent(curve?.centroidError)) |\n"
+                let pairwise = (result.pairs ?? []).compactMap { $0.splits?[split]?.errorBarrier }.map { $0 * 100 }
+                let mean = pairwise.isEmpty ? nil : pairwise.reduce(0, +) / Double(pairwise.count)
+                md += "| \(name) | \(result.between.count): \(result.between.joined(separator: ", ")) | "
+                md += "\(result.permutation ?? "identity") | \(split) | \(fixed(curve?.errorBarrier.map { $0 * 100 }, 2)) | "
+                md += "\(percent(curve?.centroidError)) | \(fixed(curve?.centroidExcessError.map { $0 * 100 }, 2)) | "
+                md += "\(fixed(mean, 2)) / \(fixed(pairwise.max(), 2)) |\n"
             }
+            guard drawn.contains(name) else { continue }
             // Heat maps for the test split only: the one the claims are about.
-            if let error = result.splits?["test"]?.error, lambdas.count == error.count {
+            if lambdas.first?.count == 3, let error = result.splits?["test"]?.error, lambdas.count == error.count {
                 let chart = SimplexChart(
                     title: "\(name): test error over the triangle", corners: result.between, points: lambdas,
                     values: error.map { $0 * 100 })
                 let file = "\(name)-simplex-test.svg"
                 try ResultWriter.atomicWrite(Data(chart.svg().utf8), to: directory + "/" + file)
-                md += "\n![\(name): test error over the triangle](\(file))\n\n"
+                plots += "\n![\(name): test error over the triangle](\(file))\n"
+            }
+            if let pairs = result.pairs, !pairs.isEmpty {
+                let n = result.between
+                var values = [[Double?]](repeating: [Double?](repeating: nil, count: n.count), count: n.count)
+                for pair in pairs {
+                    guard let i = n.firstIndex(of: pair.between[0]), let j = n.firstIndex(of: pair.between[1]) else { continue }
+                    let barrier = pair.splits?["test"]?.errorBarrier.map { $0 * 100 }
+                    (values[i][j], values[j][i]) = (barrier, barrier)
+                }
+                let chart = MatrixChart(
+                    title: "\(name): pairwise test error barriers (pts)", names: n.map(ResultWriter.baseName), values: values)
+                let file = "\(name)-pairs-test.svg"
+                try ResultWriter.atomicWrite(Data(chart.svg().utf8), to: directory + "/" + file)
+                plots += "\n![\(name): pairwise test error barriers](\(file))\n"
             }
         }
+        return md + plots
+    }
+
+    /// Cycle consistency of pairwise alignments: per cycle, the fraction of units that come back.
+    private static func cycleSection(_ summary: Summary) -> String {
+        guard let cycles = summary.cycles, !cycles.isEmpty else { return "" }
+        var md = "\n## Cycle consistency of pairwise alignments\n\n"
+        md += "Fraction of units that the cycle a → b → c → a, composed from the pairwise alignments, maps to themselves "
+        md +=
+            "(1 for alignments into one shared order).\n\n| networks | alignments | method | sweep | units fixed | per group |\n"
+        md += "|---|---|---|---|---|---|\n"
+        for c in cycles {
+            let sweep = (c.sweep ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            let groups = c.groups.sorted { $0.key < $1.key }.map { "\($0.key) \(percent($0.value))" }.joined(separator: ", ")
+            md += "| \(c.networks.joined(separator: " → ")) | \(c.alignments.joined(separator: ", ")) | \(c.method) | "
+            md += "\(sweep.isEmpty ? "-" : sweep) | \(percent(c.fixed)) | \(groups) |\n"
+        }
         return md
+    }
+
+    /// The names whose first sweep variable has its largest value among `names`.
+    private static func atLargestSweepValue(_ names: [String]) -> [String] {
+        let first = names.compactMap { ResultWriter.coordinates(inName: $0).first }
+        let largest = first.max { (Double($0.value) ?? 0, $0.value) < (Double($1.value) ?? 0, $1.value) }
+        return names.filter { ResultWriter.coordinates(inName: $0).first == largest }
     }
 
     /// For each sweep variable that comes first in a swept interpolation's name: error barrier against its
     /// values, one line per interpolation and permutation and, over two or more variables, per value of
     /// the others (records of plain, swept interpolations).
     private static func sweepSection(_ summary: Summary, splits: [String], directory: String) throws -> String {
-        let swept = summary.barriers.filter {
-            $0.step == nil && $0.level == nil && !$0.sweep.isEmpty
+        let swept = summary.barriers.filter { $0.step == nil && $0.level == nil && !$0.sweep.isEmpty }
+        let paths = swept.filter { $0.networks == nil }
+        var md = try sweepTables(
+            paths, title: "Barrier", quantity: "Error barrier (pts)", file: "sweep", splits: splits, directory: directory
+        ) { $0.errorBarrier }
+        // Interpolations of N networks: the centroid's excess error, and the mean of the pairwise barriers.
+        let simplices = swept.filter { $0.networks != nil && $0.from == nil }
+        md += try sweepTables(
+            simplices, title: "Centroid excess error", quantity: "Centroid error above the networks' mean (pts)",
+            file: "centroid", splits: splits, directory: directory
+        ) { $0.centroidExcessError }
+        var means: [Summary.BarrierRecord] = []
+        for record in swept where record.from != nil {
+            let same = { (r: Summary.BarrierRecord) in
+                r.interpolation == record.interpolation && r.permutation == record.permutation && r.split == record.split
+                    && r.sweep == record.sweep && r.from != nil
+            }
+            guard !means.contains(where: same) else { continue }
+            let barriers = swept.filter(same).compactMap(\.errorBarrier)
+            var mean = record
+            mean.errorBarrier = barriers.reduce(0, +) / Double(max(barriers.count, 1))
+            means.append(mean)
         }
+        md += try sweepTables(
+            means, title: "Mean pairwise barrier", quantity: "Mean pairwise error barrier (pts)", file: "pairwise",
+            splits: splits, directory: directory
+        ) { $0.errorBarrier }
+        return md
+    }
+
+    /// For each sweep variable that comes first in a record's sweep: `value` (a fraction, shown in points)
+    /// against its values, one line per interpolation and permutation and, over two or more variables, per
+    /// value of the others.
+    private static func sweepTables(
+        _ swept: [Summary.BarrierRecord], title: String, quantity: String, file prefix: String, splits: [String],
+        directory: String, value: (Summary.BarrierRecord) -> Double?
+    ) throws -> String {
         /// A record's line: its interpolation and permutation, and the values of the variables after the first.
         func lineName(_ r: Summary.BarrierRecord) -> String {
             (["\(r.interpolation) (\(r.permutation))"] + r.sweep.dropFirst().map { "\($0.name)=\($0.value)" })
@@ -155,27 +237,27 @@ enum ReportWriter {
             }
             var lines: [String] = []
             for r in records where !lines.contains(lineName(r)) { lines.append(lineName(r)) }
-            md += "\n## Barrier against \(variable)\n\n"
+            md += "\n## \(title) against \(variable)\n\n"
             for split in splits {
-                md += "Error barrier (pts) on \(split):\n\n| interpolation | " + values.joined(separator: " | ") + " |\n"
+                md += "\(quantity) on \(split):\n\n| interpolation | " + values.joined(separator: " | ") + " |\n"
                 md += "|---|" + String(repeating: "---|", count: values.count) + "\n"
                 var series: [LineChart.Series] = []
                 for line in lines {
-                    let cells: [Double?] = values.map { value in
-                        records.first { lineName($0) == line && $0.split == split && $0.sweep[0].value == value }?
-                            .errorBarrier.map { $0 * 100 }
+                    let cells: [Double?] = values.map { v in
+                        records.first { lineName($0) == line && $0.split == split && $0.sweep[0].value == v }
+                            .flatMap(value).map { $0 * 100 }
                     }
                     md += "| \(line) | " + cells.map { fixed($0, 2) }.joined(separator: " | ") + " |\n"
                     series.append(
                         .init(name: line, points: cells.enumerated().compactMap { i, y in y.map { (Double(i), $0) } }))
                 }
                 let chart = LineChart(
-                    title: "Error barrier against \(variable) (\(split))",
-                    xTitle: "\(variable) (its values evenly spaced, in numeric order)", yTitle: "error barrier (pts)",
+                    title: "\(title) against \(variable) (\(split))",
+                    xTitle: "\(variable) (its values evenly spaced, in numeric order)", yTitle: quantity.lowercased(),
                     series: series, xLabels: values.enumerated().map { (Double($0.offset), $0.element) })
-                let file = "sweep-\(variable)-\(split).svg"
+                let file = "\(prefix)-\(variable)-\(split).svg"
                 try write(chart, file, in: directory)
-                md += "\n![barrier against \(variable), \(split)](\(file))\n\n"
+                md += "\n![\(title.lowercased()) against \(variable), \(split)](\(file))\n\n"
             }
         }
         return md

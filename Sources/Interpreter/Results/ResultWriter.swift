@@ -11,7 +11,7 @@ enum ResultWriter {
         for b in summary.barriers { for c in b.sweep where !variables.contains(c.name) { variables.append(c.name) } }
         var barriers =
             (["interpolation", "split", "step", "level", "density", "permutation"] + variables + [
-                "loss_barrier", "error_barrier",
+                "networks", "from", "to", "centroid_error", "centroid_excess_error", "loss_barrier", "error_barrier",
             ])
             .joined(separator: ",") + "\n"
         for b in summary.barriers {
@@ -21,7 +21,8 @@ enum ResultWriter {
                     b.interpolation, b.split, b.step.map(String.init) ?? "", b.level.map(String.init) ?? "", csv(b.density),
                     b.permutation,
                 ] + sweep + [
-                    csv(b.lossBarrier), csv(b.errorBarrier),
+                    b.networks.map(String.init) ?? "", b.from ?? "", b.to ?? "", csv(b.centroidError),
+                    csv(b.centroidExcessError), csv(b.lossBarrier), csv(b.errorBarrier),
                 ])
                 .joined(separator: ",") + "\n"
         }
@@ -49,13 +50,18 @@ enum ResultWriter {
             }
         }
         try atomicWrite(Data(curves.utf8), to: directory + "/curves.csv")
-        var simplex = "interpolation,split,lambda_a,lambda_b,lambda_c,loss,error\n"
+        // One λ column per network of the largest simplex; a smaller one leaves the rest empty.
+        let corners = summary.interpolations.values.compactMap { $0.lambdas?.first?.count }.max() ?? 0
+        var simplex =
+            (["interpolation", "split"] + (1...max(corners, 1)).map { "lambda_\($0)" } + ["loss", "error"])
+            .joined(separator: ",") + "\n"
         for name in order {
             guard let result = summary.interpolations[name], let lambdas = result.lambdas else { continue }
             for (split, curve) in (result.splits ?? [:]).sorted(by: { $0.key < $1.key }) {
                 for (i, lambda) in lambdas.enumerated() {
+                    let weights = (0..<corners).map { $0 < lambda.count ? "\(lambda[$0])" : "" }
                     simplex +=
-                        "\(name),\(split),\(lambda.map { "\($0)" }.joined(separator: ",")),\(csv(curve.loss?[i])),\(csv(curve.error?[i]))\n"
+                        ([name, split] + weights + [csv(curve.loss?[i]), csv(curve.error?[i])]).joined(separator: ",") + "\n"
                 }
             }
         }
@@ -71,6 +77,18 @@ enum ResultWriter {
             }
         }
         try atomicWrite(Data(endpoints.utf8), to: directory + "/endpoints.csv")
+        if let cycles = summary.cycles {
+            var table =
+                (["network_a", "network_b", "network_c", "method"] + variables + ["group", "fixed"])
+                .joined(separator: ",") + "\n"
+            for cycle in cycles {
+                let sweep = variables.map { cycle.sweep?[$0] ?? "" }
+                for (group, fixed) in [("all", cycle.fixed)] + cycle.groups.sorted(by: { $0.key < $1.key }) {
+                    table += (cycle.networks + [cycle.method] + sweep + [group, "\(fixed)"]).joined(separator: ",") + "\n"
+                }
+            }
+            try atomicWrite(Data(table.utf8), to: directory + "/cycles.csv")
+        }
     }
 
     private static func csv(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }

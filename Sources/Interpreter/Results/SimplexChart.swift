@@ -30,7 +30,7 @@ struct SimplexChart {
             let x = zip(point, corner).reduce(0) { $0 + $1.0 * $1.1.0 }
             let y = zip(point, corner).reduce(0) { $0 + $1.0 * $1.1.1 }
             let t = value.isFinite ? (value - low) / (high - low) : 0
-            out += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(radius))\" fill=\"\(Self.colour(t))\">"
+            out += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(radius))\" fill=\"\(HeatScale.colour(t))\">"
             out +=
                 "<title>λ = (\(point.map { String(format: "%.2f", $0) }.joined(separator: ", "))): \(String(format: "%.2f", value))%</title></circle>\n"
         }
@@ -45,24 +45,11 @@ struct SimplexChart {
         for i in 0..<20 {
             let t = 1 - Double(i) / 19
             out +=
-                "<rect x=\"\(f(barX))\" y=\"\(f(margin + Double(i) * height / 20))\" width=\"18\" height=\"\(f(height / 20 + 0.5))\" fill=\"\(Self.colour(t))\"/>"
+                "<rect x=\"\(f(barX))\" y=\"\(f(margin + Double(i) * height / 20))\" width=\"18\" height=\"\(f(height / 20 + 0.5))\" fill=\"\(HeatScale.colour(t))\"/>"
         }
         out += "\n<text x=\"\(f(barX + 22))\" y=\"\(f(margin + 10))\">\(String(format: "%.1f%%", high))</text>"
         out += "<text x=\"\(f(barX + 22))\" y=\"\(f(margin + height))\">\(String(format: "%.1f%%", low))</text>\n"
         return out + "</svg>\n"
-    }
-
-    /// Light yellow (0) to dark purple (1).
-    private static func colour(_ t: Double) -> String {
-        let t = min(max(t, 0), 1)
-        let stops: [(Double, Double, Double)] = [(253, 231, 37), (53, 183, 121), (49, 104, 142), (68, 1, 84)]
-        let scaled = t * Double(stops.count - 1)
-        let i = min(Int(scaled), stops.count - 2), u = scaled - Double(i)
-        let c = (0..<3).map { k in
-            let a = [stops[i].0, stops[i].1, stops[i].2][k], b = [stops[i + 1].0, stops[i + 1].1, stops[i + 1].2][k]
-            return Int((a + (b - a) * u).rounded())
-        }
-        return String(format: "#%02x%02x%02x", c[0], c[1], c[2])
     }
 
     private func f(_ value: Double) -> String { String(format: "%.1f", value) }
