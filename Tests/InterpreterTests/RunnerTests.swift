@@ -565,6 +565,7 @@ func run(
     func rounding() {
         #expect(ReadableNumber.error(0.20814999999999997) == 0.20815)
         #expect(ReadableNumber.error(0.1003) == 0.1003 && ReadableNumber.error(0) == 0)
+        #expect(ReadableNumber.error(6.938893903907228e-18) == 0 && ReadableNumber.error(-1e-13) == 0)
         #expect(ReadableNumber.loss(1.2345678) == 1.23457 && ReadableNumber.loss(0.0070296612) == 0.00702966)
     }
 

@@ -322,8 +322,9 @@ public struct Planner: Sendable {
         case member(String, Int)
     }
 
-    /// The inputs (ends, then each alignment step once) and `carry` of a path or simplex. `carry` is nil
-    /// when the ends-then-alignments layout says it alone (no alignment; the second end's; the second's and
+    /// The inputs (ends, then each alignment step once) and `carry` of a path or simplex.
+    ///
+    /// `carry` is nil when the ends-then-alignments layout says it alone (no alignment; the second end's; the second's and
     /// the first's), so such steps keep the keys they had before `carry` existed.
     static func assemble(_ ends: [String], _ carries: [EndCarry]) -> (inputs: [String], carry: [PlanStep.Carry]?) {
         let rest = carries.dropFirst(2)

@@ -41,17 +41,21 @@ public enum Interpolation {
         return Network(program: networks[0].program, tensors: tensors)
     }
 
-    /// The 3-way barrier: max over λ of [ f(λ) − Σ_i λ_i·f(e_i) ], f(e_i) the values at the vertices.
+    /// The N-way barrier: max over λ of [ f(λ) − Σ_i λ_i·f(e_i) ], f(e_i) the values at the vertices.
     ///
-    /// - Precondition: `points` include the three vertices and match `values` in length.
+    /// - Precondition: `points` include the N vertices and match `values` in length.
     public static func simplexBarrier(points: [[Double]], values: [Double]) -> Double {
         precondition(points.count == values.count)
-        let vertices = (0..<3).map { i in
-            zip(points, values).first { point, _ in point[i] == 1 }?.1 ?? .nan
+        let corners = points.first?.count ?? 0
+        var vertices = [Double](repeating: .nan, count: corners)
+        for i in 0..<corners {
+            if let k = points.firstIndex(where: { $0[i] == 1 }) { vertices[i] = values[k] }
         }
         var worst = -Double.infinity
         for (point, value) in zip(points, values) {
-            worst = max(worst, value - zip(point, vertices).reduce(0) { $0 + $1.0 * $1.1 })
+            var chord = 0.0
+            for i in 0..<corners { chord += point[i] * vertices[i] }
+            worst = max(worst, value - chord)
         }
         return worst
     }

@@ -10,8 +10,9 @@ package enum ReadableNumber {
 
     /// An error, or a difference of errors, to 10 significant digits: an error over N examples is a
     /// multiple of 1/N, exact at that precision for any N a CPU evaluates, while the float noise of the
-    /// barrier's arithmetic (`0.20814999999999997`) goes.
-    package static func error(_ value: Double) -> Double { significant(value, 10) }
+    /// barrier's arithmetic (`0.20814999999999997`) goes, and so does a difference below 1e-12 (weights of
+    /// a simplex point that do not sum to 1 exactly leave `6.9e-18` where the errors are equal).
+    package static func error(_ value: Double) -> Double { abs(value) < 1e-12 ? 0 : significant(value, 10) }
 
     private static func significant(_ value: Double, _ digits: Int) -> Double {
         guard value.isFinite, value != 0 else { return value }
