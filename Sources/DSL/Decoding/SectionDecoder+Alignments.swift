@@ -8,8 +8,8 @@ extension SectionDecoder {
         let network = f.required("align").flatMap { reader.reference($0, "\(what).align") }
         let target = f.required("to").flatMap { reader.reference($0, "\(what).to") }
         guard let (name, methodNode) = methodName(f, what) else { return nil }
-        guard ["weight-matching", "activation-matching"].contains(name) else {
-            unknownMethod(name, at: methodNode, what, options: ["weight-matching", "activation-matching"])
+        guard Self.pairwiseMethods.contains(name) else {
+            unknownMethod(name, at: methodNode, what, options: Self.pairwiseMethods)
             return nil
         }
         let method = pairwiseMethod(name, f)
@@ -40,7 +40,7 @@ extension SectionDecoder {
         let reference = f.optional("to").flatMap { reader.reference($0, "\(what).to") }
         let method: JointAlignmentSpec.Method?
         switch name {
-        case "weight-matching", "activation-matching":
+        case "weight-matching", "activation-matching", "straight-through":
             guard reference != nil else {
                 reader.sink.error(
                     "missing-key", at: f.node.location,
@@ -49,10 +49,10 @@ extension SectionDecoder {
             }
             method = pairwiseMethod(name, f).map { .reference($0) }
         case "merge-many":
-            rejectKeys(["samples", "similarity"], in: f, for: name)
+            rejectKeys(["samples", "similarity"] + Self.straightThroughKeys, in: f, for: name)
             method = weightMatchingMethod(f, what).map { .mergeMany(maxSweeps: $0.0, seed: $0.1, restarts: $0.2) }
         case "merge-many-activations":
-            rejectKeys(["seed", "restarts"], in: f, for: name)
+            rejectKeys(["seed", "restarts"] + Self.straightThroughKeys, in: f, for: name)
             let sweeps = f.optional("max_sweeps").map { reader.int($0, "max_sweeps", atLeast: 1, atMost: 10_000) } ?? 100
             method = activationMatchingMethod(f).flatMap { samples, similarity in
                 sweeps.map { .mergeManyActivations(samples: samples, similarity: similarity, maxSweeps: $0) }
@@ -60,7 +60,7 @@ extension SectionDecoder {
         default:
             unknownMethod(
                 name, at: methodNode, what,
-                options: ["merge-many", "merge-many-activations", "weight-matching", "activation-matching"])
+                options: ["merge-many", "merge-many-activations"] + Self.pairwiseMethods)
             return nil
         }
         if name.hasPrefix("merge-many"), let to = f.optional("to") {
@@ -83,14 +83,31 @@ extension SectionDecoder {
             "\(what).method must be \(listed); got '\(name)'" + Suggestion.hint(for: name, among: options))
     }
 
-    /// `weight-matching` or `activation-matching` with their options (the other's rejected).
+    static let pairwiseMethods = ["weight-matching", "activation-matching", "straight-through"]
+    static let straightThroughKeys = ["epochs", "batch", "lr", "momentum"]
+
+    /// A pairwise method with its options (the others' rejected).
     private func pairwiseMethod(_ name: String, _ f: Fields) -> AlignmentSpec.Method? {
-        if name == "weight-matching" {
-            rejectKeys(["samples", "similarity"], in: f, for: name)
+        switch name {
+        case "weight-matching":
+            rejectKeys(["samples", "similarity"] + Self.straightThroughKeys, in: f, for: name)
             return weightMatchingMethod(f, f.what).map { .weightMatching(maxSweeps: $0.0, seed: $0.1, restarts: $0.2) }
+        case "straight-through":
+            rejectKeys(["samples", "similarity", "restarts"], in: f, for: name)
+            let epochs = f.optional("epochs").map { reader.int($0, "epochs", atLeast: 1, atMost: 1000) } ?? 1
+            let batch = f.optional("batch").map { reader.int($0, "batch", atLeast: 1, atMost: 1 << 16) } ?? 128
+            let lr = f.optional("lr").map { reader.double($0, "lr", min: 0, minOpen: true) } ?? 0.01
+            let momentum = f.optional("momentum").map { reader.double($0, "momentum", min: 0, max: 0.999) } ?? 0.9
+            guard let epochs, let batch, let lr, let momentum, let matching = weightMatchingMethod(f, f.what) else {
+                return nil
+            }
+            return .straightThrough(
+                epochs: epochs, batchSize: batch, learningRate: lr, momentum: momentum, maxSweeps: matching.0,
+                seed: matching.1)
+        default:
+            rejectKeys(["max_sweeps", "seed", "restarts"] + Self.straightThroughKeys, in: f, for: name)
+            return activationMatchingMethod(f).map { .activationMatching(samples: $0, similarity: $1) }
         }
-        rejectKeys(["max_sweeps", "seed", "restarts"], in: f, for: name)
-        return activationMatchingMethod(f).map { .activationMatching(samples: $0, similarity: $1) }
     }
 
     /// `max_sweeps` (100), `seed` (0) and `restarts` (1, written nil so that keys without it do not change).

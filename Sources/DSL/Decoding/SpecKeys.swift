@@ -38,7 +38,8 @@ package enum SpecKeys {
     package static let pruning = ["network", "levels", "rate", "rewind", "output"]
     package static let masked = ["network", "rewind", "mask", "level", "transport", "seed"]
     package static let alignment = [
-        "method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed", "restarts", "networks",
+        "method", "align", "to", "at", "samples", "similarity", "max_sweeps", "seed", "restarts", "networks", "epochs",
+        "batch", "lr", "momentum",
     ]
     package static let interpolation = ["between", "permute", "at", "repair"]
     package static let evaluation = [

@@ -10,6 +10,12 @@ public struct AlignmentSpec: Sendable, Hashable, Codable {
         case weightMatching(maxSweeps: Int, seed: UInt64, restarts: Int? = nil)
         /// One assignment per layer on the similarity of unit activations over `samples` training inputs.
         case activationMatching(samples: Int, similarity: Similarity)
+        /// Git Re-Basin's straight-through estimator: a real-valued copy of A projected to B's nearest
+        /// permutation by weight matching (`maxSweeps`) each update, trained by SGD (`learningRate`,
+        /// `momentum`, batches of `batchSize`, `epochs` passes over the training split in an order from
+        /// `seed`) on the loss at the midpoint of A and the permuted B.
+        case straightThrough(
+            epochs: Int, batchSize: Int, learningRate: Double, momentum: Double, maxSweeps: Int, seed: UInt64)
     }
 
     /// How two units' activations are compared.
@@ -39,6 +45,7 @@ extension AlignmentSpec.Method {
         switch self {
         case .weightMatching: "weight-matching"
         case .activationMatching: "activation-matching"
+        case .straightThrough: "straight-through"
         }
     }
 }

@@ -140,6 +140,17 @@ package final class NetworkState {
         return Network(program: program, tensors: tensors)
     }
 
+    /// Overwrites the trained parameters with `network`'s (same program); running statistics stay.
+    package func loadParameters(_ network: Network) {
+        for p in program.parameters where p.trained {
+            guard let offset = offsets[p.name], let values = network.tensors[p.name]?.scalars else { continue }
+            precondition(values.count == p.shape.reduce(1, *), "\(p.name) has the wrong size")
+            values.withUnsafeBufferPointer { src in
+                if let base = src.baseAddress { (parameters + offset).update(from: base, count: values.count) }
+            }
+        }
+    }
+
     /// Zeroes the gradients of pruned weights, so that (with zero velocity and zero weights) they stay zero.
     package func maskWeightGradients(_ mask: PruningMask) {
         for (name, keep) in zip(program.prunableWeightNames, mask.layers) {

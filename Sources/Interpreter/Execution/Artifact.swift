@@ -168,6 +168,8 @@ struct AlignmentRecord: Codable, Sendable {
     /// Weight matching: Σ⟨θ_A, π(θ_B)⟩ of these permutations, and the seed of the restart that found them.
     var objective: Double?
     var seed: UInt64?
+    /// Straight-through estimator: the mean training loss at the midpoint in each epoch.
+    var midpointLosses: [Double]? = nil
 
     /// The permutations, validated.
     func permutations() throws -> [Permutation] {

@@ -159,6 +159,13 @@ struct StepRunner: Sendable {
             let permutations = try ActivationMatching.align(
                 moving, to: target, inputs: inputs, similarity: similarity.engineSimilarity, parallelism: parallelism)
             return record(spec, permutations)
+        case .straightThrough(let epochs, let batch, let lr, let momentum, let maxSweeps, let seed):
+            let result = try StraightThroughEstimator.align(
+                moving, to: target, data: data.train, epochs: epochs, batchSize: batch, learningRate: lr,
+                momentum: momentum, maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+            var record = record(spec, result.permutations)
+            record.midpointLosses = result.epochLosses
+            return record
         }
     }
 

@@ -117,6 +117,8 @@ public enum PlanInspection {
             case .weightMatching(let sweeps, _, let restarts):
                 return forward * Double(width) * Double(min(sweeps, 10)) * Double(restarts ?? 1)
             case .activationMatching(let samples, _): return 2 * forward * Double(samples)
+            case .straightThrough(let epochs, _, _, _, _, _):
+                return 3 * forward * Double(data.train * epochs)
             }
         case .alignJointly(let method, _):
             let networks = Double(max(step.inputs.count, 2))
@@ -125,6 +127,8 @@ public enum PlanInspection {
                 return forward * Double(width) * Double(min(sweeps, 10)) * Double(restarts ?? 1) * networks
             case .reference(.activationMatching(let samples, _)), .mergeManyActivations(let samples, _, _):
                 return forward * Double(samples) * networks
+            case .reference(.straightThrough(let epochs, _, _, _, _, _)):
+                return 3 * forward * Double(data.train * epochs) * (networks - 1)
             }
         case .cycleConsistency: return 0
         case .interpolate(let alphas, let splits, _, _, let reset, let repair, _):

@@ -1,0 +1,125 @@
+/// Git Re-Basin's straight-through estimator (Ainsworth et al. 2023, §3.3): a permutation of B learned by
+/// lowering the loss of the midpoint between A and the permuted B.
+///
+/// A real-valued estimate θ̃ starts at θ_A. Each update projects it to the nearest permutation of B by
+/// weight matching (π = WM(θ_B → θ̃), continued from the previous π), forms the midpoint
+/// m = (θ_A + π(θ_B)) / 2, and takes an SGD step on θ̃ with the gradient of the training loss at m passed
+/// straight through the projection: ∂m/∂θ̃ is taken as ½, as if π(θ_B) were θ̃. The result is the last
+/// projection. Bitwise reproducible for any thread count: batches come from (seed, "ste/order", epoch),
+/// and weight matching and the gradients are deterministic.
+public enum StraightThroughEstimator {
+    /// The permutations found, and the midpoint's training loss along the way.
+    public struct Result: Sendable {
+        /// One permutation per group of the spec: `b.permuted(by: permutations)` is B in A's order.
+        public var permutations: [Permutation]
+        /// Mean midpoint loss over each epoch's batches.
+        public var epochLosses: [Double]
+        /// Updates taken.
+        public var steps: Int
+    }
+
+    /// Why the estimator stopped.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        /// The weights or the estimate hold NaN or infinities, so no permutation can be projected.
+        case nonFiniteWeights
+        /// The midpoint's loss became NaN or infinite (the learning rate is too high).
+        case diverged(step: Int, loss: Double)
+
+        public var description: String {
+            switch self {
+            case .nonFiniteWeights: "the weights hold NaN or infinities"
+            case .diverged(let step, let loss): "the midpoint's loss became \(loss) at step \(step)"
+            }
+        }
+    }
+
+    /// Learns the permutation of `b` that best connects it to `a` at the midpoint.
+    ///
+    /// - Parameters:
+    ///   - data: Training examples; each epoch visits them all in a seeded order.
+    ///   - learningRate, momentum: SGD on the estimate (no weight decay).
+    ///   - maxSweeps: Weight matching's sweeps for each projection.
+    /// - Precondition: `a` and `b` are compatible, `epochs ≥ 1`, `batchSize ≥ 1`, and `data` is not empty.
+    public static func align(
+        _ b: Network, to a: Network, data: Dataset.Split, epochs: Int, batchSize: Int, learningRate: Double,
+        momentum: Double, maxSweeps: Int = 100, seed: UInt64, parallelism: Parallelism
+    ) throws(Failure) -> Result {
+        precondition(a.isCompatible(with: b) && epochs >= 1 && batchSize >= 1 && data.count > 0)
+        let spec = a.permutationSpec
+        let weightsB = b.trainedTensors
+        let state = NetworkState(network: a, batchCapacity: min(batchSize, data.count), training: true)
+        let count = state.parameterCount
+        // θ̃ and its velocity live beside the state, whose parameters hold each midpoint in turn.
+        let estimate = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let velocity = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let anchor = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer {
+            estimate.deallocate()
+            velocity.deallocate()
+            anchor.deallocate()
+        }
+        estimate.initialize(from: state.parameters, count: count)
+        anchor.initialize(from: state.parameters, count: count)
+        velocity.initialize(repeating: 0, count: count)
+        /// The estimate as tensors, for weight matching.
+        func estimated() -> [String: Tensor] {
+            state.parameters.update(from: estimate, count: count)
+            return state.snapshot().trainedTensors
+        }
+        var permutations = spec.groups.map { Permutation(identity: $0.size) }
+        func project() throws(Failure) {
+            do {
+                permutations = try WeightMatching.ascend(
+                    weightsB, to: estimated(), spec: spec, maxSweeps: maxSweeps, seed: seed, from: permutations,
+                    parallelism: parallelism
+                ).permutations
+            } catch { throw .nonFiniteWeights }
+        }
+        let features = data.inputs.count / data.count
+        var step = 0
+        var losses: [Double] = []
+        for epoch in 0..<epochs {
+            var order = RandomStream(seed: seed, purpose: "ste/order", index: UInt64(epoch))
+            let shuffled = order.permutation(data.count)
+            var total = 0.0, batches = 0
+            for start in stride(from: 0, to: data.count, by: batchSize) {
+                try project()
+                let rows = min(batchSize, data.count - start)
+                data.inputs.withUnsafeBufferPointer { inputs in
+                    guard let source = inputs.baseAddress else { return }
+                    for r in 0..<rows {
+                        let index = shuffled[start + r]
+                        (state.batchInputs + r * features).update(from: source + index * features, count: features)
+                        state.batchLabels[r] = data.labels[index]
+                    }
+                }
+                let loss = midpointStep(
+                    state, anchor: anchor, moved: b.permuted(by: permutations), rows: rows, parallelism: parallelism)
+                step += 1
+                guard loss.isFinite else { throw .diverged(step: step, loss: loss) }
+                total += loss
+                batches += 1
+                SGD.update(
+                    weights: estimate, gradients: state.gradients, velocity: velocity, count: count,
+                    learningRate: Float(learningRate), momentum: Float(momentum), weightDecay: 0, nesterov: false)
+            }
+            losses.append(total / Double(max(batches, 1)))
+        }
+        try project()
+        return Result(permutations: permutations, epochLosses: losses, steps: step)
+    }
+
+    /// One estimator step's gradient: loads the midpoint (θ_A + π(θ_B)) / 2 of `anchor` (A's trained
+    /// parameters in the state's layout) and `moved` (π(θ_B)) into `state`, runs the `rows` examples
+    /// already in its batch, and leaves ½ ∇L(midpoint) in its gradients: the gradient for θ̃, passed
+    /// straight through the projection (∂m/∂θ̃ taken as ½). Returns the mean midpoint loss.
+    package static func midpointStep(
+        _ state: NetworkState, anchor: UnsafePointer<Float>, moved: Network, rows: Int, parallelism: Parallelism
+    ) -> Double {
+        state.loadParameters(moved)
+        for k in 0..<state.parameterCount { state.parameters[k] = 0.5 * (anchor[k] + state.parameters[k]) }
+        let loss = state.computeGradients(batch: rows, parallelism: parallelism) / Double(rows)
+        for k in 0..<state.parameterCount { state.gradients[k] *= 0.5 }
+        return loss
+    }
+}
