@@ -1,5 +1,5 @@
-/// Git Re-Basin's straight-through estimator (Ainsworth et al. 2023, §3.3): a permutation of B learned by
-/// lowering the loss of the midpoint between A and the permuted B.
+/// Git Re-Basin's straight-through estimator: a permutation of B learned by lowering the loss of the
+/// midpoint between A and the permuted B (Ainsworth, Hayase and Srinivasa 2023, section 3.3).
 ///
 /// A real-valued estimate θ̃ starts at θ_A. Each update projects it to the nearest permutation of B by
 /// weight matching (π = WM(θ_B → θ̃), continued from the previous π), forms the midpoint
@@ -109,10 +109,11 @@ public enum StraightThroughEstimator {
         return Result(permutations: permutations, epochLosses: losses, steps: step)
     }
 
-    /// One estimator step's gradient: loads the midpoint (θ_A + π(θ_B)) / 2 of `anchor` (A's trained
-    /// parameters in the state's layout) and `moved` (π(θ_B)) into `state`, runs the `rows` examples
-    /// already in its batch, and leaves ½ ∇L(midpoint) in its gradients: the gradient for θ̃, passed
-    /// straight through the projection (∂m/∂θ̃ taken as ½). Returns the mean midpoint loss.
+    /// One estimator step's gradient, ½ ∇L at the midpoint, left in the state's gradients.
+    ///
+    /// Loads the midpoint (θ_A + π(θ_B)) / 2 of `anchor` (A's trained parameters in the state's layout) and
+    /// `moved` (π(θ_B)) into `state` and runs the `rows` examples already in its batch: the gradient for
+    /// θ̃ passed straight through the projection (∂m/∂θ̃ taken as ½). Returns the mean midpoint loss.
     package static func midpointStep(
         _ state: NetworkState, anchor: UnsafePointer<Float>, moved: Network, rows: Int, parallelism: Parallelism
     ) -> Double {
