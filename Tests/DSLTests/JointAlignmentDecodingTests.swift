@@ -58,6 +58,33 @@ import Testing
         #expect(pairCarry == [.identity, .member(1, input: 2)] && steps["barrier/pair"]?.inputs.last == "align/ref")
     }
 
+    @Test("straight-through over networks: joint without `to`, each to the reference with it; options decoded")
+    func straightThrough() throws {
+        let text = Self.spec.replacingOccurrences(
+            of: "  ba: {method: weight-matching, align: b, to: a}",
+            with: """
+                  ba: {method: straight-through, align: b, to: a, epochs: 2, lr: 0.02}
+                  ste: {method: straight-through, networks: [a, b, c], batch: 64, seed: 3}
+                  ste-ref: {method: straight-through, networks: [a, b, c], to: a}
+                """)
+        let spec = try SpecDecoder().decode(text, file: "s.yaml", directory: "")
+        #expect(
+            spec.alignments[0].value.method
+                == .straightThrough(epochs: 2, batchSize: 128, learningRate: 0.02, momentum: 0.9, maxSweeps: 100, seed: 0))
+        let joint = Dictionary(uniqueKeysWithValues: spec.jointAlignments.map { ($0.name, $0.value.method) })
+        #expect(
+            joint["ste"] == .straightThrough(epochs: 1, batchSize: 64, learningRate: 0.01, momentum: 0.9, maxSweeps: 100, seed: 3)
+        )
+        #expect(
+            joint["ste-ref"]
+                == .reference(
+                    .straightThrough(epochs: 1, batchSize: 128, learningRate: 0.01, momentum: 0.9, maxSweeps: 100, seed: 0)))
+        let bad = Self.spec.replacingOccurrences(
+            of: "  ba: {method: weight-matching, align: b, to: a}",
+            with: "  ba: {method: straight-through, align: b, to: a, samples: 5}")
+        #expect(throws: DiagnosticError.self) { try SpecDecoder().decode(bad, file: "s.yaml", directory: "") }
+    }
+
     @Test("the uniform simplex samples are the same for every interpolation of N networks, and spread over the simplex")
     func samples() {
         var evaluation = EvaluationSpec.standard

@@ -32,8 +32,8 @@ import Testing
         anchor.initialize(from: state.parameters, count: state.parameterCount)
         state.batchInputs.update(from: split.inputs, count: split.inputs.count)
         for r in 0..<split.count { state.batchLabels[r] = split.labels[r] }
-        let loss = StraightThroughEstimator.midpointStep(
-            state, anchor: anchor, moved: moved, rows: split.count, parallelism: .serial)
+        let loss = StraightThroughEstimator.centroidStep(
+            state, anchor: anchor, moved: [moved], rows: split.count, parallelism: .serial)
         // f(x) = L((θ_A + x) / 2) on the same examples, by the evaluation path.
         func f(_ x: Network) -> Double {
             Interpolation.combination([a, x], weights: [0.5, 0.5]).measure(on: split, parallelism: .serial).loss
@@ -91,6 +91,19 @@ import Testing
             b, to: a, data: Self.data().train, epochs: 1, batchSize: 50, learningRate: 0.01, momentum: 0.9, seed: 1,
             parallelism: .serial)
         #expect(b.permuted(by: result.permutations).isBitwiseEqual(a) && result.steps == 8)
+    }
+
+    @Test("three permuted copies of A are put into A's order exactly by the joint estimator")
+    func recoversPlantedJointly() throws {
+        let (a, _) = try Self.pair()
+        var stream = RandomStream(seed: 6, purpose: "plant")
+        let copies =
+            [a] + (0..<2).map { _ in a.permuted(by: a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) }) }
+        let result = try StraightThroughEstimator.alignJointly(
+            copies, data: Self.data().train, epochs: 1, batchSize: 100, learningRate: 0.01, momentum: 0.9, seed: 1,
+            parallelism: .serial)
+        #expect(result.permutations[0].allSatisfy { $0.isIdentity })
+        for i in 1..<3 { #expect(copies[i].permuted(by: result.permutations[i]).isBitwiseEqual(a), "copy \(i)") }
     }
 
     @Test("on an independent pair, the learned permutation's midpoint loss is below weight matching's; 1 and 2 threads agree")

@@ -18,8 +18,9 @@ extension SectionDecoder {
         return AlignmentSpec(method: method, network: network, target: target, at: at, atLocation: f.optional("at")?.location)
     }
 
-    /// A joint alignment of N networks (`networks:`): `merge-many`, `merge-many-activations`, or a pairwise
-    /// method with `to:`, every network aligned to that reference.
+    /// A joint alignment of N networks (`networks:`): `merge-many`, `merge-many-activations`,
+    /// `straight-through` (without `to:`), or a pairwise method with `to:`, every network aligned to that
+    /// reference.
     func jointAlignment(_ node: YAMLNode, _ what: String) -> JointAlignmentSpec? {
         guard let f = reader.fields(node, of: what, allowed: SpecKeys.alignment) else { return nil }
         for key in ["align", "at"] {
@@ -40,6 +41,11 @@ extension SectionDecoder {
         let reference = f.optional("to").flatMap { reader.reference($0, "\(what).to") }
         let method: JointAlignmentSpec.Method?
         switch name {
+        case "straight-through" where reference == nil:
+            guard case .straightThrough(let e, let b, let lr, let m, let sweeps, let seed)? = pairwiseMethod(name, f) else {
+                return nil
+            }
+            method = .straightThrough(epochs: e, batchSize: b, learningRate: lr, momentum: m, maxSweeps: sweeps, seed: seed)
         case "weight-matching", "activation-matching", "straight-through":
             guard reference != nil else {
                 reader.sink.error(

@@ -15,6 +15,11 @@ public struct JointAlignmentSpec: Sendable, Hashable, Codable {
         /// The activation counterpart: coordinate ascent on the sum over pairs of the similarity of
         /// matched units' activations on `samples` training inputs.
         case mergeManyActivations(samples: Int, similarity: AlignmentSpec.Similarity, maxSweeps: Int)
+        /// The straight-through estimator for N networks: one estimate of the centroid in the first
+        /// network's order, every other network projected onto it by weight matching each update, trained on
+        /// the loss at the centroid (parameters as the pairwise method's).
+        case straightThrough(
+            epochs: Int, batchSize: Int, learningRate: Double, momentum: Double, maxSweeps: Int, seed: UInt64)
     }
 
     /// The algorithm and its parameters.

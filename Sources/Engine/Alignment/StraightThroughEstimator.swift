@@ -33,23 +33,48 @@ public enum StraightThroughEstimator {
         }
     }
 
-    /// Learns the permutation of `b` that best connects it to `a` at the midpoint.
+    /// Permutations of N networks into the first one's order, and the centroid's training loss along the way.
+    public struct JointResult: Sendable {
+        /// For each network, one permutation per group (the identities for the first).
+        public var permutations: [[Permutation]]
+        /// Mean centroid loss over each epoch's batches.
+        public var epochLosses: [Double]
+        /// Updates taken.
+        public var steps: Int
+    }
+
+    /// Learns the permutation of `b` that best connects it to `a` at the midpoint: `alignJointly([a, b])`.
+    public static func align(
+        _ b: Network, to a: Network, data: Dataset.Split, epochs: Int, batchSize: Int, learningRate: Double,
+        momentum: Double, maxSweeps: Int = 100, seed: UInt64, parallelism: Parallelism
+    ) throws(Failure) -> Result {
+        let joint = try alignJointly(
+            [a, b], data: data, epochs: epochs, batchSize: batchSize, learningRate: learningRate, momentum: momentum,
+            maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+        return Result(permutations: joint.permutations[1], epochLosses: joint.epochLosses, steps: joint.steps)
+    }
+
+    /// The estimator for N networks: one estimate θ̃ (of the centroid, in the first network's order), every
+    /// other network projected onto it by weight matching each update, and the loss at the centroid
+    /// (θ_1 + Σ_{i>1} π_i(θ_i)) / N lowered with its gradient passed straight through every projection
+    /// (∂/∂θ̃ taken as (N−1)/N). With two networks, the centroid is the midpoint.
     ///
     /// - Parameters:
     ///   - data: Training examples; each epoch visits them all in a seeded order.
     ///   - learningRate, momentum: SGD on the estimate (no weight decay).
     ///   - maxSweeps: Weight matching's sweeps for each projection.
-    /// - Precondition: `a` and `b` are compatible, `epochs ≥ 1`, `batchSize ≥ 1`, and `data` is not empty.
-    public static func align(
-        _ b: Network, to a: Network, data: Dataset.Split, epochs: Int, batchSize: Int, learningRate: Double,
+    /// - Precondition: Two or more compatible networks, `epochs ≥ 1`, `batchSize ≥ 1`, and `data` is not empty.
+    public static func alignJointly(
+        _ networks: [Network], data: Dataset.Split, epochs: Int, batchSize: Int, learningRate: Double,
         momentum: Double, maxSweeps: Int = 100, seed: UInt64, parallelism: Parallelism
-    ) throws(Failure) -> Result {
-        precondition(a.isCompatible(with: b) && epochs >= 1 && batchSize >= 1 && data.count > 0)
-        let spec = a.permutationSpec
-        let weightsB = b.trainedTensors
-        let state = NetworkState(network: a, batchCapacity: min(batchSize, data.count), training: true)
+    ) throws(Failure) -> JointResult {
+        precondition(networks.count >= 2 && epochs >= 1 && batchSize >= 1 && data.count > 0)
+        precondition(networks.allSatisfy { $0.isCompatible(with: networks[0]) }, "networks of different architectures")
+        let spec = networks[0].permutationSpec
+        let others = networks.dropFirst().map(\.trainedTensors)
+        let state = NetworkState(network: networks[0], batchCapacity: min(batchSize, data.count), training: true)
         let count = state.parameterCount
-        // θ̃ and its velocity live beside the state, whose parameters hold each midpoint in turn.
+        // θ̃ and its velocity live beside the state, whose parameters hold each centroid in turn.
         let estimate = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let velocity = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let anchor = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -66,14 +91,17 @@ public enum StraightThroughEstimator {
             state.parameters.update(from: estimate, count: count)
             return state.snapshot().trainedTensors
         }
-        var permutations = spec.groups.map { Permutation(identity: $0.size) }
+        var permutations = others.map { _ in spec.groups.map { Permutation(identity: $0.size) } }
         func project() throws(Failure) {
-            do {
-                permutations = try WeightMatching.ascend(
-                    weightsB, to: estimated(), spec: spec, maxSweeps: maxSweeps, seed: seed, from: permutations,
-                    parallelism: parallelism
-                ).permutations
-            } catch { throw .nonFiniteWeights }
+            let target = estimated()
+            for i in others.indices {
+                do {
+                    permutations[i] = try WeightMatching.ascend(
+                        others[i], to: target, spec: spec, maxSweeps: maxSweeps, seed: seed, from: permutations[i],
+                        parallelism: parallelism
+                    ).permutations
+                } catch { throw .nonFiniteWeights }
+            }
         }
         let features = data.inputs.count / data.count
         var step = 0
@@ -93,8 +121,8 @@ public enum StraightThroughEstimator {
                         state.batchLabels[r] = data.labels[index]
                     }
                 }
-                let loss = midpointStep(
-                    state, anchor: anchor, moved: b.permuted(by: permutations), rows: rows, parallelism: parallelism)
+                let moved = zip(networks.dropFirst(), permutations).map { $0.permuted(by: $1) }
+                let loss = centroidStep(state, anchor: anchor, moved: moved, rows: rows, parallelism: parallelism)
                 step += 1
                 guard loss.isFinite else { throw .diverged(step: step, loss: loss) }
                 total += loss
@@ -106,21 +134,31 @@ public enum StraightThroughEstimator {
             losses.append(total / Double(max(batches, 1)))
         }
         try project()
-        return Result(permutations: permutations, epochLosses: losses, steps: step)
+        let identities = spec.groups.map { Permutation(identity: $0.size) }
+        return JointResult(permutations: [identities] + permutations, epochLosses: losses, steps: step)
     }
 
-    /// One estimator step's gradient, ½ ∇L at the midpoint, left in the state's gradients.
+    /// One estimator step's gradient, (N−1)/N ∇L at the centroid, left in the state's gradients.
     ///
-    /// Loads the midpoint (θ_A + π(θ_B)) / 2 of `anchor` (A's trained parameters in the state's layout) and
-    /// `moved` (π(θ_B)) into `state` and runs the `rows` examples already in its batch: the gradient for
-    /// θ̃ passed straight through the projection (∂m/∂θ̃ taken as ½). Returns the mean midpoint loss.
-    package static func midpointStep(
-        _ state: NetworkState, anchor: UnsafePointer<Float>, moved: Network, rows: Int, parallelism: Parallelism
+    /// Loads the centroid (θ_1 + Σ π_i(θ_i)) / N of `anchor` (the first network's trained parameters in the
+    /// state's layout) and `moved` (the others, permuted) into `state` and runs the `rows` examples already
+    /// in its batch: the gradient for θ̃ passed straight through the projections, each π_i(θ_i) taken as
+    /// θ̃. Returns the mean centroid loss.
+    package static func centroidStep(
+        _ state: NetworkState, anchor: UnsafePointer<Float>, moved: [Network], rows: Int, parallelism: Parallelism
     ) -> Double {
-        state.loadParameters(moved)
-        for k in 0..<state.parameterCount { state.parameters[k] = 0.5 * (anchor[k] + state.parameters[k]) }
+        let count = state.parameterCount
+        let sum = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { sum.deallocate() }
+        sum.initialize(from: anchor, count: count)
+        for network in moved {
+            state.loadParameters(network)
+            for k in 0..<count { sum[k] += state.parameters[k] }
+        }
+        let share = 1 / Float(moved.count + 1), through = Float(moved.count) / Float(moved.count + 1)
+        for k in 0..<count { state.parameters[k] = sum[k] * share }
         let loss = state.computeGradients(batch: rows, parallelism: parallelism) / Double(rows)
-        for k in 0..<state.parameterCount { state.gradients[k] *= 0.5 }
+        for k in 0..<count { state.gradients[k] *= through }
         return loss
     }
 }

@@ -190,6 +190,8 @@ struct JointAlignmentRecord: Codable, Sendable {
     var objective: Double?
     var sweeps: Int?
     var seed: UInt64?
+    /// Straight-through estimator: the mean training loss at the centroid in each epoch.
+    var midpointLosses: [Double]? = nil
 }
 
 /// The fixed-point fractions of the cycle a → b → c → a composed from three pairwise alignments.

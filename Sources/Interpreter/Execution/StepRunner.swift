@@ -141,6 +141,13 @@ struct StepRunner: Sendable {
                 maxSweeps: maxSweeps, parallelism: parallelism)
             return JointAlignmentRecord(
                 networks: records(result.permutations), objective: result.objective, sweeps: result.sweeps)
+        case .straightThrough(let epochs, let batch, let lr, let momentum, let maxSweeps, let seed):
+            let result = try StraightThroughEstimator.alignJointly(
+                all, data: data.train, epochs: epochs, batchSize: batch, learningRate: lr, momentum: momentum,
+                maxSweeps: maxSweeps, seed: seed, parallelism: parallelism)
+            var record = JointAlignmentRecord(networks: records(result.permutations))
+            record.midpointLosses = result.epochLosses
+            return record
         }
     }
 

@@ -129,6 +129,8 @@ public enum PlanInspection {
                 return forward * Double(samples) * networks
             case .reference(.straightThrough(let epochs, _, _, _, _, _)):
                 return 3 * forward * Double(data.train * epochs) * (networks - 1)
+            case .straightThrough(let epochs, _, _, _, _, _):
+                return 3 * forward * Double(data.train * epochs)
             }
         case .cycleConsistency: return 0
         case .interpolate(let alphas, let splits, _, _, let reset, let repair, _):
