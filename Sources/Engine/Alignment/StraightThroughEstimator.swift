@@ -54,10 +54,12 @@ public enum StraightThroughEstimator {
         return Result(permutations: joint.permutations[1], epochLosses: joint.epochLosses, steps: joint.steps)
     }
 
-    /// The estimator for N networks: one estimate θ̃ (of the centroid, in the first network's order), every
-    /// other network projected onto it by weight matching each update, and the loss at the centroid
-    /// (θ_1 + Σ_{i>1} π_i(θ_i)) / N lowered with its gradient passed straight through every projection
-    /// (∂/∂θ̃ taken as (N−1)/N). With two networks, the centroid is the midpoint.
+    /// The estimator for N networks: one estimate of the centroid, every other network projected onto it.
+    ///
+    /// θ̃ starts at the first network's weights (in its order); each update weight-matches every other
+    /// network to θ̃, and lowers the loss at the centroid (θ_1 + Σ_{i>1} π_i(θ_i)) / N with its gradient
+    /// passed straight through every projection (∂/∂θ̃ taken as (N−1)/N). With two networks, the centroid is
+    /// the midpoint.
     ///
     /// - Parameters:
     ///   - data: Training examples; each epoch visits them all in a seeded order.

@@ -196,7 +196,7 @@ enum ReportWriter {
         let simplices = swept.filter { $0.networks != nil && $0.from == nil }
         md += try sweepTables(
             simplices, title: "Centroid excess error", quantity: "Centroid error above the networks' mean (pts)",
-            file: "centroid", splits: splits, directory: directory
+            file: "centroid", splits: splits, directory: directory, plotsIdentity: false
         ) { $0.centroidExcessError }
         var means: [Summary.BarrierRecord] = []
         for record in swept where record.from != nil {
@@ -212,17 +212,19 @@ enum ReportWriter {
         }
         md += try sweepTables(
             means, title: "Mean pairwise barrier", quantity: "Mean pairwise error barrier (pts)", file: "pairwise",
-            splits: splits, directory: directory
+            splits: splits, directory: directory, plotsIdentity: false
         ) { $0.errorBarrier }
         return md
     }
 
-    /// For each sweep variable that comes first in a record's sweep: `value` (a fraction, shown in points)
-    /// against its values, one line per interpolation and permutation and, over two or more variables, per
-    /// value of the others.
+    /// A table and a plot of `value` against each sweep variable that comes first in a record's sweep.
+    ///
+    /// `value` is a fraction, shown in points; one line per interpolation and permutation and, over two or
+    /// more variables, per value of the others. Without `plotsIdentity`, unaligned lines are in the table
+    /// but not the plot, whose scale they would flatten.
     private static func sweepTables(
         _ swept: [Summary.BarrierRecord], title: String, quantity: String, file prefix: String, splits: [String],
-        directory: String, value: (Summary.BarrierRecord) -> Double?
+        directory: String, plotsIdentity: Bool = true, value: (Summary.BarrierRecord) -> Double?
     ) throws -> String {
         /// A record's line: its interpolation and permutation, and the values of the variables after the first.
         func lineName(_ r: Summary.BarrierRecord) -> String {
@@ -248,6 +250,7 @@ enum ReportWriter {
                             .flatMap(value).map { $0 * 100 }
                     }
                     md += "| \(line) | " + cells.map { fixed($0, 2) }.joined(separator: " | ") + " |\n"
+                    if !plotsIdentity && line.contains("(identity)") { continue }
                     series.append(
                         .init(name: line, points: cells.enumerated().compactMap { i, y in y.map { (Double(i), $0) } }))
                 }
