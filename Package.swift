@@ -44,6 +44,11 @@ let package = Package(
             name: "lmc",
             dependencies: ["Interpreter", "DSL", "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // libFuzzer targets (scripts/fuzz builds them with -sanitize=fuzzer,address -D FUZZING); in a normal
+        // build each replays the corpus directories it is given.
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "fuzz-spec", dependencies: ["DSL", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-safetensors", dependencies: ["Engine", "FuzzSupport"]),
         .testTarget(name: "DSLTests", dependencies: ["DSL"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),
         // Fixtures/: PyTorch state dicts, inputs and logits the tests read by path (scripts/torch-declared-fixtures.py).
