@@ -183,39 +183,16 @@ public struct Planner: Sendable {
             let sweepBase = coordinates.isEmpty ? nil : template(interpolation.name)
             let reset = reset(i.from.name), repair = i.repair ? eval.repairExamples : nil
             let data = dataset(of: origin(i.from.name))
+            // How each network reaches the common order, for each permutation the interpolation applies.
+            var permutations: [(carries: [EndCarry], label: String, moment: Moment?)]
             if let permute = i.permute, let joint = spec.jointAlignments.named(permute.name)?.value {
                 // One joint alignment carries every network; the reference of `.reference` keeps its order.
                 let carries = i.between.map { network in
                     joint.networks.firstIndex { $0.name == network.name }.map { EndCarry.member("align/\(permute.name)", $0) }
                         ?? .identity
                 }
-                let label = "\(template(permute.name))@end"
-                if i.between.count > 2 {
-                    measureSimplex(i, interpolation.name, carries, label: label)
-                    continue
-                }
-                let moments = i.at.resolve(checkpoints: checkpoints(of: i.from.name), levels: levels(of: i.from.name))
-                for moment in moments {
-                    let ends = [source(i.from.name, moment), source(i.to.name, moment)]
-                    let (inputs, carry) = Self.assemble(ends, carries)
-                    let name =
-                        i.at.isEndOnly
-                        ? "barrier/\(interpolation.name)" : "barrier/\(interpolation.name)/\(label)/\(moment.label)"
-                    steps.append(
-                        PlanStep(
-                            name: name,
-                            action: .interpolate(
-                                alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint,
-                                resetExamples: reset, repairExamples: repair, carry: carry),
-                            inputs: inputs, dataset: data, origin: interpolation.location))
-                    paths.append(
-                        .init(
-                            interpolation: interpolation.name, from: i.from.name, to: i.to.name, permutation: label, step: name,
-                            moment: moment, isSeries: !i.at.isEndOnly, sweepBase: sweepBase, coordinates: coordinates))
-                }
-                continue
-            }
-            if i.between.count > 2 {
+                permutations = [(carries, "\(template(permute.name))@end", nil)]
+            } else if i.between.count > 2 {
                 // Naive, or (a triangle) the first two networks carried into the third's order by [x, y].
                 var carries = [EndCarry](repeating: .identity, count: i.between.count)
                 var label = "identity"
@@ -224,24 +201,30 @@ public struct Planner: Sendable {
                     carries[1] = .step("align/\(second.name)")
                     label = "via-\(template(i.between[2].name))"
                 }
-                measureSimplex(i, interpolation.name, carries, label: label)
+                permutations = [(carries, label, nil)]
+            } else {
+                permutations =
+                    i.permute.map { p in
+                        (alignmentSteps[p.name] ?? []).map { ([.identity, .step($0.step)], $0.label, $0.moment) }
+                    }
+                    ?? [([.identity, .identity], "identity", nil)]
+                if let first = i.permuteFrom, let target = spec.alignments.named(first.name)?.value.target.name {
+                    let through = template(target)
+                    // Indirect: the second network's alignment, then the first's, found at the same moment.
+                    let firsts = alignmentSteps[first.name] ?? []
+                    permutations = zip(permutations, firsts).map { second, first in
+                        (
+                            [.step(first.step), second.carries[1]],
+                            "via-\(through)" + (first.moment == .end ? "" : "@\(first.moment.label)"), second.moment
+                        )
+                    }
+                }
+            }
+            if i.between.count > 2, let permutation = permutations.first {
+                measureSimplex(i, interpolation.name, permutation.carries, label: permutation.label)
                 continue
             }
             let moments = i.at.resolve(checkpoints: checkpoints(of: i.from.name), levels: levels(of: i.from.name))
-            var permutations: [(steps: [String], label: String, moment: Moment?)] =
-                i.permute.map { p in (alignmentSteps[p.name] ?? []).map { ([$0.step], $0.label, $0.moment) } }
-                ?? [([], "identity", nil)]
-            if let first = i.permuteFrom, let target = spec.alignments.named(first.name)?.value.target.name {
-                let through = template(target)
-                // Indirect: the second network's alignment, then the first's, found at the same moment.
-                let firsts = alignmentSteps[first.name] ?? []
-                permutations = zip(permutations, firsts).map { second, first in
-                    (
-                        second.steps + [first.step], "via-\(through)" + (first.moment == .end ? "" : "@\(first.moment.label)"),
-                        second.moment
-                    )
-                }
-            }
             let permutationSeries = i.permute.flatMap { spec.alignments.named($0.name)?.value.at.isEndOnly == false } ?? false
             let isSeries = !i.at.isEndOnly || permutationSeries
             for permutation in permutations {
@@ -251,18 +234,19 @@ public struct Planner: Sendable {
                     let name =
                         isSeries
                         ? "barrier/\(interpolation.name)/\(permutation.label)/\(moment.label)" : "barrier/\(interpolation.name)"
-                    let step = PlanStep(
-                        name: name,
-                        action: .interpolate(
-                            alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint,
-                            resetExamples: reset, repairExamples: repair),
-                        inputs: [source(i.from.name, moment), source(i.to.name, moment)] + permutation.steps,
-                        dataset: data, origin: interpolation.location)
-                    steps.append(step)
+                    let (inputs, carry) = Self.assemble(
+                        [source(i.from.name, moment), source(i.to.name, moment)], permutation.carries)
+                    steps.append(
+                        PlanStep(
+                            name: name,
+                            action: .interpolate(
+                                alphas: eval.alphas, splits: eval.splits, metrics: eval.metrics, at: moment.checkpoint,
+                                resetExamples: reset, repairExamples: repair, carry: carry),
+                            inputs: inputs, dataset: data, origin: interpolation.location))
                     paths.append(
                         .init(
                             interpolation: interpolation.name, from: i.from.name, to: i.to.name,
-                            permutation: permutation.label, step: step.name, moment: moment, isSeries: isSeries,
+                            permutation: permutation.label, step: name, moment: moment, isSeries: isSeries,
                             sweepBase: sweepBase, coordinates: coordinates))
                 }
             }
