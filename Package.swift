@@ -49,6 +49,10 @@ let package = Package(
         .target(name: "FuzzSupport"),
         .executableTarget(name: "fuzz-spec", dependencies: ["DSL", "FuzzSupport"]),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["Engine", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-overrides", dependencies: ["DSL", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-idx", dependencies: ["Engine", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-cifar", dependencies: ["Engine", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-onnx", dependencies: ["Interpreter", "DSL", "Engine", "FuzzSupport"]),
         .testTarget(name: "DSLTests", dependencies: ["DSL"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: engineFlags),
         // Fixtures/: PyTorch state dicts, inputs and logits the tests read by path (scripts/torch-declared-fixtures.py).

@@ -42,15 +42,19 @@ public enum IDXFile {
         return Contents(extents: extents, bytes: Array(data[header...]))
     }
 
-    /// Reads and parses a file, decompressing it when it is gzip'd.
+    /// Reads and parses a file (see `decode`).
     public static func read(_ path: String) throws(DataError) -> Contents {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError("cannot read \(path)")
         }
-        var bytes = [UInt8](data)
-        if Gzip.isCompressed(bytes) {
-            do { bytes = try Gzip.decompress(bytes) } catch { throw DataError("\(path): \(error.description)") }
-        }
-        return try parse(bytes, file: path)
+        return try decode([UInt8](data), file: path)
+    }
+
+    /// Parses a file's bytes, decompressing them first when they are gzip'd.
+    ///
+    /// - Throws: `DataError` naming `file` when the gzip stream or the IDX contents are malformed.
+    public static func decode(_ data: [UInt8], file: String) throws(DataError) -> Contents {
+        guard Gzip.isCompressed(data) else { return try parse(data, file: file) }
+        do { return try parse(try Gzip.decompress(data), file: file) } catch { throw DataError("\(file): \(error.description)") }
     }
 }

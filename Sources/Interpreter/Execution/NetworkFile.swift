@@ -15,12 +15,19 @@ package enum NetworkFile {
             let missing = !FileManager.default.fileExists(atPath: file)
             throw ArtifactError(description: missing ? "no file \(file)" : "cannot read \(file)")
         }
+        return try network(bytes: [UInt8](data), file: file, model: model, program: program, prefixes: prefixes)
+    }
+
+    /// The network in `bytes`, the contents of `file` (whose suffix says which format they are in).
+    package static func network(
+        bytes: [UInt8], file: String, model: ModelSpec, program: LayerProgram, prefixes: [String]?
+    ) throws -> Network {
         var tensors: [String: Tensor]
         if file.lowercased().hasSuffix(".onnx") {
-            let graph = try ONNXGraph(bytes: [UInt8](data), file: file)
+            let graph = try ONNXGraph(bytes: bytes, file: file)
             tensors = graph.tensors.compactMapValues { i in i.floats.map { Tensor(shape: i.dims, scalars: $0) } }
         } else {
-            let (decoded, _) = try SafeTensors.decode([UInt8](data), file: file)
+            let (decoded, _) = try SafeTensors.decode(bytes, file: file)
             tensors = Dictionary(decoded.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         }
         if let onnx = model.onnx, prefixes == nil { tensors = try onnx.lmcTensors(tensors, program: program, file: file) }

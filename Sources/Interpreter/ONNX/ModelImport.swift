@@ -12,17 +12,13 @@ package enum ModelImport {
         var spec = spec
         var diagnostics: [Diagnostic] = []
         for i in spec.models.indices {
-            guard var onnx = spec.models[i].value.onnx else { continue }
+            guard let onnx = spec.models[i].value.onnx else { continue }
             do {
                 guard let data = FileManager.default.contents(atPath: onnx.file) else {
                     let missing = !FileManager.default.fileExists(atPath: onnx.file)
                     throw ONNXError(file: onnx.file, missing ? "no such file" : "cannot be read")
                 }
-                let imported = try ONNXImport(try ONNXGraph(bytes: [UInt8](data), file: onnx.file))
-                onnx.input = imported.input
-                onnx.tensors = imported.tensors
-                spec.models[i].value.onnx = onnx
-                spec.models[i].value.layers = imported.layers
+                spec.models[i].value = try imported([UInt8](data), into: spec.models[i].value, file: onnx.file)
             } catch {
                 diagnostics.append(
                     Diagnostic(
@@ -32,5 +28,20 @@ package enum ModelImport {
         }
         if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }
         return spec
+    }
+
+    /// `model` with the graph in `bytes` (the contents of `file`) imported: its layers, input shape and
+    /// tensor sources.
+    ///
+    /// - Throws: `ONNXError` naming `file` when the bytes are not an ONNX graph lmc can map.
+    package static func imported(_ bytes: [UInt8], into model: ModelSpec, file: String) throws(ONNXError) -> ModelSpec {
+        let graph = try ONNXImport(try ONNXGraph(bytes: bytes, file: file))
+        var model = model
+        var onnx = model.onnx ?? ONNXModelSpec(file: file, location: SourceLocation(file: file, line: 1, column: 1))
+        onnx.input = graph.input
+        onnx.tensors = graph.tensors
+        model.onnx = onnx
+        model.layers = graph.layers
+        return model
     }
 }
