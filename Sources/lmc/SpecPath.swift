@@ -16,7 +16,8 @@ enum SpecPath {
             guard let entry = stepEntry(node), let network = spec.networks.named(entry)?.value else { return nil }
             if parts[2] == "seed" { return "networks.\(entry).seed" }
             if parts[2] == "recipe" {
-                return recipePath(Array(parts.dropFirst(3))).map { "recipes.\(network.recipe.name).\($0)" }
+                let recipe = spec.recipes.named(network.recipe.name)?.value
+                return recipePath(Array(parts.dropFirst(3)), recipe: recipe).map { "recipes.\(network.recipe.name).\($0)" }
             }
             if parts[2] == "model" { return "models.\(network.model.name)." + snake(parts.dropFirst(3).joined(separator: ".")) }
             return nil
@@ -40,14 +41,16 @@ enum SpecPath {
         spec.networks.named(entry)?.value.data.name ?? spec.loaded.named(entry)?.value.data.name
     }
 
-    private static func recipePath(_ parts: [String]) -> String? {
+    private static func recipePath(_ parts: [String], recipe: RecipeSpec?) -> String? {
+        let optimizer = if case .adamW? = recipe?.optimizer { "optimizer.adamw" } else { "optimizer.sgd" }
         let keys = [
-            "learningRate": "optimizer.sgd.lr", "momentum": "optimizer.sgd.momentum",
-            "weightDecay": "optimizer.sgd.weight_decay", "nesterov": "optimizer.sgd.nesterov", "batchSize": "batch",
+            "learningRate": "\(optimizer).lr", "momentum": "\(optimizer).momentum",
+            "weightDecay": "\(optimizer).weight_decay", "nesterov": "\(optimizer).nesterov", "batchSize": "batch",
             "epochs": "epochs", "warmupEpochs": "schedule.warmup_epochs", "decay": "schedule.decay",
             "checkpoints": "checkpoints",
         ]
         if parts.first == "augmentation", let inner = parts.last { return "augment.\(inner)" }
+        if parts.first == "adamW" { return parts.last == "epsilon" ? "\(optimizer).eps" : "\(optimizer).betas" }
         return parts.first.flatMap { keys[$0] }
     }
 

@@ -32,6 +32,7 @@ import Testing
         let optimizer = recipe?["optimizer"]
         #expect(Self.keys(optimizer) == Set(SpecKeys.optimizer))
         #expect(Self.keys((optimizer?["properties"] as? [String: [String: Any]])?["sgd"]) == Set(SpecKeys.sgd))
+        #expect(Self.keys((optimizer?["properties"] as? [String: [String: Any]])?["adamw"]) == Set(SpecKeys.adamw))
         #expect(Self.keys(recipe?["schedule"]) == Set(SpecKeys.schedule))
         #expect(Self.keys(recipe?["augment"]) == Set(SpecKeys.augment))
         #expect(recipe?["augment"]?["additionalProperties"] as? Bool == false, "recipe.augment must reject unknown keys")

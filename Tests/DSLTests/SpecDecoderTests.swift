@@ -36,7 +36,9 @@ let validSpec = """
         #expect(spec.name == "demo")
         #expect(spec.networks.map(\.name) == ["a", "b"])
         let recipe = try #require(spec.recipes.first?.value)
-        #expect(recipe.momentum == 0.9 && recipe.weightDecay == 5e-4 && recipe.batchSize == 128 && recipe.decay == .linear)
+        #expect(
+            recipe.optimizer == .sgd(momentum: 0.9, nesterov: false) && recipe.weightDecay == 5e-4 && recipe.batchSize == 128
+                && recipe.decay == .linear)
         #expect(spec.evaluation.alphas == [0, 0.25, 0.5, 0.75, 1])
         #expect(spec.evaluation.splits.map(\.count) == [50, nil])
         let plan = try Planner().plan(spec)

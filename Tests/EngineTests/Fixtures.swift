@@ -20,7 +20,8 @@ enum Fixtures {
 
     static func recipe(epochs: Int = 3, batch: Int = 32, lr: Double = 0.05) -> TrainingRecipe {
         TrainingRecipe(
-            learningRate: lr, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: batch, epochs: epochs,
+            learningRate: lr, optimizer: .sgd(momentum: 0.9, nesterov: false), weightDecay: 5e-4, batchSize: batch,
+            epochs: epochs,
             warmupEpochs: 0.5, decay: .linear, checkpoints: [])
     }
 

@@ -79,7 +79,7 @@ import Engine
     func resumeContinuesTheSchedule() throws {
         let data = Fixtures.dataset()
         var recipe = Fixtures.recipe(epochs: 3)
-        recipe.momentum = 0
+        recipe.optimizer = .sgd(momentum: 0, nesterov: false)
         recipe.checkpoints = [23]
         let program = try Fixtures.mlp(Self.sizes)
         let full = try Trainer.train(program, seed: 6, recipe: recipe, data: data.train, parallelism: .serial)

@@ -13,7 +13,8 @@ import Testing
     static func pair() throws -> (Network, Network) {
         let program = try Fixtures.mlp([20, 48, 48, 4])
         let recipe = TrainingRecipe(
-            learningRate: 0.05, momentum: 0.9, weightDecay: 0, nesterov: false, batchSize: 32, epochs: 4, warmupEpochs: 0,
+            learningRate: 0.05, optimizer: .sgd(momentum: 0.9, nesterov: false), weightDecay: 0, batchSize: 32, epochs: 4,
+            warmupEpochs: 0,
             decay: .none, checkpoints: [], augmentation: .none)
         let train = { (seed: UInt64) in
             try Trainer.train(program, seed: seed, recipe: recipe, data: Self.data().train, parallelism: .serial).final

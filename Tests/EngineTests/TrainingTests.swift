@@ -121,7 +121,7 @@ import Engine
         recipe.augmentation = Augmentation(crop: 2, flip: true)
         recipe.checkpoints = [4]
         // A resumed run restarts momentum at zero, so both runs go without it.
-        recipe.momentum = 0
+        recipe.optimizer = .sgd(momentum: 0, nesterov: false)
         let whole = try Trainer.train(program, seed: 3, recipe: recipe, data: data.train, parallelism: .serial)
         let start = try #require(whole.checkpoints.first { $0.step == 4 })
         let resumed = try Trainer.train(

@@ -111,7 +111,7 @@ import Testing
         let spec = try SpecDecoder().decode(Self.spec(builtin: builtin, declared: declared), file: "s.yaml", directory: "/")
         let data = Dataset.synthetic(features: 64, classes: 3, trainCount: 240, testCount: 60, noise: 1, seed: 4)
         let recipe = TrainingRecipe(
-            learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: 30, epochs: 2,
+            learningRate: 0.05, optimizer: .sgd(momentum: 0.9, nesterov: false), weightDecay: 5e-4, batchSize: 30, epochs: 2,
             warmupEpochs: 0, decay: .linear, checkpoints: [])
         let trained = try ["builtin", "declared"].map { model in
             let program = try #require(spec.models.named(model)).value.program(input: data.shape, classes: 3)

@@ -94,18 +94,8 @@ struct SectionDecoder {
         guard let f = reader.fields(node, of: what, allowed: SpecKeys.recipe) else {
             return nil
         }
-        var lr: Double?, momentum: Double? = 0.9, decay: Double? = 5e-4, nesterov: Bool? = false
-        if let optNode = f.required("optimizer"),
-            let opt = reader.fields(optNode, of: "\(what).optimizer", allowed: SpecKeys.optimizer),
-            let sgdNode = opt.required("sgd"),
-            let sgd = reader.fields(
-                sgdNode, of: "\(what).optimizer.sgd", allowed: SpecKeys.sgd)
-        {
-            lr = sgd.required("lr").flatMap { reader.double($0, "the learning rate", min: 0, minOpen: true, max: 100) }
-            momentum = sgd.optional("momentum").map { reader.double($0, "momentum", min: 0, max: 0.9999) } ?? momentum
-            decay = sgd.optional("weight_decay").map { reader.double($0, "weight_decay", min: 0, max: 1) } ?? decay
-            nesterov = sgd.optional("nesterov").map { reader.bool($0, "nesterov") } ?? nesterov
-        }
+        var lr: Double?, decay: Double?, optimizer: RecipeSpec.Optimizer?
+        if let node = f.required("optimizer") { (lr, optimizer, decay) = self.optimizer(node, "\(what).optimizer") }
         let batch = f.optional("batch").map { reader.int($0, "\(what).batch", atLeast: 1, atMost: 1 << 16) } ?? 128
         let epochs = f.required("epochs").flatMap { reader.int($0, "\(what).epochs", atLeast: 1, atMost: 10_000) }
         var warmup: Double? = 0, shape: RecipeSpec.Decay? = .linear
@@ -125,14 +115,52 @@ struct SectionDecoder {
             reader.rangeError(node, "warmup_epochs (\(warmup)) exceeds epochs (\(epochs))")
             return nil
         }
-        guard let lr, let momentum, let decay, let nesterov, let batch, let epochs, let warmup, let shape, let checkpoints,
-            let augment
+        guard let lr, let optimizer, let decay, let batch, let epochs, let warmup, let shape, let checkpoints, let augment
         else {
             return nil
         }
         return RecipeSpec(
-            learningRate: lr, momentum: momentum, weightDecay: decay, nesterov: nesterov, batchSize: batch,
-            epochs: epochs, warmupEpochs: warmup, decay: shape, checkpoints: checkpoints, augmentation: augment)
+            learningRate: lr, optimizer: optimizer, weightDecay: decay, batchSize: batch, epochs: epochs,
+            warmupEpochs: warmup, decay: shape, checkpoints: checkpoints, augmentation: augment)
+    }
+
+    /// `{sgd: {lr, momentum, weight_decay, nesterov}}` or `{adamw: {lr, betas, eps, weight_decay}}`, with
+    /// PyTorch's defaults but for the learning rate, which each needs: the rate, the rule and the decay.
+    private func optimizer(_ node: YAMLNode, _ what: String) -> (Double?, RecipeSpec.Optimizer?, Double?) {
+        guard let f = reader.fields(node, of: what, allowed: SpecKeys.optimizer) else { return (nil, nil, nil) }
+        guard f.entries.count == 1, let entry = f.entries.first, SpecKeys.optimizer.contains(entry.key) else {
+            if f.entries.count != 1 {
+                reader.sink.error(
+                    "bad-optimizer", at: node.location,
+                    "\(what) names one optimizer, sgd or adamw; got \(f.entries.count)")
+            }
+            return (nil, nil, nil)
+        }
+        let inner = "\(what).\(entry.key)"
+        let isAdam = entry.key == "adamw"
+        guard let o = reader.fields(entry.value, of: inner, allowed: isAdam ? SpecKeys.adamw : SpecKeys.sgd) else {
+            return (nil, nil, nil)
+        }
+        let lr = o.required("lr").flatMap { reader.double($0, "the learning rate", min: 0, minOpen: true, max: 100) }
+        let decay = o.optional("weight_decay").map { reader.double($0, "weight_decay", min: 0, max: 1) } ?? (isAdam ? 0.01 : 5e-4)
+        guard isAdam else {
+            let momentum = o.optional("momentum").map { reader.double($0, "momentum", min: 0, max: 0.9999) } ?? 0.9
+            let nesterov = o.optional("nesterov").map { reader.bool($0, "nesterov") } ?? false
+            guard let momentum, let nesterov else { return (lr, nil, decay) }
+            return (lr, .sgd(momentum: momentum, nesterov: nesterov), decay)
+        }
+        var betas: [Double?]? = [0.9, 0.999]
+        if let node = o.optional("betas"), let items = reader.list(node, "\(inner).betas") {
+            if items.count == 2 {
+                betas = items.map { reader.double($0, "a beta", min: 0, max: 0.999999) }
+            } else {
+                reader.rangeError(node, "\(inner).betas is two decay rates, [β₁, β₂]; got \(items.count)")
+                betas = nil
+            }
+        }
+        let epsilon = o.optional("eps").map { reader.double($0, "eps", min: 0, minOpen: true, max: 1) } ?? 1e-8
+        guard let betas, let beta1 = betas[0], let beta2 = betas[1], let epsilon else { return (lr, nil, decay) }
+        return (lr, .adamW(beta1: beta1, beta2: beta2, epsilon: epsilon), decay)
     }
 
     /// The largest `augment.crop`: torchvision's CIFAR recipes pad by 4; 16 pads a 32×32 image to twice its size.

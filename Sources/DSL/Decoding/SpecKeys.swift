@@ -28,8 +28,9 @@ package enum SpecKeys {
         "name", "from", "kernel", "stride", "padding", "bias", "groups", "repeat", "start", "layers",
     ]
     package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints", "augment"]
-    package static let optimizer = ["sgd"]
+    package static let optimizer = ["sgd", "adamw"]
     package static let sgd = ["lr", "momentum", "weight_decay", "nesterov"]
+    package static let adamw = ["lr", "betas", "eps", "weight_decay"]
     package static let schedule = ["warmup_epochs", "decay"]
     package static let augment = ["crop", "flip"]
     package static let network = ["model", "data", "recipe", "seed"]

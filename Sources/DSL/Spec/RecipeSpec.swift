@@ -1,5 +1,15 @@
-/// How a network is trained: SGD with momentum and weight decay, a learning-rate schedule and checkpoints.
+/// How a network is trained: an optimizer (SGD with momentum, or AdamW) with weight decay, a learning-rate
+/// schedule and checkpoints.
 public struct RecipeSpec: Sendable, Hashable, Codable {
+    /// The update rule (`optimizer: {sgd: …}` or `optimizer: {adamw: …}`).
+    public enum Optimizer: Sendable, Hashable {
+        /// SGD with momentum (PyTorch's `torch.optim.SGD`); the weight decay is an L2 term in the gradient.
+        case sgd(momentum: Double, nesterov: Bool)
+        /// PyTorch's `torch.optim.AdamW`: decay rates β₁, β₂ of the moments, ε in the denominator; the weight
+        /// decay is decoupled from the gradient.
+        case adamW(beta1: Double, beta2: Double, epsilon: Double)
+    }
+
     /// The shape of the learning rate after warmup.
     public enum Decay: String, Sendable, Hashable, Codable, CaseIterable {
         /// Linear to zero at the last step.
@@ -12,12 +22,10 @@ public struct RecipeSpec: Sendable, Hashable, Codable {
 
     /// Peak learning rate, reached at the end of warmup.
     public var learningRate: Double
-    /// SGD momentum μ.
-    public var momentum: Double
-    /// L2 coefficient added to every parameter's gradient.
+    /// The update rule.
+    public var optimizer: Optimizer
+    /// Weight decay: an L2 coefficient added to every parameter's gradient for SGD, decoupled for AdamW.
     public var weightDecay: Double
-    /// Nesterov momentum.
-    public var nesterov: Bool
     /// Examples per update; the last batch of an epoch may be smaller.
     public var batchSize: Int
     /// Passes over the training split.
@@ -45,5 +53,59 @@ public struct RecipeSpec: Sendable, Hashable, Codable {
             self.crop = crop
             self.flip = flip
         }
+    }
+}
+
+extension RecipeSpec {
+    private enum CodingKeys: String, CodingKey {
+        case learningRate, momentum, nesterov, adamW, weightDecay, batchSize, epochs, warmupEpochs, decay, checkpoints
+        case augmentation
+    }
+
+    private enum AdamWKeys: String, CodingKey { case beta1, beta2, epsilon }
+
+    /// SGD encodes as its two fields beside the others (as before optimizers were a choice, so every SGD
+    /// recipe keeps its cache keys); AdamW as one `adamW` object.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(learningRate, forKey: .learningRate)
+        switch optimizer {
+        case .sgd(let momentum, let nesterov):
+            try c.encode(momentum, forKey: .momentum)
+            try c.encode(nesterov, forKey: .nesterov)
+        case .adamW(let beta1, let beta2, let epsilon):
+            var adam = c.nestedContainer(keyedBy: AdamWKeys.self, forKey: .adamW)
+            try adam.encode(beta1, forKey: .beta1)
+            try adam.encode(beta2, forKey: .beta2)
+            try adam.encode(epsilon, forKey: .epsilon)
+        }
+        try c.encode(weightDecay, forKey: .weightDecay)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(warmupEpochs, forKey: .warmupEpochs)
+        try c.encode(decay, forKey: .decay)
+        try c.encode(checkpoints, forKey: .checkpoints)
+        try c.encodeIfPresent(augmentation, forKey: .augmentation)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        learningRate = try c.decode(Double.self, forKey: .learningRate)
+        if c.contains(.adamW) {
+            let adam = try c.nestedContainer(keyedBy: AdamWKeys.self, forKey: .adamW)
+            optimizer = .adamW(
+                beta1: try adam.decode(Double.self, forKey: .beta1), beta2: try adam.decode(Double.self, forKey: .beta2),
+                epsilon: try adam.decode(Double.self, forKey: .epsilon))
+        } else {
+            optimizer = .sgd(
+                momentum: try c.decode(Double.self, forKey: .momentum), nesterov: try c.decode(Bool.self, forKey: .nesterov))
+        }
+        weightDecay = try c.decode(Double.self, forKey: .weightDecay)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        warmupEpochs = try c.decode(Double.self, forKey: .warmupEpochs)
+        decay = try c.decode(Decay.self, forKey: .decay)
+        checkpoints = try c.decode([Int].self, forKey: .checkpoints)
+        augmentation = try c.decodeIfPresent(Augmentation.self, forKey: .augmentation)
     }
 }

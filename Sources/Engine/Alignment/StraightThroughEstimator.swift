@@ -76,18 +76,16 @@ public enum StraightThroughEstimator {
         let others = networks.dropFirst().map(\.trainedTensors)
         let state = NetworkState(network: networks[0], batchCapacity: min(batchSize, data.count), training: true)
         let count = state.parameterCount
-        // θ̃ and its velocity live beside the state, whose parameters hold each centroid in turn.
+        // θ̃ and its optimizer live beside the state, whose parameters hold each centroid in turn.
         let estimate = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        let velocity = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let optimizer = OptimizerState(.sgd(momentum: momentum, nesterov: false), count: count)
         let anchor = UnsafeMutablePointer<Float>.allocate(capacity: count)
         defer {
             estimate.deallocate()
-            velocity.deallocate()
             anchor.deallocate()
         }
         estimate.initialize(from: state.parameters, count: count)
         anchor.initialize(from: state.parameters, count: count)
-        velocity.initialize(repeating: 0, count: count)
         /// The estimate as tensors, for weight matching.
         func estimated() -> [String: Tensor] {
             state.parameters.update(from: estimate, count: count)
@@ -129,9 +127,7 @@ public enum StraightThroughEstimator {
                 guard loss.isFinite else { throw .diverged(step: step, loss: loss) }
                 total += loss
                 batches += 1
-                SGD.update(
-                    weights: estimate, gradients: state.gradients, velocity: velocity, count: count,
-                    learningRate: Float(learningRate), momentum: Float(momentum), weightDecay: 0, nesterov: false)
+                optimizer.update(weights: estimate, gradients: state.gradients, learningRate: learningRate, weightDecay: 0)
             }
             losses.append(total / Double(max(batches, 1)))
         }

@@ -138,7 +138,7 @@ public enum Benchmark {
     private static func throughput(examples: Int, reps: Int, _ train: (Dataset.Split, TrainingRecipe) -> Void) -> Double {
         let data = Dataset.synthetic(features: 784, classes: 10, trainCount: examples, testCount: 0, noise: 1, seed: 1)
         let recipe = TrainingRecipe(
-            learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false, batchSize: 128, epochs: 1,
+            learningRate: 0.05, optimizer: .sgd(momentum: 0.9, nesterov: false), weightDecay: 5e-4, batchSize: 128, epochs: 1,
             warmupEpochs: 0, decay: .none, checkpoints: [])
         return Double(examples) / best(of: reps) { train(data.train, recipe) }
     }

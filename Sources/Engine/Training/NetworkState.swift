@@ -1,5 +1,5 @@
 /// The buffers of a network's forward and backward passes, allocated once for a batch capacity: flat
-/// trained parameters with their gradients and velocities, running statistics, one activation buffer per
+/// trained parameters with their gradients, running statistics, one activation buffer per
 /// program buffer (a flatten that keeps the layout shares its input's) and, when training, one gradient
 /// buffer each.
 ///
@@ -12,7 +12,6 @@ package final class NetworkState {
     let offsets: [String: Int]
     package let parameters: UnsafeMutablePointer<Float>
     package let gradients: UnsafeMutablePointer<Float>
-    let velocity: UnsafeMutablePointer<Float>
     /// Running means and variances (BatchNorm), by name.
     private var running: [String: UnsafeMutablePointer<Float>] = [:]
     /// Activations; buffer 0 is the input batch.
@@ -61,9 +60,7 @@ package final class NetworkState {
         parameterCount = count
         parameters = .allocate(capacity: count)
         gradients = .allocate(capacity: count)
-        velocity = .allocate(capacity: count)
         gradients.initialize(repeating: 0, count: count)
-        velocity.initialize(repeating: 0, count: count)
         for p in program.parameters {
             let values = network.tensors[p.name]?.scalars ?? []
             precondition(values.count == p.shape.reduce(1, *), "\(p.name) has the wrong size")
@@ -115,7 +112,6 @@ package final class NetworkState {
     deinit {
         parameters.deallocate()
         gradients.deallocate()
-        velocity.deallocate()
         running.values.forEach { $0.deallocate() }
         for (b, buffer) in activations.enumerated() where sources[b] == nil { buffer.deallocate() }
         activationGradients.forEach { $0.deallocate() }
@@ -151,7 +147,7 @@ package final class NetworkState {
         }
     }
 
-    /// Zeroes the gradients of pruned weights, so that (with zero velocity and zero weights) they stay zero.
+    /// Zeroes the gradients of pruned weights, so that (with zero weights and an optimizer state that starts at zero) they stay zero.
     package func maskWeightGradients(_ mask: PruningMask) {
         for (name, keep) in zip(program.prunableWeightNames, mask.layers) {
             let g = gradient(name)

@@ -37,7 +37,7 @@ public struct Trained: Sendable {
     }
 }
 
-/// Trains networks with minibatch SGD.
+/// Trains networks with minibatch SGD or AdamW.
 public enum Trainer {
     /// Trains a network from `seed`: the seed drives initialisation and the order of examples.
     ///
@@ -50,7 +50,7 @@ public enum Trainer {
     /// - Parameters:
     ///   - progress: called on the calling thread after every update.
     ///   - resume: weights to start from and the step they belong to (rewinding): the run continues the
-    ///     same schedule and data order from that step, with fresh momentum.
+    ///     same schedule and data order from that step, with a fresh optimizer (zero momentum or moments).
     ///   - mask: pruned weights start at zero and stay zero (their gradients are masked before the update).
     /// - Throws: `DivergenceError` at the first non-finite batch loss.
     public static func train(
@@ -66,7 +66,7 @@ public enum Trainer {
             parallelism: parallelism, beforeUpdate: { if let mask { $0.maskWeightGradients(mask) } }, progress: progress)
     }
 
-    /// The minibatch SGD loop: epoch orders from (seed, "order", epoch), augmentations from
+    /// The minibatch loop: epoch orders from (seed, "order", epoch), augmentations from
     /// (seed, "augment", step), steps before `first` skipped (their batches still drawn), checkpoints
     /// snapshotted after their step.
     private static func loop(
@@ -81,6 +81,7 @@ public enum Trainer {
         var checkpoints: [(step: Int, network: Network)] = []
         let wanted = Set(recipe.checkpoints.filter { $0 >= first && $0 <= total })
         if wanted.contains(first) { checkpoints.append((first, initial)) }
+        let optimizer = OptimizerState(recipe.optimizer, count: state.parameterCount)
         var step = 0, seen = 0
         for epoch in 0..<recipe.epochs {
             var order = RandomStream(seed: seed, purpose: "order", index: UInt64(epoch))
@@ -114,10 +115,8 @@ public enum Trainer {
                 guard loss.isFinite else { throw DivergenceError(step: step + 1, loss: loss) }
                 beforeUpdate(state)
                 let lr = recipe.learningRate(step: step, total: total, stepsPerEpoch: perEpoch)
-                SGD.update(
-                    weights: state.parameters, gradients: state.gradients, velocity: state.velocity,
-                    count: state.parameterCount, learningRate: Float(lr), momentum: Float(recipe.momentum),
-                    weightDecay: Float(recipe.weightDecay), nesterov: recipe.nesterov)
+                optimizer.update(
+                    weights: state.parameters, gradients: state.gradients, learningRate: lr, weightDecay: recipe.weightDecay)
                 step += 1
                 seen += batch
                 if wanted.contains(step) && step < total { checkpoints.append((step, state.snapshot())) }

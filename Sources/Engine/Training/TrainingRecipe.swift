@@ -1,20 +1,27 @@
 import Foundation
 
-/// SGD hyperparameters, schedule and checkpoints for one training run.
+/// Optimizer, schedule and checkpoints for one training run.
 public struct TrainingRecipe: Sendable, Hashable {
     /// Learning-rate shape after warmup.
     public enum Decay: Sendable, Hashable {
         case linear, cosine, none
     }
 
+    /// The update rule.
+    public enum Optimizer: Sendable, Hashable {
+        /// SGD with momentum μ (PyTorch's `torch.optim.SGD`); the weight decay is an L2 term in the gradient.
+        case sgd(momentum: Double, nesterov: Bool)
+        /// Adam with decoupled weight decay (PyTorch's `torch.optim.AdamW`): moments' decay rates β₁, β₂
+        /// and ε in the denominator.
+        case adamW(beta1: Double, beta2: Double, epsilon: Double)
+    }
+
     /// Peak learning rate, reached at the end of warmup.
     public var learningRate: Double
-    /// SGD momentum μ.
-    public var momentum: Double
-    /// L2 coefficient λ.
+    /// The update rule.
+    public var optimizer: Optimizer
+    /// Weight decay λ: an L2 coefficient for SGD, decoupled (w ← w − η·λ·w) for AdamW.
     public var weightDecay: Double
-    /// Nesterov momentum.
-    public var nesterov: Bool
     /// Examples per update.
     public var batchSize: Int
     /// Passes over the training split.
@@ -29,13 +36,12 @@ public struct TrainingRecipe: Sendable, Hashable {
     public var augmentation: Augmentation
 
     public init(
-        learningRate: Double, momentum: Double, weightDecay: Double, nesterov: Bool, batchSize: Int,
-        epochs: Int, warmupEpochs: Double, decay: Decay, checkpoints: [Int], augmentation: Augmentation = .none
+        learningRate: Double, optimizer: Optimizer, weightDecay: Double, batchSize: Int, epochs: Int,
+        warmupEpochs: Double, decay: Decay, checkpoints: [Int], augmentation: Augmentation = .none
     ) {
         self.learningRate = learningRate
-        self.momentum = momentum
+        self.optimizer = optimizer
         self.weightDecay = weightDecay
-        self.nesterov = nesterov
         self.batchSize = batchSize
         self.epochs = epochs
         self.warmupEpochs = warmupEpochs

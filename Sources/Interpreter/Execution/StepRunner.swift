@@ -305,6 +305,13 @@ extension Dataset {
 }
 
 extension RecipeSpec {
+    var engineOptimizer: TrainingRecipe.Optimizer {
+        switch optimizer {
+        case .sgd(let momentum, let nesterov): .sgd(momentum: momentum, nesterov: nesterov)
+        case .adamW(let beta1, let beta2, let epsilon): .adamW(beta1: beta1, beta2: beta2, epsilon: epsilon)
+        }
+    }
+
     var engineRecipe: TrainingRecipe {
         let shape: TrainingRecipe.Decay =
             switch decay {
@@ -313,8 +320,8 @@ extension RecipeSpec {
             case .none: .none
             }
         return TrainingRecipe(
-            learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov,
-            batchSize: batchSize, epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
+            learningRate: learningRate, optimizer: engineOptimizer, weightDecay: weightDecay, batchSize: batchSize,
+            epochs: epochs, warmupEpochs: warmupEpochs, decay: shape,
             checkpoints: checkpoints,
             augmentation: augmentation.map { Engine.Augmentation(crop: $0.crop, flip: $0.flip) } ?? .none)
     }
