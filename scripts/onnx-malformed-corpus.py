@@ -228,6 +228,10 @@ def corpus(mlp_path):
     m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     m.graph.node[2].CopyFrom(helper.make_node("FusedRelu", ["b"], ["r"], domain="com.microsoft"))
     add("custom-domain-op.onnx", m, "a Relu replaced by com.microsoft FusedRelu, an operator outside the default domain", "not supported")
+    g = nodes()
+    g[2] = helper.make_node("Gelu", ["b"], ["r"], name="/act/Gelu", approximate="tanh")
+    add("gelu-tanh.onnx", model(g, opset=20),
+        "a Relu replaced by Gelu with approximate=\"tanh\" (opset 20); lmc's gelu is the exact form", "approximate")
 
     # -- graph structure
     g = nodes()
@@ -236,6 +240,11 @@ def corpus(mlp_path):
     g = nodes()
     g[2] = relu("missing", "r")
     add("dangling-input.onnx", model(g), "Relu reads `missing`: no node, initializer or graph input produces it", "produces")
+    g = nodes()
+    g.insert(1, relu("c", "unused"))  # first among the Conv's readers, so it is imported before the live path
+    add("dead-branch.onnx", model(g),
+        "a second Relu reads the Conv and nothing reads it: a layer that does not feed the logits (found by fuzz-onnx)",
+        "nothing reads")
     g = nodes()
     g.insert(3, relu("c", "r"))
     add("duplicate-output.onnx", model(g), "two Relu nodes both write `r`", "duplicate")

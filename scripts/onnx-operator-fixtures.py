@@ -3,14 +3,15 @@ with onnx.helper, for lmc's import tests (Tests/InterpreterTests/ONNXImportTests
 
 Other exporters (and hand-edited graphs) write linear layers as MatMul with an [in, out] weight followed by
 an Add of the bias, Gemm with transB=0, LayerNormalization, GroupNormalization (opset 21, per-channel
-scale), InstanceNormalization with an affine, ReduceMean with keepdims, Dropout and a final LogSoftmax.
+scale), InstanceNormalization with an affine, ReduceMean with keepdims, Dropout, Gelu (opset 20) and a
+final LogSoftmax.
 Two graphs cover them:
 
   ops-image  (opset 21) [N, 2, 8, 8]: Conv 4 → InstanceNormalization (affine) → Relu → AveragePool 2 →
              Conv 4 → GroupNormalization (2 groups) → Relu → ReduceMean (axes 2, 3, keepdims) → Flatten →
              Gemm (transB = 0) → LogSoftmax
-  ops-flat   (opset 17) [N, 1, 4, 4]: Flatten → MatMul → Add → LayerNormalization → Relu → Dropout →
-             MatMul (no bias) → Relu → Gemm (transB = 1)
+  ops-flat   (opset 20) [N, 1, 4, 4]: Flatten → MatMul → Add → LayerNormalization → Relu → Dropout →
+             MatMul (no bias) → Gelu → Gemm (transB = 1)
 
 Weights and inputs come from a fixed numpy seed, norm affines far from 1 and 0 so a wrong mapping shows.
 Each goes to Tests/InterpreterTests/Fixtures/onnx/<name>/ with the zoo's layout: model.onnx,
@@ -82,10 +83,10 @@ def ops_flat():
         helper.make_node("Relu", ["l1"], ["r1"], name="relu1"),
         helper.make_node("Dropout", ["r1"], ["d1"], name="dropout"),
         helper.make_node("MatMul", ["d1", "W2"], ["h2"], name="fc2"),
-        helper.make_node("Relu", ["h2"], ["r2"], name="relu2"),
+        helper.make_node("Gelu", ["h2"], ["r2"], name="gelu"),
         helper.make_node("Gemm", ["r2", "head.weight", "head.bias"], ["logits"], name="head", transB=1),
     ]
-    return model("ops-flat", 17, [1, 4, 4], nodes, inits)
+    return model("ops-flat", 20, [1, 4, 4], nodes, inits)
 
 
 def main(out):

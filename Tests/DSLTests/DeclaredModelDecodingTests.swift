@@ -44,6 +44,23 @@ import Testing
         #expect(layers[10].operation == .linear(outputs: nil, bias: true))
     }
 
+    @Test("gelu is a layer, bare or as a key with no value, and takes no options")
+    func gelu() throws {
+        let layers = try Self.layers(
+            """
+                  - flatten
+                  - {linear: 16, name: fc1}
+                  - gelu
+                  - {linear: 16, name: fc2}
+                  - {gelu: , name: act}
+                  - {linear: classes, name: fc3}
+            """)
+        #expect(layers[2].operation == .gelu && layers[4].operation == .gelu && layers[4].name == "act")
+        #expect(throws: DiagnosticError.self) {
+            try Self.layers("      - flatten\n      - {gelu: tanh}\n      - {linear: classes, name: fc}\n")
+        }
+    }
+
     @Test("a GroupNorm takes 'groups' (default 1), stored as before when it has one group")
     func groupNorm() throws {
         let layers = try Self.layers(
@@ -75,7 +92,7 @@ import Testing
             ("      - {linear: 8, name: a}\n      - {linear: 4, name: a}\n", "duplicate-name", 9, 27, "a second layer named 'a'"),
             ("      - {conv: 4, name: c1}\n      - {add: [c2, input]}\n", "dangling-reference", 9, 16, "did you mean 'c1'?"),
             ("      - {conv: 4, linear: 3, name: c}\n", "missing-key", 8, 9, "this one has conv and linear"),
-            ("      - dropout\n", "unknown-value", 8, 9, "must be relu, flatten, global_avgpool"),
+            ("      - dropout\n", "unknown-value", 8, 9, "must be relu, gelu, flatten, global_avgpool"),
             ("      - {conv: 4, name: c, padding: 3}\n", "out-of-range", 8, 37, "below the kernel size 3"),
             ("      - {linear: 4, name: c, stride: 2}\n", "unknown-key", 8, 30, "'stride' does not apply to a linear layer"),
             ("      - {conv: 4, name: 'a b'}\n", "bad-name", 8, 25, "got 'a b'"),

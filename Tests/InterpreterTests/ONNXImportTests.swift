@@ -222,3 +222,24 @@ extension ONNXImportTests {
         #expect(groups.map(\.members.count) == builtIn.groups.map(\.members.count))
     }
 }
+
+extension ONNXMalformedTests {
+    @Test("an imported model that does not fit its dataset is reported at its onnx: value, not inside the graph")
+    func misfitAtTheSpec() throws {
+        let text = """
+            lmc: 1
+            name: misfit
+            datasets:
+              d: {source: synthetic, features: 16, classes: 5, train: 10, test: 10, seed: 1, shape: [1, 4, 4]}
+            models:
+              m: {onnx: valid.onnx}
+            networks:
+              a: {model: m, data: d, load: valid.onnx}
+            """
+        let spec = try ModelImport.importingModels(try SpecDecoder().decode(text, file: "misfit.yaml", directory: Self.root))
+        let diagnostics = ModelCheck.diagnostics(for: spec)
+        try #require(diagnostics.count == 1, "\(diagnostics)")
+        #expect(diagnostics[0].code == "shape-mismatch" && diagnostics[0].message.contains("5 logits"))
+        #expect(diagnostics[0].location.file == "misfit.yaml" && diagnostics[0].location.line == 6)
+    }
+}

@@ -1,7 +1,7 @@
 /// Models declared layer by layer: `models: {net: {layers: [...]}}`.
 ///
-/// Each entry is an operation name (`relu`, `flatten`, `global_avgpool`) or a mapping with one operation
-/// key (`linear`, `conv`, `norm`, `relu`, `maxpool`, `avgpool`, `global_avgpool`, `flatten`, `add`,
+/// Each entry is an operation name (`relu`, `gelu`, `flatten`, `global_avgpool`) or a mapping with one operation
+/// key (`linear`, `conv`, `norm`, `relu`, `gelu`, `maxpool`, `avgpool`, `global_avgpool`, `flatten`, `add`,
 /// `block`) and its options. A layer reads the one before it unless `from` names another; `add` names
 /// the two layers it sums. A `block` holds layers whose names get the block's prefix (`layer1.1.conv1`),
 /// optionally `repeat`ed with the copy's number after the prefix; inside, `input` is the block's input
@@ -13,6 +13,8 @@ extension SectionDecoder {
         "block": ["repeat", "start", "layers"],
     ]
     static let maxLayers = 4096
+    /// The operations a layer may name without options (`- relu`).
+    static let bareOperations = ["relu", "gelu", "flatten", "global_avgpool"]
 
     /// The layers of a declared model, blocks expanded and references resolved to full names.
     func declaredLayers(_ node: YAMLNode, _ what: String) -> [LayerSpec]? {
@@ -56,8 +58,8 @@ struct LayerListBuilder {
         var scope = scope
         for item in items {
             if case .scalar = item.content {
-                guard let op = reader.plainScalar(item), ["relu", "flatten", "global_avgpool"].contains(op) else {
-                    fail(item, "unknown-value", "a layer must be relu, flatten, global_avgpool or a mapping with one operation")
+                guard let op = reader.plainScalar(item), SectionDecoder.bareOperations.contains(op) else {
+                    fail(item, "unknown-value", "a layer must be relu, gelu, flatten, global_avgpool or a mapping with one operation")
                     continue
                 }
                 append(op, name: nil, value: item, fields: nil, scope: &scope, at: item.location)
@@ -217,12 +219,17 @@ struct LayerListBuilder {
             return .maxPool(kernel: k)
         case "avgpool":
             return reader.int(value, "avgpool (its window size)", atLeast: 1, atMost: 64).map { .averagePool(kernel: $0) }
-        case "relu", "flatten", "global_avgpool":
+        case "relu", "gelu", "flatten", "global_avgpool":
             if value.kindDescription != "null" && reader.plainScalar(value) != op {
                 reader.typeError(value, expected: "empty (write '\(op):' with no value)", for: op)
                 return nil
             }
-            return op == "relu" ? .relu : op == "flatten" ? .flatten : .globalAveragePool
+            switch op {
+            case "relu": return .relu
+            case "gelu": return .gelu
+            case "flatten": return .flatten
+            default: return .globalAveragePool
+            }
         case "add": return .add
         default: return nil
         }

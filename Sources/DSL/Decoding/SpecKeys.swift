@@ -22,7 +22,7 @@ package enum SpecKeys {
     ]
     /// The operations of a declared model's layer entry, and the options beside them.
     package static let layerOperations = [
-        "linear", "conv", "norm", "relu", "maxpool", "avgpool", "global_avgpool", "flatten", "add", "block",
+        "linear", "conv", "norm", "relu", "gelu", "maxpool", "avgpool", "global_avgpool", "flatten", "add", "block",
     ]
     package static let layerOptions = [
         "name", "from", "kernel", "stride", "padding", "bias", "groups", "repeat", "start", "layers",

@@ -9,6 +9,8 @@ public struct LayerSpec: Sendable, Hashable, Codable {
         case conv(channels: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
         case norm(Norm)
         case relu
+        /// GELU, exact form (PyTorch's `nn.GELU()`).
+        case gelu
         case maxPool(kernel: Int)
         case averagePool(kernel: Int)
         case globalAveragePool
@@ -19,7 +21,7 @@ public struct LayerSpec: Sendable, Hashable, Codable {
         public var hasTensors: Bool {
             switch self {
             case .linear, .conv, .norm: true
-            case .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: false
+            case .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: false
             }
         }
     }

@@ -36,7 +36,7 @@ extension LayerProgram {
             case .conv, .linear:
                 producers[to, default: []].append(layer.name)
                 produced.append(to)
-            case .relu:
+            case .relu, .gelu:
                 parent[to] = find(from)
                 block[to] = block[from]
                 rectified.append(to)

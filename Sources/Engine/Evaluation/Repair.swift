@@ -121,7 +121,7 @@ public enum Repair {
                 guard to != logits, !normalised.contains(to) else { return nil }
                 let rowLength = rowLengths[layer.name + ".weight"] ?? 0
                 return Site(operation: i, buffer: to, fold: .kernel(prefix: layer.name, rowLength: rowLength))
-            case .conv, .linear, .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add:
+            case .conv, .linear, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add:
                 return nil
             }
         }

@@ -15,6 +15,8 @@ public struct Architecture: Sendable, Hashable, Codable {
         /// `running_mean` and `running_var`).
         case norm(Normalization.Kind)
         case relu
+        /// GELU, exact (erf) form, PyTorch's default: x·Φ(x), Φ the standard normal CDF.
+        case gelu
         /// Max over non-overlapping `kernel`×`kernel` windows (stride = kernel), odd edges dropped.
         case maxPool(kernel: Int)
         /// Mean over non-overlapping `kernel`×`kernel` windows (stride = kernel), odd edges dropped.

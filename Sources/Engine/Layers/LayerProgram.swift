@@ -124,7 +124,7 @@ public struct LayerProgram: Sendable, Hashable {
                     parameters.append(
                         Parameter(layer: layer.name, suffix: "running_var", shape: c, role: .runningVariance, outputBuffer: to))
                 }
-            case .relu:
+            case .relu, .gelu:
                 out = x
             case .maxPool(let kernel), .averagePool(let kernel):
                 guard kernel >= 1, kernel <= x.height, kernel <= x.width else {
@@ -197,7 +197,7 @@ public struct LayerProgram: Sendable, Hashable {
             case .conv(_, let kernel, _, _, _):
                 flops += 2 * Double(buffers[to].size * buffers[from].channels * kernel * kernel)
             case .linear(let outputs, _): flops += 2 * Double(buffers[from].channels * outputs)
-            case .norm, .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: continue
+            case .norm, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: continue
             }
         }
         return flops
@@ -217,7 +217,7 @@ public struct LayerProgram: Sendable, Hashable {
             let trained: Bool
             switch layer.operation {
             case .linear, .conv, .norm: trained = true
-            case .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: trained = false
+            case .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: trained = false
             }
             needs[to] = trained || layer.inputs.contains { needs[$0] }
         }
@@ -234,7 +234,8 @@ public struct LayerProgram: Sendable, Hashable {
         for i in layers.indices.dropLast() where layers[i + 1].operation == .relu && layers[i + 1].inputs == [i + 1] {
             switch layers[i].operation {
             case .norm, .linear(_, bias: true): if readers[i + 1] == 1 { fused.insert(i) }
-            case .linear(_, bias: false), .conv, .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: continue
+            case .linear(_, bias: false), .conv, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add:
+                continue
             }
         }
         return fused

@@ -54,6 +54,14 @@ extension NetworkState {
                     for e in r { out.base[e] = y.base[e] > 0 ? g.base[e] : 0 }
                 }
                 commit(from, dx)
+            case .gelu:
+                guard let dx = target(from) else { continue }
+                let (x, g) = (SharedReadPointer(base: activations[from]), SharedReadPointer(base: dy))
+                let out = SharedPointer(base: dx)
+                Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
+                    for e in r { out.base[e] = g.base[e] * GELU.derivative(x.base[e]) }
+                }
+                commit(from, dx)
             case .maxPool:
                 guard let indices = argmax[i], let dx = target(from) else { continue }
                 Pooling.maxBackward(

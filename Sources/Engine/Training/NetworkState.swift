@@ -100,7 +100,7 @@ package final class NetworkState {
                 statistics[i] = (.allocate(capacity: groups), .allocate(capacity: groups))
             case .maxPool:
                 argmax[i] = .allocate(capacity: batchCapacity * program.buffers[to].size)
-            case .conv, .relu, .add, .averagePool, .globalAveragePool, .linear, .flatten:
+            case .conv, .relu, .gelu, .add, .averagePool, .globalAveragePool, .linear, .flatten:
                 continue
             }
         }
@@ -207,6 +207,11 @@ package final class NetworkState {
                 let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: activations[to]))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { y.base[e] = max(xs.base[e], 0) }
+                }
+            case .gelu:
+                let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: activations[to]))
+                Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
+                    for e in r { y.base[e] = GELU.value(xs.base[e]) }
                 }
             case .maxPool:
                 let b = program.buffers[from]

@@ -64,6 +64,7 @@ extension ModelSpec {
                 case .norm(.group(let groups)): .norm(.group(groups))
                 case .norm(.layer): .norm(.layer)
                 case .relu: .relu
+                case .gelu: .gelu
                 case .maxPool(let kernel): .maxPool(kernel: kernel)
                 case .averagePool(let kernel): .averagePool(kernel: kernel)
                 case .globalAveragePool: .globalAveragePool

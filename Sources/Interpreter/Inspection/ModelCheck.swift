@@ -27,9 +27,11 @@ package enum ModelCheck {
                 _ = try model.value.program(input: shape, classes: classes)
             } catch {
                 let layer = error.layer.flatMap { i in model.value.layers.flatMap { i < $0.count ? $0[i] : nil } }
+                // An imported model's layers come from its graph, not the spec: the misfit is at `onnx:`.
+                let location = model.value.onnx?.location ?? layer?.location ?? model.location
                 diagnostics.append(
                     Diagnostic(
-                        code: "shape-mismatch", location: layer?.location ?? model.location,
+                        code: "shape-mismatch", location: location,
                         message: "model '\(model.name)' on dataset '\(data.name)' (\(shape), \(classes) classes): "
                             + error.message,
                         notes: [.note("used with '\(data.name)' here", at: dataReference.location)]))

@@ -19,7 +19,7 @@ struct ONNXImport {
     /// What every "not supported" error adds.
     static let notes = "lmc maps \(supported)"
     static let supported =
-        "Conv, Gemm, MatMul followed by Add, Relu, BatchNormalization, LayerNormalization, GroupNormalization, "
+        "Conv, Gemm, MatMul followed by Add, Relu, Gelu (exact), BatchNormalization, LayerNormalization, GroupNormalization, "
         + "InstanceNormalization (and the Reshape, InstanceNormalization, Reshape, Mul, Add of a GroupNorm), "
         + "MaxPool (2×2), AveragePool, GlobalAveragePool, ReduceMean over positions, Flatten, the Reshape that "
         + "flattens, Add, Identity and Dropout, with Constant, Shape, Gather, Unsqueeze, Squeeze, Concat and Cast "
@@ -95,6 +95,18 @@ struct ONNXImport {
         guard logits.layer == layers.last?.name else {
             throw ONNXError(file: graph.file, "the graph's output '\(graph.output)' is not written by its last layer")
         }
+        // A layer program runs every layer, so each must feed the output: a dead branch is an error here,
+        // naming it, rather than a misfit `lmc check` would report without the file.
+        var read = Set<String>()
+        for (i, layer) in layers.enumerated() {
+            read.formUnion(layer.inputs.isEmpty ? [i == 0 ? LayerSpec.input : layers[i - 1].name] : layer.inputs)
+        }
+        if let dead = layers.dropLast().first(where: { !read.contains($0.name) }) {
+            throw ONNXError(
+                file: graph.file,
+                "nothing reads the output of layer '\(dead.name)' on the way to '\(graph.output)': lmc imports graphs "
+                    + "whose every layer feeds the logits")
+        }
     }
 
     // MARK: - Nodes
@@ -149,6 +161,13 @@ struct ONNXImport {
         case "Relu":
             let x = try activation(0)
             try emit(.relu, reading: [x], shape: x)
+        case "Gelu":
+            switch node.attributes["approximate"] {
+            case nil, .string("none")?: break
+            default: throw fail("lmc's gelu is the exact form (approximate=\"none\"); this one approximates it")
+            }
+            let x = try activation(0)
+            try emit(.gelu, reading: [x], shape: x)
         case "BatchNormalization": try batchNorm()
         case "InstanceNormalization": try instanceNorm()
         case "GroupNormalization": try groupNormalization()
