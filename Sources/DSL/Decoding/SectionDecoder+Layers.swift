@@ -59,7 +59,9 @@ struct LayerListBuilder {
         for item in items {
             if case .scalar = item.content {
                 guard let op = reader.plainScalar(item), SectionDecoder.bareOperations.contains(op) else {
-                    fail(item, "unknown-value", "a layer must be relu, gelu, flatten, global_avgpool or a mapping with one operation")
+                    fail(
+                        item, "unknown-value",
+                        "a layer must be relu, gelu, flatten, global_avgpool or a mapping with one operation")
                     continue
                 }
                 append(op, name: nil, value: item, fields: nil, scope: &scope, at: item.location)
