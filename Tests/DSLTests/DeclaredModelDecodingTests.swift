@@ -61,6 +61,31 @@ import Testing
         }
     }
 
+    @Test("transformer layers: per-token linear layers, a position embedding, attention naming q, k and v")
+    func transformer() throws {
+        let layers = try Self.layers(
+            """
+                  - {conv: 8, kernel: 4, stride: 4, padding: 0, name: patch}
+                  - {position_embedding: , name: pos}
+                  - {linear: 8, per: token, name: q}
+                  - {linear: 8, per: token, name: k, from: pos}
+                  - {linear: 8, per: token, name: v, from: pos, bias: false}
+                  - {attention: [q, k, v], heads: 2}
+                  - {linear: 8, per: sample, name: unused, from: input}
+                  - global_avgpool
+                  - {linear: classes, name: head, from: attention@6}
+            """)
+        #expect(layers[1].operation == .positionEmbedding && layers[1].name == "pos")
+        #expect(layers[2].operation == .tokenLinear(outputs: 8, bias: true) && layers[2].inputs == [])
+        #expect(layers[4].operation == .tokenLinear(outputs: 8, bias: false) && layers[4].inputs == ["pos"])
+        #expect(layers[5].operation == .attention(heads: 2) && layers[5].inputs == ["q", "k", "v"])
+        #expect(layers[6].operation == .linear(outputs: 8, bias: true))
+        // Heads default to one.
+        let one = try Self.layers(
+            "      - {conv: 4, name: q}\n      - {attention: [q, q, q]}\n      - flatten\n      - {linear: classes, name: fc}\n")
+        #expect(one[1].operation == .attention(heads: 1))
+    }
+
     @Test("a GroupNorm takes 'groups' (default 1), stored as before when it has one group")
     func groupNorm() throws {
         let layers = try Self.layers(
@@ -101,6 +126,23 @@ import Testing
             ("      - {norm: group, name: gn, groups: two}\n", "type-mismatch", 8, 41, "norm.groups must be an integer"),
             ("      - {norm: batch, name: bn, groups: 2}\n", "unknown-key", 8, 33, "'groups' applies to norm: group"),
             ("      - {conv: 4, name: c, groups: 2}\n", "unknown-key", 8, 28, "'groups' does not apply to a conv layer"),
+            ("      - {linear: 4, name: l, per: pixel}\n", "unknown-value", 8, 35, "linear.per must be one of"),
+            ("      - {linear: classes, name: l, per: token}\n", "out-of-range", 8, 18, "per-token linear layer takes a number"),
+            (
+                "      - {conv: 4, name: q}\n      - {attention: [q, q]}\n", "type-mismatch", 9, 21,
+                "attention must name the layers of its queries, keys and values, as [q, k, v]"
+            ),
+            ("      - {conv: 4, name: q}\n      - {attention: [q, q, w]}\n", "dangling-reference", 9, 28, "no layer named 'w'"),
+            (
+                "      - {conv: 4, name: q}\n      - {attention: [q, q, q], heads: 0}\n", "out-of-range", 9, 39,
+                "attention.heads must be between 1"
+            ),
+            (
+                "      - {conv: 4, name: q}\n      - {attention: [q, q, q], from: q}\n", "unknown-key", 9, 38,
+                "'from' does not apply to attention"
+            ),
+            ("      - {position_embedding: }\n", "missing-key", 8, 9, "a position_embedding layer needs a 'name'"),
+            ("      - {linear: 4, name: l, heads: 2}\n", "unknown-key", 8, 30, "'heads' does not apply to a linear layer"),
         ])
     func rejects(layers: String, code: String, line: Int, column: Int, message: String) {
         do {

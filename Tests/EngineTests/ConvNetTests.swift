@@ -104,7 +104,7 @@ import Testing
         "gradients of the whole program match central differences of the loss",
         arguments: [
             vgg(.group(1)), vgg(.group(2)), resnet(nil, stages: 2, blocks: 1), resnet(.batch, stages: 2, blocks: 1),
-            unbiasedMLP,
+            unbiasedMLP, .vit(input: image, patch: 4, width: 8, depth: 1, heads: 2, hidden: 12, classes: 3),
         ])
     func networkGradient(_ architecture: Architecture) throws {
         let network = try Self.randomNetwork(architecture, seed: 21)

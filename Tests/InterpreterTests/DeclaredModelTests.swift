@@ -73,6 +73,34 @@ import Testing
                   - {linear: classes, name: fc}
             """
         ),
+        (
+            "vit", "{kind: vit, patch: 4, width: 8, depth: 2, heads: 2, mlp_ratio: 2}",
+            """
+
+                layers:
+                  - {conv: 8, kernel: 4, stride: 4, padding: 0, name: patch_embed}
+                  - {position_embedding: , name: pos_embed}
+                  - block: blocks
+                    repeat: 2
+                    start: 0
+                    layers:
+                      - {norm: layer, name: norm1}
+                      - {linear: 8, per: token, name: attn.q}
+                      - {linear: 8, per: token, name: attn.k, from: norm1}
+                      - {linear: 8, per: token, name: attn.v, from: norm1}
+                      - {attention: [attn.q, attn.k, attn.v], heads: 2, name: attn}
+                      - {linear: 8, per: token, name: attn.proj}
+                      - {add: [input, attn.proj], name: residual}
+                      - {norm: layer, name: norm2}
+                      - {linear: 16, per: token, name: mlp.fc1}
+                      - gelu
+                      - {linear: 8, per: token, name: mlp.fc2}
+                      - {add: [residual, mlp.fc2]}
+                  - {norm: layer, name: norm}
+                  - global_avgpool
+                  - {linear: classes, name: head}
+            """
+        ),
     ]
 
     static func spec(builtin: String, declared: String) -> String {
@@ -105,7 +133,7 @@ import Testing
         """
     }
 
-    @Test("a declared model spelling out a built-in kind trains to the same weights bit for bit", arguments: [0, 1, 2])
+    @Test("a declared model spelling out a built-in kind trains to the same weights bit for bit", arguments: [0, 1, 2, 3])
     func sameWeights(_ index: Int) throws {
         let (name, builtin, declared) = Self.equivalents[index]
         let spec = try SpecDecoder().decode(Self.spec(builtin: builtin, declared: declared), file: "s.yaml", directory: "/")
@@ -122,7 +150,7 @@ import Testing
         #expect(trained[0].permutationSpec == trained[1].permutationSpec, "\(name): permutation groups")
     }
 
-    @Test("a declared model spelling out a built-in kind gives the same barriers", arguments: [0, 1, 2])
+    @Test("a declared model spelling out a built-in kind gives the same barriers", arguments: [0, 1, 2, 3])
     func sameBarriers(_ index: Int) throws {
         let (name, builtin, declared) = Self.equivalents[index]
         let dir = try temporaryDirectory()

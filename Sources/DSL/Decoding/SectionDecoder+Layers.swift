@@ -2,14 +2,14 @@
 ///
 /// Each entry is an operation name (`relu`, `gelu`, `flatten`, `global_avgpool`) or a mapping with one operation
 /// key (`linear`, `conv`, `norm`, `relu`, `gelu`, `maxpool`, `avgpool`, `global_avgpool`, `flatten`, `add`,
-/// `block`) and its options. A layer reads the one before it unless `from` names another; `add` names
-/// the two layers it sums. A `block` holds layers whose names get the block's prefix (`layer1.1.conv1`),
+/// `attention`, `position_embedding`, `block`) and its options. A layer reads the one before it unless
+/// `from` names another; `add` names the two layers it sums, `attention` its queries, keys and values. A `block` holds layers whose names get the block's prefix (`layer1.1.conv1`),
 /// optionally `repeat`ed with the copy's number after the prefix; inside, `input` is the block's input
 /// and names refer to the block's own layers first. Outside blocks, `input` is the model's input.
 extension SectionDecoder {
     /// Options each operation takes besides `name` and `from`.
     static let optionsByOperation: [String: [String]] = [
-        "linear": ["bias"], "conv": ["kernel", "stride", "padding", "bias"], "norm": ["groups"],
+        "linear": ["bias", "per"], "conv": ["kernel", "stride", "padding", "bias"], "norm": ["groups"], "attention": ["heads"],
         "block": ["repeat", "start", "layers"],
     ]
     static let maxLayers = 4096
@@ -146,16 +146,16 @@ struct LayerListBuilder {
             return fail(value, "duplicate-name", "a second layer named '\(full)'", at: f?.optional("name")?.location ?? location)
         }
         var inputs: [String] = []
-        if case .add = operation {
-            guard let list = reader.list(value, "add"), list.count == 2 else {
-                return fail(value, "type-mismatch", "add must name the two layers it sums, as [a, b]")
+        if let arity = operation.namedInputs {
+            guard let list = reader.list(value, op), list.count == arity.count else {
+                return fail(value, "type-mismatch", "\(op) must name \(arity.what), as \(arity.example)")
             }
             for reference in list {
                 guard let resolved = resolve(reference, in: scope) else { return }
                 inputs.append(resolved)
             }
             if f?.has("from") == true, let node = f?.optional("from") {
-                return fail(node, "unknown-key", "'from' does not apply to add: it names its two inputs")
+                return fail(node, "unknown-key", "'from' does not apply to \(op): its value names its inputs")
             }
         } else if let node = f?.optional("from") {
             guard let resolved = resolve(node, in: scope) else { return }
@@ -182,11 +182,25 @@ struct LayerListBuilder {
         let bias = f?.optional("bias").map { reader.bool($0, "\(op).bias") } ?? true
         switch op {
         case "linear":
-            if reader.plainScalar(value) == "classes" { return bias.map { .linear(outputs: nil, bias: $0) } }
+            let perToken: Bool
+            switch f?.optional("per").map({ reader.choice($0, "linear.per", as: LinearScope.self) }) {
+            case .none: perToken = false
+            case .some(.none): return nil
+            case .some(.some(let scope)): perToken = scope == .token
+            }
+            if reader.plainScalar(value) == "classes" {
+                guard !perToken else {
+                    reader.rangeError(value, "a per-token linear layer takes a number of outputs, not 'classes'")
+                    return nil
+                }
+                return bias.map { .linear(outputs: nil, bias: $0) }
+            }
             guard let n = reader.int(value, "linear (its outputs, or 'classes')", atLeast: 1, atMost: w), let bias else {
                 return nil
             }
-            return .linear(outputs: n, bias: bias)
+            return perToken ? .tokenLinear(outputs: n, bias: bias) : .linear(outputs: n, bias: bias)
+        case "attention":
+            return option("heads", 1...SectionDecoder.maxChannels).map { .attention(heads: $0 ?? 1) }
         case "conv":
             let channels = reader.int(value, "conv (its output channels)", atLeast: 1, atMost: SectionDecoder.maxChannels)
             guard let channels, let kernel = option("kernel", 1...15), let stride = option("stride", 1...8),
@@ -221,7 +235,7 @@ struct LayerListBuilder {
             return .maxPool(kernel: k)
         case "avgpool":
             return reader.int(value, "avgpool (its window size)", atLeast: 1, atMost: 64).map { .averagePool(kernel: $0) }
-        case "relu", "gelu", "flatten", "global_avgpool":
+        case "relu", "gelu", "flatten", "global_avgpool", "position_embedding":
             if value.kindDescription != "null" && reader.plainScalar(value) != op {
                 reader.typeError(value, expected: "empty (write '\(op):' with no value)", for: op)
                 return nil
@@ -230,11 +244,17 @@ struct LayerListBuilder {
             case "relu": return .relu
             case "gelu": return .gelu
             case "flatten": return .flatten
+            case "position_embedding": return .positionEmbedding
             default: return .globalAveragePool
             }
         case "add": return .add
         default: return nil
         }
+    }
+
+    /// What `linear.per` takes: `sample` (the default: a C×1×1 input) or `token` (every position).
+    private enum LinearScope: String, CaseIterable {
+        case sample, token
     }
 
     /// The names `norm:` takes.
@@ -269,5 +289,16 @@ struct LayerListBuilder {
             && name.unicodeScalars.allSatisfy {
                 $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-.".unicodeScalars.contains($0)
             }
+    }
+}
+
+extension LayerSpec.Operation {
+    /// For operations whose value names their inputs: how many, and how an error message says it.
+    fileprivate var namedInputs: (count: Int, what: String, example: String)? {
+        switch self {
+        case .add: (2, "the two layers it sums", "[a, b]")
+        case .attention: (3, "the layers of its queries, keys and values", "[q, k, v]")
+        default: nil
+        }
     }
 }

@@ -40,6 +40,7 @@ struct SectionDecoder {
             guard let node = f.required("onnx"), let file = reader.string(node, "\(what).onnx") else { return nil }
             return ModelSpec(hidden: [], activation: .relu, onnx: ONNXModelSpec(file: resolve(file), location: node.location))
         }
+        if kind == "vit" { return vitModel(f, what) }
         if kind != "mlp" { return convModel(f, what, kind: kind) }
         let activation =
             f.optional("activation").map { reader.choice($0, "\(what).activation", as: ModelSpec.Activation.self) } ?? .relu
@@ -50,6 +51,23 @@ struct SectionDecoder {
         let widths = items.map { reader.int($0, "a hidden width", atLeast: 1, atMost: Self.maxWidth) }
         guard let activation, !items.isEmpty, items.count <= Self.maxDepth, widths.allSatisfy({ $0 != nil }) else { return nil }
         return ModelSpec(hidden: widths.compactMap { $0 }, activation: activation)
+    }
+
+    /// `kind: vit`: `patch`, `width`, `depth`, `heads` (required, `heads` dividing `width`), `mlp_ratio` (4).
+    private func vitModel(_ f: Fields, _ what: String) -> ModelSpec? {
+        let patch = f.required("patch").flatMap { reader.int($0, "\(what).patch", atLeast: 1, atMost: 8) }
+        let width = f.required("width").flatMap { reader.int($0, "\(what).width", atLeast: 1, atMost: Self.maxChannels) }
+        let depth = f.required("depth").flatMap { reader.int($0, "\(what).depth", atLeast: 1, atMost: Self.maxDepth) }
+        let heads = f.required("heads").flatMap { reader.int($0, "\(what).heads", atLeast: 1, atMost: Self.maxChannels) }
+        let ratio = f.optional("mlp_ratio").map { reader.int($0, "\(what).mlp_ratio", atLeast: 1, atMost: 16) } ?? 4
+        guard let patch, let width, let depth, let heads, let ratio else { return nil }
+        if width % heads != 0, let node = f.optional("heads") {
+            reader.rangeError(node, "\(what).heads must divide the width \(width); got \(heads)")
+            return nil
+        }
+        return ModelSpec(
+            hidden: [], activation: .relu,
+            vit: ViTModelSpec(patch: patch, width: width, depth: depth, heads: heads, mlpRatio: ratio))
     }
 
     /// `kind: vgg` (`layers`: multiples of `width` and `M` for a max pool) or `kind: resnet` (`stages`,

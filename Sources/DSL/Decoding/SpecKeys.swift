@@ -15,17 +15,22 @@ package enum SpecKeys {
         "synthetic": ["source", "normalize", "features", "classes", "train", "test", "noise", "seed", "shape"],
     ]
     /// Every key a model may have; which apply depends on its kind (`modelKinds`).
-    package static let model = ["kind", "hidden", "activation", "layers", "stages", "blocks", "width", "norm", "onnx"]
+    package static let model = [
+        "kind", "hidden", "activation", "layers", "stages", "blocks", "width", "norm", "onnx", "patch", "depth", "heads",
+        "mlp_ratio",
+    ]
     package static let modelKinds = [
         "mlp": ["kind", "hidden", "activation"], "vgg": ["kind", "layers", "width", "norm"],
         "resnet": ["kind", "stages", "blocks", "width", "norm"], "declared": ["layers"], "onnx": ["onnx"],
+        "vit": ["kind", "patch", "width", "depth", "heads", "mlp_ratio"],
     ]
     /// The operations of a declared model's layer entry, and the options beside them.
     package static let layerOperations = [
-        "linear", "conv", "norm", "relu", "gelu", "maxpool", "avgpool", "global_avgpool", "flatten", "add", "block",
+        "linear", "conv", "norm", "relu", "gelu", "maxpool", "avgpool", "global_avgpool", "flatten", "add", "attention",
+        "position_embedding", "block",
     ]
     package static let layerOptions = [
-        "name", "from", "kernel", "stride", "padding", "bias", "groups", "repeat", "start", "layers",
+        "name", "from", "kernel", "stride", "padding", "bias", "groups", "per", "heads", "repeat", "start", "layers",
     ]
     package static let recipe = ["optimizer", "batch", "epochs", "schedule", "checkpoints", "augment"]
     package static let optimizer = ["sgd", "adamw"]

@@ -6,6 +6,12 @@ public struct LayerSpec: Sendable, Hashable, Codable {
     public enum Operation: Sendable, Hashable, Codable {
         /// A fully connected layer; nil outputs: the dataset's class count (`linear: classes`).
         case linear(outputs: Int?, bias: Bool)
+        /// A linear layer applied at every position (token) of its input (`{linear: N, per: token}`).
+        case tokenLinear(outputs: Int, bias: Bool)
+        /// A learned tensor `[positions, channels]` added to every sample.
+        case positionEmbedding
+        /// Multi-head self-attention reading queries, keys and values (`{attention: [q, k, v], heads: H}`).
+        case attention(heads: Int)
         case conv(channels: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
         case norm(Norm)
         case relu
@@ -20,8 +26,8 @@ public struct LayerSpec: Sendable, Hashable, Codable {
         /// Whether the layer owns tensors (and so needs a name the user chose).
         public var hasTensors: Bool {
             switch self {
-            case .linear, .conv, .norm: true
-            case .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: false
+            case .linear, .tokenLinear, .positionEmbedding, .conv, .norm: true
+            case .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add, .attention: false
             }
         }
     }

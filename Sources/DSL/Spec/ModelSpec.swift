@@ -18,10 +18,13 @@ public struct ModelSpec: Sendable, Hashable, Codable {
     /// For a model imported from an ONNX file, the file and what the import fixed beyond `layers`
     /// (which the import fills in: `hidden` is then empty).
     public var onnx: ONNXModelSpec? = nil
+    /// For a vision transformer, its shape (`hidden` is then empty).
+    public var vit: ViTModelSpec? = nil
 
     /// A model's kind as the spec writes it.
     public var kind: String {
         if onnx != nil { return "onnx" }
+        if vit != nil { return "vit" }
         if layers != nil { return "declared" }
         switch conv?.body {
         case nil: return "mlp"
@@ -32,7 +35,7 @@ public struct ModelSpec: Sendable, Hashable, Codable {
 
     /// Whether the model has convolutions, whose numerics have their own cache salt.
     public var hasConvolutions: Bool {
-        if conv != nil { return true }
+        if conv != nil || vit != nil { return true }
         return layers?.contains { if case .conv = $0.operation { true } else { false } } ?? false
     }
 
@@ -68,5 +71,29 @@ public struct ConvModelSpec: Sendable, Hashable, Codable {
         self.body = body
         self.width = width
         self.norm = norm
+    }
+}
+
+/// A vision transformer (`kind: vit`): patch embedding, learned position embedding, `depth` pre-norm
+/// blocks of multi-head attention and a GELU MLP, a final LayerNorm, the mean over tokens and a linear
+/// classifier (Engine's `Architecture.vit`, tensor names in grammar/README.md).
+public struct ViTModelSpec: Sendable, Hashable, Codable {
+    /// Side of the square patches, which are also the stride: each patch is one token.
+    public var patch: Int
+    /// Features per token.
+    public var width: Int
+    /// Transformer blocks.
+    public var depth: Int
+    /// Attention heads per block, dividing `width`.
+    public var heads: Int
+    /// Hidden units of each block's MLP per feature (4 in ViT).
+    public var mlpRatio: Int
+
+    public init(patch: Int, width: Int, depth: Int, heads: Int, mlpRatio: Int) {
+        self.patch = patch
+        self.width = width
+        self.depth = depth
+        self.heads = heads
+        self.mlpRatio = mlpRatio
     }
 }

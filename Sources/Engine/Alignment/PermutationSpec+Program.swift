@@ -31,16 +31,32 @@ extension LayerProgram {
         var rectified: [Int] = [], produced: [Int] = []
         var frozen = Set<Int>()
         var partitions: [(buffer: Int, parts: Int)] = []
+        var pinned: [Int] = [], attentionSets: [(buffer: Int, name: String)] = []
+        func merge(_ a: Int, _ b: Int) {
+            let (ra, rb) = (find(a), find(b))
+            if block[a] != block[b] { frozen.formUnion([ra, rb]) }
+            parent[rb] = ra
+        }
         for (layer, from, to) in operations {
             switch layer.operation {
-            case .conv, .linear:
+            case .conv, .linear, .tokenLinear:
                 producers[to, default: []].append(layer.name)
                 produced.append(to)
             case .relu, .gelu:
                 parent[to] = find(from)
                 block[to] = block[from]
                 rectified.append(to)
-            case .norm, .maxPool, .averagePool, .globalAveragePool:
+            case .attention(let heads):
+                let (q, k, v) = (layer.inputs[0], layer.inputs[1], layer.inputs[2])
+                merge(q, k)
+                block[to] = block[v]
+                parent[to] = find(v)
+                for (buffer, set) in [(q, "qk"), (v, "vo")] {
+                    partitions.append((buffer, heads))
+                    pinned.append(buffer)
+                    attentionSets.append((buffer, layer.name + "." + set))
+                }
+            case .norm, .maxPool, .averagePool, .globalAveragePool, .positionEmbedding:
                 parent[to] = find(from)
                 block[to] = block[from]
                 if case .norm(let kind) = layer.operation {
@@ -59,10 +75,8 @@ extension LayerProgram {
                 block[to] = block[from] * buffers[from].height * buffers[from].width
             case .add:
                 let (a, b) = (layer.inputs[0], layer.inputs[1])
-                let (ra, rb) = (find(a), find(b))
-                if block[a] != block[b] { frozen.formUnion([ra, rb]) }
-                parent[rb] = ra
-                parent[to] = ra
+                merge(a, b)
+                parent[to] = find(a)
                 block[to] = block[a]
             }
         }
@@ -83,10 +97,13 @@ extension LayerProgram {
         for (buffer, prefixes) in producers.sorted(by: { $0.key < $1.key }) { names[find(buffer), default: []] += prefixes }
         var streams = 0
         var groups: [PermutationSpec.Group] = []
+        let pinnedRoots = Set(pinned.map(find))
         for root in order {
             let makers = names[root] ?? []
             let name: String
-            if makers.count == 1 {
+            if let set = attentionSets.first(where: { find($0.buffer) == root }) {
+                name = set.name
+            } else if makers.count == 1 {
                 name = makers[0]
             } else {
                 streams += 1
@@ -105,7 +122,7 @@ extension LayerProgram {
             groups.append(
                 .init(
                     name: name, size: buffers[root].channels, members: members, parts: parts[root] ?? 1,
-                    exchangeableParts: counts[root]?.count == 1))
+                    exchangeableParts: counts[root]?.count == 1 && !pinnedRoots.contains(root)))
         }
         let activations = order.map { root in
             let unblocked = { (b: Int) in find(b) == root && block[b] == 1 }

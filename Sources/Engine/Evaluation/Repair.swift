@@ -117,11 +117,12 @@ public enum Repair {
             switch layer.operation {
             case .norm:
                 return Site(operation: i, buffer: to, fold: .affine(prefix: layer.name))
-            case .conv(_, _, _, _, true), .linear(_, true):
+            case .conv(_, _, _, _, true), .linear(_, true), .tokenLinear(_, true):
                 guard to != logits, !normalised.contains(to) else { return nil }
                 let rowLength = rowLengths[layer.name + ".weight"] ?? 0
                 return Site(operation: i, buffer: to, fold: .kernel(prefix: layer.name, rowLength: rowLength))
-            case .conv, .linear, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add:
+            case .conv, .linear, .tokenLinear, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add,
+                .positionEmbedding, .attention:
                 return nil
             }
         }

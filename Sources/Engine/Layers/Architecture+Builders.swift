@@ -68,6 +68,41 @@ extension Architecture {
         return architecture
     }
 
+    /// A vision transformer with pre-norm blocks and mean pooling over tokens (ViT: Dosovitskiy and others, 2021).
+    ///
+    /// `patch_embed`: a convolution of kernel and stride `patch` (the image's edges past the last whole
+    /// patch dropped), one token per patch; `pos_embed`; `depth` blocks `blocks.{i}` (i from 0), each
+    /// x + `attn.proj`(attention(`attn.q`, `attn.k`, `attn.v` of `norm1`(x))) then
+    /// x + `mlp.fc2`(GELU(`mlp.fc1`(`norm2`(x)))), every linear layer per token and biased; then `norm`,
+    /// the mean over tokens and the linear `head`. Norms are LayerNorm over each token's `width` features.
+    public static func vit(
+        input: ImageShape, patch: Int, width: Int, depth: Int, heads: Int, hidden: Int, classes: Int
+    ) -> Architecture {
+        var architecture = Architecture(input: input, layers: [])
+        var x = architecture.append(
+            "patch_embed", .conv(channels: width, kernel: patch, stride: patch, padding: 0, bias: true))
+        x = architecture.append("pos_embed", .positionEmbedding)
+        for i in 0..<depth {
+            let p = "blocks.\(i)."
+            let normed = architecture.append(p + "norm1", .norm(.layer), inputs: [x])
+            let qkv = ["q", "k", "v"].map { name in
+                architecture.append(p + "attn." + name, .tokenLinear(outputs: width, bias: true), inputs: [normed])
+            }
+            architecture.append(p + "attn", .attention(heads: heads), inputs: qkv)
+            let attended = architecture.append(p + "attn.proj", .tokenLinear(outputs: width, bias: true))
+            x = architecture.append(p + "add1", .add, inputs: [x, attended])
+            architecture.append(p + "norm2", .norm(.layer))
+            architecture.append(p + "mlp.fc1", .tokenLinear(outputs: hidden, bias: true))
+            architecture.append(p + "mlp.gelu", .gelu)
+            let mlp = architecture.append(p + "mlp.fc2", .tokenLinear(outputs: width, bias: true))
+            x = architecture.append(p + "add2", .add, inputs: [x, mlp])
+        }
+        architecture.append("norm", .norm(.layer))
+        architecture.append("pool", .globalAveragePool)
+        architecture.append("head", .linear(outputs: classes, bias: true))
+        return architecture
+    }
+
     /// A convolution with "same" padding (kernel / 2).
     @discardableResult
     private mutating func conv(

@@ -9,6 +9,16 @@ public struct Architecture: Sendable, Hashable, Codable {
     public enum Operation: Sendable, Hashable, Codable {
         /// y = x·Wᵀ + b on a C×1×1 buffer (flatten first); `weight` is `[outputs, C]`.
         case linear(outputs: Int, bias: Bool)
+        /// y = x·Wᵀ + b at each position of a C×H×W buffer (a transformer's linear layer, positions being
+        /// tokens); `weight` is `[outputs, C]`.
+        case tokenLinear(outputs: Int, bias: Bool)
+        /// A learned `weight` of shape `[H·W, C]` added to every sample: a transformer's position embedding
+        /// (positions in row-major order, as PyTorch's `flatten(2).transpose(1, 2)` orders patches).
+        case positionEmbedding
+        /// Multi-head scaled dot-product attention over positions: reads queries, keys and values (three
+        /// distinct buffers of one shape C×H×W), C split into `heads` runs of consecutive channels, and
+        /// writes softmax(q kᵀ / √(C / heads)) v per head, heads side by side.
+        case attention(heads: Int)
         /// 2-d convolution with zero padding; `weight` is `[channels, in, kernel, kernel]`.
         case conv(channels: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
         /// Normalisation followed by a per-channel affine (`weight`, `bias`; BatchNorm adds
@@ -34,7 +44,8 @@ public struct Architecture: Sendable, Hashable, Codable {
         /// The layer's name: the prefix of its tensors (`conv1` owns `conv1.weight`, `conv1.bias`).
         public var name: String
         public var operation: Operation
-        /// The buffers it reads (0 the input, k the output of layer k − 1): one, two for `add`.
+        /// The buffers it reads (0 the input, k the output of layer k − 1): one, two for `add`, three for
+        /// `attention`.
         public var inputs: [Int]
 
         public init(name: String, operation: Operation, inputs: [Int]) {

@@ -15,7 +15,7 @@ public struct LayerProgram: Sendable, Hashable {
     /// A tensor the program reads, with how it is initialised and which buffer's channels index axis 0 / 1.
     struct Parameter: Sendable, Hashable {
         enum Role: Sendable, Hashable {
-            case weight(fanIn: Int), bias(fanIn: Int), scale, shift, runningMean, runningVariance
+            case weight(fanIn: Int), bias(fanIn: Int), scale, shift, runningMean, runningVariance, embedding
         }
         /// The layer that owns it.
         var layer: String
@@ -32,7 +32,7 @@ public struct LayerProgram: Sendable, Hashable {
         var trained: Bool {
             switch role {
             case .runningMean, .runningVariance: false
-            case .weight, .bias, .scale, .shift: true
+            case .weight, .bias, .scale, .shift, .embedding: true
             }
         }
     }
@@ -61,7 +61,12 @@ public struct LayerProgram: Sendable, Hashable {
         for (i, layer) in architecture.layers.enumerated() {
             func fail(_ message: String) -> ArchitectureError { ArchitectureError(layer: i, "layer '\(layer.name)': " + message) }
             guard names.insert(layer.name).inserted else { throw fail("a second layer of that name") }
-            let arity = layer.operation == .add ? 2 : 1
+            let arity =
+                switch layer.operation {
+                case .add: 2
+                case .attention: 3
+                default: 1
+                }
             guard layer.inputs.count == arity, layer.inputs.allSatisfy({ $0 >= 0 && $0 < buffers.count }) else {
                 throw fail("reads \(layer.inputs.count) earlier buffers; it needs \(arity)")
             }
@@ -84,6 +89,40 @@ public struct LayerProgram: Sendable, Hashable {
                             layer: layer.name, suffix: "bias", shape: [outputs], role: .bias(fanIn: x.channels), outputBuffer: to)
                     )
                 }
+            case .tokenLinear(let outputs, let bias):
+                guard (1...Self.maxWidth).contains(outputs) else { throw fail("outputs must be 1 to \(Self.maxWidth)") }
+                out = Buffer(height: x.height, width: x.width, channels: outputs)
+                parameters.append(
+                    Parameter(
+                        layer: layer.name, suffix: "weight", shape: [outputs, x.channels], role: .weight(fanIn: x.channels),
+                        outputBuffer: to, inputBuffer: from))
+                if bias {
+                    parameters.append(
+                        Parameter(
+                            layer: layer.name, suffix: "bias", shape: [outputs], role: .bias(fanIn: x.channels), outputBuffer: to)
+                    )
+                }
+            case .positionEmbedding:
+                out = x
+                // Its channels are axis 1: the buffer's units index that axis, as a weight's inputs do.
+                parameters.append(
+                    Parameter(
+                        layer: layer.name, suffix: "weight", shape: [x.height * x.width, x.channels], role: .embedding,
+                        inputBuffer: to))
+            case .attention(let heads):
+                let (k, v) = (buffers[layer.inputs[1]], buffers[layer.inputs[2]])
+                guard x == k, x == v else {
+                    throw fail(
+                        "reads queries \(Self.describe(x)), keys \(Self.describe(k)) and values \(Self.describe(v)); "
+                            + "the shapes must be equal")
+                }
+                guard Set(layer.inputs).count == 3 else {
+                    throw fail("queries, keys and values must be three different layers' outputs")
+                }
+                guard heads >= 1, x.channels % heads == 0 else {
+                    throw fail("\(heads) heads need a channel count divisible by \(heads); its inputs have \(x.channels)")
+                }
+                out = x
             case .conv(let channels, let kernel, let stride, let padding, let bias):
                 guard (1...Self.maxWidth).contains(channels) else { throw fail("channels must be 1 to \(Self.maxWidth)") }
                 guard (1...15).contains(kernel), (1...8).contains(stride), (0..<kernel).contains(padding) else {
@@ -197,7 +236,13 @@ public struct LayerProgram: Sendable, Hashable {
             case .conv(_, let kernel, _, _, _):
                 flops += 2 * Double(buffers[to].size * buffers[from].channels * kernel * kernel)
             case .linear(let outputs, _): flops += 2 * Double(buffers[from].channels * outputs)
-            case .norm, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: continue
+            case .tokenLinear(let outputs, _): flops += 2 * Double(buffers[from].size * outputs)
+            case .attention:
+                // q kᵀ and P v: 2 · tokens² · channels multiply-adds.
+                let b = buffers[from]
+                flops += 4 * Double(b.height * b.width) * Double(b.size)
+            case .norm, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add, .positionEmbedding:
+                continue
             }
         }
         return flops
@@ -216,8 +261,8 @@ public struct LayerProgram: Sendable, Hashable {
         for (layer, _, to) in operations {
             let trained: Bool
             switch layer.operation {
-            case .linear, .conv, .norm: trained = true
-            case .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add: trained = false
+            case .linear, .tokenLinear, .conv, .norm, .positionEmbedding: trained = true
+            case .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add, .attention: trained = false
             }
             needs[to] = trained || layer.inputs.contains { needs[$0] }
         }
@@ -234,7 +279,8 @@ public struct LayerProgram: Sendable, Hashable {
         for i in layers.indices.dropLast() where layers[i + 1].operation == .relu && layers[i + 1].inputs == [i + 1] {
             switch layers[i].operation {
             case .norm, .linear(_, bias: true): if readers[i + 1] == 1 { fused.insert(i) }
-            case .linear(_, bias: false), .conv, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add:
+            case .linear(_, bias: false), .tokenLinear, .conv, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool,
+                .flatten, .add, .positionEmbedding, .attention:
                 continue
             }
         }

@@ -18,7 +18,7 @@ public struct Network: Sendable, Hashable {
 
     /// A freshly initialised network, as PyTorch initialises `nn.Conv2d` and `nn.Linear`: weights and
     /// biases uniform in ±1/√fan_in, each tensor from its own stream keyed by (seed, name); norm scales 1,
-    /// shifts 0, running means 0 and variances 1.
+    /// shifts 0, running means 0 and variances 1; position embeddings normal with σ 0.02, as ViTs do.
     public init(program: LayerProgram, seed: UInt64) {
         var tensors: [String: Tensor] = [:]
         for entry in program.parameters {
@@ -32,6 +32,9 @@ public struct Network: Sendable, Hashable {
                 tensors[entry.name] = Tensor(shape: entry.shape, scalars: [Float](repeating: 1, count: count))
             case .shift, .runningMean:
                 tensors[entry.name] = Tensor(zeros: entry.shape)
+            case .embedding:
+                var stream = RandomStream(seed: seed, purpose: "init/" + entry.name)
+                tensors[entry.name] = Tensor(shape: entry.shape, scalars: (0..<count).map { _ in Float(0.02 * stream.normal()) })
             }
         }
         self.init(program: program, tensors: tensors)

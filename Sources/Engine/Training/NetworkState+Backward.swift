@@ -113,6 +113,40 @@ extension NetworkState {
                     }
                 }
                 commit(relu?.from ?? from, dx)
+            case .tokenLinear(let outputs, let bias):
+                let b = program.buffers[from]
+                let dx = target(from)
+                Dense.backward(
+                    dy: dy, x: activations[from], batch: batch * b.height * b.width,
+                    weight: parameter(layer.name + ".weight"), inputs: b.channels, outputs: outputs,
+                    dWeight: gradient(layer.name + ".weight"), dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx,
+                    workspace: convolution.gemm, parallelism: parallelism)
+                if let dx { commit(from, dx) }
+            case .positionEmbedding:
+                let dx = target(from)
+                PositionEmbedding.backward(
+                    dy: dy, batch: batch, size: program.buffers[from].size, dEmbedding: gradient(layer.name + ".weight"),
+                    dx: dx)
+                if let dx { commit(from, dx) }
+            case .attention:
+                guard let probabilities = attention[i] else { continue }
+                // q, k and v are three buffers (the program checks it); one that another reader already wrote
+                // takes its gradient through memory of its own, since scratch is one buffer.
+                var owned: [UnsafeMutablePointer<Float>] = []
+                defer { owned.forEach { $0.deallocate() } }
+                func separate(_ b: Int) -> UnsafeMutablePointer<Float>? {
+                    guard needsGradient[b] else { return nil }
+                    guard written[b] else { return activationGradients[b] }
+                    owned.append(.allocate(capacity: batch * program.buffers[b].size))
+                    return owned.last
+                }
+                let (q, k, v) = (layer.inputs[0], layer.inputs[1], layer.inputs[2])
+                let (dq, dk, dv) = (separate(q), separate(k), separate(v))
+                Attention.backward(
+                    dOut: dy, q: activations[q], k: activations[k], v: activations[v],
+                    shape: attentionShape(layer, from, batch), probabilities: probabilities, dq: dq, dk: dk, dv: dv,
+                    parallelism: parallelism)
+                for (buffer, gradient) in [(q, dq), (k, dk), (v, dv)] { if let gradient { commit(buffer, gradient) } }
             }
         }
         return loss

@@ -25,6 +25,8 @@ package final class NetworkState {
     let statistics: [Int: (mean: UnsafeMutablePointer<Float>, inverse: UnsafeMutablePointer<Float>)]
     /// Per max pool: the index of each output's input.
     let argmax: [Int: UnsafeMutablePointer<Int32>]
+    /// Per attention: the softmax probabilities, `batch × heads × tokens × tokens`.
+    let attention: [Int: UnsafeMutablePointer<Float>]
     /// `program.fusedWithReLU`, computed once.
     private let fused: Set<Int>
     /// `program.needsGradient`, computed once.
@@ -93,6 +95,7 @@ package final class NetworkState {
         activationGradients = training ? program.buffers.map { .allocate(capacity: batchCapacity * $0.size) } : []
         var statistics: [Int: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] = [:]
         var argmax: [Int: UnsafeMutablePointer<Int32>] = [:]
+        var attention: [Int: UnsafeMutablePointer<Float>] = [:]
         for (i, (layer, from, to)) in operations.enumerated() {
             switch layer.operation {
             case .norm(let kind):
@@ -100,12 +103,17 @@ package final class NetworkState {
                 statistics[i] = (.allocate(capacity: groups), .allocate(capacity: groups))
             case .maxPool:
                 argmax[i] = .allocate(capacity: batchCapacity * program.buffers[to].size)
-            case .conv, .relu, .gelu, .add, .averagePool, .globalAveragePool, .linear, .flatten:
+            case .attention(let heads):
+                let tokens = program.buffers[from].height * program.buffers[from].width
+                attention[i] = .allocate(capacity: batchCapacity * heads * tokens * tokens)
+            case .conv, .relu, .gelu, .add, .averagePool, .globalAveragePool, .linear, .tokenLinear, .flatten,
+                .positionEmbedding:
                 continue
             }
         }
         self.statistics = statistics
         self.argmax = argmax
+        self.attention = attention
         batchLabels = .allocate(capacity: batchCapacity)
     }
 
@@ -120,6 +128,7 @@ package final class NetworkState {
             $0.inverse.deallocate()
         }
         argmax.values.forEach { $0.deallocate() }
+        attention.values.forEach { $0.deallocate() }
         batchLabels.deallocate()
     }
 
@@ -246,8 +255,31 @@ package final class NetworkState {
                     bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil, inputs: program.buffers[from].channels,
                     outputs: outputs, relu: relu, y: activations[output], workspace: convolution.gemm,
                     parallelism: parallelism)
+            case .tokenLinear(let outputs, let bias):
+                let b = program.buffers[from]
+                Dense.forward(
+                    x: x, batch: batch * b.height * b.width, weight: parameter(layer.name + ".weight"),
+                    bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil, inputs: b.channels,
+                    outputs: outputs, relu: false, y: activations[to], workspace: convolution.gemm,
+                    parallelism: parallelism)
+            case .positionEmbedding:
+                PositionEmbedding.forward(
+                    x: x, embedding: parameter(layer.name + ".weight"), batch: batch, size: program.buffers[from].size,
+                    y: activations[to], parallelism: parallelism)
+            case .attention:
+                guard let probabilities = attention[i] else { continue }
+                Attention.forward(
+                    q: x, k: read(layer.inputs[1]), v: read(layer.inputs[2]), shape: attentionShape(layer, from, batch),
+                    out: activations[to], probabilities: probabilities, parallelism: parallelism)
             }
         }
+    }
+
+    /// An attention layer's shape for a batch.
+    func attentionShape(_ layer: Architecture.Layer, _ from: Int, _ batch: Int) -> Attention.Shape {
+        let b = program.buffers[from]
+        guard case .attention(let heads) = layer.operation else { preconditionFailure("not an attention layer") }
+        return Attention.Shape(batch: batch, tokens: b.height * b.width, width: b.channels, heads: heads)
     }
 
     /// The logits of the last forward pass, `batch × classes`.

@@ -34,6 +34,11 @@ extension ModelSpec {
     /// The model's layers on inputs of `input`'s shape.
     package func architecture(input: ImageShape, classes: Int) -> Architecture {
         if let layers { return Self.declared(layers, input: input, classes: classes) }
+        if let vit {
+            return .vit(
+                input: input, patch: vit.patch, width: vit.width, depth: vit.depth, heads: vit.heads,
+                hidden: vit.width * vit.mlpRatio, classes: classes)
+        }
         guard let conv else { return .mlp(input: input, hidden: hidden, classes: classes) }
         let norm: Normalization.Kind? =
             switch conv.norm {
@@ -58,6 +63,9 @@ extension ModelSpec {
             let operation: Architecture.Operation =
                 switch layer.operation {
                 case .linear(let outputs, let bias): .linear(outputs: outputs ?? classes, bias: bias)
+                case .tokenLinear(let outputs, let bias): .tokenLinear(outputs: outputs, bias: bias)
+                case .positionEmbedding: .positionEmbedding
+                case .attention(let heads): .attention(heads: heads)
                 case .conv(let channels, let kernel, let stride, let padding, let bias):
                     .conv(channels: channels, kernel: kernel, stride: stride, padding: padding, bias: bias)
                 case .norm(.batch): .norm(.batch)
