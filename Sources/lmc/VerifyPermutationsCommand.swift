@@ -52,8 +52,10 @@ struct VerifyPermutationsCommand: ParsableCommand {
         let width = check.groups.map(\.name.count).max() ?? 5
         print("\(network) (\(check.cached ? "cached" : "initialised from its seed")): \(check.groups.count) groups")
         for group in check.groups {
+            let coupled = group.coupling.map { ", exchanged as \($0)" } ?? ""
             let parts =
-                group.parts == 1 ? "" : " in \(group.parts)\(group.exchangeableParts ? " exchangeable" : "") parts"
+                group.parts == 1
+                ? "" : " in \(group.parts)\(group.exchangeableParts ? " exchangeable" : "") parts\(coupled)"
             print(
                 "  " + group.name.padding(toLength: width, withPad: " ", startingAt: 0)
                     + "  \(group.size) units\(parts), \(group.members) tensor axes")

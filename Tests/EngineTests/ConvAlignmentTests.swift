@@ -17,6 +17,7 @@ import Testing
         ConvNetTests.vgg(.group(1), classes: 4), ConvNetTests.resnet(.batch, stages: 2, blocks: 2, classes: 4),
         ConvNetTests.resnet(.layer, classes: 4), ConvNetTests.vgg(.group(2), classes: 4),
         ConvNetTests.resnet(.group(3), stages: 2, blocks: 2, classes: 4),
+        .vit(input: ConvNetTests.image, patch: 4, width: 8, depth: 2, heads: 2, hidden: 12, classes: 4),
     ]
 
     /// Whether `found`, applied to b = π(a), gives back a's tensors exactly.
@@ -29,7 +30,7 @@ import Testing
     func weightMatchingRecovers(_ index: Int) throws {
         let a = try Self.trained(Self.architectures[index], seed: 5)
         var stream = RandomStream(seed: 6, purpose: "plant")
-        let planted = a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) }
+        let planted = a.permutationSpec.randomPermutations(using: &stream)
         let b = a.permuted(by: planted)
         let result = try WeightMatching.align(b, to: a, maxSweeps: 100, seed: 1, parallelism: .serial)
         #expect(Self.recovers(result.permutations, b, a))
@@ -42,7 +43,7 @@ import Testing
     func activationMatchingRecovers(_ index: Int) throws {
         let a = try Self.trained(Self.architectures[index], seed: 7)
         var stream = RandomStream(seed: 8, purpose: "plant")
-        let planted = a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) }
+        let planted = a.permutationSpec.randomPermutations(using: &stream)
         let b = a.permuted(by: planted)
         for similarity in [ActivationMatching.Similarity.correlation, .crossMoment] {
             let found = try ActivationMatching.align(

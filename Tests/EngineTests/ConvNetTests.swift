@@ -60,7 +60,7 @@ import Testing
         let images = Fixtures.matrix(3, 64, seed: 11, purpose: "images")
         var stream = RandomStream(seed: 12, purpose: "perms")
         let spec = network.permutationSpec
-        let permutations = spec.groups.map { $0.randomPermutation(using: &stream) }
+        let permutations = spec.randomPermutations(using: &stream)
         #expect(permutations.contains { $0 != Permutation(identity: $0.count) })
         let before = Self.logits(network, images, batch: 3)
         let after = Self.logits(network.permuted(by: permutations), images, batch: 3)

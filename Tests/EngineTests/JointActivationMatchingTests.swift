@@ -15,7 +15,7 @@ import Testing
         let base = try MergeManyTests.independent(1, seed: 21, sizes: [20, 48, 40, 4])[0]
         var stream = RandomStream(seed: 22, purpose: "plant")
         let copies = (0..<4).map { _ in
-            base.permuted(by: base.permutationSpec.groups.map { $0.randomPermutation(using: &stream) })
+            base.permuted(by: base.permutationSpec.randomPermutations(using: &stream))
         }
         #expect(!copies[0].isBitwiseEqual(copies[1]))
         let result = try ActivationMatching.alignJointly(

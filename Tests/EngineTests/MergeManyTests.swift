@@ -20,7 +20,7 @@ import Testing
         let base = try ConvNetTests.randomNetwork(architecture, seed: 11)
         var stream = RandomStream(seed: 12, purpose: "plant")
         let copies = (0..<4).map { _ in
-            base.permuted(by: base.permutationSpec.groups.map { $0.randomPermutation(using: &stream) })
+            base.permuted(by: base.permutationSpec.randomPermutations(using: &stream))
         }
         #expect(!copies[0].isBitwiseEqual(copies[1]))
         let result = try MergeMany.align(copies, maxSweeps: 50, seed: 3, parallelism: .serial)

@@ -87,7 +87,7 @@ import Testing
     func recoversPlanted() throws {
         let (a, _) = try Self.pair()
         var stream = RandomStream(seed: 4, purpose: "plant")
-        let b = a.permuted(by: a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) })
+        let b = a.permuted(by: a.permutationSpec.randomPermutations(using: &stream))
         let result = try StraightThroughEstimator.align(
             b, to: a, data: Self.data().train, epochs: 1, batchSize: 50, learningRate: 0.01, momentum: 0.9, seed: 1,
             parallelism: .serial)
@@ -99,7 +99,7 @@ import Testing
         let (a, _) = try Self.pair()
         var stream = RandomStream(seed: 6, purpose: "plant")
         let copies =
-            [a] + (0..<2).map { _ in a.permuted(by: a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) }) }
+            [a] + (0..<2).map { _ in a.permuted(by: a.permutationSpec.randomPermutations(using: &stream)) }
         let result = try StraightThroughEstimator.alignJointly(
             copies, data: Self.data().train, epochs: 1, batchSize: 100, learningRate: 0.01, momentum: 0.9, seed: 1,
             parallelism: .serial)

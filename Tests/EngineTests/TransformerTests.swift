@@ -122,13 +122,18 @@ import Testing
             Set(qk.members.map(\.tensor)) == [
                 "blocks.1.attn.q.weight", "blocks.1.attn.q.bias", "blocks.1.attn.k.weight", "blocks.1.attn.k.bias",
             ])
-        #expect(qk.parts == 2 && !qk.exchangeableParts)
+        #expect(qk.parts == 2 && qk.exchangeableParts && qk.coupling == "blocks.1.attn.heads")
         let vo = try #require(spec.groups.first { $0.name == "blocks.1.attn.vo" })
         #expect(
             Set(vo.members.map { "\($0.tensor)@\($0.axis)" }) == [
                 "blocks.1.attn.v.weight@0", "blocks.1.attn.v.bias@0", "blocks.1.attn.proj.weight@1",
             ])
-        #expect(vo.parts == 2 && !vo.exchangeableParts)
+        #expect(vo.parts == 2 && vo.exchangeableParts && vo.coupling == "blocks.1.attn.heads")
+        #expect(spec.groups.filter { $0.coupling != nil }.count == 4)
+        #expect(
+            spec.solveSets.filter { $0.count == 2 }.map { $0.map { spec.groups[$0].name } } == [
+                ["blocks.0.attn.qk", "blocks.0.attn.vo"], ["blocks.1.attn.qk", "blocks.1.attn.vo"],
+            ])
     }
 
     static func logitDifference(_ a: Network, _ b: Network, _ images: [Float]) -> Float {
@@ -147,7 +152,8 @@ import Testing
         let images = Fixtures.matrix(3, 64, seed: 10, purpose: "images")
         let spec = network.permutationSpec
         var stream = RandomStream(seed: 11, purpose: "perms")
-        let random = spec.groups.map { $0.randomPermutation(using: &stream) }
+        let random = spec.randomPermutations(using: &stream)
+        #expect(spec.admits(random))
         #expect(random.allSatisfy { $0 != Permutation(identity: $0.count) })
         let scale = ConvNetTests.logits(network, images, batch: 3).map(abs).max() ?? 0
         #expect(Self.logitDifference(network, network.permuted(by: random), images) <= 1e-5 * max(1, scale))
@@ -167,7 +173,37 @@ import Testing
         #expect(Self.logitDifference(network, network.permuted(by: both), images) <= 1e-5 * max(1, scale))
         let alone = Self.with(identity, spec, "blocks.0.attn.qk", heads)
         #expect(Self.logitDifference(network, network.permuted(by: alone), images) > 1e-3)
-        #expect(!spec.admits(alone), "the groups admit only permutations that keep heads in place")
+        #expect(spec.admits(both))
+        #expect(!spec.admits(alone), "heads are exchanged alike in q/k and v/o")
+    }
+
+    /// A ViT of 4 heads and the permutations planted in a copy of it: drawn until the first block's heads
+    /// are exchanged, so recovering them needs the solver to match heads as wholes.
+    static func planted() throws -> (a: Network, b: Network, planted: [Permutation]) {
+        let vit = Architecture.vit(input: vitImage, patch: 4, width: 16, depth: 2, heads: 4, hidden: 16, classes: 3)
+        let a = try ConvNetTests.randomNetwork(vit, seed: 14)
+        let spec = a.permutationSpec
+        let qk = try #require(spec.groups.firstIndex { $0.name == "blocks.0.attn.qk" })
+        for index in 0..<100 {
+            var stream = RandomStream(seed: 15, purpose: "planted", index: UInt64(index))
+            let planted = spec.randomPermutations(using: &stream)
+            if planted[qk].indices[0] / 4 != 0 { return (a, a.permuted(by: planted), planted) }
+        }
+        throw PlantingFailed()
+    }
+
+    struct PlantingFailed: Error {}
+
+    @Test("weight matching and activation matching undo a planted ViT permutation that exchanges heads")
+    func plantedHeads() throws {
+        let (a, b, planted) = try Self.planted()
+        let wm = try WeightMatching.align(b, to: a, maxSweeps: 50, seed: 1, parallelism: .serial)
+        #expect(ConvAlignmentTests.recovers(wm.permutations, b, a), "weight matching")
+        #expect(wm.permutations != planted.map { Permutation(identity: $0.count) })
+        let images = Fixtures.matrix(64, 64, seed: 16, purpose: "images")
+        let inputs = Dataset.Split(inputs: images, labels: [Int32](repeating: 0, count: 64))
+        let am = try ActivationMatching.align(b, to: a, inputs: inputs, similarity: .correlation, parallelism: .serial)
+        #expect(ConvAlignmentTests.recovers(am, b, a), "activation matching")
     }
 
     @Test("a ViT training step's gradients are bitwise identical on 1 and 2 threads")

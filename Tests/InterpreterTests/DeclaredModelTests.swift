@@ -247,7 +247,7 @@ import Testing
             inputs: (0..<5 * features).map { _ in stream.uniform(-2, 2) }, labels: [Int32](repeating: 0, count: 5))
         let spec = network.permutationSpec
         #expect(!spec.groups.isEmpty)
-        let permutations = spec.groups.map { $0.randomPermutation(using: &stream) }
+        let permutations = spec.randomPermutations(using: &stream)
         let before = network.logits(images, parallelism: .serial)
         let after = network.permuted(by: permutations).logits(images, parallelism: .serial)
         let scale = before.map { Double(abs($0)) }.max() ?? 1

@@ -79,7 +79,7 @@ import Testing
         let images = Self.images(graph, count: 6, seed: 5)
         let spec = network.permutationSpec
         var stream = RandomStream(seed: 9, purpose: "parts")
-        let permutations = spec.groups.map { $0.randomPermutation(using: &stream) }
+        let permutations = spec.randomPermutations(using: &stream)
         #expect(spec.admits(permutations) && permutations.contains { !$0.isIdentity })
         let (difference, scale) = Self.difference(network, network.permuted(by: permutations), on: images)
         #expect(difference <= 1e-5 * scale, "\(difference) against logits of \(scale)")
@@ -107,7 +107,7 @@ import Testing
     func weightMatchingRecovers(_ graph: Graph) throws {
         let a = try Self.network(graph)
         var stream = RandomStream(seed: 6, purpose: "plant")
-        let planted = a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) }
+        let planted = a.permutationSpec.randomPermutations(using: &stream)
         let b = a.permuted(by: planted)
         let result = try WeightMatching.align(b, to: a, maxSweeps: 100, seed: 1, parallelism: .serial)
         #expect(a.permutationSpec.admits(result.permutations))
@@ -119,7 +119,7 @@ import Testing
     func activationMatchingRecovers(_ graph: Graph) throws {
         let a = try Self.network(graph)
         var stream = RandomStream(seed: 8, purpose: "plant")
-        let planted = a.permutationSpec.groups.map { $0.randomPermutation(using: &stream) }
+        let planted = a.permutationSpec.randomPermutations(using: &stream)
         let b = a.permuted(by: planted)
         let images = Self.images(graph, count: 64, seed: 10)
         for similarity in [ActivationMatching.Similarity.correlation, .crossMoment] {

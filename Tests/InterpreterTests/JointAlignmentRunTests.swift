@@ -60,7 +60,7 @@ import Testing
         var stream = RandomStream(seed: 5, purpose: "plant")
         var lines: [String] = []
         for name in ["a", "b", "c", "d"] {
-            let copy = base.permuted(by: base.permutationSpec.groups.map { $0.randomPermutation(using: &stream) })
+            let copy = base.permuted(by: base.permutationSpec.randomPermutations(using: &stream))
             try Data(SafeTensors.encode(copy.namedTensors, metadata: [:])).write(
                 to: URL(fileURLWithPath: "\(dir)/\(name).safetensors"))
             lines.append("  \(name): {model: m, data: d, load: \(name).safetensors}")

@@ -80,22 +80,29 @@ extension ActivationMatching {
         while sweeps < maxSweeps {
             var changed = false
             for i in 0..<n {
-                for (g, group) in spec.groups.enumerated() {
-                    let size = group.size
-                    // gain[u·size + k]: unit k of network i placed at shared position u.
-                    var gain = [Double](repeating: 0, count: size * size)
-                    for j in 0..<n where j != i {
-                        let matrix = similarities[pairIndex[i][j]][g]
-                        for u in 0..<size {
-                            let l = assignments[j][g][u]
-                            for k in 0..<size { gain[u * size + k] += i < j ? matrix[k * size + l] : matrix[l * size + k] }
+                for set in spec.solveSets {
+                    // gains[·][u·size + k]: unit k of network i placed at shared position u.
+                    let gains = set.map { g in
+                        let size = spec.groups[g].size
+                        var gain = [Double](repeating: 0, count: size * size)
+                        for j in 0..<n where j != i {
+                            let matrix = similarities[pairIndex[i][j]][g]
+                            for u in 0..<size {
+                                let l = assignments[j][g][u]
+                                for k in 0..<size { gain[u * size + k] += i < j ? matrix[k * size + l] : matrix[l * size + k] }
+                            }
                         }
+                        return gain
                     }
-                    let current = (0..<size).reduce(0.0) { $0 + gain[$1 * size + assignments[i][g][$1]] }
-                    let next = try group.assignment(maximizing: gain)
-                    let value = (0..<size).reduce(0.0) { $0 + gain[$1 * size + next[$1]] }
+                    let next = try spec.assignments(maximizing: gains, set: set)
+                    var current = 0.0, value = 0.0
+                    for (index, g) in set.enumerated() {
+                        let size = spec.groups[g].size
+                        current = (0..<size).reduce(current) { $0 + gains[index][$1 * size + assignments[i][g][$1]] }
+                        value = (0..<size).reduce(value) { $0 + gains[index][$1 * size + next[index][$1]] }
+                    }
                     if value > current + 1e-12 * max(1, abs(current)) {
-                        assignments[i][g] = next
+                        for (index, g) in set.enumerated() { assignments[i][g] = next[index] }
                         changed = true
                     }
                 }

@@ -46,17 +46,21 @@ public enum ActivationMatching {
                 }
             }
         }
-        var result: [Permutation] = []
-        for (group, buffers) in zip(spec.groups, activations) {
-            let n = group.size
-            var gain = [Double](repeating: 0, count: n * n)
+        let gains = zip(spec.groups, activations).map { group, buffers in
+            var gain = [Double](repeating: 0, count: group.size * group.size)
             for buffer in buffers {
                 guard let m = moments[buffer] else { continue }
                 let s = m.similarity(similarity)
                 for k in gain.indices { gain[k] += s[k] / Double(buffers.count) }
             }
-            let assignment = try group.assignment(maximizing: gain)
-            result.append(Permutation(assignment) ?? Permutation(identity: n))
+            return gain
+        }
+        var result = spec.groups.map { Permutation(identity: $0.size) }
+        for set in spec.solveSets {
+            let assignments = try spec.assignments(maximizing: set.map { gains[$0] }, set: set)
+            for (g, assignment) in zip(set, assignments) {
+                result[g] = Permutation(assignment) ?? Permutation(identity: spec.groups[g].size)
+            }
         }
         return result
     }

@@ -58,36 +58,64 @@ extension PermutationSpec.Group {
     public func assignment(maximizing gain: [Double]) throws(LinearAssignment.NonFiniteInput) -> [Int] {
         precondition(gain.count == size * size)
         guard parts > 1 else { return try LinearAssignment.maximize(gain, n: size) }
+        guard exchangeableParts else {
+            guard gain.allSatisfy(\.isFinite) else { throw LinearAssignment.NonFiniteInput() }
+            var best: [[Int]] = []
+            for p in 0..<parts { best.append(try within(gain, p, p).columns) }
+            return (0..<parts).flatMap { p in best[p].map { p * partSize + $0 } }
+        }
+        let blocks = try partToPart(gain)
+        let target = try LinearAssignment.maximize(blocks.map(\.value), n: parts)
+        return assignment(blocks, target: target)
+    }
+
+    /// The best assignment of part p's rows to part q's columns (as column indices within q) and its
+    /// value, for every p and q, row-major.
+    ///
+    /// - Throws: `LinearAssignment.NonFiniteInput` if any entry is NaN or infinite.
+    func partToPart(_ gain: [Double]) throws(LinearAssignment.NonFiniteInput) -> [(columns: [Int], value: Double)] {
         guard gain.allSatisfy(\.isFinite) else { throw LinearAssignment.NonFiniteInput() }
+        var pairs: [(columns: [Int], value: Double)] = []
+        pairs.reserveCapacity(parts * parts)
+        for p in 0..<parts { for q in 0..<parts { pairs.append(try within(gain, p, q)) } }
+        return pairs
+    }
+
+    /// The permutation that sends part p to part `target[p]`, each by its best assignment in `blocks`.
+    func assignment(_ blocks: [(columns: [Int], value: Double)], target: [Int]) -> [Int] {
+        (0..<parts).flatMap { p in blocks[p * parts + target[p]].columns.map { target[p] * partSize + $0 } }
+    }
+
+    /// Best assignment of part p's rows to part q's columns, as column indices within q, and its value.
+    private func within(_ gain: [Double], _ p: Int, _ q: Int) throws(LinearAssignment.NonFiniteInput) -> (
+        columns: [Int], value: Double
+    ) {
         let k = partSize
-        // Best assignment of part p's rows to part q's columns, as column indices within q, and its value.
-        func within(_ p: Int, _ q: Int) throws(LinearAssignment.NonFiniteInput) -> (columns: [Int], value: Double) {
-            let block = (0..<k * k).map { gain[(p * k + $0 / k) * size + q * k + $0 % k] }
-            let columns = try LinearAssignment.maximize(block, n: k)
-            return (columns, (0..<k).reduce(0.0) { $0 + block[$1 * k + columns[$1]] })
-        }
-        var target = Array(0..<parts)
-        var best: [[Int]] = []
-        if exchangeableParts {
-            var pairs: [(columns: [Int], value: Double)] = []
-            pairs.reserveCapacity(parts * parts)
-            for p in 0..<parts { for q in 0..<parts { pairs.append(try within(p, q)) } }
-            target = try LinearAssignment.maximize(pairs.map(\.value), n: parts)
-            best = (0..<parts).map { pairs[$0 * parts + target[$0]].columns }
-        } else {
-            for p in 0..<parts { best.append(try within(p, p).columns) }
-        }
-        return (0..<parts).flatMap { p in best[p].map { target[p] * k + $0 } }
+        let block = (0..<k * k).map { gain[(p * k + $0 / k) * size + q * k + $0 % k] }
+        let columns = try LinearAssignment.maximize(block, n: k)
+        return (columns, (0..<k).reduce(0.0) { $0 + block[$1 * k + columns[$1]] })
     }
 }
 
 extension PermutationSpec {
-    /// Whether `permutations` fit the groups: one per group, each of its size and keeping its parts whole.
+    /// Whether `permutations` fit the groups: one per group, each of its size and keeping its parts
+    /// whole, and coupled groups exchanging their parts alike.
     ///
     /// A stored alignment is checked with this before it is applied: one made when the groups were
     /// derived differently would otherwise change the network's function without a word.
     public func admits(_ permutations: [Permutation]) -> Bool {
-        permutations.count == groups.count && zip(groups, permutations).allSatisfy { $0.admits($1) }
+        guard permutations.count == groups.count && zip(groups, permutations).allSatisfy({ $0.admits($1) }) else {
+            return false
+        }
+        return solveSets.allSatisfy { set in
+            set.dropFirst().allSatisfy { partMap(set[0], permutations[set[0]]) == partMap($0, permutations[$0]) }
+        }
+    }
+
+    /// Where a permutation of group `g` sends each part.
+    private func partMap(_ g: Int, _ permutation: Permutation) -> [Int] {
+        let k = groups[g].partSize
+        return (0..<groups[g].parts).map { permutation.indices[$0 * k] / k }
     }
 
     /// How a GroupNorm of `groups` groups over `features` features, `block` consecutive features per unit

@@ -31,7 +31,8 @@ extension LayerProgram {
         var rectified: [Int] = [], produced: [Int] = []
         var frozen = Set<Int>()
         var partitions: [(buffer: Int, parts: Int)] = []
-        var pinned: [Int] = [], attentionSets: [(buffer: Int, name: String)] = []
+        var heads: [(qk: Int, vo: Int, count: Int, name: String)] = []
+        var attentionSets: [(buffer: Int, name: String)] = []
         func merge(_ a: Int, _ b: Int) {
             let (ra, rb) = (find(a), find(b))
             if block[a] != block[b] { frozen.formUnion([ra, rb]) }
@@ -46,16 +47,16 @@ extension LayerProgram {
                 parent[to] = find(from)
                 block[to] = block[from]
                 rectified.append(to)
-            case .attention(let heads):
+            case .attention(let count):
                 let (q, k, v) = (layer.inputs[0], layer.inputs[1], layer.inputs[2])
                 merge(q, k)
                 block[to] = block[v]
                 parent[to] = find(v)
                 for (buffer, set) in [(q, "qk"), (v, "vo")] {
-                    partitions.append((buffer, heads))
-                    pinned.append(buffer)
+                    partitions.append((buffer, count))
                     attentionSets.append((buffer, layer.name + "." + set))
                 }
+                heads.append((q, v, count, layer.name + ".heads"))
             case .norm, .maxPool, .averagePool, .globalAveragePool, .positionEmbedding:
                 parent[to] = find(from)
                 block[to] = block[from]
@@ -95,9 +96,19 @@ extension LayerProgram {
         for b in buffers.indices where !excluded.contains(find(b)) && !order.contains(find(b)) { order.append(find(b)) }
         var names: [Int: [String]] = [:]
         for (buffer, prefixes) in producers.sorted(by: { $0.key < $1.key }) { names[find(buffer), default: []] += prefixes }
+        // Heads are exchangeable when both sets' parts are exactly the heads; otherwise they stay in place.
+        var coupling: [Int: String] = [:], pinned = Set<Int>()
+        for h in heads where h.count > 1 {
+            let (qk, vo) = (find(h.qk), find(h.vo))
+            let exact = [qk, vo].allSatisfy { parts[$0] == h.count && counts[$0]?.count == 1 && !excluded.contains($0) }
+            if exact && qk != vo && coupling[qk] == nil && coupling[vo] == nil {
+                (coupling[qk], coupling[vo]) = (h.name, h.name)
+            } else {
+                pinned.formUnion([qk, vo])
+            }
+        }
         var streams = 0
         var groups: [PermutationSpec.Group] = []
-        let pinnedRoots = Set(pinned.map(find))
         for root in order {
             let makers = names[root] ?? []
             let name: String
@@ -122,7 +133,8 @@ extension LayerProgram {
             groups.append(
                 .init(
                     name: name, size: buffers[root].channels, members: members, parts: parts[root] ?? 1,
-                    exchangeableParts: counts[root]?.count == 1 && !pinnedRoots.contains(root)))
+                    exchangeableParts: counts[root]?.count == 1 && !pinned.contains(root),
+                    coupling: pinned.contains(root) ? nil : coupling[root]))
         }
         let activations = order.map { root in
             let unblocked = { (b: Int) in find(b) == root && block[b] == 1 }

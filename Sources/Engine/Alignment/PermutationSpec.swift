@@ -26,8 +26,12 @@ public struct PermutationSpec: Sendable, Hashable {
         /// see `PermutationSpec+Parts.swift`.
         public var parts: Int = 1
         /// Whether a permutation may also exchange whole parts: true when every GroupNorm that splits the
-        /// units has the same group count, so the parts are exactly its groups.
+        /// units has the same group count, so the parts are exactly its groups, or when the parts are an
+        /// attention layer's heads.
         public var exchangeableParts = false
+        /// Groups with the same coupling name exchange their parts by one and the same permutation (an
+        /// attention layer's heads, in its q/k set and its v/o set); see `PermutationSpec+Couplings.swift`.
+        public var coupling: String? = nil
     }
 
     /// Groups in layer order.

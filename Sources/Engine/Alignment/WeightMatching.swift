@@ -15,10 +15,12 @@ public enum WeightMatching {
 
     /// Aligns `b` to `a`: the result π has π(b) ≈ a.
     ///
-    /// Each sweep visits the groups in an order drawn from (seed, "wm/order", sweep). For group g it builds
-    /// C = Σ_(t, axis) A_t · B'_tᵀ, with each tensor's axis moved first and the rest flattened and B' carrying
-    /// every other group's current permutation, and solves the assignment. A new assignment is kept only
-    /// when it raises Σ_i C[i, π(i)] by more than 1e-12. Stops after a sweep that changes nothing, or `maxSweeps`.
+    /// Each sweep visits the solve sets (each group alone, an attention layer's coupled groups together) in
+    /// an order drawn from (seed, "wm/order", sweep). For group g it builds C = Σ_(t, axis) A_t · B'_tᵀ,
+    /// with each tensor's axis moved first and the rest flattened and B' carrying every other group's
+    /// current permutation, and solves the assignment (a set's groups jointly). New assignments are kept
+    /// only when they raise Σ_i C[i, π(i)] (summed over the set) by more than 1e-12. Stops after a sweep
+    /// that changes nothing, or `maxSweeps`.
     ///
     /// Coordinate ascent finds a local optimum that depends on the group orders, so `restarts` runs it
     /// from seeds `seed`, `seed + 1`, … and keeps the highest objective (the first of equals): one restart
@@ -45,20 +47,28 @@ public enum WeightMatching {
         from initial: [Permutation]? = nil, parallelism: Parallelism
     ) throws(LinearAssignment.NonFiniteInput) -> Result {
         var permutations = initial ?? spec.groups.map { Permutation(identity: $0.size) }
+        let sets = spec.solveSets
         var sweeps = 0
         while sweeps < maxSweeps {
             var stream = RandomStream(seed: seed, purpose: "wm/order", index: UInt64(sweeps))
             sweeps += 1
             var changed = false
-            for g in stream.permutation(spec.groups.count) {
-                let group = spec.groups[g]
-                let gain = gainMatrix(group: g, spec: spec, a: a, b: b, permutations: permutations, parallelism: parallelism)
-                let n = group.size
-                let candidate = try group.assignment(maximizing: gain)
-                let old = (0..<n).reduce(0.0) { $0 + gain[$1 * n + permutations[g].indices[$1]] }
-                let new = (0..<n).reduce(0.0) { $0 + gain[$1 * n + candidate[$1]] }
-                if new > old + 1e-12, let next = Permutation(candidate) {
-                    permutations[g] = next
+            for s in stream.permutation(sets.count) {
+                let set = sets[s]
+                let gains = set.map { g in
+                    gainMatrix(group: g, spec: spec, a: a, b: b, permutations: permutations, parallelism: parallelism)
+                }
+                let candidates = try spec.assignments(maximizing: gains, set: set)
+                var old = 0.0, new = 0.0
+                for (i, g) in set.enumerated() {
+                    let n = spec.groups[g].size
+                    old = (0..<n).reduce(old) { $0 + gains[i][$1 * n + permutations[g].indices[$1]] }
+                    new = (0..<n).reduce(new) { $0 + gains[i][$1 * n + candidates[i][$1]] }
+                }
+                if new > old + 1e-12 {
+                    for (g, candidate) in zip(set, candidates) {
+                        if let next = Permutation(candidate) { permutations[g] = next }
+                    }
                     changed = true
                 }
             }

@@ -14,6 +14,8 @@ public struct PermutationCheck: Sendable {
         public var parts: Int
         /// Whether a permutation may exchange whole parts.
         public var exchangeableParts: Bool
+        /// The coupling whose groups exchange their parts alike (an attention layer's heads), if any.
+        public var coupling: String?
     }
 
     public var groups: [Group]
@@ -55,7 +57,7 @@ public struct PermutationCheck: Sendable {
         }
         let spec = network.permutationSpec
         var stream = RandomStream(seed: seed, purpose: "verify-permutations")
-        let permutations = spec.groups.map { $0.randomPermutation(using: &stream) }
+        let permutations = spec.randomPermutations(using: &stream)
         let split = data.test.prefix(examples, features: data.features)
         let before = network.logits(split, parallelism: parallelism)
         let after = network.permuted(by: permutations).logits(split, parallelism: parallelism)
@@ -63,7 +65,7 @@ public struct PermutationCheck: Sendable {
             groups: spec.groups.map {
                 Group(
                     name: $0.name, size: $0.size, members: $0.members.count, parts: $0.parts,
-                    exchangeableParts: $0.exchangeableParts)
+                    exchangeableParts: $0.exchangeableParts, coupling: $0.coupling)
             },
             largestDifference: zip(before, after).map { Double(abs($0 - $1)) }.max() ?? 0,
             largestLogit: before.map { Double(abs($0)) }.max() ?? 0, examples: split.count, cached: cached.isCached)
