@@ -45,5 +45,7 @@ struct Bench: ParsableCommand {
         }
         for t in report.lap { print(String(format: "lap n=%-5d         %.2f ms", t.n, t.ms)) }
         print(String(format: "weight_matching    %.1f ms", report.weightMatching.ms))
+        print(String(format: "conv_train         %.0f samples/s", report.convTrain.samplesPerSecond))
+        print(String(format: "vit_train          %.0f samples/s", report.vitTrain.samplesPerSecond))
     }
 }

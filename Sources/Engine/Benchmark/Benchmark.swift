@@ -35,10 +35,13 @@ public enum Benchmark {
         public var weightMatching: Timing
         /// The VGG-style net of the conv anchor (`[16, M, 32, M, 64, 64, M]`, GroupNorm), batch 128.
         public var convTrain: Throughput
+        /// The ViT of `experiments/vit-weak-lmc.yaml` with AdamW, batch 128 (`scripts/bench-torch-vit.py`).
+        public var vitTrain: Throughput
 
         enum CodingKeys: String, CodingKey {
             case threads, gemm, lap
             case convTrain = "conv_train"
+            case vitTrain = "vit_train"
             case mlpTrain = "mlp_train"
             case mlpEval = "mlp_eval"
             case weightMatching = "weight_matching"
@@ -46,7 +49,7 @@ public enum Benchmark {
 
         package init(
             threads: Int, mlpTrain: Throughput, mlpEval: Throughput, gemm: [GemmFigure], lap: [AssignmentTiming],
-            weightMatching: Timing, convTrain: Throughput
+            weightMatching: Timing, convTrain: Throughput, vitTrain: Throughput
         ) {
             self.threads = threads
             self.mlpTrain = mlpTrain
@@ -55,6 +58,7 @@ public enum Benchmark {
             self.lap = lap
             self.weightMatching = weightMatching
             self.convTrain = convTrain
+            self.vitTrain = vitTrain
         }
     }
 
@@ -80,10 +84,12 @@ public enum Benchmark {
         let wm = weightMatchingMilliseconds(parallelism: parallelism)
         progress("conv_train")
         let conv = convTrainingThroughput(parallelism: parallelism)
+        progress("vit_train")
+        let vit = vitTrainingThroughput(parallelism: parallelism)
         return Report(
             threads: parallelism.threads, mlpTrain: .init(samplesPerSecond: train),
             mlpEval: .init(samplesPerSecond: eval), gemm: gemm, lap: lap, weightMatching: .init(ms: wm),
-            convTrain: .init(samplesPerSecond: conv))
+            convTrain: .init(samplesPerSecond: conv), vitTrain: .init(samplesPerSecond: vit))
     }
 
     /// Float32 C = A·B for row-major A (m×k) and B (k×n) of standard normal values, into a reused C and
@@ -134,12 +140,32 @@ public enum Benchmark {
         }
     }
 
-    /// Examples per second of one epoch of `train` over `examples` synthetic 784-input examples, batch 128.
-    private static func throughput(examples: Int, reps: Int, _ train: (Dataset.Split, TrainingRecipe) -> Void) -> Double {
+    /// The ViT of `experiments/vit-weak-lmc.yaml`: patch 7 (16 tokens), width 64, 4 blocks of 4 heads, MLP
+    /// ratio 2.
+    public static let vit = program(
+        .vit(input: fashionMNIST, patch: 7, width: 64, depth: 4, heads: 4, hidden: 128, classes: 10))
+
+    /// ViT training examples per second with AdamW (decay 0.05), as `trainingThroughput` measures the
+    /// MLP's: 30 updates (3,840 synthetic 28×28 images) per repetition.
+    static func vitTrainingThroughput(parallelism: Parallelism) -> Double {
+        throughput(
+            examples: 3_840, reps: 2, rate: 1e-3, optimizer: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), decay: 0.05
+        ) { data, recipe in
+            _ = try? Trainer.train(vit, seed: 1, recipe: recipe, data: data, parallelism: parallelism)
+        }
+    }
+
+    /// Examples per second of one epoch of `train` over `examples` synthetic 784-input examples, batch 128
+    /// (SGD at rate 0.05 with momentum 0.9 and weight decay 5e-4 unless told otherwise).
+    private static func throughput(
+        examples: Int, reps: Int, rate: Double = 0.05,
+        optimizer: TrainingRecipe.Optimizer = .sgd(momentum: 0.9, nesterov: false),
+        decay: Double = 5e-4, _ train: (Dataset.Split, TrainingRecipe) -> Void
+    ) -> Double {
         let data = Dataset.synthetic(features: 784, classes: 10, trainCount: examples, testCount: 0, noise: 1, seed: 1)
         let recipe = TrainingRecipe(
-            learningRate: 0.05, optimizer: .sgd(momentum: 0.9, nesterov: false), weightDecay: 5e-4, batchSize: 128, epochs: 1,
-            warmupEpochs: 0, decay: .none, checkpoints: [])
+            learningRate: rate, optimizer: optimizer, weightDecay: decay, batchSize: 128, epochs: 1, warmupEpochs: 0,
+            decay: .none, checkpoints: [])
         return Double(examples) / best(of: reps) { train(data.train, recipe) }
     }
 
