@@ -31,29 +31,27 @@ enum Attention {
             let (n, h) = (piece / shape.heads, piece % shape.heads)
             let head = n * t * c + h * d
             let p = ps.base + piece * t * t
-            for i in 0..<t {
-                let row = p + i * t
-                let qi = qs.base + head + i * c
-                var largest = -Float.infinity
-                for j in 0..<t {
-                    let kj = ks.base + head + j * c
-                    var dot: Float = 0
-                    for e in 0..<d { dot += qi[e] * kj[e] }
-                    row[j] = dot * scale
-                    largest = max(largest, row[j])
-                }
-                var total: Float = 0
-                for j in 0..<t {
-                    row[j] = exp(row[j] - largest)
-                    total += row[j]
-                }
-                let inverse = 1 / total
-                for j in 0..<t { row[j] *= inverse }
-                let oi = os.base + head + i * c
-                for e in 0..<d { oi[e] = 0 }
-                for j in 0..<t {
-                    let (w, vj) = (row[j], vs.base + head + j * c)
-                    for e in 0..<d { oi[e] += w * vj[e] }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: d * t) { keys in
+                guard let kt = keys.baseAddress else { return }
+                transpose(ks.base + head, rows: t, columns: d, stride: c, into: kt)
+                for i in 0..<t {
+                    let row = p + i * t
+                    dots(qs.base + head + i * c, kt, count: d, columns: t, into: row)
+                    var largest = -Float.infinity
+                    for j in 0..<t {
+                        row[j] *= scale
+                        largest = max(largest, row[j])
+                    }
+                    var total: Float = 0
+                    for j in 0..<t {
+                        row[j] = exp(row[j] - largest)
+                        total += row[j]
+                    }
+                    let inverse = 1 / total
+                    for j in 0..<t { row[j] *= inverse }
+                    let oi = os.base + head + i * c
+                    oi.update(repeating: 0, count: d)
+                    for j in 0..<t { accumulate(row[j], vs.base + head + j * c, into: oi, count: d) }
                 }
             }
         }
@@ -81,48 +79,67 @@ enum Attention {
             if let dvs {
                 for j in 0..<t {
                     let dvj = dvs.base + head + j * c
-                    for e in 0..<d { dvj[e] = 0 }
-                    for i in 0..<t {
-                        let (w, gi) = (p[i * t + j], gs.base + head + i * c)
-                        for e in 0..<d { dvj[e] += w * gi[e] }
-                    }
+                    dvj.update(repeating: 0, count: d)
+                    for i in 0..<t { accumulate(p[i * t + j], gs.base + head + i * c, into: dvj, count: d) }
                 }
             }
             // dS row by row, in place of P.
-            for i in 0..<t {
-                let row = p + i * t, gi = gs.base + head + i * c
-                var weighted: Float = 0
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: t) { dp in
-                    for j in 0..<t {
-                        let vj = vs.base + head + j * c
-                        var dot: Float = 0
-                        for e in 0..<d { dot += gi[e] * vj[e] }
-                        dp[j] = dot
-                        weighted += dot * row[j]
-                    }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: d * t + t) { scratch in
+                guard let vt = scratch.baseAddress else { return }
+                let dp = vt + d * t
+                transpose(vs.base + head, rows: t, columns: d, stride: c, into: vt)
+                for i in 0..<t {
+                    let row = p + i * t
+                    dots(gs.base + head + i * c, vt, count: d, columns: t, into: dp)
+                    var weighted: Float = 0
+                    for j in 0..<t { weighted += dp[j] * row[j] }
                     for j in 0..<t { row[j] *= (dp[j] - weighted) * scale }
                 }
             }
             if let dqs {
                 for i in 0..<t {
                     let dqi = dqs.base + head + i * c
-                    for e in 0..<d { dqi[e] = 0 }
-                    for j in 0..<t {
-                        let (w, kj) = (p[i * t + j], ks.base + head + j * c)
-                        for e in 0..<d { dqi[e] += w * kj[e] }
-                    }
+                    dqi.update(repeating: 0, count: d)
+                    for j in 0..<t { accumulate(p[i * t + j], ks.base + head + j * c, into: dqi, count: d) }
                 }
             }
             if let dks {
                 for j in 0..<t {
                     let dkj = dks.base + head + j * c
-                    for e in 0..<d { dkj[e] = 0 }
-                    for i in 0..<t {
-                        let (w, qi) = (p[i * t + j], qs.base + head + i * c)
-                        for e in 0..<d { dkj[e] += w * qi[e] }
-                    }
+                    dkj.update(repeating: 0, count: d)
+                    for i in 0..<t { accumulate(p[i * t + j], qs.base + head + i * c, into: dkj, count: d) }
                 }
             }
+        }
+    }
+
+    /// y[e] += w · x[e] for e < count, eight lanes at a time (each element the same operations as alone).
+    @inline(__always)
+    private static func accumulate(_ w: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let weight = ChannelLanes.V(repeating: w)
+        ChannelLanes.forEach(count) { e, lanes in
+            ChannelLanes.store(ChannelLanes.load(y + e, lanes) + weight * ChannelLanes.load(x + e, lanes), y + e, lanes)
+        }
+    }
+
+    /// `rows` rows of `columns` values, `stride` apart, written column-major: out[e · rows + j] = x[j · stride + e].
+    @inline(__always)
+    private static func transpose(
+        _ x: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        for j in 0..<rows { for e in 0..<columns { out[e * rows + j] = x[j * stride + e] } }
+    }
+
+    /// out[j] = Σ_e a[e] · bt[e · columns + j] for j < columns, summed over e in order (as one scalar
+    /// loop would), eight columns at a time.
+    @inline(__always)
+    private static func dots(
+        _ a: UnsafePointer<Float>, _ bt: UnsafePointer<Float>, count: Int, columns: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        ChannelLanes.forEach(columns) { j, lanes in
+            var total = ChannelLanes.V()
+            for e in 0..<count { total += ChannelLanes.V(repeating: a[e]) * ChannelLanes.load(bt + e * columns + j, lanes) }
+            ChannelLanes.store(total, out + j, lanes)
         }
     }
 }
