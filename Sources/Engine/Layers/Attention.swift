@@ -34,26 +34,29 @@ enum Attention {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: d * t) { keys in
                 guard let kt = keys.baseAddress else { return }
                 transpose(ks.base + head, rows: t, columns: d, stride: c, into: kt)
-                for i in 0..<t {
-                    let row = p + i * t
-                    dots(qs.base + head + i * c, kt, count: d, columns: t, into: row)
-                    var largest = -Float.infinity
-                    for j in 0..<t {
-                        row[j] *= scale
-                        largest = max(largest, row[j])
-                    }
-                    var total: Float = 0
-                    for j in 0..<t {
-                        row[j] = exp(row[j] - largest)
-                        total += row[j]
-                    }
-                    let inverse = 1 / total
-                    for j in 0..<t { row[j] *= inverse }
-                    let oi = os.base + head + i * c
-                    oi.update(repeating: 0, count: d)
-                    for j in 0..<t { accumulate(row[j], vs.base + head + j * c, into: oi, count: d) }
-                }
+                // S = q kᵀ: row i is Σ_e q[i, e] · kᵀ[e, ·].
+                combine(
+                    rows: t, terms: d, width: t, weights: qs.base + head, rowStride: c, termStride: 1, x: kt, xStride: t,
+                    into: p, outStride: t)
             }
+            for i in 0..<t {
+                let row = p + i * t
+                var largest = -Float.infinity
+                for j in 0..<t {
+                    row[j] *= scale
+                    largest = max(largest, row[j])
+                }
+                var total: Float = 0
+                for j in 0..<t {
+                    row[j] = exp(row[j] - largest)
+                    total += row[j]
+                }
+                let inverse = 1 / total
+                for j in 0..<t { row[j] *= inverse }
+            }
+            combine(
+                rows: t, terms: t, width: d, weights: p, rowStride: t, termStride: 1, x: vs.base + head, xStride: c,
+                into: os.base + head, outStride: c)
         }
     }
 
@@ -77,48 +80,68 @@ enum Attention {
             let head = n * t * c + h * d
             let p = ps.base + piece * t * t
             if let dvs {
-                for j in 0..<t {
-                    let dvj = dvs.base + head + j * c
-                    dvj.update(repeating: 0, count: d)
-                    for i in 0..<t { accumulate(p[i * t + j], gs.base + head + i * c, into: dvj, count: d) }
-                }
+                combine(
+                    rows: t, terms: t, width: d, weights: p, rowStride: 1, termStride: t, x: gs.base + head, xStride: c,
+                    into: dvs.base + head, outStride: c)
             }
             // dS row by row, in place of P.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: d * t + t) { scratch in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: d * t + t * t) { scratch in
                 guard let vt = scratch.baseAddress else { return }
                 let dp = vt + d * t
                 transpose(vs.base + head, rows: t, columns: d, stride: c, into: vt)
+                combine(
+                    rows: t, terms: d, width: t, weights: gs.base + head, rowStride: c, termStride: 1, x: vt, xStride: t,
+                    into: dp, outStride: t)
                 for i in 0..<t {
-                    let row = p + i * t
-                    dots(gs.base + head + i * c, vt, count: d, columns: t, into: dp)
+                    let (row, dpi) = (p + i * t, dp + i * t)
                     var weighted: Float = 0
-                    for j in 0..<t { weighted += dp[j] * row[j] }
-                    for j in 0..<t { row[j] *= (dp[j] - weighted) * scale }
+                    for j in 0..<t { weighted += dpi[j] * row[j] }
+                    for j in 0..<t { row[j] *= (dpi[j] - weighted) * scale }
                 }
             }
             if let dqs {
-                for i in 0..<t {
-                    let dqi = dqs.base + head + i * c
-                    dqi.update(repeating: 0, count: d)
-                    for j in 0..<t { accumulate(p[i * t + j], ks.base + head + j * c, into: dqi, count: d) }
-                }
+                combine(
+                    rows: t, terms: t, width: d, weights: p, rowStride: t, termStride: 1, x: ks.base + head, xStride: c,
+                    into: dqs.base + head, outStride: c)
             }
             if let dks {
-                for j in 0..<t {
-                    let dkj = dks.base + head + j * c
-                    dkj.update(repeating: 0, count: d)
-                    for i in 0..<t { accumulate(p[i * t + j], qs.base + head + i * c, into: dkj, count: d) }
-                }
+                combine(
+                    rows: t, terms: t, width: d, weights: p, rowStride: 1, termStride: t, x: qs.base + head, xStride: c,
+                    into: dks.base + head, outStride: c)
             }
         }
     }
 
-    /// y[e] += w · x[e] for e < count, eight lanes at a time (each element the same operations as alone).
+    /// out[r, f] = Σ_m w[r, m] · x[m, f] for r < rows, f < width, with w[r, m] at
+    /// `weights[r · rowStride + m · termStride]`: each sum starts at 0 and adds its terms in order of m,
+    /// so it is the scalar loop's result exactly; four rows at a time, eight features at a time, so four
+    /// independent sums are in flight.
     @inline(__always)
-    private static func accumulate(_ w: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        let weight = ChannelLanes.V(repeating: w)
-        ChannelLanes.forEach(count) { e, lanes in
-            ChannelLanes.store(ChannelLanes.load(y + e, lanes) + weight * ChannelLanes.load(x + e, lanes), y + e, lanes)
+    private static func combine(
+        rows: Int, terms: Int, width: Int, weights w: UnsafePointer<Float>, rowStride: Int, termStride: Int,
+        x: UnsafePointer<Float>, xStride: Int, into out: UnsafeMutablePointer<Float>, outStride: Int
+    ) {
+        typealias V = ChannelLanes.V
+        var r = 0
+        while r < rows {
+            let block = min(4, rows - r)
+            let (w0, o0) = (w + r * rowStride, out + r * outStride)
+            ChannelLanes.forEach(width) { f, lanes in
+                var (a0, a1, a2, a3) = (V(), V(), V(), V())
+                for m in 0..<terms {
+                    let xv = ChannelLanes.load(x + m * xStride + f, lanes)
+                    let wm = w0 + m * termStride
+                    a0 += V(repeating: wm[0]) * xv
+                    if block > 1 { a1 += V(repeating: wm[rowStride]) * xv }
+                    if block > 2 { a2 += V(repeating: wm[2 * rowStride]) * xv }
+                    if block > 3 { a3 += V(repeating: wm[3 * rowStride]) * xv }
+                }
+                ChannelLanes.store(a0, o0 + f, lanes)
+                if block > 1 { ChannelLanes.store(a1, o0 + outStride + f, lanes) }
+                if block > 2 { ChannelLanes.store(a2, o0 + 2 * outStride + f, lanes) }
+                if block > 3 { ChannelLanes.store(a3, o0 + 3 * outStride + f, lanes) }
+            }
+            r += 4
         }
     }
 
@@ -128,18 +151,5 @@ enum Attention {
         _ x: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, into out: UnsafeMutablePointer<Float>
     ) {
         for j in 0..<rows { for e in 0..<columns { out[e * rows + j] = x[j * stride + e] } }
-    }
-
-    /// out[j] = Σ_e a[e] · bt[e · columns + j] for j < columns, summed over e in order (as one scalar
-    /// loop would), eight columns at a time.
-    @inline(__always)
-    private static func dots(
-        _ a: UnsafePointer<Float>, _ bt: UnsafePointer<Float>, count: Int, columns: Int, into out: UnsafeMutablePointer<Float>
-    ) {
-        ChannelLanes.forEach(columns) { j, lanes in
-            var total = ChannelLanes.V()
-            for e in 0..<count { total += ChannelLanes.V(repeating: a[e]) * ChannelLanes.load(bt + e * columns + j, lanes) }
-            ChannelLanes.store(total, out + j, lanes)
-        }
     }
 }
