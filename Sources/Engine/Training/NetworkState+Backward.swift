@@ -55,11 +55,11 @@ extension NetworkState {
                 }
                 commit(from, dx)
             case .gelu:
-                guard let dx = target(from) else { continue }
+                guard let dx = target(from), let erfs = geluErf[i] else { continue }
                 let (x, g) = (SharedReadPointer(base: activations[from]), SharedReadPointer(base: dy))
-                let out = SharedPointer(base: dx)
+                let (out, kept) = (SharedPointer(base: dx), SharedReadPointer(base: UnsafePointer(erfs)))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
-                    for e in r { out.base[e] = g.base[e] * GELU.derivative(x.base[e]) }
+                    for e in r { out.base[e] = g.base[e] * GELU.derivative(x.base[e], erf: kept.base[e]) }
                 }
                 commit(from, dx)
             case .maxPool:

@@ -27,6 +27,8 @@ package final class NetworkState {
     let argmax: [Int: UnsafeMutablePointer<Int32>]
     /// Per attention: the softmax probabilities, `batch × heads × tokens × tokens`.
     let attention: [Int: UnsafeMutablePointer<Float>]
+    /// Per GELU, when training: erf(x/√2) of each input, which backward reads instead of computing again.
+    let geluErf: [Int: UnsafeMutablePointer<Float>]
     /// `program.fusedWithReLU`, computed once.
     private let fused: Set<Int>
     /// `program.needsGradient`, computed once.
@@ -96,6 +98,7 @@ package final class NetworkState {
         var statistics: [Int: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] = [:]
         var argmax: [Int: UnsafeMutablePointer<Int32>] = [:]
         var attention: [Int: UnsafeMutablePointer<Float>] = [:]
+        var geluErf: [Int: UnsafeMutablePointer<Float>] = [:]
         for (i, (layer, from, to)) in operations.enumerated() {
             switch layer.operation {
             case .norm(let kind):
@@ -106,14 +109,16 @@ package final class NetworkState {
             case .attention(let heads):
                 let tokens = program.buffers[from].height * program.buffers[from].width
                 attention[i] = .allocate(capacity: batchCapacity * heads * tokens * tokens)
-            case .conv, .relu, .gelu, .add, .averagePool, .globalAveragePool, .linear, .tokenLinear, .flatten,
-                .positionEmbedding:
+            case .gelu:
+                if training { geluErf[i] = .allocate(capacity: batchCapacity * program.buffers[from].size) }
+            case .conv, .relu, .add, .averagePool, .globalAveragePool, .linear, .tokenLinear, .flatten, .positionEmbedding:
                 continue
             }
         }
         self.statistics = statistics
         self.argmax = argmax
         self.attention = attention
+        self.geluErf = geluErf
         batchLabels = .allocate(capacity: batchCapacity)
     }
 
@@ -129,6 +134,7 @@ package final class NetworkState {
         }
         argmax.values.forEach { $0.deallocate() }
         attention.values.forEach { $0.deallocate() }
+        geluErf.values.forEach { $0.deallocate() }
         batchLabels.deallocate()
     }
 
@@ -219,8 +225,17 @@ package final class NetworkState {
                 }
             case .gelu:
                 let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: activations[to]))
-                Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
-                    for e in r { y.base[e] = GELU.value(xs.base[e]) }
+                if let kept = geluErf[i].map(SharedPointer.init) {
+                    Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
+                        for e in r {
+                            kept.base[e] = GELU.erfTerm(xs.base[e])
+                            y.base[e] = GELU.value(xs.base[e], erf: kept.base[e])
+                        }
+                    }
+                } else {
+                    Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
+                        for e in r { y.base[e] = GELU.value(xs.base[e]) }
+                    }
                 }
             case .maxPool:
                 let b = program.buffers[from]
