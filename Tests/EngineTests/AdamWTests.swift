@@ -68,31 +68,16 @@ import Testing
         #expect(w == [1, -2, 0.5].map { $0 * keep * keep * keep * keep })
     }
 
-    /// The committed run of `scripts/torch-adamw-fixture.py`.
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("TorchFixtures/adamw").path
-
-    static func tensors(_ name: String) throws -> [String: Tensor] {
-        let bytes = try #require(FileManager.default.contents(atPath: fixture + "/" + name))
-        return Dictionary(
-            uniqueKeysWithValues: try SafeTensors.decode([UInt8](bytes), file: name).tensors.map { ($0.name, $0.tensor) })
-    }
-
     @Test("full-batch AdamW with warmup and cosine decay trains an MLP to PyTorch's weights")
     func matchesPyTorch() throws {
-        let recipeText = try String(contentsOfFile: Self.fixture + "/recipe.txt", encoding: .utf8)
-        let recipe = Dictionary(
-            uniqueKeysWithValues: recipeText.split(separator: "\n").compactMap { line -> (String, Double)? in
-                let parts = line.split(separator: " ")
-                guard parts.count == 2, let value = Double(parts[1]) else { return nil }
-                return (String(parts[0]), value)
-            })
+        // The committed run of `scripts/torch-adamw-fixture.py`.
+        let recipe = try Fixtures.torchSettings("adamw", "recipe.txt")
         let steps = try #require(recipe["steps"].map { Int($0) })
-        let data = try Self.tensors("data.safetensors")
+        let data = try Fixtures.torchTensors("adamw", "data.safetensors")
         let inputs = try #require(data["inputs"]), labels = try #require(data["labels"])
         let split = Dataset.Split(inputs: inputs.scalars, labels: labels.scalars.map { Int32($0) })
         let program = try Fixtures.mlp([12, 16, 16, 3])
-        let initial = Network(program: program, tensors: try Self.tensors("initial.safetensors"))
+        let initial = Network(program: program, tensors: try Fixtures.torchTensors("adamw", "initial.safetensors"))
         let training = TrainingRecipe(
             learningRate: try #require(recipe["lr"]),
             optimizer: .adamW(
@@ -102,7 +87,7 @@ import Testing
         let trained = try Trainer.train(
             program, seed: 1, recipe: training, data: split, parallelism: .serial, resume: (initial, 0)
         ).final
-        let expected = try Self.tensors("final.safetensors")
+        let expected = try Fixtures.torchTensors("adamw", "final.safetensors")
         for (name, tensor) in trained.tensors {
             let torch = try #require(expected[name], "\(name) is not in the fixture")
             let error = zip(tensor.scalars, torch.scalars).map { abs($0 - $1) }.max() ?? .infinity

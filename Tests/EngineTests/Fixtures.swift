@@ -1,10 +1,33 @@
 import Engine
+import Foundation
 import Testing
 
 /// Seeded test data.
 ///
 /// Every fixture takes a seed so a failure can be reproduced from its message.
 enum Fixtures {
+    /// A committed PyTorch fixture's tensors: `TorchFixtures/<fixture>/<file>`, a safetensors file.
+    static func torchTensors(_ fixture: String, _ file: String) throws -> [String: Tensor] {
+        let bytes = try #require(FileManager.default.contents(atPath: torchFixture(fixture) + "/" + file))
+        return Dictionary(
+            uniqueKeysWithValues: try SafeTensors.decode([UInt8](bytes), file: file).tensors.map { ($0.name, $0.tensor) })
+    }
+
+    /// A committed PyTorch fixture's settings: `key value` lines of `TorchFixtures/<fixture>/<file>`.
+    static func torchSettings(_ fixture: String, _ file: String) throws -> [String: Double] {
+        let text = try String(contentsOfFile: torchFixture(fixture) + "/" + file, encoding: .utf8)
+        return Dictionary(
+            uniqueKeysWithValues: text.split(separator: "\n").compactMap { line -> (String, Double)? in
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, let value = Double(parts[1]) else { return nil }
+                return (String(parts[0]), value)
+            })
+    }
+
+    private static func torchFixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("TorchFixtures/" + name).path
+    }
+
     static func matrix(_ rows: Int, _ cols: Int, seed: UInt64, purpose: String) -> [Float] {
         var stream = RandomStream(seed: seed, purpose: purpose)
         return (0..<rows * cols).map { _ in stream.uniform(-1, 1) }

@@ -223,34 +223,19 @@ import Testing
         #expect(serial.map(\.bitPattern) == gradients(2).map(\.bitPattern))
     }
 
-    /// The committed output of `scripts/torch-vit-fixture.py`.
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("TorchFixtures/vit").path
-
-    static func tensors(_ name: String) throws -> [String: Tensor] {
-        let bytes = try #require(FileManager.default.contents(atPath: fixture + "/" + name))
-        return Dictionary(
-            uniqueKeysWithValues: try SafeTensors.decode([UInt8](bytes), file: name).tensors.map { ($0.name, $0.tensor) })
-    }
-
     @Test("a PyTorch ViT's state dict loads under lmc's names and gives PyTorch's logits")
     func matchesPyTorch() throws {
-        let shapeText = try String(contentsOfFile: Self.fixture + "/shape.txt", encoding: .utf8)
-        let shape = Dictionary(
-            uniqueKeysWithValues: shapeText.split(separator: "\n").compactMap { line -> (String, Int)? in
-                let parts = line.split(separator: " ")
-                guard parts.count == 2, let value = Int(parts[1]) else { return nil }
-                return (String(parts[0]), value)
-            })
+        // The committed output of `scripts/torch-vit-fixture.py`.
+        let shape = try Fixtures.torchSettings("vit", "shape.txt").mapValues { Int($0) }
         let architecture = Architecture.vit(
             input: ImageShape(channels: 1, height: 28, width: 28), patch: try #require(shape["patch"]),
             width: try #require(shape["width"]), depth: try #require(shape["depth"]), heads: try #require(shape["heads"]),
             hidden: try #require(shape["hidden"]), classes: 10)
         let program = try LayerProgram(architecture)
-        let weights = try Self.tensors("weights.safetensors")
+        let weights = try Fixtures.torchTensors("vit", "weights.safetensors")
         #expect(Set(weights.keys) == Set(program.tensorShapes.map(\.name)))
         let network = try Network(program: program, tensors: weights, file: "weights.safetensors")
-        let data = try Self.tensors("data.safetensors")
+        let data = try Fixtures.torchTensors("vit", "data.safetensors")
         let inputs = try #require(data["inputs"]), expected = try #require(data["logits"])
         let batch = inputs.shape[0]
         let logits = ConvNetTests.logits(network, inputs.scalars, batch: batch)

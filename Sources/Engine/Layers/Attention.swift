@@ -14,8 +14,13 @@ enum Attention {
         var width: Int
         var heads: Int
         var headWidth: Int { width / heads }
-        /// Floats of one piece's attention probabilities.
-        var probabilitiesPerHead: Int { tokens * tokens }
+        /// 1/√(head width), the scores' scale.
+        var scale: Float { 1 / Float(headWidth).squareRoot() }
+
+        /// Where piece (sample, head) starts: in a token buffer, and in the probabilities.
+        func offsets(_ piece: Int) -> (head: Int, probabilities: Int) {
+            ((piece / heads) * tokens * width + (piece % heads) * headWidth, piece * tokens * tokens)
+        }
     }
 
     /// Writes `out` and keeps P (`batch × heads × tokens × tokens`) in `probabilities` for backward.
@@ -25,12 +30,10 @@ enum Attention {
     ) {
         let (qs, ks, vs) = (SharedReadPointer(base: q), SharedReadPointer(base: k), SharedReadPointer(base: v))
         let (os, ps) = (SharedPointer(base: out), SharedPointer(base: probabilities))
-        let (t, c, d) = (shape.tokens, shape.width, shape.headWidth)
-        let scale = 1 / Float(d).squareRoot()
+        let (t, c, d, scale) = (shape.tokens, shape.width, shape.headWidth, shape.scale)
         parallelism.forEach(shape.batch * shape.heads) { piece in
-            let (n, h) = (piece / shape.heads, piece % shape.heads)
-            let head = n * t * c + h * d
-            let p = ps.base + piece * t * t
+            let (head, at) = shape.offsets(piece)
+            let p = ps.base + at
             withUnsafeTemporaryAllocation(of: Float.self, capacity: d * t) { keys in
                 guard let kt = keys.baseAddress else { return }
                 transpose(ks.base + head, rows: t, columns: d, stride: c, into: kt)
@@ -73,12 +76,10 @@ enum Attention {
         let (qs, ks, vs) = (SharedReadPointer(base: q), SharedReadPointer(base: k), SharedReadPointer(base: v))
         let (gs, ps) = (SharedReadPointer(base: dOut), SharedPointer(base: probabilities))
         let (dqs, dks, dvs) = (dq.map(SharedPointer.init), dk.map(SharedPointer.init), dv.map(SharedPointer.init))
-        let (t, c, d) = (shape.tokens, shape.width, shape.headWidth)
-        let scale = 1 / Float(d).squareRoot()
+        let (t, c, d, scale) = (shape.tokens, shape.width, shape.headWidth, shape.scale)
         parallelism.forEach(shape.batch * shape.heads) { piece in
-            let (n, h) = (piece / shape.heads, piece % shape.heads)
-            let head = n * t * c + h * d
-            let p = ps.base + piece * t * t
+            let (head, at) = shape.offsets(piece)
+            let p = ps.base + at
             if let dvs {
                 combine(
                     rows: t, terms: t, width: d, weights: p, rowStride: 1, termStride: t, x: gs.base + head, xStride: c,

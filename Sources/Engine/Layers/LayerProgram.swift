@@ -73,23 +73,11 @@ public struct LayerProgram: Sendable, Hashable {
             let x = buffers[layer.inputs[0]], from = layer.inputs[0], to = buffers.count
             let out: Buffer
             switch layer.operation {
-            case .linear(let outputs, let bias):
-                guard x.height == 1 && x.width == 1 else {
+            case .linear(let outputs, let bias), .tokenLinear(let outputs, let bias):
+                let perToken = layer.operation == .tokenLinear(outputs: outputs, bias: bias)
+                guard perToken || (x.height == 1 && x.width == 1) else {
                     throw fail("a linear layer reads C×1×1; its input is \(Self.describe(x)) (flatten it first)")
                 }
-                guard (1...Self.maxWidth).contains(outputs) else { throw fail("outputs must be 1 to \(Self.maxWidth)") }
-                out = Buffer(height: 1, width: 1, channels: outputs)
-                parameters.append(
-                    Parameter(
-                        layer: layer.name, suffix: "weight", shape: [outputs, x.channels], role: .weight(fanIn: x.channels),
-                        outputBuffer: to, inputBuffer: from))
-                if bias {
-                    parameters.append(
-                        Parameter(
-                            layer: layer.name, suffix: "bias", shape: [outputs], role: .bias(fanIn: x.channels), outputBuffer: to)
-                    )
-                }
-            case .tokenLinear(let outputs, let bias):
                 guard (1...Self.maxWidth).contains(outputs) else { throw fail("outputs must be 1 to \(Self.maxWidth)") }
                 out = Buffer(height: x.height, width: x.width, channels: outputs)
                 parameters.append(
