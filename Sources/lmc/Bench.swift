@@ -47,5 +47,6 @@ struct Bench: ParsableCommand {
         print(String(format: "weight_matching    %.1f ms", report.weightMatching.ms))
         print(String(format: "conv_train         %.0f samples/s", report.convTrain.samplesPerSecond))
         print(String(format: "vit_train          %.0f samples/s", report.vitTrain.samplesPerSecond))
+        print(String(format: "barrier_curve      %.0f ms", report.barrierCurve.ms))
     }
 }

@@ -37,11 +37,15 @@ public enum Benchmark {
         public var convTrain: Throughput
         /// The ViT of `experiments/vit-weak-lmc.yaml` with AdamW, batch 128 (`scripts/bench-torch-vit.py`).
         public var vitTrain: Throughput
+        /// One barrier curve: the MLP interpolated at 25 alphas, each point measured on 20,000 images
+        /// (`scripts/bench-torch-barrier.py`).
+        public var barrierCurve: Timing
 
         enum CodingKeys: String, CodingKey {
             case threads, gemm, lap
             case convTrain = "conv_train"
             case vitTrain = "vit_train"
+            case barrierCurve = "barrier_curve"
             case mlpTrain = "mlp_train"
             case mlpEval = "mlp_eval"
             case weightMatching = "weight_matching"
@@ -49,7 +53,7 @@ public enum Benchmark {
 
         package init(
             threads: Int, mlpTrain: Throughput, mlpEval: Throughput, gemm: [GemmFigure], lap: [AssignmentTiming],
-            weightMatching: Timing, convTrain: Throughput, vitTrain: Throughput
+            weightMatching: Timing, convTrain: Throughput, vitTrain: Throughput, barrierCurve: Timing
         ) {
             self.threads = threads
             self.mlpTrain = mlpTrain
@@ -59,6 +63,7 @@ public enum Benchmark {
             self.weightMatching = weightMatching
             self.convTrain = convTrain
             self.vitTrain = vitTrain
+            self.barrierCurve = barrierCurve
         }
     }
 
@@ -86,10 +91,13 @@ public enum Benchmark {
         let conv = convTrainingThroughput(parallelism: parallelism)
         progress("vit_train")
         let vit = vitTrainingThroughput(parallelism: parallelism)
+        progress("barrier_curve")
+        let curve = barrierCurveMilliseconds(parallelism: parallelism)
         return Report(
             threads: parallelism.threads, mlpTrain: .init(samplesPerSecond: train),
             mlpEval: .init(samplesPerSecond: eval), gemm: gemm, lap: lap, weightMatching: .init(ms: wm),
-            convTrain: .init(samplesPerSecond: conv), vitTrain: .init(samplesPerSecond: vit))
+            convTrain: .init(samplesPerSecond: conv), vitTrain: .init(samplesPerSecond: vit),
+            barrierCurve: .init(ms: curve))
     }
 
     /// Float32 C = A·B for row-major A (m×k) and B (k×n) of standard normal values, into a reused C and
@@ -180,6 +188,20 @@ public enum Benchmark {
             network.forEachBatch(inputs, batchSize: 10_000, training: false, parallelism: parallelism) { _, _, _ in }
         }
         return Double(count) / seconds
+    }
+
+    /// Milliseconds for one barrier curve as `lmc run` evaluates a path: two independently initialised
+    /// MLPs, 25 evenly spaced alphas, loss and error of each point on 20,000 standard normal images in
+    /// batches of 500 (the spec's default `evaluation.batch_size`).
+    static func barrierCurveMilliseconds(parallelism: Parallelism) -> Double {
+        let count = 20_000
+        let ends = [Network(program: mlp, seed: 1), Network(program: mlp, seed: 2)]
+        let images = Dataset.Split(
+            inputs: normals(count * 784, purpose: "bench/curve/inputs"), labels: (0..<count).map { Int32($0 % 10) })
+        let points = (0..<25).map { i in [1 - Double(i) / 24, Double(i) / 24] }
+        return 1000 * best(of: 1) {
+            _ = Interpolation.measure(ends, at: points, on: [images], batchSize: 500, parallelism: parallelism)
+        }
     }
 
     /// Milliseconds to maximise a random n×n standard normal Float64 gain matrix.

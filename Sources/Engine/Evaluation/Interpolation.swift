@@ -41,6 +41,25 @@ public enum Interpolation {
         return Network(program: networks[0].program, tensors: tensors)
     }
 
+    /// Loss and error on each split at every point Σ_i w_i·θ_i of `points` (one weight per network), as
+    /// `result[split][point]`; the networks are made one at a time, each passed through `prepare` (a
+    /// BatchNorm reset, REPAIR) with its weights before it is measured.
+    ///
+    /// - Precondition: the networks have one architecture and each point has one weight per network.
+    public static func measure(
+        _ ends: [Network], at points: [[Double]], on splits: [Dataset.Split], batchSize: Int, parallelism: Parallelism,
+        prepare: (Network, [Double]) -> Network = { network, _ in network }
+    ) -> [[Metrics]] {
+        var values = [[Metrics]](repeating: [], count: splits.count)
+        for weights in points {
+            let point = prepare(combination(ends, weights: weights), weights)
+            for (s, split) in splits.enumerated() {
+                values[s].append(point.measure(on: split, batchSize: batchSize, parallelism: parallelism))
+            }
+        }
+        return values
+    }
+
     /// The N-way barrier: max over λ of [ f(λ) − Σ_i λ_i·f(e_i) ], f(e_i) the values at the vertices.
     ///
     /// - Precondition: `points` include the N vertices and match `values` in length.

@@ -237,9 +237,10 @@ struct StepRunner: Sendable {
         let endStatistics = repairData.map { inputs in
             ends.map { Repair.statistics(of: $0, on: inputs, parallelism: parallelism) }
         }
-        var values: [String: [Metrics]] = [:]
-        for weights in points {
-            var point = Interpolation.combination(ends, weights: weights)
+        let series = Interpolation.measure(
+            ends, at: points, on: parts.map(\.1), batchSize: evaluationBatch, parallelism: parallelism
+        ) { point, weights in
+            var point = point
             if let reset {
                 point = point.resettingBatchStatistics(on: data.train, examples: reset, parallelism: parallelism)
             }
@@ -247,10 +248,9 @@ struct StepRunner: Sendable {
                 point = Repair.repair(
                     point, toward: Repair.mix(endStatistics, weights: weights), on: repairData, parallelism: parallelism)
             }
-            for (name, split) in parts {
-                values[name, default: []].append(point.measure(on: split, batchSize: evaluationBatch, parallelism: parallelism))
-            }
+            return point
         }
+        let values = Dictionary(zip(parts.map(\.0), series), uniquingKeysWith: { first, _ in first })
         return values.mapValues { series in
             Curve.SplitCurve(
                 loss: metrics.contains(.loss) ? series.map(\.loss) : nil,
