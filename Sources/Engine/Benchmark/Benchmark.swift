@@ -199,9 +199,10 @@ public enum Benchmark {
         let images = Dataset.Split(
             inputs: normals(count * 784, purpose: "bench/curve/inputs"), labels: (0..<count).map { Int32($0 % 10) })
         let points = (0..<25).map { i in [1 - Double(i) / 24, Double(i) / 24] }
-        return 1000 * best(of: 1) {
-            _ = Interpolation.measure(ends, at: points, on: [images], batchSize: 500, parallelism: parallelism)
-        }
+        return 1000
+            * best(of: 1) {
+                _ = Interpolation.measure(ends, at: points, on: [images], batchSize: 500, parallelism: parallelism)
+            }
     }
 
     /// Milliseconds to maximise a random n×n standard normal Float64 gain matrix.
