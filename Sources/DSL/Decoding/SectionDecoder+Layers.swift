@@ -3,9 +3,10 @@
 /// Each entry is an operation name (`relu`, `gelu`, `flatten`, `global_avgpool`) or a mapping with one operation
 /// key (`linear`, `conv`, `norm`, `relu`, `gelu`, `maxpool`, `avgpool`, `global_avgpool`, `flatten`, `add`,
 /// `attention`, `position_embedding`, `block`) and its options. A layer reads the one before it unless
-/// `from` names another; `add` names the two layers it sums, `attention` its queries, keys and values. A `block` holds layers whose names get the block's prefix (`layer1.1.conv1`),
-/// optionally `repeat`ed with the copy's number after the prefix; inside, `input` is the block's input
-/// and names refer to the block's own layers first. Outside blocks, `input` is the model's input.
+/// `from` names another; `add` names the two layers it sums, `attention` its queries, keys and values.
+/// A `block` holds layers whose names get the block's prefix (`layer1.1.conv1`), optionally `repeat`ed
+/// with the copy's number after the prefix; inside, `input` is the block's input and names refer to the
+/// block's own layers first. Outside blocks, `input` is the model's input.
 extension SectionDecoder {
     /// Options each operation takes besides `name` and `from`.
     static let optionsByOperation: [String: [String]] = [
@@ -182,12 +183,9 @@ struct LayerListBuilder {
         let bias = f?.optional("bias").map { reader.bool($0, "\(op).bias") } ?? true
         switch op {
         case "linear":
-            let perToken: Bool
-            switch f?.optional("per").map({ reader.choice($0, "linear.per", as: LinearScope.self) }) {
-            case .none: perToken = false
-            case .some(.none): return nil
-            case .some(.some(let scope)): perToken = scope == .token
-            }
+            let scope = f?.optional("per").map { reader.choice($0, "linear.per", as: LinearScope.self) }
+            if case .some(nil) = scope { return nil }
+            let perToken = scope == .token
             if reader.plainScalar(value) == "classes" {
                 guard !perToken else {
                     reader.rangeError(value, "a per-token linear layer takes a number of outputs, not 'classes'")

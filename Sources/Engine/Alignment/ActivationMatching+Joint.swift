@@ -95,13 +95,8 @@ extension ActivationMatching {
                         return gain
                     }
                     let next = try spec.assignments(maximizing: gains, set: set)
-                    var current = 0.0, value = 0.0
-                    for (index, g) in set.enumerated() {
-                        let size = spec.groups[g].size
-                        current = (0..<size).reduce(current) { $0 + gains[index][$1 * size + assignments[i][g][$1]] }
-                        value = (0..<size).reduce(value) { $0 + gains[index][$1 * size + next[index][$1]] }
-                    }
-                    if value > current + 1e-12 * max(1, abs(current)) {
+                    let current = PermutationSpec.value(of: set.map { assignments[i][$0] }, in: gains)
+                    if PermutationSpec.value(of: next, in: gains) > current + 1e-12 * max(1, abs(current)) {
                         for (index, g) in set.enumerated() { assignments[i][g] = next[index] }
                         changed = true
                     }

@@ -25,17 +25,26 @@ extension PermutationSpec {
     /// A uniformly random permutation per group among those the spec admits, drawn from `stream`.
     ///
     /// Group by group as `Group.randomPermutation` draws; a coupled group after the first of its coupling
-    /// draws only its permutations within parts and takes the first one's order of parts.
+    /// takes the first one's order of parts and draws only its permutations within parts.
     public func randomPermutations(using stream: inout RandomStream) -> [Permutation] {
         var orders: [String: [Int]] = [:]
         return groups.map { group in
             guard let name = group.coupling, group.parts > 1 else { return group.randomPermutation(using: &stream) }
-            let k = group.partSize
             let order = orders[name] ?? stream.permutation(group.parts)
             orders[name] = order
-            let indices = order.flatMap { source in stream.permutation(k).map { source * k + $0 } }
-            return Permutation(indices) ?? Permutation(identity: group.size)
+            return group.randomPermutation(using: &stream, partOrder: order)
         }
+    }
+
+    /// Σ over the set's groups of Σ_i gains[g][i][assignments[g][i]], in group order, then row order: how
+    /// the ascents compare a set's current assignments with a candidate.
+    static func value(of assignments: [[Int]], in gains: [[Double]]) -> Double {
+        var total = 0.0
+        for (assignment, gain) in zip(assignments, gains) {
+            let n = assignment.count
+            total = (0..<n).reduce(total) { $0 + gain[$1 * n + assignment[$1]] }
+        }
+        return total
     }
 
     /// The permutations of a solve set's groups that the spec admits and that maximise

@@ -31,11 +31,12 @@ extension PermutationSpec.Group {
     /// A uniformly random permutation among those the group admits, drawn from `stream`.
     ///
     /// With one part it draws exactly what `Permutation.random(size, using:)` draws; with more, the order
-    /// of the parts if they are exchangeable, then one uniform permutation within each part, first first.
-    public func randomPermutation(using stream: inout RandomStream) -> Permutation {
+    /// of the parts if they are exchangeable (unless `partOrder` gives it: a coupled group takes its
+    /// coupling's), then one uniform permutation within each part, first first.
+    public func randomPermutation(using stream: inout RandomStream, partOrder: [Int]? = nil) -> Permutation {
         guard parts > 1 else { return Permutation.random(size, using: &stream) }
         let k = partSize
-        let sources = exchangeableParts ? stream.permutation(parts) : Array(0..<parts)
+        let sources = partOrder ?? (exchangeableParts ? stream.permutation(parts) : Array(0..<parts))
         var indices: [Int] = []
         indices.reserveCapacity(size)
         for source in sources { indices += stream.permutation(k).map { source * k + $0 } }

@@ -31,8 +31,7 @@ extension LayerProgram {
         var rectified: [Int] = [], produced: [Int] = []
         var frozen = Set<Int>()
         var partitions: [(buffer: Int, parts: Int)] = []
-        var heads: [(qk: Int, vo: Int, count: Int, name: String)] = []
-        var attentionSets: [(buffer: Int, name: String)] = []
+        var attentions: [(q: Int, v: Int, heads: Int, layer: String)] = []
         func merge(_ a: Int, _ b: Int) {
             let (ra, rb) = (find(a), find(b))
             if block[a] != block[b] { frozen.formUnion([ra, rb]) }
@@ -47,16 +46,13 @@ extension LayerProgram {
                 parent[to] = find(from)
                 block[to] = block[from]
                 rectified.append(to)
-            case .attention(let count):
+            case .attention(let heads):
                 let (q, k, v) = (layer.inputs[0], layer.inputs[1], layer.inputs[2])
                 merge(q, k)
                 block[to] = block[v]
                 parent[to] = find(v)
-                for (buffer, set) in [(q, "qk"), (v, "vo")] {
-                    partitions.append((buffer, count))
-                    attentionSets.append((buffer, layer.name + "." + set))
-                }
-                heads.append((q, v, count, layer.name + ".heads"))
+                partitions += [(q, heads), (v, heads)]
+                attentions.append((q, v, heads, layer.name))
             case .norm, .maxPool, .averagePool, .globalAveragePool, .positionEmbedding:
                 parent[to] = find(from)
                 block[to] = block[from]
@@ -98,11 +94,11 @@ extension LayerProgram {
         for (buffer, prefixes) in producers.sorted(by: { $0.key < $1.key }) { names[find(buffer), default: []] += prefixes }
         // Heads are exchangeable when both sets' parts are exactly the heads; otherwise they stay in place.
         var coupling: [Int: String] = [:], pinned = Set<Int>()
-        for h in heads where h.count > 1 {
-            let (qk, vo) = (find(h.qk), find(h.vo))
-            let exact = [qk, vo].allSatisfy { parts[$0] == h.count && counts[$0]?.count == 1 && !excluded.contains($0) }
+        for a in attentions where a.heads > 1 {
+            let (qk, vo) = (find(a.q), find(a.v))
+            let exact = [qk, vo].allSatisfy { parts[$0] == a.heads && counts[$0]?.count == 1 && !excluded.contains($0) }
             if exact && qk != vo && coupling[qk] == nil && coupling[vo] == nil {
-                (coupling[qk], coupling[vo]) = (h.name, h.name)
+                (coupling[qk], coupling[vo]) = (a.layer + ".heads", a.layer + ".heads")
             } else {
                 pinned.formUnion([qk, vo])
             }
@@ -112,8 +108,10 @@ extension LayerProgram {
         for root in order {
             let makers = names[root] ?? []
             let name: String
-            if let set = attentionSets.first(where: { find($0.buffer) == root }) {
-                name = set.name
+            if let a = attentions.first(where: { find($0.q) == root }) {
+                name = a.layer + ".qk"
+            } else if let a = attentions.first(where: { find($0.v) == root }) {
+                name = a.layer + ".vo"
             } else if makers.count == 1 {
                 name = makers[0]
             } else {

@@ -59,13 +59,8 @@ public enum WeightMatching {
                     gainMatrix(group: g, spec: spec, a: a, b: b, permutations: permutations, parallelism: parallelism)
                 }
                 let candidates = try spec.assignments(maximizing: gains, set: set)
-                var old = 0.0, new = 0.0
-                for (i, g) in set.enumerated() {
-                    let n = spec.groups[g].size
-                    old = (0..<n).reduce(old) { $0 + gains[i][$1 * n + permutations[g].indices[$1]] }
-                    new = (0..<n).reduce(new) { $0 + gains[i][$1 * n + candidates[i][$1]] }
-                }
-                if new > old + 1e-12 {
+                let old = PermutationSpec.value(of: set.map { permutations[$0].indices }, in: gains)
+                if PermutationSpec.value(of: candidates, in: gains) > old + 1e-12 {
                     for (g, candidate) in zip(set, candidates) {
                         if let next = Permutation(candidate) { permutations[g] = next }
                     }
