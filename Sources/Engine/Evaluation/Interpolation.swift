@@ -33,26 +33,46 @@ public enum Interpolation {
         for (name, first) in networks[0].tensors {
             var scalars = [Float](repeating: 0, count: first.count)
             for (network, weight) in zip(networks, w) {
-                guard let tensor = network.tensors[name] else { continue }
-                for i in scalars.indices { scalars[i] += weight * tensor.scalars[i] }
+                guard let tensor = network.tensors[name], tensor.count == scalars.count else { continue }
+                tensor.scalars.withUnsafeBufferPointer { x in
+                    scalars.withUnsafeMutableBufferPointer { y in
+                        if let xs = x.baseAddress, let ys = y.baseAddress { accumulate(weight, xs, into: ys, count: y.count) }
+                    }
+                }
             }
             tensors[name] = Tensor(shape: first.shape, scalars: scalars)
         }
         return Network(program: networks[0].program, tensors: tensors)
     }
 
+    /// y += w·x elementwise: the one step every mix of networks (or of their first layers' outputs) is
+    /// summed with, so that mixes made in different places agree bit for bit.
+    @inline(__always)
+    static func accumulate(_ w: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += w * x[i] }
+    }
+
     /// Loss and error on each split at every point Σ_i w_i·θ_i of `points` (one weight per network), as
-    /// `result[split][point]`; the networks are made one at a time, each passed through `prepare` (a
-    /// BatchNorm reset, REPAIR) with its weights before it is measured.
+    /// `result[split][point]`.
+    ///
+    /// With `prepare` (a BatchNorm reset, REPAIR), each point is made, passed through it with its weights
+    /// and measured. Without, when the first layer with parameters is a linear layer, its output at every
+    /// point is Σ_i w_i·(x·W_iᵀ + b_i): the ends' products are computed once per batch and serve every
+    /// point (`measure(_:sharingOutputOf:…)`), which differs from multiplying by the mixed weights only
+    /// in float rounding.
     ///
     /// - Precondition: the networks have one architecture and each point has one weight per network.
     public static func measure(
         _ ends: [Network], at points: [[Double]], on splits: [Dataset.Split], batchSize: Int, parallelism: Parallelism,
-        prepare: (Network, [Double]) -> Network = { network, _ in network }
+        prepare: ((Network, [Double]) -> Network)? = nil
     ) -> [[Metrics]] {
+        if prepare == nil, let first = ends.first.flatMap({ sharedFirstLayer($0.program) }) {
+            return measure(ends, sharingOutputOf: first, at: points, on: splits, batchSize: batchSize, parallelism: parallelism)
+        }
         var values = [[Metrics]](repeating: [], count: splits.count)
         for weights in points {
-            let point = prepare(combination(ends, weights: weights), weights)
+            let mixed = combination(ends, weights: weights)
+            let point = prepare.map { $0(mixed, weights) } ?? mixed
             for (s, split) in splits.enumerated() {
                 values[s].append(point.measure(on: split, batchSize: batchSize, parallelism: parallelism))
             }

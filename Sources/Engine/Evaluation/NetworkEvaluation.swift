@@ -5,18 +5,11 @@ extension Network {
     /// `batchSize` or the thread count.
     public func measure(on split: Dataset.Split, batchSize: Int = 500, parallelism: Parallelism) -> Metrics {
         let classes = program.classes
-        var loss = 0.0
-        var wrong = 0
+        var tally = MetricsTally()
         forEachBatch(split, batchSize: batchSize, training: false, parallelism: parallelism) { state, start, rows in
-            for r in 0..<rows {
-                let result = SoftmaxCrossEntropy.loss(
-                    logits: state.logits + r * classes, classes: classes, label: Int(split.labels[start + r]))
-                loss += result.loss
-                if result.wrong { wrong += 1 }
-            }
+            tally.add(logits: state.logits, rows: rows, classes: classes, labels: split.labels, start: start)
         }
-        let n = Double(max(split.count, 1))
-        return Metrics(loss: loss / n, error: Double(wrong) / n)
+        return tally.metrics(count: split.count)
     }
 
     /// Logits for every example, `count × classes` (BatchNorm on its running statistics).

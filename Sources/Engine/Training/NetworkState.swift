@@ -162,6 +162,23 @@ package final class NetworkState {
         }
     }
 
+    /// Overwrites every tensor but those of `skipping` layers with Σ_i w_i·θ_i of `networks` (same
+    /// program), summed as `Interpolation.combination` sums: the same bits as loading that network.
+    package func load(combining networks: [Network], weights: [Float], skipping: Set<String> = []) {
+        for p in program.parameters where !skipping.contains(p.layer) {
+            guard let target = offsets[p.name].map({ parameters + $0 }) ?? running[p.name] else { continue }
+            let count = p.shape.reduce(1, *)
+            target.update(repeating: 0, count: count)
+            for (network, w) in zip(networks, weights) {
+                guard let values = network.tensors[p.name]?.scalars else { continue }
+                precondition(values.count == count, "\(p.name) has the wrong size")
+                values.withUnsafeBufferPointer { src in
+                    if let base = src.baseAddress { Interpolation.accumulate(w, base, into: target, count: count) }
+                }
+            }
+        }
+    }
+
     /// Zeroes the gradients of pruned weights, so that (with zero weights and an optimizer state that starts at zero) they stay zero.
     package func maskWeightGradients(_ mask: PruningMask) {
         for (name, keep) in zip(program.prunableWeightNames, mask.layers) {
@@ -288,6 +305,19 @@ package final class NetworkState {
                     out: activations[to], probabilities: probabilities, parallelism: parallelism)
             }
         }
+    }
+
+    /// Runs the program on the first `batch` inputs with operation `given`'s output supplied by `write`
+    /// instead of computed: `write(y, relu)` fills `batch ×` its output size at `y`, applying ReLU when
+    /// `relu` (the ReLU after it is fused, and skipped).
+    package func forward(
+        batch: Int, replacingOutputOf given: Int, inputs: UnsafePointer<Float>, parallelism: Parallelism,
+        write: (UnsafeMutablePointer<Float>, _ relu: Bool) -> Void
+    ) {
+        if given > 0 { forward(batch: batch, training: false, through: given - 1, inputs: inputs, parallelism: parallelism) }
+        let relu = fused.contains(given), to = operations[given].to
+        write(activations[relu ? to + 1 : to], relu)
+        forward(batch: batch, training: false, from: given + 1, inputs: inputs, parallelism: parallelism)
     }
 
     /// An attention layer's shape for a batch.

@@ -13,10 +13,16 @@ package enum StepKey {
     /// keys, to everything computed from one: conv numerics can change without recomputing MLP results.
     package static let convSalt = "conv-2"
 
+    /// Added to the salt of steps that measure paths (interpolations, simplices): a path of networks that
+    /// start with a linear layer is measured through its ends' first-layer products, which rounds
+    /// differently from multiplying by mixed weights.
+    package static let pathSalt = "path-2"
+
     static func salt(for step: PlanStep) -> String {
         switch step.action {
         case .train(let model, _, _) where model.hasConvolutions, .load(let model, _) where model.hasConvolutions:
             "\(engineSalt)+\(convSalt)"
+        case .interpolate, .simplex: "\(engineSalt)+\(pathSalt)"
         default: engineSalt
         }
     }

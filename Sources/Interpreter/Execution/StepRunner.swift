@@ -237,19 +237,22 @@ struct StepRunner: Sendable {
         let endStatistics = repairData.map { inputs in
             ends.map { Repair.statistics(of: $0, on: inputs, parallelism: parallelism) }
         }
+        let prepare: ((Network, [Double]) -> Network)? =
+            reset == nil && repair == nil
+            ? nil
+            : { point, weights in
+                var point = point
+                if let reset {
+                    point = point.resettingBatchStatistics(on: data.train, examples: reset, parallelism: parallelism)
+                }
+                if let repairData, let endStatistics {
+                    point = Repair.repair(
+                        point, toward: Repair.mix(endStatistics, weights: weights), on: repairData, parallelism: parallelism)
+                }
+                return point
+            }
         let series = Interpolation.measure(
-            ends, at: points, on: parts.map(\.1), batchSize: evaluationBatch, parallelism: parallelism
-        ) { point, weights in
-            var point = point
-            if let reset {
-                point = point.resettingBatchStatistics(on: data.train, examples: reset, parallelism: parallelism)
-            }
-            if let repairData, let endStatistics {
-                point = Repair.repair(
-                    point, toward: Repair.mix(endStatistics, weights: weights), on: repairData, parallelism: parallelism)
-            }
-            return point
-        }
+            ends, at: points, on: parts.map(\.1), batchSize: evaluationBatch, parallelism: parallelism, prepare: prepare)
         let values = Dictionary(zip(parts.map(\.0), series), uniquingKeysWith: { first, _ in first })
         return values.mapValues { series in
             Curve.SplitCurve(

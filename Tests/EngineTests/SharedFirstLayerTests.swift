@@ -1,0 +1,63 @@
+import Engine
+import Testing
+
+/// Paths measured through the ends' shared first-layer products: the same curves as mixing the weights
+/// (to float rounding; the ends exactly), whatever the batch size or thread count.
+@Suite struct SharedFirstLayerTests {
+    static let data = ConvAlignmentTests.data
+    static let splits = [data.train, data.test]
+    static let architectures: [String: Architecture] = [
+        "mlp": .mlp(input: ConvNetTests.image, hidden: [12, 10], classes: 4),
+        "unbiased": ConvNetTests.unbiasedMLP, "vgg": ConvNetTests.vgg(nil, classes: 4),
+    ]
+
+    static func ends(_ kind: String, count: Int = 2) throws -> [Network] {
+        let architecture = try #require(architectures[kind])
+        return try (0..<count).map { try ConvAlignmentTests.trained(architecture, seed: 31 + UInt64($0)) }
+    }
+
+    static let path = stride(from: 0.0, through: 1.0, by: 0.1).map { [1 - $0, $0] }
+    static let triangle: [[Double]] = [
+        [1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.5, 0], [0.2, 0.3, 0.5], [1.0 / 3, 1.0 / 3, 1.0 / 3],
+    ]
+
+    static func measure(
+        _ ends: [Network], _ points: [[Double]], batch: Int = 50, threads: Int = 1, direct: Bool = false
+    ) -> [[Metrics]] {
+        Interpolation.measure(
+            ends, at: points, on: splits, batchSize: batch, parallelism: Parallelism(threads: threads),
+            prepare: direct ? { network, _ in network } : nil)
+    }
+
+    @Test("the first layer shared is the first linear layer, after a flatten; none for a network starting with a convolution")
+    func sharedLayer() throws {
+        for (kind, expected) in [("mlp", 1), ("unbiased", 1), ("vgg", nil)] as [(String, Int?)] {
+            let program = try LayerProgram(try #require(Self.architectures[kind]))
+            #expect(Interpolation.sharedFirstLayer(program) == expected, "\(kind)")
+        }
+    }
+
+    @Test("curves agree with mixing the weights to float rounding, and exactly at the ends", arguments: ["mlp", "unbiased"])
+    func agreesWithMixedWeights(_ kind: String) throws {
+        for (ends, points) in [(try Self.ends(kind), Self.path), (try Self.ends(kind, count: 3), Self.triangle)] {
+            let shared = Self.measure(ends, points), direct = Self.measure(ends, points, direct: true)
+            for (s, split) in Self.splits.enumerated() {
+                for p in points.indices {
+                    let (x, y) = (shared[s][p], direct[s][p])
+                    #expect(abs(x.loss - y.loss) <= 1e-5 * max(1, y.loss), "\(kind) split \(s) point \(points[p])")
+                    #expect(abs(x.error - y.error) <= 1.5 / Double(split.count), "\(kind) split \(s) point \(points[p])")
+                    if points[p].contains(1) { #expect(x == y, "\(kind): an end, \(points[p])") }
+                }
+            }
+        }
+    }
+
+    @Test("curves do not depend on the batch size or the thread count")
+    func independentOfBatchAndThreads() throws {
+        let ends = try Self.ends("mlp")
+        let reference = Self.measure(ends, Self.path)
+        #expect(Self.measure(ends, Self.path, batch: 7) == reference)
+        #expect(Self.measure(ends, Self.path, batch: 256, threads: 2) == reference)
+        #expect(Self.measure(ends, Self.path, batch: 13, threads: 2) == reference)
+    }
+}
