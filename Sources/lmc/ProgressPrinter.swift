@@ -29,7 +29,7 @@ final class ProgressPrinter: Sendable {
         case .started(let node, let threads):
             state.started[node] = now
             state.lastPrinted[node] = now
-            write("[\(node)] started (\(threads) thread\(threads == 1 ? "" : "s"))")
+            write("[\(node)] started (\(threads == 1 ? "1 thread" : "up to \(threads) threads"))")
         case .training(let node, let p):
             var running = state.lossSum[node] ?? (0, 0)
             running.sum += p.batchLoss

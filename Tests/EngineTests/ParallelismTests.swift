@@ -1,5 +1,6 @@
-import Testing
 import Engine
+import Foundation
+import Testing
 
 @Suite struct ParallelismTests {
     /// One slot per piece, written without a lock: a piece run twice at once is a data race that
@@ -31,5 +32,41 @@ import Engine
         let total: Int = first.values.reduce(0, +) + second.values.reduce(0, +)
         #expect(total == 2 * 4950)
         #expect(a == Parallelism(threads: 2) && a != Parallelism(threads: 3))
+    }
+
+    /// The threads that ran pieces of one loop of `count` pieces, each piece run exactly once.
+    static func threads(_ parallelism: Parallelism, _ count: Int = 400) -> Int {
+        let seen = Locked(Set<ObjectIdentifier>())
+        let hits = Slots(count)
+        parallelism.forEach(count) { i in
+            hits.values[i] += 1
+            seen.withLock { _ = $0.insert(ObjectIdentifier(Thread.current)) }
+            usleep(20)
+        }
+        #expect(hits.values.allSatisfy { $0 == 1 })
+        return seen.withLock { $0.count }
+    }
+
+    @Test("a loop sharing a core budget runs on its own thread plus the idle cores, and gives them back")
+    func sharedBudget() {
+        let budget = CoreBudget(cores: 3)
+        let parallelism = Parallelism(threads: 3, sharing: budget)
+        budget.hold()
+        budget.hold()
+        budget.hold()
+        for _ in 0..<20 { #expect(Self.threads(parallelism) == 1, "no idle core: the caller alone") }
+        budget.release()
+        for _ in 0..<20 { #expect(Self.threads(parallelism) <= 2, "one idle core: at most one helper") }
+        budget.hold()
+        #expect(Self.threads(parallelism) == 1, "the borrowed core was given back and taken by a new holder")
+        budget.release()
+        budget.release()
+        budget.release()
+        #expect(Self.threads(parallelism) <= 3)
+        budget.hold()
+        budget.hold()
+        budget.hold()
+        budget.hold()
+        #expect(Self.threads(parallelism) == 1, "more holders than cores: still the caller alone")
     }
 }

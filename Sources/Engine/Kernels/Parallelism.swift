@@ -13,10 +13,15 @@ public struct Parallelism: Sendable, Hashable {
     /// At most this many pieces run at the same time; 1 runs everything on the calling thread.
     public let threads: Int
     private let pool: LazyPool?
+    /// When shared: each loop runs on the caller plus the cores idle in the budget at its start (at most
+    /// `threads` in all).
+    private let budget: CoreBudget?
 
-    public init(threads: Int) {
+    /// - Parameter budget: cores shared with other computations; nil: `threads` cores of its own.
+    public init(threads: Int, sharing budget: CoreBudget? = nil) {
         self.threads = max(1, threads)
         pool = self.threads > 1 ? LazyPool(workers: self.threads - 1) : nil
+        self.budget = budget
     }
 
     /// One thread: the deterministic, debuggable schedule.
@@ -24,11 +29,13 @@ public struct Parallelism: Sendable, Hashable {
 
     /// Runs `body(i)` for every `i` in `0..<count`; distinct `i` may run concurrently, in any order.
     public func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        guard let pool, count > 1 else {
+        let helpers = pool == nil || count < 2 ? 0 : budget?.borrow(upTo: min(threads, count) - 1) ?? threads - 1
+        guard let pool, helpers > 0 else {
             for i in 0..<count { body(i) }
             return
         }
-        pool.pool.run(count, body)
+        defer { budget?.giveBack(helpers) }
+        pool.pool.run(count, helpers: helpers, body)
     }
 
     public static func == (lhs: Parallelism, rhs: Parallelism) -> Bool { lhs.threads == rhs.threads }

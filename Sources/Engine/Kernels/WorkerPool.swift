@@ -18,9 +18,9 @@ final class WorkerPool: Sendable {
     init(workers: Int) {
         self.workers = workers
         shared = Shared(workers: workers)
-        for _ in 0..<workers {
+        for index in 0..<workers {
             let shared = self.shared
-            let thread = Thread { shared.workLoop() }
+            let thread = Thread { shared.workLoop(index: index) }
             thread.name = "lmc-worker"
             thread.start()
         }
@@ -28,9 +28,10 @@ final class WorkerPool: Sendable {
 
     deinit { shared.shutDown() }
 
-    /// Runs `body(i)` for every i in `0..<count` on the caller and the workers; returns when all are done.
-    func run(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        withoutActuallyEscaping(body) { body in shared.run(count, body) }
+    /// Runs `body(i)` for every i in `0..<count` on the caller and the first `helpers` workers; returns
+    /// when all are done.
+    func run(_ count: Int, helpers: Int, _ body: @Sendable (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in shared.run(count, helpers: helpers, body) }
     }
 
     private final class Shared: @unchecked Sendable {
@@ -44,13 +45,15 @@ final class WorkerPool: Sendable {
         // Written by the caller before `generation` is bumped, read by workers after they see the bump.
         nonisolated(unsafe) var job: (@Sendable (Int) -> Void)?
         nonisolated(unsafe) var pieces = 0
+        nonisolated(unsafe) var helpers = 0
         nonisolated(unsafe) var stopping = false
 
         init(workers: Int) { self.workers = workers }
 
-        func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        func run(_ count: Int, helpers: Int, _ body: @escaping @Sendable (Int) -> Void) {
             job = body
             pieces = count
+            self.helpers = helpers
             nextPiece.store(0, ordering: .relaxed)
             busy.store(workers, ordering: .relaxed)
             lock.lock()
@@ -62,7 +65,7 @@ final class WorkerPool: Sendable {
             job = nil
         }
 
-        func workLoop() {
+        func workLoop(index: Int) {
             var seen = 0
             while true {
                 var spins = 0
@@ -74,7 +77,7 @@ final class WorkerPool: Sendable {
                 }
                 if stopping { return }
                 seen = generation.load(ordering: .acquiring)
-                if let job { takePieces(job, count: pieces) }
+                if index < helpers, let job { takePieces(job, count: pieces) }
                 busy.subtract(1, ordering: .releasing)
             }
         }

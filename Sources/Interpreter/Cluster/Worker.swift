@@ -51,7 +51,8 @@ public enum Worker {
             store: store, runner: StepRunner(datasets: datasets, events: events, evaluationBatch: plan.evaluation.batchSize),
             events: events)
         switch computation.compute(
-            step, key: key, description: described[index].description, inputs: inputs, threads: max(1, threads))
+            step, key: key, description: described[index].description, inputs: inputs,
+            parallelism: Parallelism(threads: max(1, threads)))
         {
         case .success:
             guard store.contains(key) else {

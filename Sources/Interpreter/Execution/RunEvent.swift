@@ -6,6 +6,7 @@ import Engine
 public enum RunEvent: Sendable {
     /// The plan is known: how many nodes, how many already cached.
     case planned(total: Int, cached: Int)
+    /// A step started; it may use up to `threads` threads (in a local run, the cores other steps leave idle).
     case started(node: String, threads: Int)
     /// A training step finished.
     case training(node: String, progress: TrainingProgress)

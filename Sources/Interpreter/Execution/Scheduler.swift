@@ -7,6 +7,8 @@ import Foundation
 /// Threading: `run` starts its workers and waits for all of them before returning; nothing outlives it.
 /// Mutable state (`status`, `artifacts`, `computed`) is touched only while holding `condition`, never while
 /// a step computes; `NSCondition` rather than a `Mutex` because idle workers must wait for a step to finish. With `jobs == 1` steps run one at a time in plan order: the deterministic schedule.
+/// Cores: every step gets a `Parallelism` of `cores` threads sharing one `CoreBudget`, so a step left
+/// alone (a long path at the end of a run) uses all of them, and steps running together split them.
 final class Scheduler: @unchecked Sendable {
     private let plan: Plan
     private let keys: [String]
@@ -32,6 +34,8 @@ final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// The cores running steps share: each holds one, and their parallel loops borrow the idle ones.
+    private let budget: CoreBudget
     private let condition = NSCondition()
     private var status: [Status]
     private var artifacts: [Artifact?]
@@ -48,6 +52,7 @@ final class Scheduler: @unchecked Sendable {
         self.runner = runner
         self.jobs = max(1, jobs)
         self.cores = max(1, cores)
+        budget = CoreBudget(cores: self.cores)
         self.events = events
         indexOf = Dictionary(plan.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         status = keys.map { store.contains($0) ? .cached : .pending }
@@ -103,7 +108,6 @@ final class Scheduler: @unchecked Sendable {
                 guard status[i].isPending, inputIndices(i).allSatisfy(isFinished) else { return false }
                 return !(sameKey[keys[i]] ?? []).contains { status[$0].isRunning }
             }
-            let running = status.filter(\.isRunning).count
             guard let next = ready.first else {
                 let pending = status.contains(where: \.isPending)
                 if !pending { break }
@@ -112,11 +116,12 @@ final class Scheduler: @unchecked Sendable {
             }
             status[next] = .running
             let inputs = inputIndices(next).compactMap { artifacts[$0] }
-            // Share the cores among the steps that can run now; results do not depend on the split.
-            let threads = max(1, cores / max(1, min(jobs, ready.count + running)))
+            // Every step may use every core the others leave idle; results do not depend on how many it gets.
+            budget.hold()
             condition.unlock()
-            let outcome = compute(next, inputs: inputs, threads: threads)
+            let outcome = compute(next, inputs: inputs, parallelism: Parallelism(threads: cores, sharing: budget))
             condition.lock()
+            budget.release()
             switch outcome {
             case .success(let result):
                 for i in sameKey[keys[next]] ?? [next] where i == next || status[i].isPending {
@@ -132,10 +137,10 @@ final class Scheduler: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func compute(_ i: Int, inputs: [Artifact], threads: Int)
+    private func compute(_ i: Int, inputs: [Artifact], parallelism: Parallelism)
         -> Result<(artifact: Artifact, computedHere: Bool), StepComputation.Failure>
     {
         StepComputation(store: store, runner: runner, events: events)
-            .compute(plan.steps[i], key: keys[i], description: descriptions[i], inputs: inputs, threads: threads)
+            .compute(plan.steps[i], key: keys[i], description: descriptions[i], inputs: inputs, parallelism: parallelism)
     }
 }

@@ -18,7 +18,8 @@ struct StepComputation: Sendable {
     /// that entry is used (`computedHere` false).
     ///
     /// - Parameter description: what the key covers, stored beside the result as `key.json`.
-    func compute(_ step: PlanStep, key: String, description: [UInt8], inputs: [Artifact], threads: Int)
+    /// - Parameter parallelism: the cores the step may use (in a local run, shared with the steps beside it).
+    func compute(_ step: PlanStep, key: String, description: [UInt8], inputs: [Artifact], parallelism: Parallelism)
         -> Result<(artifact: Artifact, computedHere: Bool), Failure>
     {
         let lease = Lease(root: store.root, key: key)
@@ -27,10 +28,10 @@ struct StepComputation: Sendable {
             events(.warning("\(step.name): computed meanwhile by another run on this cache; reused"))
             return .success((artifact, false))
         }
-        events(.started(node: step.name, threads: threads))
+        events(.started(node: step.name, threads: parallelism.threads))
         let start = Date()
         do {
-            let artifact = try runner.run(step, inputs: inputs, parallelism: Parallelism(threads: threads))
+            let artifact = try runner.run(step, inputs: inputs, parallelism: parallelism)
             do {
                 var files = artifact.files()
                 files["key.json"] = description
