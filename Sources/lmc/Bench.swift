@@ -48,5 +48,6 @@ struct Bench: ParsableCommand {
         print(String(format: "conv_train         %.0f samples/s", report.convTrain.samplesPerSecond))
         print(String(format: "vit_train          %.0f samples/s", report.vitTrain.samplesPerSecond))
         print(String(format: "barrier_curve      %.0f ms", report.barrierCurve.ms))
+        print(String(format: "fma_peak           %.1f GFLOP/s", report.fmaPeak.gflops))
     }
 }

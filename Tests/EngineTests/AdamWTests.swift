@@ -36,7 +36,9 @@ import Testing
         for g in gradients {
             w.withUnsafeMutableBufferPointer { wp in
                 g.withUnsafeBufferPointer { gp in
-                    state.update(weights: wp.baseAddress!, gradients: gp.baseAddress!, learningRate: 0.01, weightDecay: 0.1)
+                    state.update(
+                        weights: wp.baseAddress!, gradients: gp.baseAddress!, learningRate: 0.01, weightDecay: 0.1,
+                        parallelism: .serial)
                 }
             }
         }
@@ -60,7 +62,9 @@ import Testing
         for _ in 0..<4 {
             w.withUnsafeMutableBufferPointer { wp in
                 zero.withUnsafeBufferPointer { gp in
-                    state.update(weights: wp.baseAddress!, gradients: gp.baseAddress!, learningRate: 0.1, weightDecay: 0.5)
+                    state.update(
+                        weights: wp.baseAddress!, gradients: gp.baseAddress!, learningRate: 0.1, weightDecay: 0.5,
+                        parallelism: .serial)
                 }
             }
         }

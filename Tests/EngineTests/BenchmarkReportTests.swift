@@ -8,7 +8,8 @@ import Engine
         let report = Benchmark.Report(
             threads: 2, mlpTrain: .init(samplesPerSecond: 1), mlpEval: .init(samplesPerSecond: 2),
             gemm: [.init(m: 1, n: 2, k: 3, gflops: 4)], lap: [.init(n: 128, ms: 5)], weightMatching: .init(ms: 6),
-            convTrain: .init(samplesPerSecond: 7), vitTrain: .init(samplesPerSecond: 8), barrierCurve: .init(ms: 9))
+            convTrain: .init(samplesPerSecond: 7), vitTrain: .init(samplesPerSecond: 8), barrierCurve: .init(ms: 9),
+            fmaPeak: .init(gflops: 10))
         let object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
         #expect((object["mlp_train"] as? [String: Double])?["samples_per_s"] == 1)
         #expect((object["mlp_eval"] as? [String: Double])?["samples_per_s"] == 2)
@@ -19,5 +20,6 @@ import Engine
         #expect((object["conv_train"] as? [String: Double])?["samples_per_s"] == 7)
         #expect((object["vit_train"] as? [String: Double])?["samples_per_s"] == 8)
         #expect((object["barrier_curve"] as? [String: Double])?["ms"] == 9)
+        #expect((object["fma_peak"] as? [String: Double])?["gflops"] == 10)
     }
 }

@@ -52,12 +52,18 @@ import Testing
         }
     }
 
-    @Test("curves do not depend on the batch size or the thread count")
+    @Test("curves do not depend on the examples per pass or the thread count")
     func independentOfBatchAndThreads() throws {
         let ends = try Self.ends("mlp")
+        let first = try #require(Interpolation.sharedFirstLayer(ends[0].program))
+        func measure(rows: Int, threads: Int) -> [[Metrics]] {
+            Interpolation.measure(
+                ends, sharingOutputOf: first, at: Self.path, on: Self.splits, rowsPerPass: rows,
+                parallelism: Parallelism(threads: threads))
+        }
         let reference = Self.measure(ends, Self.path)
-        #expect(Self.measure(ends, Self.path, batch: 7) == reference)
-        #expect(Self.measure(ends, Self.path, batch: 256, threads: 2) == reference)
-        #expect(Self.measure(ends, Self.path, batch: 13, threads: 2) == reference)
+        #expect(measure(rows: 7, threads: 1) == reference)
+        #expect(measure(rows: 256, threads: 2) == reference)
+        #expect(measure(rows: 13, threads: 2) == reference)
     }
 }

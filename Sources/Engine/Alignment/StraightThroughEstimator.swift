@@ -127,7 +127,9 @@ public enum StraightThroughEstimator {
                 guard loss.isFinite else { throw .diverged(step: step, loss: loss) }
                 total += loss
                 batches += 1
-                optimizer.update(weights: estimate, gradients: state.gradients, learningRate: learningRate, weightDecay: 0)
+                optimizer.update(
+                    weights: estimate, gradients: state.gradients, learningRate: learningRate, weightDecay: 0,
+                    parallelism: parallelism)
             }
             losses.append(total / Double(max(batches, 1)))
         }

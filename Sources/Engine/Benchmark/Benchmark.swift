@@ -26,6 +26,10 @@ public enum Benchmark {
             public var ms: Double
             package init(ms: Double) { self.ms = ms }
         }
+        public struct Rate: Codable, Sendable {
+            public var gflops: Double
+            package init(gflops: Double) { self.gflops = gflops }
+        }
 
         public var threads: Int
         public var mlpTrain: Throughput
@@ -40,6 +44,8 @@ public enum Benchmark {
         /// One barrier curve: the MLP interpolated at 25 alphas, each point measured on 20,000 images
         /// (`scripts/bench-torch-barrier.py`).
         public var barrierCurve: Timing
+        /// The float32 FMA peak of the threads, on registers alone: what the other figures are a share of.
+        public var fmaPeak: Rate
 
         enum CodingKeys: String, CodingKey {
             case threads, gemm, lap
@@ -49,11 +55,12 @@ public enum Benchmark {
             case mlpTrain = "mlp_train"
             case mlpEval = "mlp_eval"
             case weightMatching = "weight_matching"
+            case fmaPeak = "fma_peak"
         }
 
         package init(
             threads: Int, mlpTrain: Throughput, mlpEval: Throughput, gemm: [GemmFigure], lap: [AssignmentTiming],
-            weightMatching: Timing, convTrain: Throughput, vitTrain: Throughput, barrierCurve: Timing
+            weightMatching: Timing, convTrain: Throughput, vitTrain: Throughput, barrierCurve: Timing, fmaPeak: Rate
         ) {
             self.threads = threads
             self.mlpTrain = mlpTrain
@@ -64,6 +71,7 @@ public enum Benchmark {
             self.convTrain = convTrain
             self.vitTrain = vitTrain
             self.barrierCurve = barrierCurve
+            self.fmaPeak = fmaPeak
         }
     }
 
@@ -93,11 +101,40 @@ public enum Benchmark {
         let vit = vitTrainingThroughput(parallelism: parallelism)
         progress("barrier_curve")
         let curve = barrierCurveMilliseconds(parallelism: parallelism)
+        progress("fma_peak")
+        let peak = fmaPeakGFLOPs(parallelism: parallelism)
         return Report(
             threads: parallelism.threads, mlpTrain: .init(samplesPerSecond: train),
             mlpEval: .init(samplesPerSecond: eval), gemm: gemm, lap: lap, weightMatching: .init(ms: wm),
             convTrain: .init(samplesPerSecond: conv), vitTrain: .init(samplesPerSecond: vit),
-            barrierCurve: .init(ms: curve))
+            barrierCurve: .init(ms: curve), fmaPeak: .init(gflops: peak))
+    }
+
+    /// The FMA peak: each thread runs 12 independent chains of 8-lane float32 FMAs (enough to keep two
+    /// FMA pipes of latency 4 to 5 busy) on registers, with no loads or stores.
+    static func fmaPeakGFLOPs(parallelism: Parallelism) -> Double {
+        typealias V = SIMD8<Float>
+        let iterations = 4_000_000, chains = 12
+        let results = Locked(Float(0))
+        let seconds = best(of: 5) {
+            parallelism.forEach(parallelism.threads) { piece in
+                let (x, y) = (V(repeating: 0.999_9), V(repeating: 1e-4))
+                var a = (0..<chains).map { V(repeating: Float($0 + piece) * 1e-3) }
+                var (a0, a1, a2, a3, a4, a5) = (a[0], a[1], a[2], a[3], a[4], a[5])
+                var (a6, a7, a8, a9, a10, a11) = (a[6], a[7], a[8], a[9], a[10], a[11])
+                @inline(__always) func fma(_ v: V) -> V { y.addingProduct(v, x) }
+                for _ in 0..<iterations {
+                    (a0, a1, a2, a3, a4, a5) = (fma(a0), fma(a1), fma(a2), fma(a3), fma(a4), fma(a5))
+                    (a6, a7, a8, a9, a10, a11) = (fma(a6), fma(a7), fma(a8), fma(a9), fma(a10), fma(a11))
+                }
+                a = [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11]
+                let total = a.reduce(V(), +).sum()
+                results.withLock { $0 += total }
+            }
+        }
+        // Kept so the chains are not optimised away.
+        precondition(results.withLock { $0.isFinite })
+        return 2 * Double(8 * chains * iterations * parallelism.threads) / seconds / 1e9
     }
 
     /// Float32 C = A·B for row-major A (m×k) and B (k×n) of standard normal values, into a reused C and

@@ -1,8 +1,9 @@
 extension Interpolation {
-    /// The index of the operation whose output is linear in the mixing weights: the first one with
-    /// parameters, when it is a per-sample linear layer (nothing before it has parameters, so its input is
-    /// the same at every point). Nil when there is none (a network that starts with a convolution, whose
-    /// outputs would be too large to keep per batch for the little it saves).
+    /// The index of the operation whose output is linear in the mixing weights, if any.
+    ///
+    /// That is the first operation with parameters, when it is a per-sample linear layer (nothing before it
+    /// has parameters, so its input is the same at every point). Nil for a network that starts with a
+    /// convolution, whose outputs would be large to keep per batch for the little they save.
     package static func sharedFirstLayer(_ program: LayerProgram) -> Int? {
         let owners = Set(program.parameters.map(\.layer))
         guard let first = program.architecture.layers.firstIndex(where: { owners.contains($0.name) }),
@@ -11,18 +12,22 @@ extension Interpolation {
         return first
     }
 
+    /// Examples per pass of the shared route at least: every pass mixes each point's weights into the
+    /// state again, and an MLP's activations for this many examples take a few megabytes per layer.
+    package static let minimumPass = 2048
+
     /// `measure` with operation `shared`'s output at each point mixed from the ends' outputs.
     ///
     /// One pass over each split: per batch, the ends run through `shared` once, then every point runs the
     /// rest of the network on its mix Σ_i w_i·y_i (summed as `combination` sums weights). Memory: one
-    /// state per end and one for the points, each for one batch.
-    static func measure(
+    /// state per end and one for the points, each for `rowsPerPass` examples.
+    package static func measure(
         _ ends: [Network], sharingOutputOf shared: Int, at points: [[Double]], on splits: [Dataset.Split],
-        batchSize: Int, parallelism: Parallelism
+        rowsPerPass: Int, parallelism: Parallelism
     ) -> [[Metrics]] {
         let program = ends[0].program
         let features = ends[0].architecture.input.features
-        let capacity = max(1, min(batchSize, splits.map(\.count).max() ?? 1))
+        let capacity = max(1, min(rowsPerPass, splits.map(\.count).max() ?? 1))
         let endStates = ends.map { NetworkState(network: $0, batchCapacity: capacity, training: false, fusingReLU: false) }
         let point = NetworkState(network: ends[0], batchCapacity: capacity, training: false)
         let skipping: Set = [program.architecture.layers[shared].name]

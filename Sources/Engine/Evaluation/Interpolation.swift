@@ -67,7 +67,9 @@ public enum Interpolation {
         prepare: ((Network, [Double]) -> Network)? = nil
     ) -> [[Metrics]] {
         if prepare == nil, let first = ends.first.flatMap({ sharedFirstLayer($0.program) }) {
-            return measure(ends, sharingOutputOf: first, at: points, on: splits, batchSize: batchSize, parallelism: parallelism)
+            return measure(
+                ends, sharingOutputOf: first, at: points, on: splits, rowsPerPass: max(batchSize, minimumPass),
+                parallelism: parallelism)
         }
         var values = [[Metrics]](repeating: [], count: splits.count)
         for weights in points {

@@ -1,9 +1,10 @@
 import Synchronization
 
-/// Cores shared by computations that run at once (the steps of a run): each computation's own thread
-/// holds one core while it runs, and each of its parallel loops borrows the cores idle at that moment
-/// for as long as the loop runs. So a long step left alone gets every core, and steps that start later
-/// take theirs back at the next loop.
+/// Cores shared by computations that run at once (the steps of a run).
+///
+/// Each computation's own thread holds one core while it runs, and each of its parallel loops borrows
+/// the cores idle at that moment for as long as the loop runs. So a long step left alone gets every
+/// core, and steps that start later take theirs back at the next loop.
 ///
 /// Only how many pieces run at once depends on it, never how work is split: results stay bitwise the
 /// same whatever is borrowed.

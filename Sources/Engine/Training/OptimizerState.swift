@@ -26,20 +26,33 @@ package final class OptimizerState {
         second.deallocate()
     }
 
-    /// One update of `weights` from `gradients` (both `count` long).
+    /// Elements per piece of an update: pieces depend on the count alone, and each element's update on
+    /// that element alone, so the split cannot change a bit.
+    static let piece = 1 << 14
+
+    /// One update of `weights` from `gradients` (both `count` long), in fixed pieces run in parallel.
     package func update(
-        weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, learningRate: Double, weightDecay: Double
+        weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, learningRate: Double, weightDecay: Double,
+        parallelism: Parallelism
     ) {
         steps += 1
-        switch optimizer {
-        case .sgd(let momentum, let nesterov):
-            SGD.update(
-                weights: weights, gradients: gradients, velocity: first, count: count, learningRate: Float(learningRate),
-                momentum: Float(momentum), weightDecay: Float(weightDecay), nesterov: nesterov)
-        case .adamW(let beta1, let beta2, let epsilon):
-            AdamW.update(
-                weights: weights, gradients: gradients, first: first, second: second, count: count, step: steps,
-                learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+        let (count, step, optimizer) = (count, steps, optimizer)
+        let (w, g) = (SharedPointer(base: weights), SharedReadPointer(base: gradients))
+        let (m, v) = (SharedPointer(base: first), SharedPointer(base: second))
+        parallelism.forEach((count + Self.piece - 1) / Self.piece) { p in
+            let start = p * Self.piece, n = min(Self.piece, count - start)
+            switch optimizer {
+            case .sgd(let momentum, let nesterov):
+                SGD.update(
+                    weights: w.base + start, gradients: g.base + start, velocity: m.base + start, count: n,
+                    learningRate: Float(learningRate), momentum: Float(momentum), weightDecay: Float(weightDecay),
+                    nesterov: nesterov)
+            case .adamW(let beta1, let beta2, let epsilon):
+                AdamW.update(
+                    weights: w.base + start, gradients: g.base + start, first: m.base + start, second: v.base + start,
+                    count: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                    weightDecay: weightDecay)
+            }
         }
     }
 }

@@ -116,7 +116,8 @@ public enum Trainer {
                 beforeUpdate(state)
                 let lr = recipe.learningRate(step: step, total: total, stepsPerEpoch: perEpoch)
                 optimizer.update(
-                    weights: state.parameters, gradients: state.gradients, learningRate: lr, weightDecay: recipe.weightDecay)
+                    weights: state.parameters, gradients: state.gradients, learningRate: lr, weightDecay: recipe.weightDecay,
+                    parallelism: parallelism)
                 step += 1
                 seen += batch
                 if wanted.contains(step) && step < total { checkpoints.append((step, state.snapshot())) }
