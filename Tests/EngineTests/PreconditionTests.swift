@@ -30,4 +30,15 @@ import Testing
             _ = Tensor(shape: [2, 3], scalars: [1, 2, 3])
         }
     }
+
+    /// A label past the logits would read the next example's (or memory past the batch): a test MLP of 3
+    /// classes measured on 4-class data once gave losses that depended on the batch size.
+    @Test("measuring a network on labels past its classes traps")
+    func labelPastClassesTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let program = try LayerProgram(.mlp(input: .init(channels: 1, height: 1, width: 4), hidden: [3], classes: 2))
+            let split = Dataset.Split(inputs: [Float](repeating: 0.5, count: 8), labels: [0, 2])
+            _ = Network(program: program, seed: 1).measure(on: split, parallelism: .serial)
+        }
+    }
 }

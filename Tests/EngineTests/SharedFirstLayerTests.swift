@@ -8,7 +8,7 @@ import Testing
     static let splits = [data.train, data.test]
     static let architectures: [String: Architecture] = [
         "mlp": .mlp(input: ConvNetTests.image, hidden: [12, 10], classes: 4),
-        "unbiased": ConvNetTests.unbiasedMLP, "vgg": ConvNetTests.vgg(nil, classes: 4),
+        "unbiased": ConvNetTests.unbiasedMLP(classes: 4), "vgg": ConvNetTests.vgg(nil, classes: 4),
     ]
 
     static func ends(_ kind: String, count: Int = 2) throws -> [Network] {
@@ -29,15 +29,15 @@ import Testing
             prepare: direct ? { network, _ in network } : nil)
     }
 
-    @Test("the first layer shared is the first biased linear layer, after a flatten; none for a convolution first")
+    @Test("the first layer shared is the first linear layer, after a flatten; none for a convolution first")
     func sharedLayer() throws {
-        for (kind, expected) in [("mlp", 1), ("unbiased", nil), ("vgg", nil)] as [(String, Int?)] {
+        for (kind, expected) in [("mlp", 1), ("unbiased", 1), ("vgg", nil)] as [(String, Int?)] {
             let program = try LayerProgram(try #require(Self.architectures[kind]))
             #expect(Interpolation.sharedFirstLayer(program) == expected, "\(kind)")
         }
     }
 
-    @Test("curves agree with mixing the weights to float rounding, and exactly at the ends", arguments: ["mlp"])
+    @Test("curves agree with mixing the weights to float rounding, and exactly at the ends", arguments: ["mlp", "unbiased"])
     func agreesWithMixedWeights(_ kind: String) throws {
         for (ends, points) in [(try Self.ends(kind), Self.path), (try Self.ends(kind, count: 3), Self.triangle)] {
             let shared = Self.measure(ends, points), direct = Self.measure(ends, points, direct: true)

@@ -1,16 +1,13 @@
 extension Interpolation {
     /// The index of the operation whose output is linear in the mixing weights, if any.
     ///
-    /// That is the first operation with parameters, when it is a per-sample linear layer with a bias
-    /// (nothing before it has parameters, so its input is the same at every point). Unbiased ones are left
-    /// out until an intermittent difference is understood: the test's unbiased MLP measured once gave a
-    /// loss 1.5% apart for batches of 7 and 64 on the direct route too, and the same logits when rerun.
-    /// Nil for a network that starts with a convolution, whose outputs would be large to keep per batch
-    /// for the little they save.
+    /// That is the first operation with parameters, when it is a per-sample linear layer (nothing before
+    /// it has parameters, so its input is the same at every point). Nil for a network that starts with a
+    /// convolution, whose outputs would be large to keep per batch for the little they save.
     package static func sharedFirstLayer(_ program: LayerProgram) -> Int? {
         let owners = Set(program.parameters.map(\.layer))
         guard let first = program.architecture.layers.firstIndex(where: { owners.contains($0.name) }),
-            case .linear(_, bias: true) = program.architecture.layers[first].operation
+            case .linear = program.architecture.layers[first].operation
         else { return nil }
         return first
     }

@@ -4,7 +4,11 @@ import Foundation
 enum SoftmaxCrossEntropy {
     /// Per-example loss −log softmax(z)[label], computed stably in Double (max subtracted first), and
     /// whether the arg-max is wrong; ties go to the lowest class index.
+    ///
+    /// - Precondition: `label` is in `0..<classes` (the interpreter checks that a model's logits match its
+    ///   dataset's classes; a label past them would read another example's logits).
     static func loss(logits: UnsafePointer<Float>, classes: Int, label: Int) -> (loss: Double, wrong: Bool) {
+        precondition(label >= 0 && label < classes, "label \(label) outside the \(classes) classes")
         var best = 0
         var top = logits[0]
         for c in 1..<classes where logits[c] > top {

@@ -15,8 +15,8 @@ package enum StepKey {
 
     /// Added to the salt of steps that measure paths (interpolations, simplices): a path of networks that
     /// start with a linear layer is measured through its ends' first-layer products, which rounds
-    /// differently from multiplying by mixed weights.
-    package static let pathSalt = "path-2"
+    /// differently from multiplying by mixed weights (path-3: unbiased first layers too).
+    package static let pathSalt = "path-3"
 
     static func salt(for step: PlanStep) -> String {
         switch step.action {
