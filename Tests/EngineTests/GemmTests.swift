@@ -53,6 +53,22 @@ import Engine
         }
     }
 
+    /// Packing only moves values, so reading an operand through its transpose must not change one bit.
+    @Test("a transposed operand gives the same bits as the same matrix stored untransposed")
+    func transposeIsExact() {
+        func transposed(_ x: [Float], rows: Int, cols: Int) -> [Float] {
+            (0..<cols * rows).map { x[($0 % rows) * cols + $0 / rows] }
+        }
+        for (m, n, k) in [(13, 40, 300), (64, 65, 63), (7, 9, 5), (30, 24, 17)] {
+            let a = Fixtures.matrix(m, k, seed: 8, purpose: "a"), b = Fixtures.matrix(k, n, seed: 8, purpose: "b")
+            let plain = Self.run(a, b, m: m, n: n, k: k, transA: false, transB: false, threads: 2)
+            let throughB = Self.run(a, transposed(b, rows: k, cols: n), m: m, n: n, k: k, transA: false, transB: true, threads: 2)
+            let throughA = Self.run(transposed(a, rows: m, cols: k), b, m: m, n: n, k: k, transA: true, transB: false, threads: 1)
+            #expect(throughB == plain, "\(m)x\(n)x\(k), B transposed")
+            #expect(throughA == plain, "\(m)x\(n)x\(k), A transposed")
+        }
+    }
+
     @Test("one workspace reused across shapes and transposes gives the same bits as a fresh one each time")
     func workspaceReuse() {
         let workspace = GemmWorkspace()

@@ -211,7 +211,12 @@ package enum Gemm {
             while c0 < nr {
                 if c0 + 8 <= cols {
                     let s = b.base + (j0 + c0) * b.ld
-                    for p in 0..<k {
+                    var p = 0
+                    while p + 8 <= k {
+                        transpose8x8(from: s + p, ld: b.ld, to: dst + p * nr + c0, ldOut: nr)
+                        p += 8
+                    }
+                    for p in p..<k {
                         let out = dst + p * nr + c0
                         out[0] = s[p]; out[1] = s[b.ld + p]; out[2] = s[2 * b.ld + p]; out[3] = s[3 * b.ld + p]
                         out[4] = s[4 * b.ld + p]; out[5] = s[5 * b.ld + p]; out[6] = s[6 * b.ld + p]; out[7] = s[7 * b.ld + p]
@@ -236,6 +241,36 @@ package enum Gemm {
                 for c in cols..<nr { dst[p * nr + c] = 0 }
             }
         }
+    }
+
+    /// Writes the transpose of the 8×8 block at `source` (rows `ld` apart) to `target` (rows `ldOut` apart).
+    ///
+    /// Three rounds of deinterleaving the 64 values (row-major) as one sequence each rotate an element's
+    /// 6-bit index right by one bit; three rotate (row, column) into (column, row). Eight loads, eight
+    /// stores and 24 in-register shuffles instead of 64 strided loads.
+    @inline(__always)
+    static func transpose8x8(
+        from source: UnsafePointer<Float>, ld: Int, to target: UnsafeMutablePointer<Float>, ldOut: Int
+    ) {
+        typealias V = SIMD8<Float>
+        let raw = UnsafeRawPointer(source)
+        func row(_ i: Int) -> V { raw.loadUnaligned(fromByteOffset: i &* ld &* 4, as: V.self) }
+        var r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+        for _ in 0..<3 {
+            let p0 = SIMD16(lowHalf: r0, highHalf: r1), p1 = SIMD16(lowHalf: r2, highHalf: r3)
+            let p2 = SIMD16(lowHalf: r4, highHalf: r5), p3 = SIMD16(lowHalf: r6, highHalf: r7)
+            (r0, r1, r2, r3) = (p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf)
+            (r4, r5, r6, r7) = (p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf)
+        }
+        let out = UnsafeMutableRawPointer(target), stride = ldOut &* 4
+        out.storeBytes(of: r0, toByteOffset: 0, as: V.self)
+        out.storeBytes(of: r1, toByteOffset: stride, as: V.self)
+        out.storeBytes(of: r2, toByteOffset: 2 &* stride, as: V.self)
+        out.storeBytes(of: r3, toByteOffset: 3 &* stride, as: V.self)
+        out.storeBytes(of: r4, toByteOffset: 4 &* stride, as: V.self)
+        out.storeBytes(of: r5, toByteOffset: 5 &* stride, as: V.self)
+        out.storeBytes(of: r6, toByteOffset: 6 &* stride, as: V.self)
+        out.storeBytes(of: r7, toByteOffset: 7 &* stride, as: V.self)
     }
 
     private static func applyEpilogue(
