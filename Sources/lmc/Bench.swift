@@ -46,6 +46,7 @@ struct Bench: ParsableCommand {
         for t in report.lap { print(String(format: "lap n=%-5d         %.2f ms", t.n, t.ms)) }
         print(String(format: "weight_matching    %.1f ms", report.weightMatching.ms))
         print(String(format: "conv_train         %.0f samples/s", report.convTrain.samplesPerSecond))
+        print(String(format: "conv_eval          %.0f samples/s", report.convEval.samplesPerSecond))
         print(String(format: "vit_train          %.0f samples/s", report.vitTrain.samplesPerSecond))
         print(String(format: "barrier_curve      %.0f ms", report.barrierCurve.ms))
         print(String(format: "fma_peak           %.1f GFLOP/s", report.fmaPeak.gflops))

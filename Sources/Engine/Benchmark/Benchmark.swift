@@ -39,6 +39,8 @@ public enum Benchmark {
         public var weightMatching: Timing
         /// The VGG-style net of the conv anchor (`[16, M, 32, M, 64, 64, M]`, GroupNorm), batch 128.
         public var convTrain: Throughput
+        /// The same net's forward pass on 10,000 images in batches of 1,000, as the conv anchor evaluates.
+        public var convEval: Throughput
         /// The ViT of `experiments/vit-weak-lmc.yaml` with AdamW, batch 128 (`scripts/bench-torch-vit.py`).
         public var vitTrain: Throughput
         /// One barrier curve: the MLP interpolated at 25 alphas, each point measured on 20,000 images
@@ -50,6 +52,7 @@ public enum Benchmark {
         enum CodingKeys: String, CodingKey {
             case threads, gemm, lap
             case convTrain = "conv_train"
+            case convEval = "conv_eval"
             case vitTrain = "vit_train"
             case barrierCurve = "barrier_curve"
             case mlpTrain = "mlp_train"
@@ -60,7 +63,8 @@ public enum Benchmark {
 
         package init(
             threads: Int, mlpTrain: Throughput, mlpEval: Throughput, gemm: [GemmFigure], lap: [AssignmentTiming],
-            weightMatching: Timing, convTrain: Throughput, vitTrain: Throughput, barrierCurve: Timing, fmaPeak: Rate
+            weightMatching: Timing, convTrain: Throughput, convEval: Throughput, vitTrain: Throughput,
+            barrierCurve: Timing, fmaPeak: Rate
         ) {
             self.threads = threads
             self.mlpTrain = mlpTrain
@@ -69,6 +73,7 @@ public enum Benchmark {
             self.lap = lap
             self.weightMatching = weightMatching
             self.convTrain = convTrain
+            self.convEval = convEval
             self.vitTrain = vitTrain
             self.barrierCurve = barrierCurve
             self.fmaPeak = fmaPeak
@@ -97,6 +102,8 @@ public enum Benchmark {
         let wm = weightMatchingMilliseconds(parallelism: parallelism)
         progress("conv_train")
         let conv = convTrainingThroughput(parallelism: parallelism)
+        progress("conv_eval")
+        let convEval = convEvaluationThroughput(parallelism: parallelism)
         progress("vit_train")
         let vit = vitTrainingThroughput(parallelism: parallelism)
         progress("barrier_curve")
@@ -106,8 +113,8 @@ public enum Benchmark {
         return Report(
             threads: parallelism.threads, mlpTrain: .init(samplesPerSecond: train),
             mlpEval: .init(samplesPerSecond: eval), gemm: gemm, lap: lap, weightMatching: .init(ms: wm),
-            convTrain: .init(samplesPerSecond: conv), vitTrain: .init(samplesPerSecond: vit),
-            barrierCurve: .init(ms: curve), fmaPeak: .init(gflops: peak))
+            convTrain: .init(samplesPerSecond: conv), convEval: .init(samplesPerSecond: convEval),
+            vitTrain: .init(samplesPerSecond: vit), barrierCurve: .init(ms: curve), fmaPeak: .init(gflops: peak))
     }
 
     /// The FMA peak: each thread runs 12 independent chains of 8-lane float32 FMAs (enough to keep two
@@ -214,15 +221,25 @@ public enum Benchmark {
         return Double(examples) / best(of: reps) { train(data.train, recipe) }
     }
 
-    /// Examples per second through the forward pass, 60,000 examples in batches of 10,000 (as evaluation
-    /// of a split runs).
+    /// Examples per second through the MLP's forward pass, 60,000 examples in batches of 10,000 (as
+    /// evaluation of a split runs).
     static func evaluationThroughput(parallelism: Parallelism) -> Double {
-        let count = 60_000
-        let network = Network(program: mlp, seed: 1)
+        forwardThroughput(mlp, count: 60_000, batchSize: 10_000, parallelism: parallelism)
+    }
+
+    /// Examples per second through the conv net's forward pass, as `bench_torch_conv.py` evaluates.
+    static func convEvaluationThroughput(parallelism: Parallelism) -> Double {
+        forwardThroughput(conv, count: 10_000, batchSize: 1_000, parallelism: parallelism)
+    }
+
+    private static func forwardThroughput(
+        _ program: LayerProgram, count: Int, batchSize: Int, parallelism: Parallelism
+    ) -> Double {
+        let network = Network(program: program, seed: 1)
         let inputs = Dataset.Split(
             inputs: normals(count * 784, purpose: "bench/eval/inputs"), labels: [Int32](repeating: 0, count: count))
         let seconds = best(of: 3) {
-            network.forEachBatch(inputs, batchSize: 10_000, training: false, parallelism: parallelism) { _, _, _ in }
+            network.forEachBatch(inputs, batchSize: batchSize, training: false, parallelism: parallelism) { _, _, _ in }
         }
         return Double(count) / seconds
     }
