@@ -9,7 +9,24 @@ import Testing
     static let architectures: [String: Architecture] = [
         "mlp": .mlp(input: ConvNetTests.image, hidden: [12, 10], classes: 4),
         "unbiased": ConvNetTests.unbiasedMLP(classes: 4), "vgg": ConvNetTests.vgg(nil, classes: 4),
+        "linear": layers([("flatten", .flatten, nil), ("fc", .linear(outputs: 4, bias: true), nil)]),
+        "batchnorm": layers([
+            ("flatten", .flatten, nil), ("fc1", .linear(outputs: 12, bias: true), nil), ("bn", .norm(.batch), nil),
+            ("relu", .relu, nil), ("fc2", .linear(outputs: 4, bias: true), nil),
+        ]),
+        // fc1's output is read by its ReLU and by the sum, so the ReLU is not fused into it.
+        "two-readers": layers([
+            ("flatten", .flatten, nil), ("fc1", .linear(outputs: 12, bias: true), nil), ("relu", .relu, nil),
+            ("sum", .add, [2, 3]), ("fc2", .linear(outputs: 4, bias: true), nil),
+        ]),
     ]
+
+    /// Layers in order, each reading the one before unless given its input buffers.
+    static func layers(_ list: [(String, Architecture.Operation, [Int]?)]) -> Architecture {
+        var a = Architecture(input: ConvNetTests.image, layers: [])
+        for (name, operation, inputs) in list { a.append(name, operation, inputs: inputs) }
+        return a
+    }
 
     static func ends(_ kind: String, count: Int = 2) throws -> [Network] {
         let architecture = try #require(architectures[kind])
@@ -31,13 +48,17 @@ import Testing
 
     @Test("the first layer shared is the first linear layer, after a flatten; none for a convolution first")
     func sharedLayer() throws {
-        for (kind, expected) in [("mlp", 1), ("unbiased", 1), ("vgg", nil)] as [(String, Int?)] {
+        for (kind, expected) in [("mlp", 1), ("unbiased", 1), ("vgg", nil), ("linear", 1), ("two-readers", 1)]
+            as [(String, Int?)]
+        {
             let program = try LayerProgram(try #require(Self.architectures[kind]))
             #expect(Interpolation.sharedFirstLayer(program) == expected, "\(kind)")
         }
     }
 
-    @Test("curves agree with mixing the weights to float rounding, and exactly at the ends", arguments: ["mlp", "unbiased"])
+    @Test(
+        "curves agree with mixing the weights to float rounding, and exactly at the ends",
+        arguments: ["mlp", "unbiased", "linear", "batchnorm", "two-readers"])
     func agreesWithMixedWeights(_ kind: String) throws {
         for (ends, points) in [(try Self.ends(kind), Self.path), (try Self.ends(kind, count: 3), Self.triangle)] {
             let shared = Self.measure(ends, points), direct = Self.measure(ends, points, direct: true)
@@ -50,6 +71,17 @@ import Testing
                 }
             }
         }
+    }
+
+    @Test("passes are 2,048 examples, fewer for wide networks (8 MB a buffer), never fewer than the batch")
+    func rowsPerPass() throws {
+        let image = ImageShape(channels: 1, height: 28, width: 28)
+        let narrow = try LayerProgram(.mlp(input: image, hidden: [512, 512], classes: 10))
+        let wide = try LayerProgram(.mlp(input: image, hidden: [4096, 4096], classes: 10))
+        #expect(Interpolation.rowsPerPass(narrow, batchSize: 500) == 2048)
+        #expect(Interpolation.rowsPerPass(wide, batchSize: 500) == 512)
+        #expect(Interpolation.rowsPerPass(wide, batchSize: 100) == 512)
+        #expect(Interpolation.rowsPerPass(wide, batchSize: 5000) == 5000)
     }
 
     @Test("curves do not depend on the examples per pass or the thread count")

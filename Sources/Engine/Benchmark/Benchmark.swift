@@ -237,7 +237,8 @@ public enum Benchmark {
     ) -> Double {
         let network = Network(program: program, seed: 1)
         let inputs = Dataset.Split(
-            inputs: normals(count * 784, purpose: "bench/eval/inputs"), labels: [Int32](repeating: 0, count: count))
+            inputs: normals(count * program.architecture.input.features, purpose: "bench/eval/inputs"),
+            labels: [Int32](repeating: 0, count: count))
         let seconds = best(of: 3) {
             network.forEachBatch(inputs, batchSize: batchSize, training: false, parallelism: parallelism) { _, _, _ in }
         }
@@ -245,13 +246,14 @@ public enum Benchmark {
     }
 
     /// Milliseconds for one barrier curve as `lmc run` evaluates a path: two independently initialised
-    /// MLPs, 25 evenly spaced alphas, loss and error of each point on 20,000 standard normal images in
-    /// batches of 500 (the spec's default `evaluation.batch_size`).
+    /// MLPs, 25 evenly spaced alphas, loss and error of each point on 20,000 standard normal images, with
+    /// the spec's default `evaluation.batch` of 500 (the shared first layer's passes are longer).
     static func barrierCurveMilliseconds(parallelism: Parallelism) -> Double {
         let count = 20_000
         let ends = [Network(program: mlp, seed: 1), Network(program: mlp, seed: 2)]
         let images = Dataset.Split(
-            inputs: normals(count * 784, purpose: "bench/curve/inputs"), labels: (0..<count).map { Int32($0 % 10) })
+            inputs: normals(count * mlp.architecture.input.features, purpose: "bench/curve/inputs"),
+            labels: (0..<count).map { Int32($0 % 10) })
         let points = (0..<25).map { i in [1 - Double(i) / 24, Double(i) / 24] }
         return 1000
             * best(of: 1) {

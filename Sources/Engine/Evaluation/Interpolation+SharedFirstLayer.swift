@@ -12,9 +12,19 @@ extension Interpolation {
         return first
     }
 
-    /// Examples per pass of the shared route at least: every pass mixes each point's weights into the
-    /// state again, and an MLP's activations for this many examples take a few megabytes per layer.
-    package static let minimumPass = 2048
+    /// Examples per pass of the shared route; results do not depend on it.
+    ///
+    /// Every pass mixes each point's weights into the state again, so passes are long, `minimumPass`
+    /// examples, unless a buffer of that many would pass `passBytes` (wide networks); never fewer than
+    /// `batchSize`.
+    package static func rowsPerPass(_ program: LayerProgram, batchSize: Int) -> Int {
+        let widest = max(1, program.buffers.map(\.size).max() ?? 1)
+        return max(batchSize, min(minimumPass, passBytes / (widest * MemoryLayout<Float>.size)))
+    }
+
+    static let minimumPass = 2048
+    /// 8 MB: the 784-512³-10 MLP gets the full 2,048 rows; a 4096-wide one, 512.
+    static let passBytes = 1 << 23
 
     /// `measure` with operation `shared`'s output at each point mixed from the ends' outputs.
     ///

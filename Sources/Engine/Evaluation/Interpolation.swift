@@ -33,7 +33,8 @@ public enum Interpolation {
         for (name, first) in networks[0].tensors {
             var scalars = [Float](repeating: 0, count: first.count)
             for (network, weight) in zip(networks, w) {
-                guard let tensor = network.tensors[name], tensor.count == scalars.count else { continue }
+                guard let tensor = network.tensors[name] else { continue }
+                precondition(tensor.count == scalars.count, "\(name) has the wrong size")
                 tensor.scalars.withUnsafeBufferPointer { x in
                     scalars.withUnsafeMutableBufferPointer { y in
                         if let xs = x.baseAddress, let ys = y.baseAddress { accumulate(weight, xs, into: ys, count: y.count) }
@@ -66,10 +67,12 @@ public enum Interpolation {
         _ ends: [Network], at points: [[Double]], on splits: [Dataset.Split], batchSize: Int, parallelism: Parallelism,
         prepare: ((Network, [Double]) -> Network)? = nil
     ) -> [[Metrics]] {
-        if prepare == nil, let first = ends.first.flatMap({ sharedFirstLayer($0.program) }) {
+        precondition(!ends.isEmpty && points.allSatisfy { $0.count == ends.count })
+        precondition(ends.allSatisfy { $0.isCompatible(with: ends[0]) })
+        if prepare == nil, let first = sharedFirstLayer(ends[0].program) {
             return measure(
-                ends, sharingOutputOf: first, at: points, on: splits, rowsPerPass: max(batchSize, minimumPass),
-                parallelism: parallelism)
+                ends, sharingOutputOf: first, at: points, on: splits,
+                rowsPerPass: rowsPerPass(ends[0].program, batchSize: batchSize), parallelism: parallelism)
         }
         var values = [[Metrics]](repeating: [], count: splits.count)
         for weights in points {
