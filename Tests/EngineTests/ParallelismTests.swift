@@ -22,6 +22,31 @@ import Testing
         }
     }
 
+    /// Jobs asking for 1, 2 or 3 of a pool's 3 workers, back to back: a worker not asked for one job must
+    /// neither hold up its caller nor count as done for the next (the loop would return with pieces left).
+    @Test("jobs that borrow fewer workers than the pool has run every piece once before forEach returns")
+    func partialHelpers() {
+        let budget = CoreBudget(cores: 4)
+        let parallelism = Parallelism(threads: 4, sharing: budget)
+        budget.hold()
+        var held = 0
+        for job in 0..<3000 {
+            let wanted = job % 4
+            while held < 3 - wanted {
+                budget.hold()
+                held += 1
+            }
+            while held > 3 - wanted {
+                budget.release()
+                held -= 1
+            }
+            let hits = Slots(9)
+            parallelism.forEach(9) { i in hits.values[i] += 1 }
+            let seen = Array(hits.values)
+            #expect(seen.allSatisfy { $0 == 1 }, "job \(job), \(wanted) idle cores: \(seen)")
+        }
+    }
+
     @Test("copies of a Parallelism share one pool and compare equal by thread count")
     func copiesShare() {
         let a = Parallelism(threads: 2)

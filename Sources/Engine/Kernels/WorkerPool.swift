@@ -36,16 +36,18 @@ final class WorkerPool: Sendable {
 
     private final class Shared: @unchecked Sendable {
         let workers: Int
-        /// Bumped (under `lock`) to publish a job; workers watch it.
-        let generation = Atomic<Int>(0)
+        /// The job's generation and its number of helpers, as `generation << 16 | helpers`, published in one
+        /// store (under `lock`) so that a worker never pairs one job's generation with another's helpers.
+        let state = Atomic<Int>(0)
         let nextPiece = Atomic<Int>(0)
-        /// Workers that have not yet finished the current job.
+        /// Helpers that have not yet finished the current job: the caller waits for these alone, not for
+        /// workers it did not ask for (asleep, or on a core another step holds).
         let busy = Atomic<Int>(0)
         let lock = NSCondition()
-        // Written by the caller before `generation` is bumped, read by workers after they see the bump.
+        // Written by the caller before `state` is published, read by the job's helpers after they see it;
+        // not rewritten before they are done, since the next job waits for `busy`.
         nonisolated(unsafe) var job: (@Sendable (Int) -> Void)?
         nonisolated(unsafe) var pieces = 0
-        nonisolated(unsafe) var helpers = 0
         nonisolated(unsafe) var stopping = false
 
         init(workers: Int) { self.workers = workers }
@@ -53,11 +55,11 @@ final class WorkerPool: Sendable {
         func run(_ count: Int, helpers: Int, _ body: @escaping @Sendable (Int) -> Void) {
             job = body
             pieces = count
-            self.helpers = helpers
             nextPiece.store(0, ordering: .relaxed)
-            busy.store(workers, ordering: .relaxed)
+            busy.store(helpers, ordering: .relaxed)
             lock.lock()
-            generation.add(1, ordering: .releasing)
+            let generation = (state.load(ordering: .relaxed) >> 16) + 1
+            state.store(generation << 16 | helpers, ordering: .releasing)
             lock.broadcast()
             lock.unlock()
             takePieces(body, count: count)
@@ -67,17 +69,24 @@ final class WorkerPool: Sendable {
 
         func workLoop(index: Int) {
             var seen = 0
+            // A worker that helped spins briefly for the next job; one that was not asked sleeps at once.
+            var spin = true
             while true {
-                var spins = 0
-                while generation.load(ordering: .acquiring) == seen && spins < 100_000 { spins += 1 }
-                if generation.load(ordering: .acquiring) == seen {
+                var spins = spin ? 0 : 100_000
+                while state.load(ordering: .acquiring) >> 16 == seen && spins < 100_000 { spins += 1 }
+                if state.load(ordering: .acquiring) >> 16 == seen {
                     lock.lock()
-                    while generation.load(ordering: .acquiring) == seen && !stopping { lock.wait() }
+                    while state.load(ordering: .acquiring) >> 16 == seen && !stopping { lock.wait() }
                     lock.unlock()
                 }
                 if stopping { return }
-                seen = generation.load(ordering: .acquiring)
-                if index < helpers, let job { takePieces(job, count: pieces) }
+                let current = state.load(ordering: .acquiring)
+                seen = current >> 16
+                spin = index < current & 0xFFFF
+                guard spin else { continue }
+                // The job's reference ends with this statement, before `busy` lets the caller return (its
+                // closure may not escape `run`).
+                if let job { takePieces(job, count: pieces) }
                 busy.subtract(1, ordering: .releasing)
             }
         }
@@ -85,7 +94,7 @@ final class WorkerPool: Sendable {
         func shutDown() {
             lock.lock()
             stopping = true
-            generation.add(1, ordering: .releasing)
+            state.add(1 << 16, ordering: .releasing)
             lock.broadcast()
             lock.unlock()
         }
