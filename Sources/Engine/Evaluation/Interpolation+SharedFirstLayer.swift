@@ -14,15 +14,15 @@ extension Interpolation {
 
     /// Examples per pass of the shared route; results do not depend on it.
     ///
-    /// Every pass mixes each point's weights into the state again, so passes are long, `minimumPass`
+    /// Every pass mixes each point's weights into the state again, so passes are long, `fullPass`
     /// examples, unless a buffer of that many would pass `passBytes` (wide networks); never fewer than
     /// `batchSize`.
     package static func rowsPerPass(_ program: LayerProgram, batchSize: Int) -> Int {
         let widest = max(1, program.buffers.map(\.size).max() ?? 1)
-        return max(batchSize, min(minimumPass, passBytes / (widest * MemoryLayout<Float>.size)))
+        return max(batchSize, min(fullPass, passBytes / (widest * MemoryLayout<Float>.size)))
     }
 
-    static let minimumPass = 2048
+    static let fullPass = 2048
     /// 8 MB: the 784-512³-10 MLP gets the full 2,048 rows; a 4096-wide one, 512.
     static let passBytes = 1 << 23
 

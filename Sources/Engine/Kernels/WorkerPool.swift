@@ -12,12 +12,10 @@ import Synchronization
 /// when the pool is released.
 final class WorkerPool: Sendable {
     private let shared: Shared
-    let workers: Int
 
     /// A pool whose `run` uses the calling thread plus `workers` threads of its own.
     init(workers: Int) {
-        self.workers = workers
-        shared = Shared(workers: workers)
+        shared = Shared()
         for index in 0..<workers {
             let shared = self.shared
             let thread = Thread { shared.workLoop(index: index) }
@@ -35,10 +33,11 @@ final class WorkerPool: Sendable {
     }
 
     private final class Shared: @unchecked Sendable {
-        let workers: Int
         /// The job's generation and its number of helpers, as `generation << 16 | helpers`, published in one
         /// store (under `lock`) so that a worker never pairs one job's generation with another's helpers.
         let state = Atomic<Int>(0)
+        static func generation(_ state: Int) -> Int { state >> 16 }
+        static func helpers(_ state: Int) -> Int { state & 0xFFFF }
         let nextPiece = Atomic<Int>(0)
         /// Helpers that have not yet finished the current job: the caller waits for these alone, not for
         /// workers it did not ask for (asleep, or on a core another step holds).
@@ -50,15 +49,13 @@ final class WorkerPool: Sendable {
         nonisolated(unsafe) var pieces = 0
         nonisolated(unsafe) var stopping = false
 
-        init(workers: Int) { self.workers = workers }
-
         func run(_ count: Int, helpers: Int, _ body: @escaping @Sendable (Int) -> Void) {
             job = body
             pieces = count
             nextPiece.store(0, ordering: .relaxed)
             busy.store(helpers, ordering: .relaxed)
             lock.lock()
-            let generation = (state.load(ordering: .relaxed) >> 16) + 1
+            let generation = Self.generation(state.load(ordering: .relaxed)) + 1
             state.store(generation << 16 | helpers, ordering: .releasing)
             lock.broadcast()
             lock.unlock()
@@ -71,18 +68,19 @@ final class WorkerPool: Sendable {
             var seen = 0
             // A worker that helped spins briefly for the next job; one that was not asked sleeps at once.
             var spin = true
+            func unchanged() -> Bool { Self.generation(state.load(ordering: .acquiring)) == seen }
             while true {
-                var spins = spin ? 0 : 100_000
-                while state.load(ordering: .acquiring) >> 16 == seen && spins < 100_000 { spins += 1 }
-                if state.load(ordering: .acquiring) >> 16 == seen {
+                var spins = 0
+                while spin && unchanged() && spins < 100_000 { spins += 1 }
+                if unchanged() {
                     lock.lock()
-                    while state.load(ordering: .acquiring) >> 16 == seen && !stopping { lock.wait() }
+                    while unchanged() && !stopping { lock.wait() }
                     lock.unlock()
                 }
                 if stopping { return }
                 let current = state.load(ordering: .acquiring)
-                seen = current >> 16
-                spin = index < current & 0xFFFF
+                seen = Self.generation(current)
+                spin = index < Self.helpers(current)
                 guard spin else { continue }
                 // The job's reference ends with this statement, before `busy` lets the caller return (its
                 // closure may not escape `run`).

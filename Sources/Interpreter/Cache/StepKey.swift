@@ -17,9 +17,8 @@ package enum StepKey {
     ///
     /// A path of networks that start with a linear layer is measured through its ends' first-layer
     /// products, which rounds differently from multiplying by mixed weights (path-3: unbiased first
-    /// layers too). It covers every
-    /// path step, conv and REPAIR paths too, whose numbers did not change: one salt is simpler than
-    /// knowing, before running, which route a path takes.
+    /// layers too). It covers every path step, conv and REPAIR paths too, whose numbers did not change:
+    /// one salt is simpler than knowing, before running, which route a path takes.
     package static let pathSalt = "path-3"
 
     static func salt(for step: PlanStep) -> String {
