@@ -98,6 +98,41 @@ import Testing
         }
     }
 
+    /// 5 channels: a partial group of lanes only; 12: one whole group and a partial one; 16: a pair of
+    /// whole groups (the paired sums); 24: a pair and a single whole group.
+    @Test(
+        "a norm's backward through a fused ReLU's output equals the ReLU's backward, then the norm's, bit for bit",
+        arguments: [Normalization.Kind.group(1), .group(4), .layer, .batch], [5, 12, 16, 24])
+    func fusedReLUBackward(_ kind: Normalization.Kind, channels c: Int) {
+        if case .group(let groups) = kind, c % groups != 0 { return }
+        let (n, positions) = (3, 7)
+        let shape = Normalization.Shape(rows: n * positions, channels: c, positionsPerSample: positions)
+        let x = Fixtures.matrix(n * positions, c, seed: 21, purpose: "x").map { $0 * 2 - 0.3 }
+        let gamma = Fixtures.matrix(1, c, seed: 22, purpose: "g"), beta = Fixtures.matrix(1, c, seed: 23, purpose: "b")
+        let dy = Fixtures.matrix(n * positions, c, seed: 24, purpose: "dy")
+        var y = [Float](repeating: 0, count: x.count)
+        var mean = [Float](repeating: 0, count: shape.statistics(kind)), inverse = mean
+        Normalization.forward(
+            kind, x: x, shape: shape, gamma: gamma, beta: beta, y: &y, mean: &mean, inverseDeviation: &inverse, relu: true)
+        #expect(y.contains(0) && y.contains { $0 > 0 }, "the ReLU is off somewhere and on somewhere")
+        func backward(_ dy: [Float], reluOutput: [Float]?) -> [[Float]] {
+            var dx = [Float](repeating: .nan, count: x.count), dg = [Float](repeating: .nan, count: c), db = dg
+            let run = { (output: UnsafePointer<Float>?) in
+                Normalization.backward(
+                    kind, dy: dy, reluOutput: output, x: x, shape: shape, gamma: gamma, mean: mean,
+                    inverseDeviation: inverse, dx: &dx, dGamma: &dg, dBeta: &db, parallelism: Parallelism(threads: 2))
+            }
+            if let reluOutput { reluOutput.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
+            return [dx, dg, db]
+        }
+        let fused = backward(dy, reluOutput: y)
+        let separate = backward(zip(y, dy).map { $0 > 0 ? $1 : 0 }, reluOutput: nil)
+        #expect(!fused[0].contains { $0.isNaN })
+        for (a, b) in zip(fused, separate) {
+            #expect(zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(kind), \(c) channels")
+        }
+    }
+
     @Test(
         "a layer program accepts exactly the group counts that divide its input's channels",
         arguments: Array(-1...13) + [24])

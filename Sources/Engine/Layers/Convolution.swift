@@ -246,10 +246,15 @@ package enum Convolution {
                     c: c, ldc: g.depth, accumulate: start > 0, workspace: gemms[piece], parallelism: .serial)
             }
         }
-        w.update(from: partials.base, count: size)
-        for piece in 1..<max(pieces, 1) {
-            let part = partials.base + piece * size
-            for i in 0..<size { w[i] += part[i] }
+        // Partials added in piece order for every element, in parallel over fixed chunks of elements.
+        let sums = SharedPointer(base: w), chunk = 4096
+        parallelism.forEach((size + chunk - 1) / chunk) { part in
+            let elements = part * chunk..<min(size, (part + 1) * chunk)
+            (sums.base + elements.lowerBound).update(from: partials.base + elements.lowerBound, count: elements.count)
+            for piece in 1..<max(pieces, 1) {
+                let partial = partials.base + piece * size
+                for i in elements { sums.base[i] += partial[i] }
+            }
         }
     }
 
@@ -315,22 +320,23 @@ package enum Convolution {
     ) {
         let mr = MicroKernel.mr, nr = MicroKernel.nr, taps = g.kernel * g.kernel
         let m = g.outChannels, n = g.depth, channels = g.inChannels
-        let mPanels = (m + mr - 1) / mr, fullPanels = m / mr
-        let packed = workspace.buffers(aCount: mr * kc, bCount: 0).a
-        if fullPanels < mPanels { Gemm.packPanelA(a, panel: fullPanels, m: m, k: kc, into: packed) }
-        for jp in 0..<(n + nr - 1) / nr {
-            // Each half is 8 channels of one tap; a half past the last column repeats the first (its
-            // columns are not stored).
-            let low = jp * nr, high = min(low + 8, n - 8)
-            let halves = WindowColumnKernel.Halves(
-                lowTap: low / channels, lowChannel: low % channels, highTap: high / channels,
-                highChannel: high % channels)
-            let cols = min(nr, n - low)
-            for ip in 0..<mPanels {
-                let (panel, stride) = ip < fullPanels ? (a.base + ip * mr, a.ld) : (UnsafePointer(packed), mr)
+        let mPanels = (m + mr - 1) / mr
+        // dy's panels packed, as a GEMM packs A: each block then reads its six outputs' dy sequentially
+        // instead of one strided row of dy per position.
+        let packed = workspace.buffers(aCount: mPanels * mr * kc, bCount: 0).a
+        for ip in 0..<mPanels { Gemm.packPanelA(a, panel: ip, m: m, k: kc, into: packed + ip * mr * kc) }
+        for ip in 0..<mPanels {
+            let panel = packed + ip * mr * kc, rows = min(mr, m - ip * mr)
+            for jp in 0..<(n + nr - 1) / nr {
+                // Each half is 8 channels of one tap; a half past the last column repeats the first (its
+                // columns are not stored).
+                let low = jp * nr, high = min(low + 8, n - 8)
+                let halves = WindowColumnKernel.Halves(
+                    lowTap: low / channels, lowChannel: low % channels, highTap: high / channels,
+                    highChannel: high % channels)
                 let acc = WindowColumnKernel.block(
-                    panel, stride: stride, taps: table, tapCount: taps, halves: halves, count: kc)
-                let rows = min(mr, m - ip * mr), target = c + ip * mr * n + low
+                    panel, stride: mr, taps: table, tapCount: taps, halves: halves, count: kc)
+                let cols = min(nr, n - low), target = c + ip * mr * n + low
                 if rows == mr && cols == nr {
                     acc.storeFull(to: target, ldc: n, accumulate: accumulate)
                 } else {

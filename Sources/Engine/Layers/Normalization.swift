@@ -142,15 +142,20 @@ public enum Normalization {
     ///
     /// dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) over each normalised set, where dx̂ = γ·dy.
     ///
+    /// - Parameter reluOutput: for a norm fused with the ReLU after it (`forward`'s `relu`), that ReLU's
+    ///   output: `dy` is then the ReLU's output gradient, taken as 0 where the output is not positive
+    ///   (the ReLU's backward, done here instead of in a pass of its own).
     /// - Precondition: a `group` kind's count divides the channels (`LayerProgram` checks it).
     package static func backward(
-        _ kind: Kind, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, shape: Shape, gamma: UnsafePointer<Float>,
-        mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-        dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>, parallelism: Parallelism = .serial
+        _ kind: Kind, dy: UnsafePointer<Float>, reluOutput: UnsafePointer<Float>? = nil, x: UnsafePointer<Float>,
+        shape: Shape, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
+        parallelism: Parallelism = .serial
     ) {
         let c = shape.channels, size = shape.sampleSize, samples = shape.samples, positions = shape.positionsPerSample
         shape.checkGroups(kind)
-        let (dys, xs, gs) = (SharedReadPointer(base: dy), SharedReadPointer(base: x), SharedReadPointer(base: gamma))
+        let dys = UpstreamGradient(dy: dy, reluOutput: reluOutput)
+        let (xs, gs) = (SharedReadPointer(base: x), SharedReadPointer(base: gamma))
         let (ms, vs) = (SharedReadPointer(base: mean), SharedReadPointer(base: inverseDeviation))
         let dxs = SharedPointer(base: dx)
         // Per-sample partials per channel: Σ dy·x̂ (for dγ) and Σ dy (for dβ). Σ dx̂ and Σ dx̂·x̂ are γ times them.
@@ -159,27 +164,47 @@ public enum Normalization {
         let ps = SharedPointer(base: partials)
         parallelism.forEach(samples) { n in
             let p = ps.base + n * c * 2
-            ChannelLanes.forEach(c) { ch, lanes in
+            func store(_ ch: Int, _ lanes: Int, _ sums: (ChannelLanes.V, ChannelLanes.V)) {
+                for lane in 0..<lanes {
+                    p[ch + lane] = Double(sums.0[lane])
+                    p[c + ch + lane] = Double(sums.1[lane])
+                }
+            }
+            var ch = 0
+            while ch < c {
+                let lanes = min(ChannelLanes.V.scalarCount, c - ch)
+                // GroupNorm's and BatchNorm's statistics are the same at every position of the sample: whole
+                // groups of eight channels, two at a time when there are two, take the fast loops.
+                if kind != .layer && lanes == ChannelLanes.V.scalarCount {
+                    let paired = ch + 16 <= c
+                    let low = statistics(kind, shape, sample: n, position: n * positions, channel: ch, 8, ms.base, vs.base)
+                    let high =
+                        paired
+                        ? statistics(kind, shape, sample: n, position: n * positions, channel: ch + 8, 8, ms.base, vs.base)
+                        : nil
+                    let sums = dys.sums(
+                        xs.base, from: n * size + ch, rows: positions, stride: c, (low.0, low.1),
+                        pair: high.map { ($0.0, $0.1) })
+                    store(ch, 8, sums.low)
+                    if paired { store(ch + 8, 8, sums.high) }
+                    ch += paired ? 16 : 8
+                    continue
+                }
                 var dyXhat = ChannelLanes.V(), dySum = ChannelLanes.V()
-                // GroupNorm's and BatchNorm's statistics are the same at every position of the sample.
-                let wholeSample: (ChannelLanes.V, ChannelLanes.V)? =
-                    switch kind {
-                    case .layer: nil
-                    case .group, .batch:
-                        statistics(kind, shape, sample: n, position: n * positions, channel: ch, lanes, ms.base, vs.base)
-                    }
                 for position in 0..<positions {
                     let s = n * positions + position, e = s * c + ch
-                    let (m, v) =
-                        wholeSample ?? statistics(kind, shape, sample: n, position: s, channel: ch, lanes, ms.base, vs.base)
-                    let d = ChannelLanes.load(dys.base + e, lanes)
+                    let (m, v) = statistics(kind, shape, sample: n, position: s, channel: ch, lanes, ms.base, vs.base)
+                    let d = dys.load(e, lanes)
                     dyXhat = dyXhat.addingProduct(d, (ChannelLanes.load(xs.base + e, lanes) - m) * v)
                     dySum += d
                 }
-                for lane in 0..<lanes {
-                    p[ch + lane] = Double(dyXhat[lane])
-                    p[c + ch + lane] = Double(dySum[lane])
-                }
+                store(ch, lanes, (dyXhat, dySum))
+                ch += lanes
+            }
+            // A group's statistics are the sample's own: its dx follows at once, while the sample is in cache.
+            if case .group(let groups) = kind {
+                groupDx(
+                    sample: n, groups: groups, shape, partials: p, xs.base, dys, gs.base, ms.base, vs.base, dxs.base)
             }
         }
         var totals = [Double](repeating: 0, count: 2 * c)
@@ -208,7 +233,7 @@ public enum Normalization {
                             let xhat =
                                 (ChannelLanes.load(xs.base + e + ch, lanes) - ChannelLanes.load(ms.base + ch, lanes))
                                 * ChannelLanes.load(vs.base + ch, lanes)
-                            let d = ChannelLanes.load(dys.base + e + ch, lanes)
+                            let d = dys.load(e + ch, lanes)
                             let out =
                                 d * ChannelLanes.load(ks.base + ch, lanes) - ChannelLanes.load(ks.base + c + ch, lanes)
                                 - xhat * ChannelLanes.load(ks.base + 2 * c + ch, lanes)
@@ -217,45 +242,56 @@ public enum Normalization {
                     }
                 }
             }
-        case .group(let groups):
-            let perGroup = c / groups, count = Double(positions * perGroup)
-            // Per sample and channel: its group's mean, 1/σ, mean(dx̂) and mean(dx̂·x̂), c of each.
-            let coefficients = UnsafeMutablePointer<Float>.allocate(capacity: samples * 4 * c)
-            defer { coefficients.deallocate() }
-            let slices = SharedPointer(base: coefficients)
-            parallelism.forEach(samples) { n in
-                let p = ps.base + n * c * 2, k = slices.base + n * 4 * c
-                for g in 0..<groups {
-                    // Σ dx̂ and Σ dx̂·x̂ over the group, from its channels' partials.
-                    let channels = g * perGroup..<(g + 1) * perGroup
-                    var sumD = 0.0, sumDX = 0.0
-                    for ch in channels {
-                        sumD += Double(gs.base[ch]) * p[c + ch]
-                        sumDX += Double(gs.base[ch]) * p[ch]
-                    }
-                    let (m, v) = (ms.base[n * groups + g], vs.base[n * groups + g])
-                    let (meanD, meanDX) = (Float(sumD / count), Float(sumDX / count))
-                    for ch in channels { (k[ch], k[c + ch], k[2 * c + ch], k[3 * c + ch]) = (m, v, meanD, meanDX) }
-                }
-                for s in n * positions..<(n + 1) * positions {
-                    ChannelLanes.forEach(c) { ch, lanes in
-                        let (m, v) = (ChannelLanes.load(k + ch, lanes), ChannelLanes.load(k + c + ch, lanes))
-                        let (meanD, meanDX) = (ChannelLanes.load(k + 2 * c + ch, lanes), ChannelLanes.load(k + 3 * c + ch, lanes))
-                        storeDx(s * c + ch, channel: ch, lanes, xs.base, dys.base, gs.base, dxs.base, (m, v, meanD, meanDX))
-                    }
-                }
-            }
+        case .group:
+            break  // written with the partials
         case .layer:
             parallelism.forEach(samples) { n in
-                dxRows(n * positions..<(n + 1) * positions, c, xs.base, dys.base, gs.base, dxs.base) { s in
+                dxRows(n * positions..<(n + 1) * positions, c, xs.base, dys, gs.base, dxs.base) { s in
                     let (m, v) = (ms.base[s], vs.base[s])
                     var sumD = ChannelLanes.V(), sumDX = ChannelLanes.V()
                     ChannelLanes.forEach(c) { ch, lanes in
-                        let d = ChannelLanes.load(dys.base + s * c + ch, lanes) * ChannelLanes.load(gs.base + ch, lanes)
+                        let d = dys.load(s * c + ch, lanes) * ChannelLanes.load(gs.base + ch, lanes)
                         sumD += d
                         sumDX = sumDX.addingProduct(d, (ChannelLanes.load(xs.base + s * c + ch, lanes) - m) * v)
                     }
                     return (m, v, Float(Lanes.total(sumD) / Double(c)), Float(Lanes.total(sumDX) / Double(c)))
+                }
+            }
+        }
+    }
+
+    /// GroupNorm's dx for one sample, from its per-channel partials (Σ dy·x̂, then Σ dy): each group's
+    /// mean(dx̂) and mean(dx̂·x̂) summed from its channels' partials in Double in channel order.
+    private static func groupDx(
+        sample n: Int, groups: Int, _ shape: Shape, partials p: UnsafePointer<Double>, _ x: UnsafePointer<Float>,
+        _ dy: UpstreamGradient, _ gamma: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
+        _ inverse: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>
+    ) {
+        let c = shape.channels, positions = shape.positionsPerSample
+        let perGroup = c / groups, count = Double(positions * perGroup)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * c) { buffer in
+            guard let k = buffer.baseAddress else { return }
+            for g in 0..<groups {
+                let channels = g * perGroup..<(g + 1) * perGroup
+                var sumD = 0.0, sumDX = 0.0
+                for ch in channels {
+                    sumD += Double(gamma[ch]) * p[c + ch]
+                    sumDX += Double(gamma[ch]) * p[ch]
+                }
+                let (m, v) = (mean[n * groups + g], inverse[n * groups + g])
+                let (meanD, meanDX) = (Float(sumD / count), Float(sumDX / count))
+                for ch in channels { (k[ch], k[c + ch], k[2 * c + ch], k[3 * c + ch]) = (m, v, meanD, meanDX) }
+            }
+            let rows = n * positions..<(n + 1) * positions
+            if c % ChannelLanes.V.scalarCount == 0 {
+                dy.groupDx(x, gamma, coefficients: k, dx, rows: rows, channels: c)
+                return
+            }
+            for s in rows {
+                ChannelLanes.forEach(c) { ch, lanes in
+                    let (m, v) = (ChannelLanes.load(k + ch, lanes), ChannelLanes.load(k + c + ch, lanes))
+                    let (meanD, meanDX) = (ChannelLanes.load(k + 2 * c + ch, lanes), ChannelLanes.load(k + 3 * c + ch, lanes))
+                    storeDx(s * c + ch, channel: ch, lanes, x, dy, gamma, dx, (m, v, meanD, meanDX))
                 }
             }
         }
@@ -345,7 +381,7 @@ public enum Normalization {
     /// mean(dx̂), mean(dx̂·x̂)) for row s.
     @inline(__always)
     private static func dxRows(
-        _ rows: Range<Int>, _ c: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>,
+        _ rows: Range<Int>, _ c: Int, _ x: UnsafePointer<Float>, _ dy: UpstreamGradient, _ gamma: UnsafePointer<Float>,
         _ dx: UnsafeMutablePointer<Float>, _ row: (Int) -> (Float, Float, Float, Float)
     ) {
         for s in rows {
@@ -362,12 +398,12 @@ public enum Normalization {
     /// (mean, 1/σ, mean(dx̂), mean(dx̂·x̂)) of each lane's normalised set.
     @inline(__always)
     private static func storeDx(
-        _ e: Int, channel ch: Int, _ lanes: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ e: Int, channel ch: Int, _ lanes: Int, _ x: UnsafePointer<Float>, _ dy: UpstreamGradient,
         _ gamma: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
         _ k: (mean: ChannelLanes.V, inverse: ChannelLanes.V, meanD: ChannelLanes.V, meanDX: ChannelLanes.V)
     ) {
         let xhat = (ChannelLanes.load(x + e, lanes) - k.mean) * k.inverse
-        let d = ChannelLanes.load(dy + e, lanes) * ChannelLanes.load(gamma + ch, lanes)
+        let d = dy.load(e, lanes) * ChannelLanes.load(gamma + ch, lanes)
         ChannelLanes.store(k.inverse * (d - k.meanD - xhat * k.meanDX), dx + e, lanes)
     }
 

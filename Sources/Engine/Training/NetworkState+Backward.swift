@@ -41,8 +41,12 @@ extension NetworkState {
                 guard let stats = statistics[i] else { continue }
                 // A norm's dγ and dβ need its dx pass; a norm on the input computes it into scratch.
                 let dx = target(from) ?? scratch.pointer(count: batch * program.buffers[from].size)
+                // Doing the ReLU's backward too: dy is then the ReLU's output gradient.
+                let relu = normsMaskingReLU.contains(i)
                 Normalization.backward(
-                    kind, dy: dy, x: activations[from], shape: Self.normShape(program.buffers[from], batch: batch),
+                    kind, dy: relu ? UnsafePointer(activationGradients[to + 1]) : dy,
+                    reluOutput: relu ? activations[to + 1] : nil,
+                    x: activations[from], shape: Self.normShape(program.buffers[from], batch: batch),
                     gamma: parameter(layer.name + ".weight"), mean: stats.mean, inverseDeviation: stats.inverse, dx: dx,
                     dGamma: gradient(layer.name + ".weight"), dBeta: gradient(layer.name + ".bias"), parallelism: parallelism)
                 if needsGradient[from] { commit(from, dx) }

@@ -35,8 +35,12 @@ package final class NetworkState {
     let needsGradient: [Bool]
     /// `program.operations`, computed once.
     let operations: [(layer: Architecture.Layer, from: Int, to: Int)]
-    /// `program.reluBeforeLinear` with each ReLU's buffers, computed once, and the ReLUs backward skips.
+    /// `program.reluBeforeLinear` with each ReLU's buffers, computed once.
     let reluBeforeLinear: [Int: (from: Int, to: Int)]
+    /// Norms fused with the ReLU after it whose backward does that ReLU's too (masking dy by its output),
+    /// unless a linear layer after the ReLU already masks.
+    let normsMaskingReLU: Set<Int>
+    /// ReLUs whose backward another layer's does: a linear layer's after them, or a norm's before them.
     let reluSkippedInBackward: Set<Int>
     let scratch = ScratchBuffer()
     let convolution = Convolution.Workspace()
@@ -52,7 +56,13 @@ package final class NetworkState {
         let operations = program.operations
         self.operations = operations
         reluBeforeLinear = program.reluBeforeLinear.mapValues { (operations[$0].from, operations[$0].to) }
-        reluSkippedInBackward = Set(program.reluBeforeLinear.values)
+        let maskedByLinear = Set(program.reluBeforeLinear.values)
+        normsMaskingReLU = Set(
+            fused.filter { i in
+                guard case .norm = operations[i].layer.operation else { return false }
+                return !maskedByLinear.contains(i + 1)
+            })
+        reluSkippedInBackward = maskedByLinear.union(normsMaskingReLU.map { $0 + 1 })
         self.batchCapacity = batchCapacity
         var offsets: [String: Int] = [:]
         var count = 0
