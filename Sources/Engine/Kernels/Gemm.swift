@@ -39,6 +39,8 @@ package enum Gemm {
     }
     static let rowPanelsPerTile = 8
     static let colPanelsPerTile = 8
+    /// From this many row tiles on, a tile spans every column (see `multiply`).
+    static let tallRowTiles = 16
     /// Below this many multiply-adds, threads cost more than they save.
     static let parallelThreshold = 1 << 18
 
@@ -85,6 +87,10 @@ package enum Gemm {
         let lanes = work >= parallelThreshold ? parallelism : .serial
         let pa = SharedPointer(base: packedA), pb = SharedPointer(base: packedB)
         let rowTiles = (mPanels + rowPanelsPerTile - 1) / rowPanelsPerTile
+        // A tall C (many row tiles) is split into full-width tiles, each packing its own rows of A just
+        // before use: A is then read from memory once, instead of packed whole, written back and read
+        // again by every column of tiles.
+        let colPanelsPerTile = rowTiles >= tallRowTiles ? nPanels : Self.colPanelsPerTile
         let colTiles = (nPanels + colPanelsPerTile - 1) / colPanelsPerTile
         let packAInTiles = colTiles == 1
         let upfront = packAInTiles ? nPanels : mPanels + nPanels
@@ -178,7 +184,17 @@ package enum Gemm {
         let mr = MicroKernel.mr
         let i0 = panel * mr
         let rows = min(mr, m - i0)
-        if a.transposed {
+        if a.transposed && rows == mr && i0 + 8 <= a.ld && k > 0 {
+            // Each p's six values are contiguous: one 8-wide copy per p, whose last two values the next p
+            // overwrites; the last p is copied alone so nothing is written past the panel.
+            let raw = UnsafeMutableRawPointer(dst)
+            for p in 0..<k - 1 {
+                let v = UnsafeRawPointer(a.base + p * a.ld + i0).loadUnaligned(as: SIMD8<Float>.self)
+                raw.storeBytes(of: v, toByteOffset: p * mr * 4, as: SIMD8<Float>.self)
+            }
+            let src = a.base + (k - 1) * a.ld + i0
+            for r in 0..<mr { dst[(k - 1) * mr + r] = src[r] }
+        } else if a.transposed {
             for p in 0..<k {
                 let src = a.base + p * a.ld + i0
                 for r in 0..<rows { dst[p * mr + r] = src[r] }

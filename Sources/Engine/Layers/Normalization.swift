@@ -413,6 +413,12 @@ public enum Normalization {
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, positions: Int, _ c: Int, scale: UnsafePointer<Float>,
         shift: UnsafePointer<Float>, relu: Bool
     ) {
+        if c % ChannelLanes.V.scalarCount == 0 {
+            relu
+                ? wholeLanesAffine(x, y, count: positions * c, c, scale: scale, shift: shift, relu: true)
+                : wholeLanesAffine(x, y, count: positions * c, c, scale: scale, shift: shift, relu: false)
+            return
+        }
         for e in stride(from: 0, to: positions * c, by: c) {
             ChannelLanes.forEach(c) { ch, lanes in
                 let out =
@@ -420,6 +426,26 @@ public enum Normalization {
                     + ChannelLanes.load(shift + ch, lanes)
                 ChannelLanes.store(rectified(out, relu), y + e + ch, lanes)
             }
+        }
+    }
+
+    /// `affine` for channels a multiple of eight: the same expressions in a loop without partial lanes.
+    @inline(never)
+    private static func wholeLanesAffine(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, _ c: Int, scale: UnsafePointer<Float>,
+        shift: UnsafePointer<Float>, relu: Bool
+    ) {
+        typealias V = ChannelLanes.V
+        func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var e = 0
+        while e < count {
+            var ch = 0
+            while ch < c {
+                let out = load(x + e + ch) * load(scale + ch) + load(shift + ch)
+                UnsafeMutableRawPointer(y + e + ch).storeBytes(of: rectified(out, relu), as: V.self)
+                ch &+= V.scalarCount
+            }
+            e &+= c
         }
     }
 

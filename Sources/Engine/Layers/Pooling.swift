@@ -53,12 +53,16 @@ package enum Pooling {
         let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
         var best = UnsafeRawPointer(x + first).loadUnaligned(as: SIMD8<Float>.self)
         var at = SIMD8<Int32>(repeating: Int32(first)) &+ lanes
-        for offset in [offsets.0, offsets.1, offsets.2] {
+        // Unrolled: an array of the offsets here would be built on every call.
+        @inline(__always) func consider(_ offset: Int) {
             let v = UnsafeRawPointer(x + first + offset).loadUnaligned(as: SIMD8<Float>.self)
             let replace = (best .== best) .& ((v .> best) .| (v .!= v))
             best.replace(with: v, where: replace)
             at.replace(with: SIMD8<Int32>(repeating: Int32(first + offset)) &+ lanes, where: replace)
         }
+        consider(offsets.0)
+        consider(offsets.1)
+        consider(offsets.2)
         return (best, at)
     }
 
