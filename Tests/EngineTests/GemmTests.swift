@@ -41,7 +41,9 @@ import Engine
     // Sizes straddle the 6×16 micro-tile, the 8-panel tiles and the 256 k-block.
     @Test(
         "GEMM equals the naive triple loop, every transpose combination",
-        arguments: [(1, 1, 1), (7, 9, 5), (6, 16, 8), (13, 17, 300), (64, 65, 63), (129, 31, 257), (50, 200, 513)])
+        arguments: [
+            (1, 1, 1), (7, 9, 5), (6, 16, 8), (13, 17, 300), (64, 65, 63), (129, 31, 257), (50, 200, 513), (55, 96, 70),
+        ])
     func matchesNaive(m: Int, n: Int, k: Int) {
         for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
             let a = Fixtures.matrix(m, k, seed: 7, purpose: "a"), b = Fixtures.matrix(k, n, seed: 7, purpose: "b")
@@ -51,6 +53,17 @@ import Engine
             let error = zip(c, expected).map { abs(Double($0) - $1) }.max() ?? .nan
             #expect(error <= 1e-5 * Double(k), "seed 7, \(m)x\(n)x\(k), transA \(transA), transB \(transB): \(error)")
         }
+    }
+
+    /// The last one or two rows of C take the two-row kernel (column panels in pairs, an odd one alone);
+    /// with more rows they are the top of a full block. Both must give each value the same bits.
+    @Test("the bottom edge's rows equal the same rows computed inside a full block, bit for bit", arguments: [1, 2])
+    func bottomEdgeIsExact(edgeRows: Int) {
+        let (m, n, k) = (126 + edgeRows, 200, 300)
+        let a = Fixtures.matrix(m + 6 - edgeRows, k, seed: 3, purpose: "a"), b = Fixtures.matrix(k, n, seed: 3, purpose: "b")
+        let whole = Self.run(a, b, m: m + 6 - edgeRows, n: n, k: k, transA: false, transB: false, threads: 2)
+        let edge = Self.run(Array(a[..<(m * k)]), b, m: m, n: n, k: k, transA: false, transB: false, threads: 2)
+        #expect(edge == Array(whole[..<(m * n)]))
     }
 
     /// Packing only moves values, so reading an operand through its transpose must not change one bit.

@@ -162,12 +162,22 @@ package enum Gemm {
             for jp in cols {
                 let bPanel = UnsafePointer(packedB + jp * nr * k + pc * nr)
                 let j0 = jp * nr
+                // A bottom edge of one or two rows goes two column panels at a time (`twoRows`): at even
+                // offsets in the tile, when both panels are whole; the odd one is then done.
+                let paired = { (jp: Int) in
+                    (jp - cols.lowerBound) % 2 == 0 && jp + 1 < cols.upperBound && (jp + 2) * nr <= n
+                }
                 for ip in rows {
                     let aPanel = UnsafePointer(packedA + ip * mr * k + pc * mr)
                     let i0 = ip * mr
                     let target = c + i0 * ldc + j0
                     if i0 + mr <= m && j0 + nr <= n {
                         MicroKernel.block(aPanel, bPanel, kc: kc, target, ldc: ldc, accumulate: add)
+                    } else if m - i0 <= 2 && paired(jp) {
+                        MicroKernel.twoRows(
+                            aPanel, bPanel, bPanel + nr * k, kc: kc, target, ldc: ldc, rows: m - i0, accumulate: add)
+                    } else if m - i0 <= 2 && jp > cols.lowerBound && paired(jp - 1) {
+                        continue
                     } else {
                         MicroKernel.edgeBlock(
                             aPanel, bPanel, kc: kc, target, ldc: ldc,

@@ -60,6 +60,40 @@ enum MicroKernel {
         row.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
     }
 
+    /// The first one or two rows of a block row spanning two column panels (a 2×32 block of C, `rows` of
+    /// its rows stored): the bottom edge of a C whose rows are not a multiple of six, at a third of a full
+    /// block's cost (eight accumulators keep both FMA pipes busy, where a 2×16 block would not). Each
+    /// value is the sum `block` computes for it, in the same order.
+    @inline(never)
+    static func twoRows(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ b2: UnsafePointer<Float>, kc: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, accumulate: Bool
+    ) {
+        typealias V = SIMD8<Float>
+        var c00 = V(), c01 = V(), c02 = V(), c03 = V(), c10 = V(), c11 = V(), c12 = V(), c13 = V()
+        let (rb, rb2) = (UnsafeRawPointer(b), UnsafeRawPointer(b2))
+        var ap = a
+        for p in 0..<kc {
+            let b0 = rb.loadUnaligned(fromByteOffset: p &* 64, as: V.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: p &* 64 &+ 32, as: V.self)
+            let b2 = rb2.loadUnaligned(fromByteOffset: p &* 64, as: V.self)
+            let b3 = rb2.loadUnaligned(fromByteOffset: p &* 64 &+ 32, as: V.self)
+            var s = V(repeating: ap[0])
+            c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            c02 = c02.addingProduct(s, b2); c03 = c03.addingProduct(s, b3)
+            s = V(repeating: ap[1])
+            c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            c12 = c12.addingProduct(s, b2); c13 = c13.addingProduct(s, b3)
+            ap += mr
+        }
+        store(c00, c01, to: c, accumulate: accumulate)
+        store(c02, c03, to: c + nr, accumulate: accumulate)
+        if rows > 1 {
+            store(c10, c11, to: c + ldc, accumulate: accumulate)
+            store(c12, c13, to: c + ldc + nr, accumulate: accumulate)
+        }
+    }
+
     /// A partial block at the bottom or right edge of C: computed whole into scratch, then `rows × cols` copied.
     @inline(never)
     static func edgeBlock(
