@@ -55,8 +55,10 @@ import Engine
         }
     }
 
-    /// The last one or two rows of C take the two-row kernel (column panels in pairs, an odd one alone);
-    /// with more rows they are the top of a full block. Both must give each value the same bits.
+    /// The last one or two rows of C take the two-row kernel.
+    ///
+    /// Column panels go in pairs there, an odd one alone; with more rows of C the same rows are the top of
+    /// a full block. Both must give each value the same bits.
     @Test("the bottom edge's rows equal the same rows computed inside a full block, bit for bit", arguments: [1, 2])
     func bottomEdgeIsExact(edgeRows: Int) {
         let (m, n, k) = (126 + edgeRows, 200, 300)

@@ -60,10 +60,11 @@ enum MicroKernel {
         row.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
     }
 
-    /// The first one or two rows of a block row spanning two column panels (a 2×32 block of C, `rows` of
-    /// its rows stored): the bottom edge of a C whose rows are not a multiple of six, at a third of a full
-    /// block's cost (eight accumulators keep both FMA pipes busy, where a 2×16 block would not). Each
-    /// value is the sum `block` computes for it, in the same order.
+    /// A 2×32 block of C over two column panels, `rows` of its two rows stored.
+    ///
+    /// For the bottom edge of a C whose rows are not a multiple of six: a third of a full block's cost
+    /// (eight accumulators keep both FMA pipes busy, where a 2×16 block would not). Each value is the sum
+    /// `block` computes for it, in the same order.
     @inline(never)
     static func twoRows(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ b2: UnsafePointer<Float>, kc: Int,
