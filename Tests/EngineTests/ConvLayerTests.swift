@@ -152,7 +152,7 @@ import Testing
     }
 
     /// 3 channels: the scalar path only; 11: a group of eight lanes and a scalar tail; a 5×5 image has an
-    /// odd last row and column that no max-pool window covers.
+    /// odd last row and column that no max-pool window covers (their gradient is zero).
     @Test("max and average pooling route gradients as their oracles do", arguments: [3, 11], [4, 5])
     func pooling(channels c: Int, height h: Int) {
         let (n, w) = (2, 5)
@@ -163,7 +163,8 @@ import Testing
         var argmax = [Int32](repeating: 0, count: outputs)
         Pooling.maxForward(x: x, batch: n, height: h, width: w, channels: c, y: &y, argmax: &argmax)
         Pooling.maxBackward(
-            dy: r, argmax: argmax, batch: n, height: h, width: w, channels: c, dx: &dx, parallelism: Parallelism(threads: 2))
+            dy: r, argmax: argmax, batch: n, outputsPerSample: outputs / n, inputsPerSample: x.count / n, dx: &dx,
+            parallelism: Parallelism(threads: 2))
         let maxOracle = { (x: [Double]) -> [Double] in
             var y = [Double](repeating: -.infinity, count: outputs)
             for b in 0..<n {

@@ -53,63 +53,26 @@ package enum Pooling {
         let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
         var best = UnsafeRawPointer(x + first).loadUnaligned(as: SIMD8<Float>.self)
         var at = SIMD8<Int32>(repeating: Int32(first)) &+ lanes
-        // Unrolled: an array of the offsets here would be built on every call.
-        @inline(__always) func consider(_ offset: Int) {
+        for offset in [offsets.0, offsets.1, offsets.2] {
             let v = UnsafeRawPointer(x + first + offset).loadUnaligned(as: SIMD8<Float>.self)
             let replace = (best .== best) .& ((v .> best) .| (v .!= v))
             best.replace(with: v, where: replace)
             at.replace(with: SIMD8<Int32>(repeating: Int32(first + offset)) &+ lanes, where: replace)
         }
-        consider(offsets.0)
-        consider(offsets.1)
-        consider(offsets.2)
         return (best, at)
     }
 
-    /// dx = dy routed to each window's maximum, zero elsewhere (and on the odd edges no window covers);
-    /// one sample per piece.
-    ///
-    /// Windows do not overlap, so each window's four inputs are written once, in place of zero-filling
-    /// the sample and adding each dy at its maximum; the maximum gets 0 + dy, as that addition gave.
+    /// dx = dy routed to each window's maximum (windows do not overlap), zero elsewhere; one sample per
+    /// piece (a sample's maxima lie in its own input).
     package static func maxBackward(
-        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, batch: Int, height: Int, width: Int, channels c: Int,
-        dx: UnsafeMutablePointer<Float>, parallelism: Parallelism = .serial
+        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, batch: Int, outputsPerSample: Int,
+        inputsPerSample: Int, dx: UnsafeMutablePointer<Float>, parallelism: Parallelism = .serial
     ) {
-        let oh = height / 2, ow = width / 2
         let (gradient, indices, out) = (SharedReadPointer(base: dy), SharedReadPointer(base: argmax), SharedPointer(base: dx))
         parallelism.forEach(batch) { n in
-            let image = n * height * width * c
-            if height % 2 == 1 { (out.base + image + (height - 1) * width * c).update(repeating: 0, count: width * c) }
-            if width % 2 == 1 {
-                for y in 0..<2 * oh { (out.base + image + (y * width + width - 1) * c).update(repeating: 0, count: c) }
-            }
-            let offsets = (0, c, width * c, (width + 1) * c)
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let o = ((n * oh + oy) * ow + ox) * c
-                    let corner = image + (2 * oy * width + 2 * ox) * c
-                    var ch = 0
-                    while ch + 8 <= c {
-                        let d = SIMD8<Float>() + UnsafeRawPointer(gradient.base + o + ch).loadUnaligned(as: SIMD8<Float>.self)
-                        let at = UnsafeRawPointer(indices.base + o + ch).loadUnaligned(as: SIMD8<Int32>.self)
-                        let first = SIMD8<Int32>(repeating: Int32(corner + ch)) &+ SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-                        @inline(__always) func write(_ offset: Int) {
-                            let value = SIMD8<Float>().replacing(with: d, where: at .== first &+ Int32(offset))
-                            UnsafeMutableRawPointer(out.base + corner + ch + offset).storeBytes(of: value, as: SIMD8<Float>.self)
-                        }
-                        write(offsets.0)
-                        write(offsets.1)
-                        write(offsets.2)
-                        write(offsets.3)
-                        ch += 8
-                    }
-                    for ch in ch..<c {
-                        let at = Int(indices.base[o + ch]), d = 0 + gradient.base[o + ch]
-                        for i in [offsets.0, offsets.1, offsets.2, offsets.3].map({ corner + ch + $0 }) {
-                            out.base[i] = i == at ? d : 0
-                        }
-                    }
-                }
+            (out.base + n * inputsPerSample).update(repeating: 0, count: inputsPerSample)
+            for o in n * outputsPerSample..<(n + 1) * outputsPerSample {
+                out.base[Int(indices.base[o])] += gradient.base[o]
             }
         }
     }

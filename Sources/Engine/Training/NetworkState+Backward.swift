@@ -68,10 +68,9 @@ extension NetworkState {
                 commit(from, dx)
             case .maxPool:
                 guard let indices = argmax[i], let dx = target(from) else { continue }
-                let b = program.buffers[from]
                 Pooling.maxBackward(
-                    dy: dy, argmax: indices, batch: batch, height: b.height, width: b.width, channels: b.channels, dx: dx,
-                    parallelism: parallelism)
+                    dy: dy, argmax: indices, batch: batch, outputsPerSample: program.buffers[to].size,
+                    inputsPerSample: program.buffers[from].size, dx: dx, parallelism: parallelism)
                 commit(from, dx)
             case .averagePool(let kernel):
                 guard let dx = target(from) else { continue }
