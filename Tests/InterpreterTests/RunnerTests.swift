@@ -488,6 +488,36 @@ func run(
         // Six steps, each with its result file(s) and key.json.
         #expect(stores[0].count == 12 && stores[0] == stores[1])
     }
+
+    /// A conv net whose norms take the fused ReLU's backward, the weight gradient's parallel pieces and
+    /// pooling; `scripts/sanitize thread` runs it too.
+    @Test("a GroupNorm conv net trained and evaluated on 1 and 2 threads stores bitwise-identical files")
+    func convSameBitsOnOneAndTwoThreads() throws {
+        let spec = """
+            lmc: 1
+            name: conv-threads
+            datasets:
+              d: {source: synthetic, features: 256, shape: [1, 16, 16], classes: 4, train: 256, test: 64, seed: 1}
+            models:
+              m: {kind: vgg, layers: [1, M, 2, M], width: 8, norm: groupnorm}
+            recipes:
+              r: {optimizer: {sgd: {lr: 0.05, momentum: 0.9}}, batch: 64, epochs: 2}
+            networks:
+              a: {model: m, data: d, recipe: r, seed: 1}
+            """
+        var stores: [[String: Data]] = []
+        for threads in [1, 2] {
+            let dir = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let plan = try Planner().plan(try SpecDecoder().decode(spec, file: "t.yaml", directory: dir))
+            let options = RunOptions(
+                cacheDirectory: dir + "/cache", resultsDirectory: dir + "/results", jobs: 1, threads: threads)
+            _ = try Runner.run(plan, options: options) { _ in }
+            stores.append(try Self.storedFiles(dir + "/cache"))
+        }
+        #expect(stores[0].keys.contains { $0.hasSuffix("network.safetensors") })
+        #expect(stores[0].count >= 4 && stores[0] == stores[1])
+    }
 }
 
 @Suite struct ResultFolderTests {
