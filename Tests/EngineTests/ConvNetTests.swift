@@ -100,6 +100,30 @@ import Testing
         #expect(stream3.members.contains { $0.tensor == "fc.weight" && $0.axis == 1 } && stream3.size == 12)
     }
 
+    /// The fused route writes only a ReLU's output and lets the norm before it do the ReLU's backward (or
+    /// the linear layer after it mask); the unfused one runs every layer on its own.
+    @Test(
+        "gradients with ReLUs fused into the layers beside them are bitwise those without",
+        arguments: [
+            vgg(.group(1)), vgg(.batch), vgg(.layer), resnet(.group(1), stages: 2, blocks: 1),
+            resnet(.batch, stages: 2, blocks: 1), unbiasedMLP(),
+        ])
+    func fusedReLUGradients(_ architecture: Architecture) throws {
+        let network = try Self.randomNetwork(architecture, seed: 31)
+        let batch = 4
+        let images = Fixtures.matrix(batch, 64, seed: 32, purpose: "images")
+        let labels: [Int32] = [2, 0, 1, 1]
+        let results = [true, false].map { fusing -> [Float] in
+            let state = NetworkState(network: network, batchCapacity: batch, training: true, fusingReLU: fusing)
+            state.batchInputs.update(from: images, count: images.count)
+            state.batchLabels.update(from: labels, count: batch)
+            let loss = state.computeGradients(batch: batch, parallelism: Parallelism(threads: 2))
+            return [Float(loss)] + Array(UnsafeBufferPointer(start: state.gradients, count: state.parameterCount))
+        }
+        #expect(results[0].contains { $0 != 0 })
+        #expect(zip(results[0], results[1]).allSatisfy { $0.bitPattern == $1.bitPattern })
+    }
+
     @Test(
         "gradients of the whole program match central differences of the loss",
         arguments: [

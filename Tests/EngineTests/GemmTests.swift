@@ -68,6 +68,20 @@ import Engine
         #expect(edge == Array(whole[..<(m * n)]))
     }
 
+    /// 800 rows make 17 tiles of rows: full-width tiles that pack their own rows of A; 720 rows make 15,
+    /// tiled as before. Tiling moves work between threads, never a sum.
+    @Test("a tall product's rows equal the same rows of a shorter one, bit for bit, A plain or transposed")
+    func tallTilesAreExact() {
+        let (n, k) = (200, 300)
+        let a = Fixtures.matrix(800, k, seed: 5, purpose: "a"), b = Fixtures.matrix(k, n, seed: 5, purpose: "b")
+        let aT = (0..<k * 800).map { a[($0 % 800) * k + $0 / 800] }
+        let tall = Self.run(a, b, m: 800, n: n, k: k, transA: false, transB: false, threads: 2)
+        let short = Self.run(Array(a[..<(720 * k)]), b, m: 720, n: n, k: k, transA: false, transB: false, threads: 3)
+        let tallT = Self.run(aT, b, m: 800, n: n, k: k, transA: true, transB: false, threads: 2)
+        #expect(Array(tall[..<(720 * n)]) == short)
+        #expect(tallT == tall)
+    }
+
     /// Packing only moves values, so reading an operand through its transpose must not change one bit.
     @Test("a transposed operand gives the same bits as the same matrix stored untransposed")
     func transposeIsExact() {

@@ -52,19 +52,21 @@ import Testing
         Fixtures.expectGradient(db, at: beta, r: r, oracle: { oracle(xd, gd, $0) }, "\(kind) dβ, \(c) channels")
     }
 
-    /// 5 channels: one partial group of lanes; 19: two whole groups of eight and a partial one.
+    /// 5 channels: one partial group of lanes; 16: two whole groups of eight (the paired loops); 19: two
+    /// whole groups and a partial one.
     @Test(
         "each normalisation's forward, dx, dγ and dβ match its oracle",
-        arguments: [Normalization.Kind.group(1), .layer, .batch], [5, 19])
+        arguments: [Normalization.Kind.group(1), .layer, .batch], [5, 16, 19])
     func normalisation(_ kind: Normalization.Kind, channels c: Int) {
         Self.check(kind, channels: c, positions: 4)
     }
 
     /// 12 channels (eight lanes and a partial four) in 1, 2, 3 (two groups share the first eight lanes)
-    /// and 12 groups (InstanceNorm); 20 channels in 4 groups of 5 (groups straddle lanes); 19 in 19.
+    /// and 12 groups (InstanceNorm); 20 channels in 4 groups of 5 (groups straddle lanes); 19 in 19; 16
+    /// and 24 channels (whole lane blocks only: the fast loops) in 4, 3 and 16 groups.
     @Test(
         "GroupNorm with G groups matches PyTorch's definition: forward, dx, dγ and dβ on 2×3 positions",
-        arguments: [(12, 1), (12, 2), (12, 3), (12, 12), (20, 4), (19, 19)])
+        arguments: [(12, 1), (12, 2), (12, 3), (12, 12), (20, 4), (19, 19), (16, 4), (24, 3), (16, 16)])
     func groupNorm(channels: Int, groups: Int) {
         Self.check(.group(groups), channels: channels, positions: 6)
     }

@@ -163,7 +163,8 @@ package enum Gemm {
                 let bPanel = UnsafePointer(packedB + jp * nr * k + pc * nr)
                 let j0 = jp * nr
                 // A bottom edge of one or two rows goes two column panels at a time (`twoRows`): at even
-                // offsets in the tile, when both panels are whole; the odd one is then done.
+                // offsets in the tile, when both panels are whole; the panel after such a pair was computed
+                // with it and is skipped.
                 let paired = { (jp: Int) in
                     (jp - cols.lowerBound) % 2 == 0 && jp + 1 < cols.upperBound && (jp + 2) * nr <= n
                 }
@@ -194,9 +195,10 @@ package enum Gemm {
         let mr = MicroKernel.mr
         let i0 = panel * mr
         let rows = min(mr, m - i0)
-        if a.transposed && rows == mr && i0 + 8 <= a.ld && k > 0 {
-            // Each p's six values are contiguous: one 8-wide copy per p, whose last two values the next p
-            // overwrites; the last p is copied alone so nothing is written past the panel.
+        if a.transposed && rows == mr && i0 + 8 <= m && k > 0 {
+            // Each p's six values are contiguous: one 8-wide copy per p (reading two more of A's m columns),
+            // whose last two values the next p overwrites; the last p is copied alone so nothing is
+            // written past the panel.
             let raw = UnsafeMutableRawPointer(dst)
             for p in 0..<k - 1 {
                 let v = UnsafeRawPointer(a.base + p * a.ld + i0).loadUnaligned(as: SIMD8<Float>.self)

@@ -1,4 +1,5 @@
-/// The GEMM micro-kernel: a 6×16 block of C from packed panels, kept in 12 AVX registers.
+/// The GEMM micro-kernels: a 6×16 block of C from packed panels, kept in 12 AVX registers (and a 2×32
+/// block for bottom edges).
 ///
 /// Shape: `a` is a packed A panel, `kc` groups of `mr = 6` values (one per row); `b` is a packed B panel,
 /// `kc` groups of `nr = 16` values (one per column). For each p in order the kernel does

@@ -313,7 +313,7 @@ package enum Convolution {
     }
 
     /// `gatheredProduct` for channels a multiple of 8: each 6×16 block of C from `WindowColumnKernel.block`,
-    /// reading six outputs' dy where they lie (a partial last row panel packed, zero-padded, as GEMM A).
+    /// reading dy packed as GEMM A panels (six outputs per position, zero-padded past the last).
     private static func halvesProduct(
         _ a: Gemm.Operand, _ g: Geometry, table: UnsafePointer<UnsafePointer<Float>>, count kc: Int,
         into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace

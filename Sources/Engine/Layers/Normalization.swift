@@ -173,8 +173,8 @@ public enum Normalization {
             var ch = 0
             while ch < c {
                 let lanes = min(ChannelLanes.V.scalarCount, c - ch)
-                // GroupNorm's and BatchNorm's statistics are the same at every position of the sample: whole
-                // groups of eight channels, two at a time when there are two, take the fast loops.
+                // GroupNorm's and BatchNorm's statistics are the same at every position of the sample: full
+                // eight-channel lane blocks, two at a time when there are two, take the fast loops.
                 if kind != .layer && lanes == ChannelLanes.V.scalarCount {
                     let paired = ch + 16 <= c
                     let low = statistics(kind, shape, sample: n, position: n * positions, channel: ch, 8, ms.base, vs.base)

@@ -57,11 +57,10 @@ package final class NetworkState {
         self.operations = operations
         reluBeforeLinear = program.reluBeforeLinear.mapValues { (operations[$0].from, operations[$0].to) }
         let maskedByLinear = Set(program.reluBeforeLinear.values)
-        normsMaskingReLU = Set(
-            fused.filter { i in
-                guard case .norm = operations[i].layer.operation else { return false }
-                return !maskedByLinear.contains(i + 1)
-            })
+        normsMaskingReLU = fused.filter { i in
+            guard case .norm = operations[i].layer.operation else { return false }
+            return !maskedByLinear.contains(i + 1)
+        }
         reluSkippedInBackward = maskedByLinear.union(normsMaskingReLU.map { $0 + 1 })
         self.batchCapacity = batchCapacity
         var offsets: [String: Int] = [:]
