@@ -68,8 +68,10 @@ import Engine
         #expect(edge == Array(whole[..<(m * n)]))
     }
 
+    /// Tiling moves work between threads, never a sum.
+    ///
     /// 800 rows make 17 tiles of rows: full-width tiles that pack their own rows of A; 720 rows make 15,
-    /// tiled as before. Tiling moves work between threads, never a sum.
+    /// tiled as before.
     @Test("a tall product's rows equal the same rows of a shorter one, bit for bit, A plain or transposed")
     func tallTilesAreExact() {
         let (n, k) = (200, 300)
