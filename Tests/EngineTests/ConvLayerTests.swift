@@ -64,11 +64,16 @@ import Testing
     /// The forward kernels read windows from the image, but must sum exactly as the packed GEMM does on
     /// the im2col matrix: cached results stay valid across the two, and k is split into several blocks
     /// here (depth 9·40 = 360 > 256), with a partial last column panel (24 outputs) and a partial last
-    /// row panel, on 1 and 2 threads.
-    @Test("convolution forward equals the packed GEMM on the im2col matrix bit for bit", arguments: [3, 40])
-    func forwardMatchesGemm(inChannels: Int) {
+    /// row panel, on 1 and 2 threads. At most eight outputs (8, 5) take the narrow kernel, two row panels
+    /// at a time: 5×7 images give 18 panels (tiles of 8, 8 and 2, the last panel partial), 5×6 images 15
+    /// (tiles of 8 and 7: a last panel alone).
+    @Test(
+        "convolution forward equals the packed GEMM on the im2col matrix bit for bit",
+        arguments: [(3, 24), (40, 24), (40, 8), (12, 5)], [7, 6])
+    func forwardMatchesGemm(channels: (inputs: Int, outputs: Int), width: Int) {
         let g = Convolution.Geometry(
-            batch: 3, height: 5, width: 7, inChannels: inChannels, outChannels: 24, kernel: 3, padding: 1)
+            batch: 3, height: 5, width: width, inChannels: channels.inputs, outChannels: channels.outputs, kernel: 3,
+            padding: 1)
         let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 11, purpose: "x")
         let w = Fixtures.matrix(g.outChannels, g.depth, seed: 12, purpose: "w")
         var relaid = [Float](repeating: 0, count: w.count)

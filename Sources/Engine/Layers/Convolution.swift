@@ -115,9 +115,51 @@ package enum Convolution {
         lanes.forEach(tiles) { tile in
             let panels = tile * Gemm.rowPanelsPerTile..<min(mPanels, (tile + 1) * Gemm.rowPanelsPerTile)
             var position = OutputPosition(panels.lowerBound * mr, in: g)
-            for panel in panels {
+            var panel = panels.lowerBound
+            while panel < panels.upperBound {
                 let pixels = WindowRows(image.base, g, zeros: zero.base, panel: panel, from: &position)
-                windowPanel(pixels, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+                // At most eight outputs: two panels at a time, so that no accumulator holds padding.
+                if n <= 8 && panel + 1 < panels.upperBound {
+                    let next = WindowRows(image.base, g, zeros: zero.base, panel: panel + 1, from: &position)
+                    narrowPanels(pixels, next, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+                    panel += 2
+                } else {
+                    windowPanel(pixels, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+                    panel += 1
+                }
+            }
+        }
+    }
+
+    /// `windowPanel` for panels `panel` and `panel + 1` of a layer with at most eight outputs, through
+    /// `WindowMicroKernel.accumulateNarrow`: the same sums, stores and bias.
+    private static func narrowPanels(
+        _ first: WindowRows, _ second: WindowRows, _ g: Geometry, panel: Int, packedB: UnsafePointer<Float>,
+        y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
+    ) {
+        let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, n = g.outChannels, taps = g.kernel * g.kernel
+        let rows = (min(mr, g.positions - panel * mr), min(mr, g.positions - (panel + 1) * mr))
+        let blockSize = Gemm.kBlockSize(k)
+        let target = y + panel * mr * n
+        withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: 2 * taps) { buffer in
+            guard let windows = buffer.baseAddress else { return }
+            first.fill(windows)
+            second.fill(windows + taps)
+            var pc = 0
+            while pc < k {
+                let kc = min(blockSize, k - pc)
+                var acc = (WindowMicroKernel.Accumulators(), WindowMicroKernel.Accumulators())
+                WindowMicroKernel.accumulateNarrow(
+                    windows, windows + taps, channels: g.inChannels, depth: pc..<pc + kc, b: packedB + pc * nr, into: &acc)
+                acc.0.store(to: target, ldc: n, rows: rows.0, cols: n, accumulate: pc > 0)
+                acc.1.store(to: target + mr * n, ldc: n, rows: rows.1, cols: n, accumulate: pc > 0)
+                pc += kc
+            }
+        }
+        if let bias {
+            for r in 0..<rows.0 + rows.1 {
+                let row = target + r * n
+                for j in 0..<n { row[j] += bias[j] }
             }
         }
     }
