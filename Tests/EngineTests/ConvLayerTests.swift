@@ -61,8 +61,9 @@ import Testing
         Fixtures.expectGradient(dw, at: w, r: r, oracle: { Self.convOracle(xd, $0, g) }, "dW")
     }
 
-    /// The forward kernels read windows from the image, but must sum exactly as the packed GEMM does on
-    /// the im2col matrix: cached results stay valid across the two, and k is split into several blocks
+    /// The forward kernels read windows from the image, but must sum exactly as the packed GEMM does.
+    ///
+    /// On the im2col matrix: cached results stay valid across the two, and k is split into several blocks
     /// here (depth 9·40 = 360 > 256), with a partial last column panel (24 outputs) and a partial last
     /// row panel, on 1 and 2 threads. At most eight outputs (8, 5) take the narrow kernel, two row panels
     /// at a time: 5×7 images give 18 panels (tiles of 8, 8 and 2, the last panel partial), 5×6 images 15
