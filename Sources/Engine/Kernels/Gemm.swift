@@ -155,6 +155,12 @@ package enum Gemm {
             return
         }
         let blockSize = kBlockSize(k)
+        // A bottom edge of one or two rows goes two column panels at a time (`twoRows`): at even offsets
+        // in the tile, when both panels are whole; the panel after such a pair was computed with it and
+        // is skipped.
+        func paired(_ jp: Int) -> Bool {
+            (jp - cols.lowerBound) % 2 == 0 && jp + 1 < cols.upperBound && (jp + 2) * nr <= n
+        }
         var pc = 0
         while pc < k {
             let kc = min(blockSize, k - pc)
@@ -162,12 +168,6 @@ package enum Gemm {
             for jp in cols {
                 let bPanel = UnsafePointer(packedB + jp * nr * k + pc * nr)
                 let j0 = jp * nr
-                // A bottom edge of one or two rows goes two column panels at a time (`twoRows`): at even
-                // offsets in the tile, when both panels are whole; the panel after such a pair was computed
-                // with it and is skipped.
-                let paired = { (jp: Int) in
-                    (jp - cols.lowerBound) % 2 == 0 && jp + 1 < cols.upperBound && (jp + 2) * nr <= n
-                }
                 for ip in rows {
                     let aPanel = UnsafePointer(packedA + ip * mr * k + pc * mr)
                     let i0 = ip * mr

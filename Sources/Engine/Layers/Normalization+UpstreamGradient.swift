@@ -29,8 +29,7 @@ extension Normalization {
         /// and 1/σ are the same at every row; with `pair`, also for the eight channels after them (their
         /// own mean and 1/σ), as two independent chains of sums: the same sums, half the latency.
         func sums(
-            _ x: UnsafePointer<Float>, from first: Int, rows: Int, stride: Int, _ low: (mean: V, inverse: V),
-            pair high: (mean: V, inverse: V)?
+            _ x: UnsafePointer<Float>, from first: Int, rows: Int, stride: Int, _ low: (V, V), pair high: (V, V)?
         ) -> (low: (V, V), high: (V, V)) {
             switch (reluOutput == nil, high) {
             case (true, let high?): Self.sums(self, masked: false, x, first, rows, stride, low, high)

@@ -176,18 +176,16 @@ public enum Normalization {
                 // GroupNorm's and BatchNorm's statistics are the same at every position of the sample: full
                 // eight-channel lane blocks, two at a time when there are two, take the fast loops.
                 if kind != .layer && lanes == ChannelLanes.V.scalarCount {
-                    let paired = ch + 16 <= c
-                    let low = statistics(kind, shape, sample: n, position: n * positions, channel: ch, 8, ms.base, vs.base)
-                    let high =
-                        paired
-                        ? statistics(kind, shape, sample: n, position: n * positions, channel: ch + 8, 8, ms.base, vs.base)
-                        : nil
+                    let paired = ch + 2 * lanes <= c
+                    func lanesStatistics(_ ch: Int) -> (ChannelLanes.V, ChannelLanes.V) {
+                        statistics(kind, shape, sample: n, position: n * positions, channel: ch, lanes, ms.base, vs.base)
+                    }
                     let sums = dys.sums(
-                        xs.base, from: n * size + ch, rows: positions, stride: c, (low.0, low.1),
-                        pair: high.map { ($0.0, $0.1) })
-                    store(ch, 8, sums.low)
-                    if paired { store(ch + 8, 8, sums.high) }
-                    ch += paired ? 16 : 8
+                        xs.base, from: n * size + ch, rows: positions, stride: c, lanesStatistics(ch),
+                        pair: paired ? lanesStatistics(ch + lanes) : nil)
+                    store(ch, lanes, sums.low)
+                    if paired { store(ch + lanes, lanes, sums.high) }
+                    ch += paired ? 2 * lanes : lanes
                     continue
                 }
                 var dyXhat = ChannelLanes.V(), dySum = ChannelLanes.V()
