@@ -120,6 +120,35 @@ import Engine
         #expect(c == Self.run(a, b, m: m, n: n, k: k, transA: false, transB: false, threads: 1))
     }
 
+    @Test("the ReLU gate zeroes exactly where its gate is ≤ 0 (NaN passes), every tile and edge, on two threads")
+    func reluGate() {
+        let (m, n, k) = (134, 150, 70)
+        let a = Fixtures.matrix(m, k, seed: 3, purpose: "a"), b = Fixtures.matrix(k, n, seed: 3, purpose: "b")
+        var gate = Fixtures.matrix(m, n, seed: 3, purpose: "gate")
+        gate[5] = .nan
+        gate[7] = 0
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                gate.withUnsafeBufferPointer { pg in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pg = pg.baseAddress,
+                            let pc = pc.baseAddress
+                        else { return }
+                        Gemm.multiply(
+                            m: m, n: n, k: k, a: .init(base: pa, ld: k, transposed: false),
+                            b: .init(base: pb, ld: n, transposed: false), c: pc, ldc: n, epilogue: .reluGate(pg),
+                            parallelism: Parallelism(threads: 2))
+                    }
+                }
+            }
+        }
+        let plain = Self.run(a, b, m: m, n: n, k: k, transA: false, transB: false, threads: 1)
+        let expected = zip(plain, gate).map { value, g in g <= 0 ? 0 : value }
+        #expect(c.map(\.bitPattern) == expected.map(\.bitPattern))
+        #expect(c.contains(0) && c[5] == plain[5] && c[7] == 0)
+    }
+
     @Test("accumulate adds the product onto C")
     func accumulates() {
         let (m, n, k) = (20, 33, 40)

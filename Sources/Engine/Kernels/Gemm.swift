@@ -26,6 +26,9 @@ package enum Gemm {
         case bias(UnsafePointer<Float>)
         /// Adds the bias, then clamps at zero.
         case biasReLU(UnsafePointer<Float>)
+        /// Zeroes each element whose counterpart in `gate` (laid out like C) is ≤ 0: a ReLU's backward,
+        /// given its output.
+        case reluGate(UnsafePointer<Float>)
     }
 
     static let kBlock = 256
@@ -316,6 +319,11 @@ package enum Gemm {
             for i in rows {
                 let row = c + i * ldc
                 for j in cols { row[j] = max(row[j] + bias[j], 0) }
+            }
+        case .reluGate(let gate):
+            for i in rows {
+                let row = c + i * ldc, y = gate + i * ldc
+                for j in cols { row[j] = y[j] <= 0 ? 0 : row[j] }
             }
         }
     }

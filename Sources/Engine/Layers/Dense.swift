@@ -27,12 +27,13 @@ enum Dense {
 
     /// Gradients of a layer given dL/dy.
     ///
-    /// dW = dyᵀ·x, db = Σ_rows dy (when `dBias` is given), and (when `dx` is given) dx = dy·W. Column
+    /// dW = dyᵀ·x, db = Σ_rows dy (when `dBias` is given), and (when `dx` is given) dx = dy·W, zeroed where
+    /// `reluOutput` (laid out like dx) is ≤ 0 when given: the backward of a ReLU before the layer. Column
     /// sums for db run in row order, so they are deterministic.
     static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
         inputs: Int, outputs: Int, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
-        dx: UnsafeMutablePointer<Float>?, workspace: GemmWorkspace,
+        dx: UnsafeMutablePointer<Float>?, reluOutput: UnsafePointer<Float>? = nil, workspace: GemmWorkspace,
         parallelism: Parallelism
     ) {
         Gemm.multiply(
@@ -52,6 +53,7 @@ enum Dense {
             m: batch, n: inputs, k: outputs,
             a: .init(base: dy, ld: outputs, transposed: false),
             b: .init(base: weight, ld: inputs, transposed: false),
-            c: dx, ldc: inputs, workspace: workspace, parallelism: parallelism)
+            c: dx, ldc: inputs, epilogue: reluOutput.map { .reluGate($0) } ?? .none, workspace: workspace,
+            parallelism: parallelism)
     }
 }

@@ -107,16 +107,10 @@ extension NetworkState {
                 Dense.backward(
                     dy: dy, x: activations[from], batch: batch, weight: parameter(layer.name + ".weight"),
                     inputs: program.buffers[from].channels, outputs: outputs, dWeight: gradient(layer.name + ".weight"),
-                    dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx, workspace: convolution.gemm,
+                    dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx,
+                    reluOutput: relu.map { UnsafePointer(activations[$0.to]) }, workspace: convolution.gemm,
                     parallelism: parallelism)
-                guard let dx else { continue }
-                if let relu {
-                    let (y, out) = (SharedReadPointer(base: activations[relu.to]), SharedPointer(base: dx))
-                    Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
-                        for e in r where y.base[e] <= 0 { out.base[e] = 0 }
-                    }
-                }
-                commit(relu?.from ?? from, dx)
+                if let dx { commit(relu?.from ?? from, dx) }
             case .tokenLinear(let outputs, let bias):
                 let b = program.buffers[from]
                 let dx = target(from)

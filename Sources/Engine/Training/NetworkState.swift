@@ -188,12 +188,17 @@ package final class NetworkState {
         }
     }
 
-    /// Zeroes the gradients of pruned weights, so that (with zero weights and an optimizer state that starts at zero) they stay zero.
-    package func maskWeightGradients(_ mask: PruningMask) {
-        for (name, keep) in zip(program.prunableWeightNames, mask.layers) {
-            let g = gradient(name)
-            for i in keep.indices { g[i] *= keep[i] }
+    /// The mask as one gradient multiplier per parameter, laid out like `parameters`: 0 for a pruned weight,
+    /// 1 for every other parameter (so the optimizer's product leaves its gradient unchanged, bit for bit).
+    /// With zero weights and an optimizer state that starts at zero, pruned weights then stay zero.
+    package func gradientMultipliers(_ mask: PruningMask) -> [Float] {
+        var keep = [Float](repeating: 1, count: parameterCount)
+        for (name, layer) in zip(program.prunableWeightNames, mask.layers) {
+            guard let offset = offsets[name] else { preconditionFailure("no parameter \(name)") }
+            precondition(offset + layer.count <= parameterCount, "the mask of \(name) has the wrong size")
+            keep.replaceSubrange(offset..<offset + layer.count, with: layer)
         }
+        return keep
     }
 
     func parameter(_ name: String) -> UnsafeMutablePointer<Float> {

@@ -31,27 +31,39 @@ package final class OptimizerState {
     static let piece = 1 << 14
 
     /// One update of `weights` from `gradients` (both `count` long), in fixed pieces run in parallel.
+    ///
+    /// - Parameter keep: when given (`count` long), each gradient is multiplied by it first: a pruning
+    ///   mask, applied inside the update's one pass over the parameters.
     package func update(
-        weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, learningRate: Double, weightDecay: Double,
-        parallelism: Parallelism
+        weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, keep: [Float]? = nil,
+        learningRate: Double, weightDecay: Double, parallelism: Parallelism
     ) {
+        precondition(keep.map { $0.count == self.count } ?? true, "the mask does not cover the parameters")
         steps += 1
         let (count, step, optimizer) = (count, steps, optimizer)
         let (w, g) = (SharedPointer(base: weights), SharedReadPointer(base: gradients))
         let (m, v) = (SharedPointer(base: first), SharedPointer(base: second))
-        parallelism.forEach((count + Self.piece - 1) / Self.piece) { p in
-            let start = p * Self.piece, n = min(Self.piece, count - start)
-            switch optimizer {
-            case .sgd(let momentum, let nesterov):
-                SGD.update(
-                    weights: w.base + start, gradients: g.base + start, velocity: m.base + start, count: n,
-                    learningRate: Float(learningRate), momentum: Float(momentum), weightDecay: Float(weightDecay),
-                    nesterov: nesterov)
-            case .adamW(let beta1, let beta2, let epsilon):
-                AdamW.update(
-                    weights: w.base + start, gradients: g.base + start, first: m.base + start, second: v.base + start,
-                    count: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                    weightDecay: weightDecay)
+        if let keep {
+            keep.withUnsafeBufferPointer { run($0.baseAddress.map { SharedReadPointer(base: $0) }) }
+        } else {
+            run(nil)
+        }
+        func run(_ k: SharedReadPointer<Float>?) {
+            parallelism.forEach((count + Self.piece - 1) / Self.piece) { p in
+                let start = p * Self.piece, n = min(Self.piece, count - start)
+                let keep = k.map { $0.base + start }
+                switch optimizer {
+                case .sgd(let momentum, let nesterov):
+                    SGD.update(
+                        weights: w.base + start, gradients: g.base + start, keep: keep, velocity: m.base + start,
+                        count: n, learningRate: Float(learningRate), momentum: Float(momentum),
+                        weightDecay: Float(weightDecay), nesterov: nesterov)
+                case .adamW(let beta1, let beta2, let epsilon):
+                    AdamW.update(
+                        weights: w.base + start, gradients: g.base + start, keep: keep, first: m.base + start,
+                        second: v.base + start, count: n, step: step, learningRate: learningRate, beta1: beta1,
+                        beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+                }
             }
         }
     }

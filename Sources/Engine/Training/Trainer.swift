@@ -63,15 +63,15 @@ public enum Trainer {
         let state = NetworkState(network: initial, batchCapacity: min(recipe.batchSize, data.count), training: true)
         return try loop(
             state, initial: initial, seed: seed, recipe: recipe, data: data, first: resume?.step ?? 0,
-            parallelism: parallelism, beforeUpdate: { if let mask { $0.maskWeightGradients(mask) } }, progress: progress)
+            parallelism: parallelism, keep: mask.map { state.gradientMultipliers($0) }, progress: progress)
     }
 
     /// The minibatch loop: epoch orders from (seed, "order", epoch), augmentations from
     /// (seed, "augment", step), steps before `first` skipped (their batches still drawn), checkpoints
-    /// snapshotted after their step.
+    /// snapshotted after their step; `keep` multiplies each gradient before the update (a mask).
     private static func loop(
         _ state: NetworkState, initial: Network, seed: UInt64, recipe: TrainingRecipe, data: Dataset.Split, first: Int,
-        parallelism: Parallelism, beforeUpdate: (NetworkState) -> Void, progress: (TrainingProgress) -> Void
+        parallelism: Parallelism, keep: [Float]?, progress: (TrainingProgress) -> Void
     ) throws(DivergenceError) -> Trained {
         let features = data.count > 0 ? data.inputs.count / data.count : 0
         let augmentation = recipe.augmentation, shape = state.program.architecture.input
@@ -113,11 +113,10 @@ public enum Trainer {
                 }
                 let loss = state.computeGradients(batch: batch, parallelism: parallelism) / Double(batch)
                 guard loss.isFinite else { throw DivergenceError(step: step + 1, loss: loss) }
-                beforeUpdate(state)
                 let lr = recipe.learningRate(step: step, total: total, stepsPerEpoch: perEpoch)
                 optimizer.update(
-                    weights: state.parameters, gradients: state.gradients, learningRate: lr, weightDecay: recipe.weightDecay,
-                    parallelism: parallelism)
+                    weights: state.parameters, gradients: state.gradients, keep: keep, learningRate: lr,
+                    weightDecay: recipe.weightDecay, parallelism: parallelism)
                 step += 1
                 seen += batch
                 if wanted.contains(step) && step < total { checkpoints.append((step, state.snapshot())) }
