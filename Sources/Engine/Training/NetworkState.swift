@@ -188,9 +188,10 @@ package final class NetworkState {
         }
     }
 
-    /// The mask as one gradient multiplier per parameter, laid out like `parameters`: 0 for a pruned weight,
-    /// 1 for every other parameter (so the optimizer's product leaves its gradient unchanged, bit for bit).
-    /// With zero weights and an optimizer state that starts at zero, pruned weights then stay zero.
+    /// The mask as one gradient multiplier per parameter, laid out like `parameters`.
+    ///
+    /// 0 for a pruned weight, 1 for every other parameter (so the optimizer's product leaves its gradient
+    /// unchanged, bit for bit). With zero weights and an optimizer state that starts at zero, pruned weights then stay zero.
     package func gradientMultipliers(_ mask: PruningMask) -> [Float] {
         var keep = [Float](repeating: 1, count: parameterCount)
         for (name, layer) in zip(program.prunableWeightNames, mask.layers) {
