@@ -44,6 +44,8 @@ package enum Gemm {
     static let colPanelsPerTile = 8
     /// From this many row tiles on, a tile spans every column (see `multiply`).
     static let tallRowTiles = 16
+    /// Up to this many row tiles, a C with many columns is split into full-height strips (see `multiply`).
+    static let wideRowTiles = 3
     /// Below this many multiply-adds, threads cost more than they save.
     static let parallelThreshold = 1 << 18
 
@@ -89,16 +91,23 @@ package enum Gemm {
         let work = m.multipliedReportingOverflow(by: n * k).partialValue
         let lanes = work >= parallelThreshold ? parallelism : .serial
         let pa = SharedPointer(base: packedA), pb = SharedPointer(base: packedB)
-        let rowTiles = (mPanels + rowPanelsPerTile - 1) / rowPanelsPerTile
+        let tallOrWide = (mPanels + Self.rowPanelsPerTile - 1) / Self.rowPanelsPerTile
         // A tall C (many row tiles) is split into full-width tiles, each packing its own rows of A just
         // before use: A is then read from memory once, instead of packed whole, written back and read
-        // again by every column of tiles.
-        let colPanelsPerTile = rowTiles >= tallRowTiles ? nPanels : Self.colPanelsPerTile
+        // again by every column of tiles. A wide, short C (a training batch's rows) is split the other way:
+        // full-height strips of columns, each packing its own panels of B, so a strip's B is packed by the
+        // thread that reads it.
+        let wide = tallOrWide <= wideRowTiles && nPanels >= 2 * Self.colPanelsPerTile
+        let colPanelsPerTile = tallOrWide >= tallRowTiles ? nPanels : Self.colPanelsPerTile
+        let rowPanelsPerTile = wide ? mPanels : Self.rowPanelsPerTile
+        let rowTiles = wide ? 1 : tallOrWide
         let colTiles = (nPanels + colPanelsPerTile - 1) / colPanelsPerTile
         let packAInTiles = colTiles == 1
-        let upfront = packAInTiles ? nPanels : mPanels + nPanels
+        let upfront = packAInTiles ? nPanels : wide ? mPanels : mPanels + nPanels
         lanes.forEach(upfront) { i in
-            if i < nPanels {
+            if wide {
+                packA(i, pa.base + i * mr * k)
+            } else if i < nPanels {
                 packB(i, pb.base + i * nr * k)
             } else {
                 packA(i - nPanels, pa.base + (i - nPanels) * mr * k)
@@ -110,6 +119,9 @@ package enum Gemm {
             let colPanels = (tile % colTiles) * colPanelsPerTile..<min(nPanels, (tile % colTiles + 1) * colPanelsPerTile)
             if packAInTiles {
                 for panel in rowPanels { packA(panel, pa.base + panel * mr * k) }
+            }
+            if wide {
+                for panel in colPanels { packB(panel, pb.base + panel * nr * k) }
             }
             computeTile(
                 rows: rowPanels, cols: colPanels, m: m, n: n, k: k, packedA: pa.base, packedB: pb.base,
