@@ -84,6 +84,18 @@ import Engine
         #expect(tallT == tall)
     }
 
+    @Test("a wide product's columns (strips packing their own B) equal those of a narrower grid-tiled one")
+    func wideStripsAreExact() {
+        let (m, k) = (128, 300)
+        let a = Fixtures.matrix(m, k, seed: 6, purpose: "a"), b = Fixtures.matrix(k, 300, seed: 6, purpose: "b")
+        let narrow = (0..<k * 200).map { b[($0 / 200) * 300 + $0 % 200] }
+        let wide = Self.run(a, b, m: m, n: 300, k: k, transA: false, transB: false, threads: 2)
+        let grid = Self.run(a, narrow, m: m, n: 200, k: k, transA: false, transB: false, threads: 3)
+        #expect((0..<m).allSatisfy { i in Array(wide[i * 300..<i * 300 + 200]) == Array(grid[i * 200..<i * 200 + 200]) })
+        let expected = Self.naive(a, b, m: m, n: 300, k: k, transA: false, transB: false)
+        #expect(Fixtures.maxScaledError(wide, expected) <= 1e-4)
+    }
+
     /// Packing only moves values, so reading an operand through its transpose must not change one bit.
     @Test("a transposed operand gives the same bits as the same matrix stored untransposed")
     func transposeIsExact() {
