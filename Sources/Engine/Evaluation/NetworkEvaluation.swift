@@ -48,12 +48,14 @@ extension Network {
     /// Runs the network over `split` in batches (the last may be short); returns the state after the last.
     ///
     /// `body` reads each batch's logits. In training mode, batch k moves BatchNorm's running statistics 1/k
-    /// of the way (a cumulative average).
+    /// of the way (a cumulative average). In evaluation, where every example's outputs are its own, a
+    /// batch is `evaluationRows` long at most.
     @discardableResult
     func forEachBatch(
         _ split: Dataset.Split, batchSize: Int, training: Bool, parallelism: Parallelism,
         _ body: (NetworkState, _ start: Int, _ rows: Int) -> Void
     ) -> NetworkState {
+        let batchSize = training ? batchSize : Self.evaluationRows(program, batchSize: batchSize)
         let features = architecture.input.features
         let state = NetworkState(network: self, batchCapacity: max(1, min(batchSize, split.count)), training: false)
         var k = 0
@@ -70,4 +72,19 @@ extension Network {
         }
         return state
     }
+
+    /// Examples per forward pass in evaluation: as many as keep the program's widest buffer within
+    /// `evaluationBytes`, so that each layer reads its input from cache instead of memory (at least 16,
+    /// at most `batchSize`). Each example's outputs do not depend on the examples beside it, so neither
+    /// do the results.
+    ///
+    /// Measured (`Network.measure` at several batch sizes, 2026-12-05): the VGG of `lmc bench` evaluated 6,900 examples/s on one core
+    /// in batches of 500 and 9,800 in batches of 32; a 784-512³-10 MLP is at its best from 128 to 1,000.
+    static func evaluationRows(_ program: LayerProgram, batchSize: Int) -> Int {
+        let widest = max(1, program.buffers.map(\.size).max() ?? 1) * MemoryLayout<Float>.size
+        return min(batchSize, max(16, evaluationBytes / widest))
+    }
+
+    /// 1 MiB: a core's L2 on the machines this was measured on.
+    static let evaluationBytes = 1 << 20
 }
