@@ -53,6 +53,22 @@ import Testing
         return Array(UnsafeBufferPointer(start: state.logits, count: batch * network.program.classes))
     }
 
+    @Test("evaluation runs a wide net in chunks that fit in cache, with the bits of one pass over every example")
+    func chunkedEvaluation() throws {
+        let input = ImageShape(channels: 1, height: 28, width: 28)
+        let architecture = Architecture.vgg(input: input, widths: [16, nil, 32, nil], norm: .group(1), classes: 3)
+        let network = try Self.randomNetwork(architecture, seed: 41)
+        let count = 50
+        let rows = Network.evaluationRows(network.program, batchSize: 500)
+        #expect(rows >= 16 && rows < count / 2, "several chunks, \(rows) rows each")
+        #expect(Network.evaluationRows(Benchmark.mlp, batchSize: 500) >= 128, "an MLP keeps long passes")
+        let images = Fixtures.matrix(count, 784, seed: 42, purpose: "images")
+        let split = Dataset.Split(inputs: images, labels: (0..<count).map { Int32($0 % 3) })
+        let chunked = network.logits(split, batchSize: 500, parallelism: Parallelism(threads: 2))
+        let whole = Self.logits(network, images, batch: count)
+        #expect(chunked.map(\.bitPattern) == whole.map(\.bitPattern))
+    }
+
     @Test("random permutations of every group leave the logits unchanged", arguments: architectures.indices)
     func permutationInvariance(_ index: Int) throws {
         let architecture = Self.architectures[index]

@@ -80,7 +80,7 @@ extension Network {
     ///
     /// Measured (`Network.measure` at several batch sizes, 2026-12-05): the VGG of `lmc bench` evaluated 6,900 examples/s on one core
     /// in batches of 500 and 9,800 in batches of 32; a 784-512³-10 MLP is at its best from 128 to 1,000.
-    static func evaluationRows(_ program: LayerProgram, batchSize: Int) -> Int {
+    package static func evaluationRows(_ program: LayerProgram, batchSize: Int) -> Int {
         let widest = max(1, program.buffers.map(\.size).max() ?? 1) * MemoryLayout<Float>.size
         return min(batchSize, max(16, evaluationBytes / widest))
     }
