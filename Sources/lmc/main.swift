@@ -16,6 +16,7 @@ func finish(_ code: Int32) -> Never {
     exit(code)
 }
 
+Allocator.keepFreedMemory()
 do {
     var command = try LMC.parseAsRoot()
     try command.run()

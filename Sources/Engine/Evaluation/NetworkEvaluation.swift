@@ -73,13 +73,13 @@ extension Network {
         return state
     }
 
-    /// Examples per forward pass in evaluation: as many as keep the program's widest buffer within
-    /// `evaluationBytes`, so that each layer reads its input from cache instead of memory (at least 16,
-    /// at most `batchSize`). Each example's outputs do not depend on the examples beside it, so neither
-    /// do the results.
+    /// Examples per forward pass in evaluation: at least 16, at most `batchSize`.
     ///
-    /// Measured (`Network.measure` at several batch sizes, 2026-12-05): the VGG of `lmc bench` evaluated 6,900 examples/s on one core
-    /// in batches of 500 and 9,800 in batches of 32; a 784-512³-10 MLP is at its best from 128 to 1,000.
+    /// As many as keep the program's widest buffer within `evaluationBytes`, so that each layer reads its
+    /// input from cache instead of memory. Each example's outputs do not depend on the examples beside it,
+    /// so neither do the results. Measured (`Network.measure` at several batch sizes, 2026-12-05): the VGG
+    /// of `lmc bench` evaluated 6,900 examples/s on one core in batches of 500 and 9,800 in batches of 32;
+    /// a 784-512³-10 MLP is at its best from 128 to 1,000.
     package static func evaluationRows(_ program: LayerProgram, batchSize: Int) -> Int {
         let widest = max(1, program.buffers.map(\.size).max() ?? 1) * MemoryLayout<Float>.size
         return min(batchSize, max(16, evaluationBytes / widest))
