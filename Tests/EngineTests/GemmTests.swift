@@ -87,6 +87,8 @@ import Engine
     @Test("a wide product's columns (strips packing their own B) equal those of a narrower grid-tiled one")
     func wideStripsAreExact() {
         let (m, k) = (128, 300)
+        #expect(Gemm.splitsIntoStrips(m: m, n: 300) && !Gemm.splitsIntoStrips(m: m, n: 200))
+        #expect(!Gemm.splitsIntoStrips(m: 200, n: 300), "a taller C is tiled as a grid")
         let a = Fixtures.matrix(m, k, seed: 6, purpose: "a"), b = Fixtures.matrix(k, 300, seed: 6, purpose: "b")
         let narrow = (0..<k * 200).map { b[($0 / 200) * 300 + $0 % 200] }
         let wide = Self.run(a, b, m: m, n: 300, k: k, transA: false, transB: false, threads: 2)

@@ -39,7 +39,8 @@ public enum Benchmark {
         public var weightMatching: Timing
         /// The VGG-style net of the conv anchor (`[16, M, 32, M, 64, 64, M]`, GroupNorm), batch 128.
         public var convTrain: Throughput
-        /// The same net's forward pass on 10,000 images in batches of 1,000, as the conv anchor evaluates.
+        /// The same net's forward pass on 10,000 images offered in batches of 1,000, as the conv anchor
+        /// evaluates (lmc runs them `Network.evaluationRows` at a time, 20 for this net).
         public var convEval: Throughput
         /// The ViT of `experiments/vit-weak-lmc.yaml` with AdamW, batch 128 (`scripts/bench-torch-vit.py`).
         public var vitTrain: Throughput
@@ -227,7 +228,8 @@ public enum Benchmark {
         forwardThroughput(mlp, count: 60_000, batchSize: 10_000, parallelism: parallelism)
     }
 
-    /// Examples per second through the conv net's forward pass, as `bench_torch_conv.py` evaluates.
+    /// Examples per second through the conv net's forward pass, offered as `bench_torch_conv.py` evaluates
+    /// (batches of 1,000; lmc runs `Network.evaluationRows` of them at a time).
     static func convEvaluationThroughput(parallelism: Parallelism) -> Double {
         forwardThroughput(conv, count: 10_000, batchSize: 1_000, parallelism: parallelism)
     }

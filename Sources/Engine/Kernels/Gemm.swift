@@ -74,9 +74,10 @@ package enum Gemm {
 
     /// The same product with operands given by their panel packers.
     ///
-    /// B is packed first, whole. A is packed tile by tile just before its tile is computed (so it is
-    /// still in cache) when C has one column of tiles, and whole beforehand otherwise; the packed values,
-    /// and so the results, are the same either way.
+    /// B is packed first, whole, and A tile by tile just before its tile is computed (so it is still in
+    /// cache) when C has one column of tiles, or whole beforehand otherwise; for a wide C
+    /// (`splitsIntoStrips`), A is packed whole first and B strip by strip. The packed values, and so the
+    /// results, are the same either way.
     package static func multiply(
         m: Int, n: Int, k: Int, packA: PanelPacker, packB: PanelPacker,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
@@ -91,16 +92,16 @@ package enum Gemm {
         let work = m.multipliedReportingOverflow(by: n * k).partialValue
         let lanes = work >= parallelThreshold ? parallelism : .serial
         let pa = SharedPointer(base: packedA), pb = SharedPointer(base: packedB)
-        let tallOrWide = (mPanels + Self.rowPanelsPerTile - 1) / Self.rowPanelsPerTile
+        let gridRowTiles = (mPanels + Self.rowPanelsPerTile - 1) / Self.rowPanelsPerTile
         // A tall C (many row tiles) is split into full-width tiles, each packing its own rows of A just
         // before use: A is then read from memory once, instead of packed whole, written back and read
         // again by every column of tiles. A wide, short C (a training batch's rows) is split the other way:
         // full-height strips of columns, each packing its own panels of B, so a strip's B is packed by the
         // thread that reads it.
-        let wide = tallOrWide <= wideRowTiles && nPanels >= 2 * Self.colPanelsPerTile
-        let colPanelsPerTile = tallOrWide >= tallRowTiles ? nPanels : Self.colPanelsPerTile
+        let wide = splitsIntoStrips(m: m, n: n)
+        let colPanelsPerTile = gridRowTiles >= tallRowTiles ? nPanels : Self.colPanelsPerTile
         let rowPanelsPerTile = wide ? mPanels : Self.rowPanelsPerTile
-        let rowTiles = wide ? 1 : tallOrWide
+        let rowTiles = wide ? 1 : gridRowTiles
         let colTiles = (nPanels + colPanelsPerTile - 1) / colPanelsPerTile
         let packAInTiles = colTiles == 1
         let upfront = packAInTiles ? nPanels : wide ? mPanels : mPanels + nPanels
@@ -130,6 +131,13 @@ package enum Gemm {
                 epilogue, rows: rowPanels.lowerBound * mr..<min(m, rowPanels.upperBound * mr),
                 cols: colPanels.lowerBound * nr..<min(n, colPanels.upperBound * nr), c: out.base, ldc: ldc)
         }
+    }
+
+    /// Whether `multiply` splits an m×n C into full-height strips of columns that pack their own B: at
+    /// most `wideRowTiles` row tiles, at least two column tiles.
+    package static func splitsIntoStrips(m: Int, n: Int) -> Bool {
+        let mPanels = (m + MicroKernel.mr - 1) / MicroKernel.mr, nPanels = (n + MicroKernel.nr - 1) / MicroKernel.nr
+        return (mPanels + rowPanelsPerTile - 1) / rowPanelsPerTile <= wideRowTiles && nPanels >= 2 * colPanelsPerTile
     }
 
     /// C = op(A)·op(B) on arrays: the safe entry point for callers that hold `[Float]` matrices.

@@ -193,10 +193,14 @@ package final class NetworkState {
     /// 0 for a pruned weight, 1 for every other parameter (so the optimizer's product leaves its gradient
     /// unchanged, bit for bit). With zero weights and an optimizer state that starts at zero, pruned weights then stay zero.
     package func gradientMultipliers(_ mask: PruningMask) -> [Float] {
+        let names = program.prunableWeightNames
+        precondition(mask.layers.count == names.count, "one mask layer per prunable weight")
+        let sizes = Dictionary(
+            program.parameters.map { ($0.name, $0.shape.reduce(1, *)) }, uniquingKeysWith: { first, _ in first })
         var keep = [Float](repeating: 1, count: parameterCount)
-        for (name, layer) in zip(program.prunableWeightNames, mask.layers) {
+        for (name, layer) in zip(names, mask.layers) {
             guard let offset = offsets[name] else { preconditionFailure("no parameter \(name)") }
-            precondition(offset + layer.count <= parameterCount, "the mask of \(name) has the wrong size")
+            precondition(layer.count == sizes[name], "the mask of \(name) has the wrong size")
             keep.replaceSubrange(offset..<offset + layer.count, with: layer)
         }
         return keep
