@@ -104,14 +104,13 @@ package enum Gemm {
         let rowTiles = wide ? 1 : gridRowTiles
         let colTiles = (nPanels + colPanelsPerTile - 1) / colPanelsPerTile
         let packAInTiles = colTiles == 1
-        let upfront = packAInTiles ? nPanels : wide ? mPanels : mPanels + nPanels
-        lanes.forEach(upfront) { i in
-            if wide {
-                packA(i, pa.base + i * mr * k)
-            } else if i < nPanels {
+        // What is packed whole before the tiles: B unless strips pack it, then A unless tiles pack it.
+        let bUpfront = wide ? 0 : nPanels, aUpfront = packAInTiles ? 0 : mPanels
+        lanes.forEach(bUpfront + aUpfront) { i in
+            if i < bUpfront {
                 packB(i, pb.base + i * nr * k)
             } else {
-                packA(i - nPanels, pa.base + (i - nPanels) * mr * k)
+                packA(i - bUpfront, pa.base + (i - bUpfront) * mr * k)
             }
         }
         let out = SharedPointer(base: c)

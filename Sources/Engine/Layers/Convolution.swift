@@ -156,12 +156,7 @@ package enum Convolution {
                 pc += kc
             }
         }
-        if let bias {
-            for r in 0..<rows.0 + rows.1 {
-                let row = target + r * n
-                for j in 0..<n { row[j] += bias[j] }
-            }
-        }
+        if let bias { addBias(bias, to: target, rows: rows.0 + rows.1, columns: n) }
     }
 
     /// Rows `panel*6 ..< panel*6 + 6` of y, every column panel, through `WindowMicroKernel`, with the k
@@ -193,11 +188,14 @@ package enum Convolution {
                 }
             }
         }
-        if let bias {
-            for r in 0..<rows {
-                let row = target + r * n
-                for j in 0..<n { row[j] += bias[j] }
-            }
+        if let bias { addBias(bias, to: target, rows: rows, columns: n) }
+    }
+
+    /// Adds `bias[j]` to column j of `rows` rows of y (row stride `columns`), as `Gemm`'s epilogue adds it.
+    private static func addBias(_ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        for r in 0..<rows {
+            let row = y + r * columns
+            for j in 0..<columns { row[j] += bias[j] }
         }
     }
 

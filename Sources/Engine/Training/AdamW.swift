@@ -9,9 +9,8 @@ enum AdamW {
     /// Elementwise, so order cannot change the result; the scalars are formed in Double, as Python forms them.
     static func update(
         weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, keep: UnsafePointer<Float>?,
-        first: UnsafeMutablePointer<Float>,
-        second: UnsafeMutablePointer<Float>, count: Int, step: Int, learningRate: Double, beta1: Double, beta2: Double,
-        epsilon: Double, weightDecay: Double
+        first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, count: Int, step: Int,
+        learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double
     ) {
         let decay = Float(1 - learningRate * weightDecay)
         let stepSize = Float(learningRate / (1 - pow(beta1, Double(step))))
