@@ -69,6 +69,44 @@ import Testing
         #expect(chunked.map(\.bitPattern) == whole.map(\.bitPattern))
     }
 
+    /// Nets wide enough for several chunks per thread: strided convolutions and shortcuts, max pooling,
+    /// biased convolutions (no norm), GroupNorm and LayerNorm.
+    static let chunkedArchitectures: [Architecture] = {
+        let input = ImageShape(channels: 1, height: 28, width: 28)
+        return [nil, .group(1), .group(4), .layer].flatMap { norm -> [Architecture] in
+            [
+                .vgg(input: input, widths: [16, nil, 32, nil], norm: norm, classes: 3),
+                .resnet(input: input, stages: 2, blocks: 1, width: 16, norm: norm, classes: 3),
+            ]
+        }
+    }()
+
+    @Test(
+        "a training step in chunks of samples gives the whole-batch step's gradients and loss, bit for bit",
+        arguments: chunkedArchitectures.indices)
+    func chunkedTrainingStep(_ index: Int) throws {
+        let network = try Self.randomNetwork(Self.chunkedArchitectures[index], seed: UInt64(index) + 51)
+        // Not a multiple of the 8-image gradient pieces: the last chunk is short.
+        let batch = 45
+        let images = Fixtures.matrix(batch, 784, seed: 52, purpose: "images")
+        func step(chunking: Bool, threads: Int) -> (loss: Double, gradients: [UInt32], chunked: Bool) {
+            let state = NetworkState(network: network, batchCapacity: 64, training: true, chunking: chunking)
+            state.batchInputs.update(from: images, count: images.count)
+            for r in 0..<batch { state.batchLabels[r] = Int32(r % 3) }
+            let loss = state.computeGradients(batch: batch, parallelism: Parallelism(threads: threads))
+            let gradients = UnsafeBufferPointer(start: state.gradients, count: state.parameterCount).map(\.bitPattern)
+            return (loss, gradients, state.trainsInChunks)
+        }
+        let whole = step(chunking: false, threads: 1)
+        #expect(!whole.chunked && whole.gradients.contains { $0 != 0 })
+        for threads in [1, 2, 3] {
+            let chunked = step(chunking: true, threads: threads)
+            #expect(chunked.chunked)
+            #expect(chunked.loss.bitPattern == whole.loss.bitPattern, "\(threads) threads")
+            #expect(chunked.gradients == whole.gradients, "\(threads) threads")
+        }
+    }
+
     @Test("random permutations of every group leave the logits unchanged", arguments: architectures.indices)
     func permutationInvariance(_ index: Int) throws {
         let architecture = Self.architectures[index]

@@ -205,17 +205,28 @@ package enum Convolution {
         dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
         workspace: Workspace, parallelism: Parallelism
     ) {
-        let w = workspace.weights.pointer(count: g.outChannels * g.depth)
-        weightGradient(dy: dy, x: x, g, into: w, workspace: workspace, parallelism: parallelism)
-        channelMajor(w, g, into: dWeight)
-        if let dBias {
-            for o in 0..<g.outChannels { dBias[o] = 0 }
-            for r in 0..<g.positions {
-                let row = dy + r * g.outChannels
-                for o in 0..<g.outChannels { dBias[o] += row[o] }
-            }
+        let pieces = gradientPieces(g.batch)
+        let partials = workspace.gradientPartials.pointer(count: pieces * g.outChannels * g.depth)
+        weightGradientPieces(dy: dy, x: x, g, into: partials, workspace: workspace, parallelism: parallelism)
+        weightGradient(summing: partials, pieces: pieces, g, into: dWeight, workspace: workspace, parallelism: parallelism)
+        if let dBias { biasGradient(dy: dy, g, into: dBias) }
+        if let dx { inputGradient(dy: dy, weight: weight, g, into: dx, workspace: workspace, parallelism: parallelism) }
+    }
+
+    /// db[o] = Σ over positions dy[position, o], in position order.
+    static func biasGradient(dy: UnsafePointer<Float>, _ g: Geometry, into dBias: UnsafeMutablePointer<Float>) {
+        for o in 0..<g.outChannels { dBias[o] = 0 }
+        for r in 0..<g.positions {
+            let row = dy + r * g.outChannels
+            for o in 0..<g.outChannels { dBias[o] += row[o] }
         }
-        guard let dx else { return }
+    }
+
+    /// dx (overwritten) given dL/dy.
+    static func inputGradient(
+        dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ g: Geometry, into dx: UnsafeMutablePointer<Float>,
+        workspace: Workspace, parallelism: Parallelism
+    ) {
         if g.stride == 1 && 2 * g.padding == g.kernel - 1 && !g.isPointwise {
             // A same-size convolution's dx is itself a convolution: of dy, with the kernel flipped and its
             // channel axes swapped. No window matrix, no scatter.
@@ -229,6 +240,7 @@ package enum Convolution {
                 parallelism: parallelism)
             return
         }
+        let w = workspace.weights.pointer(count: g.outChannels * g.depth)
         windowMajor(weight, g, into: w)
         let target = g.isPointwise ? dx : workspace.windowGradients.pointer(count: g.positions * g.depth)
         Gemm.multiply(
@@ -243,14 +255,21 @@ package enum Convolution {
     /// each piece's partial computed on one thread, and the partials added in order.
     package static let imagesPerGradientPiece = 8
 
-    /// dW[out, (ky, kx, c)] = Σ over positions dy[position, out] · window[position, (ky, kx, c)].
-    private static func weightGradient(
-        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: Geometry, into w: UnsafeMutablePointer<Float>,
+    /// How many weight-gradient pieces `images` images make.
+    static func gradientPieces(_ images: Int) -> Int {
+        (images + imagesPerGradientPiece - 1) / imagesPerGradientPiece
+    }
+
+    /// The weight-gradient partial of each piece of `g.batch` images (the pieces counted from the first
+    /// image), in window-major layout `[out, (ky, kx, c)]`, one after another at `partials`:
+    /// partial[out, (ky, kx, c)] = Σ over the piece's positions dy[position, out] · window[position, (ky, kx, c)].
+    static func weightGradientPieces(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: Geometry, into partials: UnsafeMutablePointer<Float>,
         workspace: Workspace, parallelism: Parallelism
     ) {
-        let pieces = (g.batch + imagesPerGradientPiece - 1) / imagesPerGradientPiece
+        let pieces = gradientPieces(g.batch)
         let size = g.outChannels * g.depth
-        let partials = SharedPointer(base: workspace.gradientPartials.pointer(count: pieces * size))
+        let out = SharedPointer(base: partials)
         let gemms = workspace.pieceWorkspaces(pieces)
         let zeros = workspace.zeros.pointer(count: g.inChannels)
         zeros.update(repeating: 0, count: g.inChannels)
@@ -272,7 +291,7 @@ package enum Convolution {
             for start in stride(from: 0, to: k, by: blockSize) {
                 let positions = start..<min(k, start + blockSize)
                 let a = Gemm.Operand(base: dy + start * g.outChannels, ld: g.outChannels, transposed: true)
-                let c = partials.base + piece * size
+                let c = out.base + piece * size
                 if gathersWindowColumns(g) {
                     gatheredProduct(
                         a, x.base, part, zeros: zero.base, positions: positions, into: c, accumulate: start > 0,
@@ -286,16 +305,27 @@ package enum Convolution {
                     c: c, ldc: g.depth, accumulate: start > 0, workspace: gemms[piece], parallelism: .serial)
             }
         }
-        // Partials added in piece order for every element, in parallel over fixed chunks of elements.
-        let sums = SharedPointer(base: w), chunk = 4096
+    }
+
+    /// dW (PyTorch layout) from `pieces` partials of `weightGradientPieces`: added in piece order for
+    /// every element, in parallel over fixed chunks of elements.
+    static func weightGradient(
+        summing partials: UnsafePointer<Float>, pieces: Int, _ g: Geometry, into dWeight: UnsafeMutablePointer<Float>,
+        workspace: Workspace, parallelism: Parallelism
+    ) {
+        let size = g.outChannels * g.depth
+        let w = workspace.weights.pointer(count: size)
+        let (sums, parts) = (SharedPointer(base: w), SharedReadPointer(base: partials))
+        let chunk = 4096
         parallelism.forEach((size + chunk - 1) / chunk) { part in
             let elements = part * chunk..<min(size, (part + 1) * chunk)
-            (sums.base + elements.lowerBound).update(from: partials.base + elements.lowerBound, count: elements.count)
+            (sums.base + elements.lowerBound).update(from: parts.base + elements.lowerBound, count: elements.count)
             for piece in 1..<max(pieces, 1) {
-                let partial = partials.base + piece * size
+                let partial = parts.base + piece * size
                 for i in elements { sums.base[i] += partial[i] }
             }
         }
+        channelMajor(w, g, into: dWeight)
     }
 
     /// Whether `gatheredProduct` computes this layer's weight gradient: channels a multiple of 8 (each

@@ -36,19 +36,42 @@ enum Dense {
         dx: UnsafeMutablePointer<Float>?, reluOutput: UnsafePointer<Float>? = nil, workspace: GemmWorkspace,
         parallelism: Parallelism
     ) {
+        parameterGradients(
+            dy: dy, x: x, batch: batch, inputs: inputs, outputs: outputs, dWeight: dWeight, dBias: dBias,
+            workspace: workspace, parallelism: parallelism)
+        guard let dx else { return }
+        inputGradient(
+            dy: dy, batch: batch, weight: weight, inputs: inputs, outputs: outputs, dx: dx, reluOutput: reluOutput,
+            workspace: workspace, parallelism: parallelism)
+    }
+
+    /// dW = dyᵀ·x and db = Σ_rows dy (when `dBias` is given), one sum over all `batch` rows each.
+    static func parameterGradients(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, inputs: Int, outputs: Int,
+        dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?, workspace: GemmWorkspace,
+        parallelism: Parallelism
+    ) {
         Gemm.multiply(
             m: outputs, n: inputs, k: batch,
             a: .init(base: dy, ld: outputs, transposed: true),
             b: .init(base: x, ld: inputs, transposed: false),
             c: dWeight, ldc: inputs, workspace: workspace, parallelism: parallelism)
-        if let dBias {
-            for o in 0..<outputs { dBias[o] = 0 }
-            for r in 0..<batch {
-                let row = dy + r * outputs
-                for o in 0..<outputs { dBias[o] += row[o] }
-            }
+        guard let dBias else { return }
+        for o in 0..<outputs { dBias[o] = 0 }
+        for r in 0..<batch {
+            let row = dy + r * outputs
+            for o in 0..<outputs { dBias[o] += row[o] }
         }
-        guard let dx else { return }
+    }
+
+    /// dx = dy·W, zeroed where `reluOutput` is ≤ 0 when given.
+    ///
+    /// Each row of dx is its own row of dy's, so rows computed a few at a time are the same bits.
+    static func inputGradient(
+        dy: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>, inputs: Int, outputs: Int,
+        dx: UnsafeMutablePointer<Float>, reluOutput: UnsafePointer<Float>?, workspace: GemmWorkspace,
+        parallelism: Parallelism
+    ) {
         Gemm.multiply(
             m: batch, n: inputs, k: outputs,
             a: .init(base: dy, ld: outputs, transposed: false),

@@ -152,15 +152,61 @@ public enum Normalization {
         dx: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
         parallelism: Parallelism = .serial
     ) {
+        let c = shape.channels, size = shape.sampleSize, samples = shape.samples
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: samples * c * 2)
+        defer { partials.deallocate() }
+        sampleBackward(
+            kind, dy: dy, reluOutput: reluOutput, x: x, shape: shape, gamma: gamma, mean: mean,
+            inverseDeviation: inverseDeviation, dx: dx, partials: partials, parallelism: parallelism)
+        let totals = parameterGradients(summing: partials, samples: samples, channels: c, dGamma: dGamma, dBeta: dBeta)
+        guard case .batch = kind else { return }
+        let dys = UpstreamGradient(dy: dy, reluOutput: reluOutput)
+        let (xs, ms, vs) = (SharedReadPointer(base: x), SharedReadPointer(base: mean), SharedReadPointer(base: inverseDeviation))
+        let dxs = SharedPointer(base: dx)
+        // dx = a·dy − b − x̂·k with a = γ/σ, b = Σdx̂/(Nσ), k = Σdx̂·x̂/(Nσ).
+        let count = Double(shape.rows)
+        var coefficients = [Float](repeating: 0, count: 3 * c)
+        for ch in 0..<c {
+            let (g, v) = (Double(gamma[ch]), Double(inverseDeviation[ch]))
+            coefficients[ch] = Float(g * v)
+            coefficients[c + ch] = Float(v * g * totals[c + ch] / count)
+            coefficients[2 * c + ch] = Float(v * g * totals[ch] / count)
+        }
+        coefficients.withUnsafeBufferPointer { buffer in
+            guard let k = buffer.baseAddress else { return }
+            let ks = SharedReadPointer(base: k)
+            parallelism.forEach(samples) { n in
+                for e in stride(from: n * size, to: (n + 1) * size, by: c) {
+                    ChannelLanes.forEach(c) { ch, lanes in
+                        let xhat =
+                            (ChannelLanes.load(xs.base + e + ch, lanes) - ChannelLanes.load(ms.base + ch, lanes))
+                            * ChannelLanes.load(vs.base + ch, lanes)
+                        let d = dys.load(e + ch, lanes)
+                        let out =
+                            d * ChannelLanes.load(ks.base + ch, lanes) - ChannelLanes.load(ks.base + c + ch, lanes)
+                            - xhat * ChannelLanes.load(ks.base + 2 * c + ch, lanes)
+                        ChannelLanes.store(out, dxs.base + e + ch, lanes)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `backward`'s work of each sample on its own: its partials Σ dy·x̂ and Σ dy per channel, `2 ×
+    /// channels` Doubles per sample at `partials`, and, for a group or layer norm (whose statistics are the
+    /// sample's own), its dx.
+    static func sampleBackward(
+        _ kind: Kind, dy: UnsafePointer<Float>, reluOutput: UnsafePointer<Float>?, x: UnsafePointer<Float>,
+        shape: Shape, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Double>, parallelism: Parallelism
+    ) {
         let c = shape.channels, size = shape.sampleSize, samples = shape.samples, positions = shape.positionsPerSample
         shape.checkGroups(kind)
         let dys = UpstreamGradient(dy: dy, reluOutput: reluOutput)
         let (xs, gs) = (SharedReadPointer(base: x), SharedReadPointer(base: gamma))
         let (ms, vs) = (SharedReadPointer(base: mean), SharedReadPointer(base: inverseDeviation))
         let dxs = SharedPointer(base: dx)
-        // Per-sample partials per channel: Σ dy·x̂ (for dγ) and Σ dy (for dβ). Σ dx̂ and Σ dx̂·x̂ are γ times them.
-        let partials = UnsafeMutablePointer<Double>.allocate(capacity: samples * c * 2)
-        defer { partials.deallocate() }
+        // Σ dx̂ and Σ dx̂·x̂ are γ times the partials.
         let ps = SharedPointer(base: partials)
         parallelism.forEach(samples) { n in
             let p = ps.base + n * c * 2
@@ -199,51 +245,13 @@ public enum Normalization {
                 store(ch, lanes, (dyXhat, dySum))
                 ch += lanes
             }
-            // A group's statistics are the sample's own: its dx follows at once, while the sample is in cache.
-            if case .group(let groups) = kind {
+            // A group's or a position's statistics are the sample's own: its dx follows at once, while the
+            // sample is in cache.
+            switch kind {
+            case .group(let groups):
                 groupDx(
                     sample: n, groups: groups, shape, partials: p, xs.base, dys, gs.base, ms.base, vs.base, dxs.base)
-            }
-        }
-        var totals = [Double](repeating: 0, count: 2 * c)
-        for n in 0..<samples { for i in 0..<2 * c { totals[i] += partials[n * 2 * c + i] } }
-        for ch in 0..<c {
-            dGamma[ch] = Float(totals[ch])
-            dBeta[ch] = Float(totals[c + ch])
-        }
-        switch kind {
-        case .batch:
-            // dx = a·dy − b − x̂·k with a = γ/σ, b = Σdx̂/(Nσ), k = Σdx̂·x̂/(Nσ).
-            let count = Double(shape.rows)
-            var coefficients = [Float](repeating: 0, count: 3 * c)
-            for ch in 0..<c {
-                let (g, v) = (Double(gamma[ch]), Double(inverseDeviation[ch]))
-                coefficients[ch] = Float(g * v)
-                coefficients[c + ch] = Float(v * g * totals[c + ch] / count)
-                coefficients[2 * c + ch] = Float(v * g * totals[ch] / count)
-            }
-            coefficients.withUnsafeBufferPointer { buffer in
-                guard let k = buffer.baseAddress else { return }
-                let ks = SharedReadPointer(base: k)
-                parallelism.forEach(samples) { n in
-                    for e in stride(from: n * size, to: (n + 1) * size, by: c) {
-                        ChannelLanes.forEach(c) { ch, lanes in
-                            let xhat =
-                                (ChannelLanes.load(xs.base + e + ch, lanes) - ChannelLanes.load(ms.base + ch, lanes))
-                                * ChannelLanes.load(vs.base + ch, lanes)
-                            let d = dys.load(e + ch, lanes)
-                            let out =
-                                d * ChannelLanes.load(ks.base + ch, lanes) - ChannelLanes.load(ks.base + c + ch, lanes)
-                                - xhat * ChannelLanes.load(ks.base + 2 * c + ch, lanes)
-                            ChannelLanes.store(out, dxs.base + e + ch, lanes)
-                        }
-                    }
-                }
-            }
-        case .group:
-            break  // written with the partials
-        case .layer:
-            parallelism.forEach(samples) { n in
+            case .layer:
                 dxRows(n * positions..<(n + 1) * positions, c, xs.base, dys, gs.base, dxs.base) { s in
                     let (m, v) = (ms.base[s], vs.base[s])
                     var sumD = ChannelLanes.V(), sumDX = ChannelLanes.V()
@@ -254,8 +262,26 @@ public enum Normalization {
                     }
                     return (m, v, Float(Lanes.total(sumD) / Double(c)), Float(Lanes.total(sumDX) / Double(c)))
                 }
+            case .batch:
+                break  // needs every sample's partials: `backward` writes it
             }
         }
+    }
+
+    /// dγ and dβ (overwritten) from `samples` samples' partials of `sampleBackward`, added in sample order;
+    /// returns the totals (Σ dy·x̂ then Σ dy, per channel).
+    @discardableResult
+    static func parameterGradients(
+        summing partials: UnsafePointer<Double>, samples: Int, channels c: Int, dGamma: UnsafeMutablePointer<Float>,
+        dBeta: UnsafeMutablePointer<Float>
+    ) -> [Double] {
+        var totals = [Double](repeating: 0, count: 2 * c)
+        for n in 0..<samples { for i in 0..<2 * c { totals[i] += partials[n * 2 * c + i] } }
+        for ch in 0..<c {
+            dGamma[ch] = Float(totals[ch])
+            dBeta[ch] = Float(totals[c + ch])
+        }
+        return totals
     }
 
     /// GroupNorm's dx for one sample, from its per-channel partials (Σ dy·x̂, then Σ dy): each group's

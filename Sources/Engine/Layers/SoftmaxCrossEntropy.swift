@@ -22,18 +22,19 @@ enum SoftmaxCrossEntropy {
         return (loss, best != label || !top.isFinite)
     }
 
-    /// Overwrites `logits` (batch × classes) with dL/dz for the mean loss over the batch: (softmax(z) − onehot(label)) / batch.
+    /// Overwrites `logits` (`count` × classes) with dL/dz for the mean loss over a batch of `batch`
+    /// examples: (softmax(z) − onehot(label)) / batch; writes each example's loss to `losses`.
     ///
-    /// Returns the summed loss of the batch.
-    static func lossAndGradient(logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int)
-        -> Double
-    {
-        var total = 0.0
+    /// The examples are independent, so a batch may be taken a few examples at a time.
+    static func lossAndGradient(
+        logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, count: Int, batch: Int, classes: Int,
+        losses: UnsafeMutablePointer<Double>
+    ) {
         let scale = 1 / Double(batch)
-        for r in 0..<batch {
+        for r in 0..<count {
             let z = logits + r * classes
             let label = Int(labels[r])
-            total += loss(logits: z, classes: classes, label: label).loss
+            losses[r] = loss(logits: z, classes: classes, label: label).loss
             var top = z[0]
             for c in 1..<classes { top = max(top, z[c]) }
             var sum = 0.0
@@ -43,6 +44,5 @@ enum SoftmaxCrossEntropy {
                 z[c] = Float((p - (c == label ? 1 : 0)) * scale)
             }
         }
-        return total
     }
 }

@@ -2,57 +2,122 @@ extension NetworkState {
     /// Forward (training mode), loss and backward on the `batch` examples in `batchInputs`/`batchLabels`;
     /// leaves gradients of the mean loss in `gradients` and returns the summed loss.
     ///
-    /// Buffers that no trained parameter feeds (the input, a flatten of it) get no gradient.
+    /// Buffers that no trained parameter feeds (the input, a flatten of it) get no gradient. When the
+    /// program trains in chunks (`ChunkedGradients`), each thread takes its own samples through the whole
+    /// step a chunk at a time, and the parameter gradients are summed afterwards in the order a
+    /// whole-batch step sums them: the same bits either way.
     package func computeGradients(batch: Int, parallelism: Parallelism) -> Double {
         precondition(!activationGradients.isEmpty, "this state was made for evaluation only")
-        forward(batch: batch, training: true, parallelism: parallelism)
-        let classes = program.classes
+        if let chunked, let groups = chunked.groups(batch: batch, threads: parallelism.threads) {
+            reserveLanes(groups.count)
+            // Each group writes its own samples' rows and its own lane's scratch only.
+            let state = ChunkedGradients.SharedState(state: self)
+            parallelism.forEach(groups.count) { g in
+                let lane = state.state.lanes[g]
+                for rows in groups[g] {
+                    state.state.forward(rows: rows, training: true, lane: lane, parallelism: .serial)
+                    state.state.lossGradient(rows: rows, batch: batch)
+                    state.state.backward(rows: rows, lane: lane, chunked: state.state.chunked, parallelism: .serial)
+                }
+            }
+            parameterGradients(batch: batch, chunked: chunked, parallelism: parallelism)
+        } else {
+            forward(rows: 0..<batch, training: true, lane: lanes[0], parallelism: parallelism)
+            lossGradient(rows: 0..<batch, batch: batch)
+            backward(rows: 0..<batch, lane: lanes[0], chunked: nil, parallelism: parallelism)
+        }
+        var loss = 0.0
+        for r in 0..<batch { loss += exampleLosses[r] }
+        return loss
+    }
+
+    /// The gradient of the mean loss over `batch` examples at the logits of the samples `rows`, into the
+    /// last buffer's gradient; their losses into `exampleLosses`.
+    private func lossGradient(rows: Range<Int>, batch: Int) {
+        let classes = program.classes, last = activations.count - 1
+        let logits = self.logits + rows.lowerBound * classes
+        SoftmaxCrossEntropy.lossAndGradient(
+            logits: logits, labels: batchLabels + rows.lowerBound, count: rows.count, batch: batch, classes: classes,
+            losses: exampleLosses + rows.lowerBound)
+        (activationGradients[last] + rows.lowerBound * classes).update(from: logits, count: rows.count * classes)
+    }
+
+    /// Backward over the samples `rows`, from the last buffer's gradient; with `chunked`, the parameter
+    /// gradients that sum over samples are left for `parameterGradients` (the convolutions' as one partial
+    /// per piece of images, the norms' as one partial per sample).
+    private func backward(rows: Range<Int>, lane: Lane, chunked: ChunkedGradients?, parallelism: Parallelism) {
+        let batch = rows.count, workspace = lane.convolution
         let last = activations.count - 1
-        let loss = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: batchLabels, batch: batch, classes: classes)
-        activationGradients[last].update(from: logits, count: batch * classes)
         var written = [Bool](repeating: false, count: activations.count)
         written[last] = true
+        /// A buffer's rows of the samples.
+        func rowsOf(_ base: UnsafeMutablePointer<Float>, _ buffer: Int) -> UnsafeMutablePointer<Float> {
+            base + rows.lowerBound * program.buffers[buffer].size
+        }
+        func x(_ buffer: Int) -> UnsafeMutablePointer<Float> { rowsOf(activations[buffer], buffer) }
         /// Where a layer's input gradient goes: straight into the buffer's gradient the first time, into
         /// scratch (then added) when another reader already wrote it; readers run in reverse order. Nil
         /// for a buffer that needs no gradient.
         func target(_ buffer: Int) -> UnsafeMutablePointer<Float>? {
             guard needsGradient[buffer] else { return nil }
-            return written[buffer] ? scratch.pointer(count: batch * program.buffers[buffer].size) : activationGradients[buffer]
+            return written[buffer]
+                ? lane.scratch.pointer(count: batch * program.buffers[buffer].size)
+                : rowsOf(activationGradients[buffer], buffer)
         }
         func commit(_ buffer: Int, _ pointer: UnsafeMutablePointer<Float>) {
             if written[buffer] {
-                let (g, p) = (SharedPointer(base: activationGradients[buffer]), SharedReadPointer(base: pointer))
+                let (g, p) = (SharedPointer(base: rowsOf(activationGradients[buffer], buffer)), SharedReadPointer(base: pointer))
                 Self.elementwise(batch, program.buffers[buffer].size, parallelism) { r in for e in r { g.base[e] += p.base[e] } }
             }
             written[buffer] = true
         }
         for (i, (layer, from, to)) in operations.enumerated().reversed() where needsGradient[to] {
-            let dy = UnsafePointer(activationGradients[to])
+            let dy = UnsafePointer(rowsOf(activationGradients[to], to))
             switch layer.operation {
             case .conv(let channels, let kernel, let stride, let padding, let bias):
                 let dx = target(from)
-                Convolution.backward(
-                    dy: dy, x: activations[from], weight: parameter(layer.name + ".weight"),
-                    geometry: geometry(from: from, batch: batch, channels, kernel, stride, padding),
-                    dWeight: gradient(layer.name + ".weight"), dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx,
-                    workspace: convolution, parallelism: parallelism)
+                let g = geometry(from: from, batch: batch, channels, kernel, stride, padding)
+                let weight = parameter(layer.name + ".weight")
+                if let partials = chunked?.convolutionPartials[i] {
+                    Convolution.weightGradientPieces(
+                        dy: dy, x: x(from), g,
+                        into: partials + rows.lowerBound / Convolution.imagesPerGradientPiece * channels * g.depth,
+                        workspace: workspace, parallelism: parallelism)
+                    if let dx {
+                        Convolution.inputGradient(
+                            dy: dy, weight: weight, g, into: dx, workspace: workspace, parallelism: parallelism)
+                    }
+                } else {
+                    Convolution.backward(
+                        dy: dy, x: x(from), weight: weight, geometry: g, dWeight: gradient(layer.name + ".weight"),
+                        dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx, workspace: workspace,
+                        parallelism: parallelism)
+                }
                 if let dx { commit(from, dx) }
             case .norm(let kind):
-                guard let stats = statistics[i] else { continue }
+                guard let stats = statistics(i, kind, from, rows) else { continue }
                 // A norm's dγ and dβ need its dx pass; a norm on the input computes it into scratch.
-                let dx = target(from) ?? scratch.pointer(count: batch * program.buffers[from].size)
+                let dx = target(from) ?? lane.scratch.pointer(count: batch * program.buffers[from].size)
                 // Doing the ReLU's backward too: dy is then the ReLU's output gradient.
                 let relu = normsMaskingReLU.contains(i)
-                Normalization.backward(
-                    kind, dy: relu ? UnsafePointer(activationGradients[to + 1]) : dy,
-                    reluOutput: relu ? activations[to + 1] : nil,
-                    x: activations[from], shape: Self.normShape(program.buffers[from], batch: batch),
-                    gamma: parameter(layer.name + ".weight"), mean: stats.mean, inverseDeviation: stats.inverse, dx: dx,
-                    dGamma: gradient(layer.name + ".weight"), dBeta: gradient(layer.name + ".bias"), parallelism: parallelism)
+                let upstream = relu ? UnsafePointer(rowsOf(activationGradients[to + 1], to + 1)) : dy
+                let reluOutput = relu ? UnsafePointer(x(to + 1)) : nil
+                let (shape, gamma) = (Self.normShape(program.buffers[from], batch: batch), parameter(layer.name + ".weight"))
+                if let partials = chunked?.normPartials[i] {
+                    Normalization.sampleBackward(
+                        kind, dy: upstream, reluOutput: reluOutput, x: x(from), shape: shape, gamma: gamma, mean: stats.mean,
+                        inverseDeviation: stats.inverse, dx: dx, partials: partials + rows.lowerBound * 2 * shape.channels,
+                        parallelism: parallelism)
+                } else {
+                    Normalization.backward(
+                        kind, dy: upstream, reluOutput: reluOutput, x: x(from), shape: shape, gamma: gamma, mean: stats.mean,
+                        inverseDeviation: stats.inverse, dx: dx, dGamma: gradient(layer.name + ".weight"),
+                        dBeta: gradient(layer.name + ".bias"), parallelism: parallelism)
+                }
                 if needsGradient[from] { commit(from, dx) }
             case .relu:
                 guard !reluSkippedInBackward.contains(i), let dx = target(from) else { continue }
-                let (y, g) = (SharedReadPointer(base: activations[to]), SharedReadPointer(base: dy))
+                let (y, g) = (SharedReadPointer(base: x(to)), SharedReadPointer(base: dy))
                 let out = SharedPointer(base: dx)
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { out.base[e] = y.base[e] > 0 ? g.base[e] : 0 }
@@ -60,14 +125,16 @@ extension NetworkState {
                 commit(from, dx)
             case .gelu:
                 guard let dx = target(from), let erfs = geluErf[i] else { continue }
-                let (x, g) = (SharedReadPointer(base: activations[from]), SharedReadPointer(base: dy))
-                let (out, kept) = (SharedPointer(base: dx), SharedReadPointer(base: UnsafePointer(erfs)))
+                let (xs, g) = (SharedReadPointer(base: x(from)), SharedReadPointer(base: dy))
+                let (out, kept) = (SharedPointer(base: dx), SharedReadPointer(base: UnsafePointer(rowsOf(erfs, from))))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
-                    for e in r { out.base[e] = g.base[e] * GELU.derivative(x.base[e], erf: kept.base[e]) }
+                    for e in r { out.base[e] = g.base[e] * GELU.derivative(xs.base[e], erf: kept.base[e]) }
                 }
                 commit(from, dx)
             case .maxPool:
-                guard let indices = argmax[i], let dx = target(from) else { continue }
+                guard let indices = argmax[i].map({ $0 + rows.lowerBound * program.buffers[to].size }),
+                    let dx = target(from)
+                else { continue }
                 Pooling.maxBackward(
                     dy: dy, argmax: indices, batch: batch, outputsPerSample: program.buffers[to].size,
                     inputsPerSample: program.buffers[from].size, dx: dx, parallelism: parallelism)
@@ -104,21 +171,29 @@ extension NetworkState {
                 // Reading a ReLU's output alone: dx goes straight to the ReLU's input, masked where it was off.
                 let relu = reluBeforeLinear[i]
                 let dx = target(relu?.from ?? from)
-                Dense.backward(
-                    dy: dy, x: activations[from], batch: batch, weight: parameter(layer.name + ".weight"),
-                    inputs: program.buffers[from].channels, outputs: outputs, dWeight: gradient(layer.name + ".weight"),
-                    dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx,
-                    reluOutput: relu.map { UnsafePointer(activations[$0.to]) }, workspace: convolution.gemm,
-                    parallelism: parallelism)
+                let (weight, inputs) = (parameter(layer.name + ".weight"), program.buffers[from].channels)
+                let reluOutput = relu.map { UnsafePointer(x($0.to)) }
+                if chunked != nil {
+                    if let dx {
+                        Dense.inputGradient(
+                            dy: dy, batch: batch, weight: weight, inputs: inputs, outputs: outputs, dx: dx,
+                            reluOutput: reluOutput, workspace: workspace.gemm, parallelism: parallelism)
+                    }
+                } else {
+                    Dense.backward(
+                        dy: dy, x: x(from), batch: batch, weight: weight, inputs: inputs, outputs: outputs,
+                        dWeight: gradient(layer.name + ".weight"), dBias: bias ? gradient(layer.name + ".bias") : nil,
+                        dx: dx, reluOutput: reluOutput, workspace: workspace.gemm, parallelism: parallelism)
+                }
                 if let dx { commit(relu?.from ?? from, dx) }
             case .tokenLinear(let outputs, let bias):
                 let b = program.buffers[from]
                 let dx = target(from)
                 Dense.backward(
-                    dy: dy, x: activations[from], batch: batch * b.height * b.width,
+                    dy: dy, x: x(from), batch: batch * b.height * b.width,
                     weight: parameter(layer.name + ".weight"), inputs: b.channels, outputs: outputs,
                     dWeight: gradient(layer.name + ".weight"), dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx,
-                    workspace: convolution.gemm, parallelism: parallelism)
+                    workspace: workspace.gemm, parallelism: parallelism)
                 if let dx { commit(from, dx) }
             case .positionEmbedding:
                 let dx = target(from)
@@ -127,26 +202,58 @@ extension NetworkState {
                     dx: dx)
                 if let dx { commit(from, dx) }
             case .attention:
-                guard let probabilities = attention[i] else { continue }
+                guard let probabilities = attentionProbabilities(i, layer, from, rows) else { continue }
                 // q, k and v are three buffers (the program checks it); one that another reader already wrote
                 // takes its gradient through memory of its own, since scratch is one buffer.
                 var owned: [UnsafeMutablePointer<Float>] = []
                 defer { owned.forEach { $0.deallocate() } }
                 func separate(_ b: Int) -> UnsafeMutablePointer<Float>? {
                     guard needsGradient[b] else { return nil }
-                    guard written[b] else { return activationGradients[b] }
+                    guard written[b] else { return rowsOf(activationGradients[b], b) }
                     owned.append(.allocate(capacity: batch * program.buffers[b].size))
                     return owned.last
                 }
                 let (q, k, v) = (layer.inputs[0], layer.inputs[1], layer.inputs[2])
                 let (dq, dk, dv) = (separate(q), separate(k), separate(v))
                 Attention.backward(
-                    dOut: dy, q: activations[q], k: activations[k], v: activations[v],
+                    dOut: dy, q: x(q), k: x(k), v: x(v),
                     shape: attentionShape(layer, from, batch), probabilities: probabilities, dq: dq, dk: dk, dv: dv,
                     parallelism: parallelism)
                 for (buffer, gradient) in [(q, dq), (k, dk), (v, dv)] { if let gradient { commit(buffer, gradient) } }
             }
         }
-        return loss
+    }
+
+    /// The parameter gradients a chunked step left: each convolution's pieces and each norm's samples
+    /// added in order, each linear layer's product over the whole batch, as a whole-batch step computes them.
+    private func parameterGradients(batch: Int, chunked: ChunkedGradients, parallelism: Parallelism) {
+        let workspace = lanes[0].convolution
+        for (i, (layer, from, to)) in operations.enumerated() where needsGradient[to] {
+            switch layer.operation {
+            case .conv(let channels, let kernel, let stride, let padding, let bias):
+                guard let partials = chunked.convolutionPartials[i] else { continue }
+                let g = geometry(from: from, batch: batch, channels, kernel, stride, padding)
+                Convolution.weightGradient(
+                    summing: partials, pieces: Convolution.gradientPieces(batch), g,
+                    into: gradient(layer.name + ".weight"), workspace: workspace, parallelism: parallelism)
+                if bias {
+                    Convolution.biasGradient(
+                        dy: activationGradients[to], g, into: gradient(layer.name + ".bias"))
+                }
+            case .norm:
+                guard let partials = chunked.normPartials[i] else { continue }
+                Normalization.parameterGradients(
+                    summing: partials, samples: batch, channels: program.buffers[from].channels,
+                    dGamma: gradient(layer.name + ".weight"), dBeta: gradient(layer.name + ".bias"))
+            case .linear(let outputs, let bias):
+                Dense.parameterGradients(
+                    dy: activationGradients[to], x: activations[from], batch: batch,
+                    inputs: program.buffers[from].channels, outputs: outputs, dWeight: gradient(layer.name + ".weight"),
+                    dBias: bias ? gradient(layer.name + ".bias") : nil, workspace: workspace.gemm,
+                    parallelism: parallelism)
+            default:
+                continue
+            }
+        }
     }
 }

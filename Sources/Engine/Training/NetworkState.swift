@@ -42,14 +42,21 @@ package final class NetworkState {
     let normsMaskingReLU: Set<Int>
     /// ReLUs whose backward another layer's does: a linear layer's after them, or a norm's before them.
     let reluSkippedInBackward: Set<Int>
-    let scratch = ScratchBuffer()
-    let convolution = Convolution.Workspace()
+    /// Scratch of each thread that runs part of a pass: lane 0 serves whole-batch passes, and a chunked
+    /// training step gives each of its groups of samples a lane of its own.
+    private(set) var lanes = [Lane()]
+    /// Set when training steps run in chunks of samples (see `ChunkedGradients`).
+    let chunked: ChunkedGradients?
+    /// Each example's loss in the last training step, summed in example order.
+    let exampleLosses: UnsafeMutablePointer<Double>
     package let batchLabels: UnsafeMutablePointer<Int32>
     package var batchInputs: UnsafeMutablePointer<Float> { activations[0] }
 
     /// - Parameter fusingReLU: false keeps every norm's and linear layer's own output in its buffer (for what reads
     ///   pre-activations, such as REPAIR); results are the same bits either way.
-    package init(network: Network, batchCapacity: Int, training: Bool, fusingReLU: Bool = true) {
+    /// - Parameter chunking: false runs every training step over the whole batch at once, the reference
+    ///   that chunked steps (`ChunkedGradients`) match bit for bit.
+    package init(network: Network, batchCapacity: Int, training: Bool, fusingReLU: Bool = true, chunking: Bool = true) {
         program = network.program
         fused = fusingReLU ? program.fusedWithReLU : []
         needsGradient = program.needsGradient
@@ -129,6 +136,17 @@ package final class NetworkState {
         self.attention = attention
         self.geluErf = geluErf
         batchLabels = .allocate(capacity: batchCapacity)
+        exampleLosses = .allocate(capacity: batchCapacity)
+        chunked =
+            training && chunking ? ChunkedGradients(program, operations: operations, batchCapacity: batchCapacity) : nil
+    }
+
+    /// Whether training steps run in chunks of samples.
+    package var trainsInChunks: Bool { chunked != nil }
+
+    /// At least `count` lanes.
+    func reserveLanes(_ count: Int) {
+        while lanes.count < count { lanes.append(Lane()) }
     }
 
     deinit {
@@ -145,6 +163,7 @@ package final class NetworkState {
         attention.values.forEach { $0.deallocate() }
         geluErf.values.forEach { $0.deallocate() }
         batchLabels.deallocate()
+        exampleLosses.deallocate()
     }
 
     /// The current tensors as a network.
@@ -226,12 +245,28 @@ package final class NetworkState {
         batch: Int, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
         inputs: UnsafePointer<Float>? = nil, parallelism: Parallelism
     ) {
+        forward(
+            rows: 0..<batch, training: training, momentum: momentum, from: first, through: last, inputs: inputs,
+            lane: lanes[0], parallelism: parallelism)
+    }
+
+    /// `forward` on the samples `rows` of the batch: their rows of every buffer, with `lane`'s scratch.
+    ///
+    /// Passes over disjoint rows may run at the same time on distinct lanes, unless BatchNorm trains.
+    func forward(
+        rows: Range<Int>, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
+        inputs: UnsafePointer<Float>? = nil, lane: Lane, parallelism: Parallelism
+    ) {
+        let batch = rows.count
         /// A buffer to read: the caller's `inputs` stand for buffer 0 (and what shares its memory) when
         /// given, so evaluation reads a split where it lies instead of copying it.
         func read(_ b: Int) -> UnsafePointer<Float> {
             let source = sources[b] ?? b
-            return source == 0 ? inputs ?? UnsafePointer(activations[0]) : UnsafePointer(activations[source])
+            let base = source == 0 ? inputs ?? UnsafePointer(activations[0]) : UnsafePointer(activations[source])
+            return base + rows.lowerBound * program.buffers[b].size
         }
+        func write(_ b: Int) -> UnsafeMutablePointer<Float> { activations[b] + rows.lowerBound * program.buffers[b].size }
+        let workspace = lane.convolution
         for (i, (layer, from, to)) in operations.enumerated() where i >= first && i <= last ?? Int.max {
             // Fused with the next layer's ReLU: write the ReLU's output, and the ReLU is skipped.
             let (output, relu) = fused.contains(i) ? (to + 1, true) : (to, false)
@@ -241,27 +276,27 @@ package final class NetworkState {
                 Convolution.forward(
                     x: x, weight: parameter(layer.name + ".weight"),
                     bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil,
-                    geometry: geometry(from: from, batch: batch, channels, kernel, stride, padding), y: activations[to],
-                    workspace: convolution, parallelism: parallelism)
+                    geometry: geometry(from: from, batch: batch, channels, kernel, stride, padding), y: write(to),
+                    workspace: workspace, parallelism: parallelism)
             case .norm(let kind):
-                guard let stats = statistics[i] else { continue }
+                guard let stats = statistics(i, kind, from, rows) else { continue }
                 let runningStats = running[layer.name + ".running_mean"].flatMap { m in
                     running[layer.name + ".running_var"].map { (m, $0) }
                 }
                 Normalization.forward(
                     kind, x: x, shape: Self.normShape(program.buffers[from], batch: batch),
-                    gamma: parameter(layer.name + ".weight"), beta: parameter(layer.name + ".bias"), y: activations[output],
+                    gamma: parameter(layer.name + ".weight"), beta: parameter(layer.name + ".bias"), y: write(output),
                     mean: stats.mean, inverseDeviation: stats.inverse, running: runningStats, training: training,
                     momentum: momentum, relu: relu, parallelism: parallelism)
             case .relu:
                 if i > 0 && fused.contains(i - 1) { continue }
-                let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: activations[to]))
+                let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: write(to)))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { y.base[e] = max(xs.base[e], 0) }
                 }
             case .gelu:
-                let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: activations[to]))
-                if let kept = geluErf[i].map(SharedPointer.init) {
+                let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: write(to)))
+                if let kept = geluErf[i].map({ SharedPointer(base: $0 + rows.lowerBound * program.buffers[from].size) }) {
                     Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                         for e in r {
                             kept.base[e] = GELU.erfTerm(xs.base[e])
@@ -275,28 +310,28 @@ package final class NetworkState {
                 }
             case .maxPool:
                 let b = program.buffers[from]
-                guard let indices = argmax[i] else { continue }
+                guard let indices = argmax[i].map({ $0 + rows.lowerBound * program.buffers[to].size }) else { continue }
                 Pooling.maxForward(
-                    x: x, batch: batch, height: b.height, width: b.width, channels: b.channels, y: activations[to],
+                    x: x, batch: batch, height: b.height, width: b.width, channels: b.channels, y: write(to),
                     argmax: indices, parallelism: parallelism)
             case .averagePool(let kernel):
                 let b = program.buffers[from]
                 Pooling.windowAverageForward(
                     x: x, batch: batch, height: b.height, width: b.width, channels: b.channels, kernel: kernel,
-                    y: activations[to], parallelism: parallelism)
+                    y: write(to), parallelism: parallelism)
             case .globalAveragePool:
                 let b = program.buffers[from]
                 Pooling.averageForward(
-                    x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to])
+                    x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: write(to))
             case .flatten:
                 let b = program.buffers[from]
                 if sources[to] != nil { continue }
                 Flatten.forward(
-                    x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: activations[to],
+                    x: x, batch: batch, positions: b.height * b.width, channels: b.channels, y: write(to),
                     parallelism: parallelism)
             case .add:
                 let (xs, zs) = (SharedReadPointer(base: x), SharedReadPointer(base: read(layer.inputs[1])))
-                let y = SharedPointer(base: activations[to])
+                let y = SharedPointer(base: write(to))
                 Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
                     for e in r { y.base[e] = xs.base[e] + zs.base[e] }
                 }
@@ -304,24 +339,24 @@ package final class NetworkState {
                 Dense.forward(
                     x: x, batch: batch, weight: parameter(layer.name + ".weight"),
                     bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil, inputs: program.buffers[from].channels,
-                    outputs: outputs, relu: relu, y: activations[output], workspace: convolution.gemm,
+                    outputs: outputs, relu: relu, y: write(output), workspace: workspace.gemm,
                     parallelism: parallelism)
             case .tokenLinear(let outputs, let bias):
                 let b = program.buffers[from]
                 Dense.forward(
                     x: x, batch: batch * b.height * b.width, weight: parameter(layer.name + ".weight"),
                     bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil, inputs: b.channels,
-                    outputs: outputs, relu: false, y: activations[to], workspace: convolution.gemm,
+                    outputs: outputs, relu: false, y: write(to), workspace: workspace.gemm,
                     parallelism: parallelism)
             case .positionEmbedding:
                 PositionEmbedding.forward(
                     x: x, embedding: parameter(layer.name + ".weight"), batch: batch, size: program.buffers[from].size,
-                    y: activations[to], parallelism: parallelism)
+                    y: write(to), parallelism: parallelism)
             case .attention:
-                guard let probabilities = attention[i] else { continue }
+                guard let probabilities = attentionProbabilities(i, layer, from, rows) else { continue }
                 Attention.forward(
                     q: x, k: read(layer.inputs[1]), v: read(layer.inputs[2]), shape: attentionShape(layer, from, batch),
-                    out: activations[to], probabilities: probabilities, parallelism: parallelism)
+                    out: write(to), probabilities: probabilities, parallelism: parallelism)
             }
         }
     }
@@ -344,6 +379,27 @@ package final class NetworkState {
         let b = program.buffers[from]
         guard case .attention(let heads) = layer.operation else { preconditionFailure("not an attention layer") }
         return Attention.Shape(batch: batch, tokens: b.height * b.width, width: b.channels, heads: heads)
+    }
+
+    /// Norm `i`'s statistics of the samples `rows` (BatchNorm's, the batch's, only from the first).
+    func statistics(
+        _ i: Int, _ kind: Normalization.Kind, _ from: Int, _ rows: Range<Int>
+    ) -> (mean: UnsafeMutablePointer<Float>, inverse: UnsafeMutablePointer<Float>)? {
+        guard let stats = statistics[i] else { return nil }
+        if case .batch = kind {
+            precondition(rows.lowerBound == 0, "BatchNorm's statistics are the whole batch's")
+            return stats
+        }
+        let offset = rows.lowerBound * Self.normShape(program.buffers[from], batch: 1).statistics(kind)
+        return (stats.mean + offset, stats.inverse + offset)
+    }
+
+    /// Attention `i`'s probabilities of the samples `rows`.
+    func attentionProbabilities(
+        _ i: Int, _ layer: Architecture.Layer, _ from: Int, _ rows: Range<Int>
+    ) -> UnsafeMutablePointer<Float>? {
+        let shape = attentionShape(layer, from, 1)
+        return attention[i].map { $0 + rows.lowerBound * shape.heads * shape.tokens * shape.tokens }
     }
 
     /// The logits of the last forward pass, `batch × classes`.
