@@ -70,15 +70,25 @@ import Testing
     }
 
     /// Nets wide enough for several chunks per thread: strided convolutions and shortcuts, max pooling,
-    /// biased convolutions (no norm), GroupNorm and LayerNorm.
+    /// biased convolutions (no norm), GroupNorm and LayerNorm; average pooling and a hidden linear layer
+    /// whose ReLU the next linear layer masks.
     static let chunkedArchitectures: [Architecture] = {
         let input = ImageShape(channels: 1, height: 28, width: 28)
-        return [nil, .group(1), .group(4), .layer].flatMap { norm -> [Architecture] in
-            [
-                .vgg(input: input, widths: [16, nil, 32, nil], norm: norm, classes: 3),
-                .resnet(input: input, stages: 2, blocks: 1, width: 16, norm: norm, classes: 3),
-            ]
-        }
+        var head = Architecture(input: input, layers: [])
+        head.append("conv", .conv(channels: 16, kernel: 3, stride: 1, padding: 1, bias: true))
+        head.append("relu", .relu)
+        head.append("pool", .averagePool(kernel: 4))
+        head.append("flatten", .flatten)
+        head.append("fc1", .linear(outputs: 12, bias: true))
+        head.append("relu1", .relu)
+        head.append("fc2", .linear(outputs: 3, bias: true))
+        return [head]
+            + [nil, .group(1), .group(4), .layer].flatMap { norm -> [Architecture] in
+                [
+                    .vgg(input: input, widths: [16, nil, 32, nil], norm: norm, classes: 3),
+                    .resnet(input: input, stages: 2, blocks: 1, width: 16, norm: norm, classes: 3),
+                ]
+            }
     }()
 
     @Test(
@@ -99,7 +109,8 @@ import Testing
         }
         let whole = step(chunking: false, threads: 1)
         #expect(!whole.chunked && whole.gradients.contains { $0 != 0 })
-        for threads in [1, 2, 3] {
+        // 7 threads: more than the 6 pieces of the batch.
+        for threads in [1, 2, 3, 7] {
             let chunked = step(chunking: true, threads: threads)
             #expect(chunked.chunked)
             #expect(chunked.loss.bitPattern == whole.loss.bitPattern, "\(threads) threads")

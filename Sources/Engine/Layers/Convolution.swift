@@ -199,16 +199,21 @@ package enum Convolution {
         }
     }
 
-    /// Gradients given dL/dy: dW (PyTorch layout), db (when given) and dx (when given; overwritten).
+    /// Gradients given dL/dy: dW (PyTorch layout), db and dx (overwritten), each when given.
+    ///
+    /// - Parameter pieces: where the weight gradient's partials go, one per piece of images (see
+    ///   `weightGradientPieces`); nil: scratch. A chunked training step gives its own and sums them later.
     package static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: Geometry,
-        dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
-        workspace: Workspace, parallelism: Parallelism
+        dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
+        pieces: UnsafeMutablePointer<Float>? = nil, workspace: Workspace, parallelism: Parallelism
     ) {
-        let pieces = gradientPieces(g.batch)
-        let partials = workspace.gradientPartials.pointer(count: pieces * g.outChannels * g.depth)
+        let count = gradientPieces(g.batch)
+        let partials = pieces ?? workspace.gradientPartials.pointer(count: count * g.outChannels * g.depth)
         weightGradientPieces(dy: dy, x: x, g, into: partials, workspace: workspace, parallelism: parallelism)
-        weightGradient(summing: partials, pieces: pieces, g, into: dWeight, workspace: workspace, parallelism: parallelism)
+        if let dWeight {
+            weightGradient(summing: partials, pieces: count, g, into: dWeight, workspace: workspace, parallelism: parallelism)
+        }
         if let dBias { biasGradient(dy: dy, g, into: dBias) }
         if let dx { inputGradient(dy: dy, weight: weight, g, into: dx, workspace: workspace, parallelism: parallelism) }
     }
@@ -223,7 +228,7 @@ package enum Convolution {
     }
 
     /// dx (overwritten) given dL/dy.
-    static func inputGradient(
+    private static func inputGradient(
         dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ g: Geometry, into dx: UnsafeMutablePointer<Float>,
         workspace: Workspace, parallelism: Parallelism
     ) {
@@ -263,7 +268,7 @@ package enum Convolution {
     /// The weight-gradient partial of each piece of `g.batch` images (the pieces counted from the first
     /// image), in window-major layout `[out, (ky, kx, c)]`, one after another at `partials`:
     /// partial[out, (ky, kx, c)] = Σ over the piece's positions dy[position, out] · window[position, (ky, kx, c)].
-    static func weightGradientPieces(
+    private static func weightGradientPieces(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: Geometry, into partials: UnsafeMutablePointer<Float>,
         workspace: Workspace, parallelism: Parallelism
     ) {

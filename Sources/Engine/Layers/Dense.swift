@@ -27,18 +27,21 @@ enum Dense {
 
     /// Gradients of a layer given dL/dy.
     ///
-    /// dW = dyᵀ·x, db = Σ_rows dy (when `dBias` is given), and (when `dx` is given) dx = dy·W, zeroed where
-    /// `reluOutput` (laid out like dx) is ≤ 0 when given: the backward of a ReLU before the layer. Column
-    /// sums for db run in row order, so they are deterministic.
+    /// dW = dyᵀ·x and db = Σ_rows dy (when `dWeight`, and `dBias`, are given: a chunked training step
+    /// leaves them to `parameterGradients` over the whole batch), and (when `dx` is given) dx = dy·W,
+    /// zeroed where `reluOutput` (laid out like dx) is ≤ 0 when given: the backward of a ReLU before the
+    /// layer. Column sums for db run in row order, so they are deterministic.
     static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
-        inputs: Int, outputs: Int, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+        inputs: Int, outputs: Int, dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
         dx: UnsafeMutablePointer<Float>?, reluOutput: UnsafePointer<Float>? = nil, workspace: GemmWorkspace,
         parallelism: Parallelism
     ) {
-        parameterGradients(
-            dy: dy, x: x, batch: batch, inputs: inputs, outputs: outputs, dWeight: dWeight, dBias: dBias,
-            workspace: workspace, parallelism: parallelism)
+        if let dWeight {
+            parameterGradients(
+                dy: dy, x: x, batch: batch, inputs: inputs, outputs: outputs, dWeight: dWeight, dBias: dBias,
+                workspace: workspace, parallelism: parallelism)
+        }
         guard let dx else { return }
         inputGradient(
             dy: dy, batch: batch, weight: weight, inputs: inputs, outputs: outputs, dx: dx, reluOutput: reluOutput,
@@ -67,7 +70,7 @@ enum Dense {
     /// dx = dy·W, zeroed where `reluOutput` is ≤ 0 when given.
     ///
     /// Each row of dx is its own row of dy's, so rows computed a few at a time are the same bits.
-    static func inputGradient(
+    private static func inputGradient(
         dy: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>, inputs: Int, outputs: Int,
         dx: UnsafeMutablePointer<Float>, reluOutput: UnsafePointer<Float>?, workspace: GemmWorkspace,
         parallelism: Parallelism

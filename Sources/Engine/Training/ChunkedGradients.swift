@@ -8,9 +8,10 @@
 /// weight gradient per piece of `Convolution.imagesPerGradientPiece` images, a norm's dγ and dβ per
 /// sample; a linear layer's product runs once over the whole batch. So the gradients are the same bits.
 ///
-/// Taken only by programs whose layers treat each sample on its own (no BatchNorm, whose statistics
-/// are the batch's; no transformer layers, whose parameter gradients sum over the batch in one pass),
-/// with at least one convolution, and whose partials fit in `partialBytes`.
+/// Taken by programs with at least one convolution, made of the layers of convolutional nets whose
+/// parameter gradients are split as above (convolutions, group and layer norms, ReLU, pooling, flatten,
+/// residual adds, linear layers), and whose partials fit in `partialBytes`. BatchNorm's statistics are
+/// the batch's; transformers' layers keep whole-batch steps.
 final class ChunkedGradients {
     /// Per convolution: one weight-gradient partial per piece of images, window-major, one after another.
     let convolutionPartials: [Int: UnsafeMutablePointer<Float>]

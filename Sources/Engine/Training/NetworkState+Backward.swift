@@ -48,13 +48,10 @@ extension NetworkState {
     private func backward(rows: Range<Int>, lane: Lane, chunked: ChunkedGradients?, parallelism: Parallelism) {
         let batch = rows.count, workspace = lane.convolution
         let last = activations.count - 1
+        assert(chunked == nil || rows.lowerBound % Convolution.imagesPerGradientPiece == 0, "a chunk starts a piece")
         var written = [Bool](repeating: false, count: activations.count)
         written[last] = true
-        /// A buffer's rows of the samples.
-        func rowsOf(_ base: UnsafeMutablePointer<Float>, _ buffer: Int) -> UnsafeMutablePointer<Float> {
-            base + rows.lowerBound * program.buffers[buffer].size
-        }
-        func x(_ buffer: Int) -> UnsafeMutablePointer<Float> { rowsOf(activations[buffer], buffer) }
+        func x(_ buffer: Int) -> UnsafeMutablePointer<Float> { sampleRows(activations[buffer], buffer, rows) }
         /// Where a layer's input gradient goes: straight into the buffer's gradient the first time, into
         /// scratch (then added) when another reader already wrote it; readers run in reverse order. Nil
         /// for a buffer that needs no gradient.
@@ -62,37 +59,30 @@ extension NetworkState {
             guard needsGradient[buffer] else { return nil }
             return written[buffer]
                 ? lane.scratch.pointer(count: batch * program.buffers[buffer].size)
-                : rowsOf(activationGradients[buffer], buffer)
+                : sampleRows(activationGradients[buffer], buffer, rows)
         }
         func commit(_ buffer: Int, _ pointer: UnsafeMutablePointer<Float>) {
             if written[buffer] {
-                let (g, p) = (SharedPointer(base: rowsOf(activationGradients[buffer], buffer)), SharedReadPointer(base: pointer))
+                let (g, p) = (SharedPointer(base: sampleRows(activationGradients[buffer], buffer, rows)), SharedReadPointer(base: pointer))
                 Self.elementwise(batch, program.buffers[buffer].size, parallelism) { r in for e in r { g.base[e] += p.base[e] } }
             }
             written[buffer] = true
         }
         for (i, (layer, from, to)) in operations.enumerated().reversed() where needsGradient[to] {
-            let dy = UnsafePointer(rowsOf(activationGradients[to], to))
+            let dy = UnsafePointer(sampleRows(activationGradients[to], to, rows))
             switch layer.operation {
             case .conv(let channels, let kernel, let stride, let padding, let bias):
                 let dx = target(from)
                 let g = geometry(from: from, batch: batch, channels, kernel, stride, padding)
-                let weight = parameter(layer.name + ".weight")
-                if let partials = chunked?.convolutionPartials[i] {
-                    Convolution.weightGradientPieces(
-                        dy: dy, x: x(from), g,
-                        into: partials + rows.lowerBound / Convolution.imagesPerGradientPiece * channels * g.depth,
-                        workspace: workspace, parallelism: parallelism)
-                    if let dx {
-                        Convolution.inputGradient(
-                            dy: dy, weight: weight, g, into: dx, workspace: workspace, parallelism: parallelism)
-                    }
-                } else {
-                    Convolution.backward(
-                        dy: dy, x: x(from), weight: weight, geometry: g, dWeight: gradient(layer.name + ".weight"),
-                        dBias: bias ? gradient(layer.name + ".bias") : nil, dx: dx, workspace: workspace,
-                        parallelism: parallelism)
+                // Chunked: this chunk's pieces of the weight gradient, summed with the others' afterwards.
+                let pieces = chunked?.convolutionPartials[i].map {
+                    $0 + rows.lowerBound / Convolution.imagesPerGradientPiece * channels * g.depth
                 }
+                Convolution.backward(
+                    dy: dy, x: x(from), weight: parameter(layer.name + ".weight"), geometry: g,
+                    dWeight: pieces == nil ? gradient(layer.name + ".weight") : nil,
+                    dBias: bias && pieces == nil ? gradient(layer.name + ".bias") : nil, dx: dx, pieces: pieces,
+                    workspace: workspace, parallelism: parallelism)
                 if let dx { commit(from, dx) }
             case .norm(let kind):
                 guard let stats = statistics(i, kind, from, rows) else { continue }
@@ -100,7 +90,7 @@ extension NetworkState {
                 let dx = target(from) ?? lane.scratch.pointer(count: batch * program.buffers[from].size)
                 // Doing the ReLU's backward too: dy is then the ReLU's output gradient.
                 let relu = normsMaskingReLU.contains(i)
-                let upstream = relu ? UnsafePointer(rowsOf(activationGradients[to + 1], to + 1)) : dy
+                let upstream = relu ? UnsafePointer(sampleRows(activationGradients[to + 1], to + 1, rows)) : dy
                 let reluOutput = relu ? UnsafePointer(x(to + 1)) : nil
                 let (shape, gamma) = (Self.normShape(program.buffers[from], batch: batch), parameter(layer.name + ".weight"))
                 if let partials = chunked?.normPartials[i] {
@@ -126,13 +116,13 @@ extension NetworkState {
             case .gelu:
                 guard let dx = target(from), let erfs = geluErf[i] else { continue }
                 let (xs, g) = (SharedReadPointer(base: x(from)), SharedReadPointer(base: dy))
-                let (out, kept) = (SharedPointer(base: dx), SharedReadPointer(base: UnsafePointer(rowsOf(erfs, from))))
+                let (out, kept) = (SharedPointer(base: dx), SharedReadPointer(base: UnsafePointer(sampleRows(erfs, from, rows))))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { out.base[e] = g.base[e] * GELU.derivative(xs.base[e], erf: kept.base[e]) }
                 }
                 commit(from, dx)
             case .maxPool:
-                guard let indices = argmax[i].map({ $0 + rows.lowerBound * program.buffers[to].size }),
+                guard let indices = argmax[i].map({ sampleRows($0, to, rows) }),
                     let dx = target(from)
                 else { continue }
                 Pooling.maxBackward(
@@ -171,20 +161,14 @@ extension NetworkState {
                 // Reading a ReLU's output alone: dx goes straight to the ReLU's input, masked where it was off.
                 let relu = reluBeforeLinear[i]
                 let dx = target(relu?.from ?? from)
-                let (weight, inputs) = (parameter(layer.name + ".weight"), program.buffers[from].channels)
-                let reluOutput = relu.map { UnsafePointer(x($0.to)) }
-                if chunked != nil {
-                    if let dx {
-                        Dense.inputGradient(
-                            dy: dy, batch: batch, weight: weight, inputs: inputs, outputs: outputs, dx: dx,
-                            reluOutput: reluOutput, workspace: workspace.gemm, parallelism: parallelism)
-                    }
-                } else {
-                    Dense.backward(
-                        dy: dy, x: x(from), batch: batch, weight: weight, inputs: inputs, outputs: outputs,
-                        dWeight: gradient(layer.name + ".weight"), dBias: bias ? gradient(layer.name + ".bias") : nil,
-                        dx: dx, reluOutput: reluOutput, workspace: workspace.gemm, parallelism: parallelism)
-                }
+                // Chunked: dW and db over the whole batch afterwards.
+                let deferred = chunked != nil
+                Dense.backward(
+                    dy: dy, x: x(from), batch: batch, weight: parameter(layer.name + ".weight"),
+                    inputs: program.buffers[from].channels, outputs: outputs,
+                    dWeight: deferred ? nil : gradient(layer.name + ".weight"),
+                    dBias: bias && !deferred ? gradient(layer.name + ".bias") : nil, dx: dx,
+                    reluOutput: relu.map { UnsafePointer(x($0.to)) }, workspace: workspace.gemm, parallelism: parallelism)
                 if let dx { commit(relu?.from ?? from, dx) }
             case .tokenLinear(let outputs, let bias):
                 let b = program.buffers[from]
@@ -209,7 +193,7 @@ extension NetworkState {
                 defer { owned.forEach { $0.deallocate() } }
                 func separate(_ b: Int) -> UnsafeMutablePointer<Float>? {
                     guard needsGradient[b] else { return nil }
-                    guard written[b] else { return rowsOf(activationGradients[b], b) }
+                    guard written[b] else { return sampleRows(activationGradients[b], b, rows) }
                     owned.append(.allocate(capacity: batch * program.buffers[b].size))
                     return owned.last
                 }
@@ -226,6 +210,8 @@ extension NetworkState {
 
     /// The parameter gradients a chunked step left: each convolution's pieces and each norm's samples
     /// added in order, each linear layer's product over the whole batch, as a whole-batch step computes them.
+    ///
+    /// Reads every chunk's activations and output gradients, which no later pass of the step overwrites.
     private func parameterGradients(batch: Int, chunked: ChunkedGradients, parallelism: Parallelism) {
         let workspace = lanes[0].convolution
         for (i, (layer, from, to)) in operations.enumerated() where needsGradient[to] {

@@ -3,7 +3,8 @@
 /// program buffer (a flatten that keeps the layout shares its input's) and, when training, one gradient
 /// buffer each.
 ///
-/// Confined to one thread at a time (the caller's); the layers inside use the `Parallelism` passed in.
+/// Confined to one thread at a time (the caller's); the layers inside use the `Parallelism` passed in,
+/// and a chunked training step runs its runs of samples on it, each with a `Lane` of its own.
 package final class NetworkState {
     let program: LayerProgram
     let batchCapacity: Int
@@ -252,7 +253,8 @@ package final class NetworkState {
 
     /// `forward` on the samples `rows` of the batch: their rows of every buffer, with `lane`'s scratch.
     ///
-    /// Passes over disjoint rows may run at the same time on distinct lanes, unless BatchNorm trains.
+    /// Passes over disjoint rows may run at the same time on distinct lanes, unless the program has
+    /// BatchNorm (whose statistics are one set for the batch).
     func forward(
         rows: Range<Int>, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
         inputs: UnsafePointer<Float>? = nil, lane: Lane, parallelism: Parallelism
@@ -262,10 +264,10 @@ package final class NetworkState {
         /// given, so evaluation reads a split where it lies instead of copying it.
         func read(_ b: Int) -> UnsafePointer<Float> {
             let source = sources[b] ?? b
-            let base = source == 0 ? inputs ?? UnsafePointer(activations[0]) : UnsafePointer(activations[source])
-            return base + rows.lowerBound * program.buffers[b].size
+            if source == 0, let inputs { return inputs + rows.lowerBound * program.buffers[b].size }
+            return UnsafePointer(sampleRows(activations[source], b, rows))
         }
-        func write(_ b: Int) -> UnsafeMutablePointer<Float> { activations[b] + rows.lowerBound * program.buffers[b].size }
+        func write(_ b: Int) -> UnsafeMutablePointer<Float> { sampleRows(activations[b], b, rows) }
         let workspace = lane.convolution
         for (i, (layer, from, to)) in operations.enumerated() where i >= first && i <= last ?? Int.max {
             // Fused with the next layer's ReLU: write the ReLU's output, and the ReLU is skipped.
@@ -296,7 +298,7 @@ package final class NetworkState {
                 }
             case .gelu:
                 let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: write(to)))
-                if let kept = geluErf[i].map({ SharedPointer(base: $0 + rows.lowerBound * program.buffers[from].size) }) {
+                if let kept = geluErf[i].map({ SharedPointer(base: sampleRows($0, from, rows)) }) {
                     Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                         for e in r {
                             kept.base[e] = GELU.erfTerm(xs.base[e])
@@ -310,7 +312,7 @@ package final class NetworkState {
                 }
             case .maxPool:
                 let b = program.buffers[from]
-                guard let indices = argmax[i].map({ $0 + rows.lowerBound * program.buffers[to].size }) else { continue }
+                guard let indices = argmax[i].map({ sampleRows($0, to, rows) }) else { continue }
                 Pooling.maxForward(
                     x: x, batch: batch, height: b.height, width: b.width, channels: b.channels, y: write(to),
                     argmax: indices, parallelism: parallelism)
@@ -379,6 +381,13 @@ package final class NetworkState {
         let b = program.buffers[from]
         guard case .attention(let heads) = layer.operation else { preconditionFailure("not an attention layer") }
         return Attention.Shape(batch: batch, tokens: b.height * b.width, width: b.channels, heads: heads)
+    }
+
+    /// The samples `rows` of memory laid out as buffer `b`: a batch of its size per sample.
+    func sampleRows<Element>(
+        _ base: UnsafeMutablePointer<Element>, _ b: Int, _ rows: Range<Int>
+    ) -> UnsafeMutablePointer<Element> {
+        base + rows.lowerBound * program.buffers[b].size
     }
 
     /// Norm `i`'s statistics of the samples `rows` (BatchNorm's, the batch's, only from the first).
