@@ -63,7 +63,8 @@ extension NetworkState {
         }
         func commit(_ buffer: Int, _ pointer: UnsafeMutablePointer<Float>) {
             if written[buffer] {
-                let (g, p) = (SharedPointer(base: sampleRows(activationGradients[buffer], buffer, rows)), SharedReadPointer(base: pointer))
+                let g = SharedPointer(base: sampleRows(activationGradients[buffer], buffer, rows))
+                let p = SharedReadPointer(base: pointer)
                 Self.elementwise(batch, program.buffers[buffer].size, parallelism) { r in for e in r { g.base[e] += p.base[e] } }
             }
             written[buffer] = true
