@@ -112,80 +112,77 @@ package enum Convolution {
         let work = g.positions.multipliedReportingOverflow(by: n * k).partialValue
         let lanes = work >= Gemm.parallelThreshold ? parallelism : .serial
         let tiles = (mPanels + Gemm.rowPanelsPerTile - 1) / Gemm.rowPanelsPerTile
+        let taps = g.kernel * g.kernel
         lanes.forEach(tiles) { tile in
             let panels = tile * Gemm.rowPanelsPerTile..<min(mPanels, (tile + 1) * Gemm.rowPanelsPerTile)
             var position = OutputPosition(panels.lowerBound * mr, in: g)
             var panel = panels.lowerBound
-            while panel < panels.upperBound {
-                let pixels = WindowRows(image.base, g, zeros: zero.base, panel: panel, from: &position)
-                // At most eight outputs: two panels at a time, so that no accumulator holds padding.
-                if n <= 8 && panel + 1 < panels.upperBound {
-                    let next = WindowRows(image.base, g, zeros: zero.base, panel: panel + 1, from: &position)
-                    narrowPanels(pixels, next, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
-                    panel += 2
-                } else {
-                    windowPanel(pixels, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
-                    panel += 1
+            withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: 2 * taps) { buffer in
+                guard let windows = buffer.baseAddress else { return }
+                while panel < panels.upperBound {
+                    WindowRows.fill(windows, image.base, g, zeros: zero.base, panel: panel, from: &position)
+                    // At most eight outputs: two panels at a time, so that no accumulator holds padding.
+                    if n <= 8 && panel + 1 < panels.upperBound {
+                        WindowRows.fill(windows + taps, image.base, g, zeros: zero.base, panel: panel + 1, from: &position)
+                        narrowPanels(windows, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+                        panel += 2
+                    } else {
+                        windowPanel(windows, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+                        panel += 1
+                    }
                 }
             }
         }
     }
 
-    /// `windowPanel` for panels `panel` and `panel + 1` of a layer with at most eight outputs, through
-    /// `WindowMicroKernel.accumulateNarrow`: the same sums, stores and bias.
+    /// `windowPanel` for panels `panel` and `panel + 1` of a layer with at most eight outputs.
+    ///
+    /// Through `WindowMicroKernel.accumulateNarrow`: the same sums, stores and bias. `windows` holds both
+    /// panels' taps, the second's after the first's.
     private static func narrowPanels(
-        _ first: WindowRows, _ second: WindowRows, _ g: Geometry, panel: Int, packedB: UnsafePointer<Float>,
+        _ windows: UnsafePointer<WindowMicroKernel.Rows>, _ g: Geometry, panel: Int, packedB: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
     ) {
         let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, n = g.outChannels, taps = g.kernel * g.kernel
         let rows = (min(mr, g.positions - panel * mr), min(mr, g.positions - (panel + 1) * mr))
         let blockSize = Gemm.kBlockSize(k)
         let target = y + panel * mr * n
-        withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: 2 * taps) { buffer in
-            guard let windows = buffer.baseAddress else { return }
-            first.fill(windows)
-            second.fill(windows + taps)
-            var pc = 0
-            while pc < k {
-                let kc = min(blockSize, k - pc)
-                var acc = (WindowMicroKernel.Accumulators(), WindowMicroKernel.Accumulators())
-                WindowMicroKernel.accumulateNarrow(
-                    windows, windows + taps, channels: g.inChannels, depth: pc..<pc + kc, b: packedB + pc * nr, into: &acc)
-                acc.0.store(to: target, ldc: n, rows: rows.0, cols: n, accumulate: pc > 0)
-                acc.1.store(to: target + mr * n, ldc: n, rows: rows.1, cols: n, accumulate: pc > 0)
-                pc += kc
-            }
+        var pc = 0
+        while pc < k {
+            let kc = min(blockSize, k - pc)
+            var acc = (WindowMicroKernel.Accumulators(), WindowMicroKernel.Accumulators())
+            WindowMicroKernel.accumulateNarrow(
+                windows, windows + taps, channels: g.inChannels, depth: pc..<pc + kc, b: packedB + pc * nr, into: &acc)
+            acc.0.store(to: target, ldc: n, rows: rows.0, cols: n, accumulate: pc > 0)
+            acc.1.store(to: target + mr * n, ldc: n, rows: rows.1, cols: n, accumulate: pc > 0)
+            pc += kc
         }
         if let bias { addBias(bias, to: target, rows: rows.0 + rows.1, columns: n) }
     }
 
-    /// Rows `panel*6 ..< panel*6 + 6` of y, every column panel, through `WindowMicroKernel`, with the k
-    /// blocks of `Gemm`; then the bias, as `Gemm`'s epilogue adds it.
+    /// Rows `panel*6 ..< panel*6 + 6` of y, every column panel, through `WindowMicroKernel` reading the
+    /// panel's taps in `windows`, with the k blocks of `Gemm`; then the bias, as `Gemm`'s epilogue adds it.
     private static func windowPanel(
-        _ pixels: WindowRows, _ g: Geometry, panel: Int, packedB: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        bias: UnsafePointer<Float>?
+        _ windows: UnsafePointer<WindowMicroKernel.Rows>, _ g: Geometry, panel: Int, packedB: UnsafePointer<Float>,
+        y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
     ) {
         let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, c = g.inChannels, n = g.outChannels
         let rows = min(mr, g.positions - panel * mr)
         let blockSize = Gemm.kBlockSize(k)
         let target = y + panel * mr * n
-        withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: g.kernel * g.kernel) { buffer in
-            guard let windows = buffer.baseAddress else { return }
-            pixels.fill(windows)
-            for jp in 0..<(n + nr - 1) / nr {
-                let bPanel = packedB + jp * nr * k, cols = min(nr, n - jp * nr)
-                var pc = 0
-                while pc < k {
-                    let kc = min(blockSize, k - pc)
-                    var acc = WindowMicroKernel.Accumulators()
-                    WindowMicroKernel.accumulate(windows, channels: c, depth: pc..<pc + kc, b: bPanel + pc * nr, into: &acc)
-                    if rows == mr && cols == nr {
-                        acc.storeFull(to: target + jp * nr, ldc: n, accumulate: pc > 0)
-                    } else {
-                        acc.store(to: target + jp * nr, ldc: n, rows: rows, cols: cols, accumulate: pc > 0)
-                    }
-                    pc += kc
+        for jp in 0..<(n + nr - 1) / nr {
+            let bPanel = packedB + jp * nr * k, cols = min(nr, n - jp * nr)
+            var pc = 0
+            while pc < k {
+                let kc = min(blockSize, k - pc)
+                var acc = WindowMicroKernel.Accumulators()
+                WindowMicroKernel.accumulate(windows, channels: c, depth: pc..<pc + kc, b: bPanel + pc * nr, into: &acc)
+                if rows == mr && cols == nr {
+                    acc.storeFull(to: target + jp * nr, ldc: n, accumulate: pc > 0)
+                } else {
+                    acc.store(to: target + jp * nr, ldc: n, rows: rows, cols: cols, accumulate: pc > 0)
                 }
+                pc += kc
             }
         }
         if let bias { addBias(bias, to: target, rows: rows, columns: n) }
