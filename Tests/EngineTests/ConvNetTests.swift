@@ -69,7 +69,7 @@ import Testing
         #expect(chunked.map(\.bitPattern) == whole.map(\.bitPattern))
     }
 
-    /// Nets wide enough for several chunks per thread: strided convolutions and shortcuts, max pooling,
+    /// Strided convolutions and shortcuts, max pooling,
     /// biased convolutions (no norm), GroupNorm and LayerNorm; average pooling and a hidden linear layer
     /// whose ReLU the next linear layer masks.
     static let chunkedArchitectures: [Architecture] = {
@@ -92,11 +92,11 @@ import Testing
     }()
 
     @Test(
-        "a training step in chunks of samples gives the whole-batch step's gradients and loss, bit for bit",
+        "a training step in runs of samples, one per thread, gives the whole-batch step's gradients and loss, bit for bit",
         arguments: chunkedArchitectures.indices)
     func chunkedTrainingStep(_ index: Int) throws {
         let network = try Self.randomNetwork(Self.chunkedArchitectures[index], seed: UInt64(index) + 51)
-        // Not a multiple of the 8-image gradient pieces: the last chunk is short.
+        // Not a multiple of the 8-image gradient pieces: the last run is short.
         let batch = 45
         let images = Fixtures.matrix(batch, 784, seed: 52, purpose: "images")
         func step(chunking: Bool, threads: Int) -> (loss: Double, gradients: [UInt32], chunked: Bool) {
@@ -109,8 +109,8 @@ import Testing
         }
         let whole = step(chunking: false, threads: 1)
         #expect(!whole.chunked && whole.gradients.contains { $0 != 0 })
-        // 7 threads: more than the 6 pieces of the batch.
-        for threads in [1, 2, 3, 7] {
+        // 4 threads: runs of 8 and 16 images; 7: more threads than the 6 pieces of the batch.
+        for threads in [2, 3, 4, 7] {
             let chunked = step(chunking: true, threads: threads)
             #expect(chunked.chunked)
             #expect(chunked.loss.bitPattern == whole.loss.bitPattern, "\(threads) threads")

@@ -3,22 +3,20 @@ extension NetworkState {
     /// leaves gradients of the mean loss in `gradients` and returns the summed loss.
     ///
     /// Buffers that no trained parameter feeds (the input, a flatten of it) get no gradient. When the
-    /// program trains in chunks (`ChunkedGradients`), each thread takes its own samples through the whole
-    /// step a chunk at a time, and the parameter gradients are summed afterwards in the order a
+    /// program trains in chunks (`ChunkedGradients`) on several threads, each thread takes its own samples
+    /// through the whole step, and the parameter gradients are summed afterwards in the order a
     /// whole-batch step sums them: the same bits either way.
     package func computeGradients(batch: Int, parallelism: Parallelism) -> Double {
         precondition(!activationGradients.isEmpty, "this state was made for evaluation only")
-        if let chunked, let groups = chunked.groups(batch: batch, threads: parallelism.threads) {
-            reserveLanes(groups.count)
-            // Each group writes its own samples' rows and its own lane's scratch only.
+        if let chunked, let runs = chunked.runs(batch: batch, threads: parallelism.threads) {
+            reserveLanes(runs.count)
+            // Each run writes its own samples' rows and its own lane's scratch only.
             let state = ChunkedGradients.SharedState(state: self)
-            parallelism.forEach(groups.count) { g in
-                let lane = state.state.lanes[g]
-                for rows in groups[g] {
-                    state.state.forward(rows: rows, training: true, lane: lane, parallelism: .serial)
-                    state.state.lossGradient(rows: rows, batch: batch)
-                    state.state.backward(rows: rows, lane: lane, chunked: state.state.chunked, parallelism: .serial)
-                }
+            parallelism.forEach(runs.count) { g in
+                let (lane, rows) = (state.state.lanes[g], runs[g])
+                state.state.forward(rows: rows, training: true, lane: lane, parallelism: .serial)
+                state.state.lossGradient(rows: rows, batch: batch)
+                state.state.backward(rows: rows, lane: lane, chunked: state.state.chunked, parallelism: .serial)
             }
             parameterGradients(batch: batch, chunked: chunked, parallelism: parallelism)
         } else {

@@ -4,7 +4,7 @@
 /// buffer each.
 ///
 /// Confined to one thread at a time (the caller's); the layers inside use the `Parallelism` passed in,
-/// and a chunked training step runs its runs of samples on it, each with a `Lane` of its own.
+/// and a chunked training step runs a run of samples on each of its threads, each with a `Lane` of its own.
 package final class NetworkState {
     let program: LayerProgram
     let batchCapacity: Int
@@ -44,7 +44,7 @@ package final class NetworkState {
     /// ReLUs whose backward another layer's does: a linear layer's after them, or a norm's before them.
     let reluSkippedInBackward: Set<Int>
     /// Scratch of each thread that runs part of a pass: lane 0 serves whole-batch passes, and a chunked
-    /// training step gives each of its groups of samples a lane of its own.
+    /// training step gives each of its runs of samples a lane of its own.
     private(set) var lanes = [Lane()]
     /// Set when training steps run in chunks of samples (see `ChunkedGradients`).
     let chunked: ChunkedGradients?
