@@ -67,10 +67,11 @@ import Testing
     /// here (depth 9·40 = 360 > 256), with a partial last column panel (24 outputs) and a partial last
     /// row panel, on 1 and 2 threads. At most eight outputs (8, 5) take the narrow kernel, two row panels
     /// at a time: 5×7 images give 18 panels (tiles of 8, 8 and 2, the last panel partial), 5×6 images 15
-    /// (tiles of 8 and 7: a last panel alone).
+    /// (tiles of 8 and 7: a last panel alone). 5×17 images have panels of six windows in one output row
+    /// inside the image, which `WindowRows.fill` writes from one origin.
     @Test(
         "convolution forward equals the packed GEMM on the im2col matrix bit for bit",
-        arguments: [(3, 24), (40, 24), (40, 8), (12, 5)], [7, 6])
+        arguments: [(3, 24), (40, 24), (40, 8), (12, 5)], [7, 6, 17])
     func forwardMatchesGemm(channels: (inputs: Int, outputs: Int), width: Int) {
         let g = Convolution.Geometry(
             batch: 3, height: 5, width: width, inChannels: channels.inputs, outChannels: channels.outputs, kernel: 3,

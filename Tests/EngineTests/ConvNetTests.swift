@@ -109,7 +109,7 @@ import Testing
         }
         let whole = step(chunking: false, threads: 1)
         #expect(!whole.chunked && whole.gradients.contains { $0 != 0 })
-        // 4 threads: runs of 8 and 16 images; 7: more threads than the 6 pieces of the batch.
+        // 4 threads: runs of 8, 16, 8 and 13 images; 7: more threads than the 6 pieces of the batch.
         for threads in [2, 3, 4, 7] {
             let chunked = step(chunking: true, threads: threads)
             #expect(chunked.chunked)
