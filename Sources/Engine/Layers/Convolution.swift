@@ -211,17 +211,8 @@ package enum Convolution {
         if let dWeight {
             weightGradient(summing: partials, pieces: count, g, into: dWeight, workspace: workspace, parallelism: parallelism)
         }
-        if let dBias { biasGradient(dy: dy, g, into: dBias) }
+        if let dBias { Dense.biasGradient(dy: dy, rows: g.positions, columns: g.outChannels, into: dBias) }
         if let dx { inputGradient(dy: dy, weight: weight, g, into: dx, workspace: workspace, parallelism: parallelism) }
-    }
-
-    /// db[o] = Σ over positions dy[position, o], in position order.
-    static func biasGradient(dy: UnsafePointer<Float>, _ g: Geometry, into dBias: UnsafeMutablePointer<Float>) {
-        for o in 0..<g.outChannels { dBias[o] = 0 }
-        for r in 0..<g.positions {
-            let row = dy + r * g.outChannels
-            for o in 0..<g.outChannels { dBias[o] += row[o] }
-        }
     }
 
     /// dx (overwritten) given dL/dy.

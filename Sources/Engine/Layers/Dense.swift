@@ -59,11 +59,16 @@ enum Dense {
             a: .init(base: dy, ld: outputs, transposed: true),
             b: .init(base: x, ld: inputs, transposed: false),
             c: dWeight, ldc: inputs, workspace: workspace, parallelism: parallelism)
-        guard let dBias else { return }
-        for o in 0..<outputs { dBias[o] = 0 }
-        for r in 0..<batch {
-            let row = dy + r * outputs
-            for o in 0..<outputs { dBias[o] += row[o] }
+        if let dBias { biasGradient(dy: dy, rows: batch, columns: outputs, into: dBias) }
+    }
+
+    /// db[o] = Σ_rows dy[row, o] (overwritten), in row order: a linear layer's, or a convolution's over
+    /// its output positions.
+    static func biasGradient(dy: UnsafePointer<Float>, rows: Int, columns: Int, into dBias: UnsafeMutablePointer<Float>) {
+        for o in 0..<columns { dBias[o] = 0 }
+        for r in 0..<rows {
+            let row = dy + r * columns
+            for o in 0..<columns { dBias[o] += row[o] }
         }
     }
 

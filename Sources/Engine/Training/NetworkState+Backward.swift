@@ -222,8 +222,9 @@ extension NetworkState {
                     summing: partials, pieces: Convolution.gradientPieces(batch), g,
                     into: gradient(layer.name + ".weight"), workspace: workspace, parallelism: parallelism)
                 if bias {
-                    Convolution.biasGradient(
-                        dy: activationGradients[to], g, into: gradient(layer.name + ".bias"))
+                    Dense.biasGradient(
+                        dy: activationGradients[to], rows: g.positions, columns: channels,
+                        into: gradient(layer.name + ".bias"))
                 }
             case .norm:
                 guard let partials = chunked.normPartials[i] else { continue }
