@@ -40,6 +40,10 @@ import Testing
         Convolution.Geometry(batch: 2, height: 5, width: 6, inChannels: 1, outChannels: 11, kernel: 3, padding: 1),
         // 16 input channels (window columns copied a tap at a time) over two weight-gradient pieces of images.
         Convolution.Geometry(batch: 11, height: 3, width: 3, inChannels: 16, outChannels: 3, kernel: 3, padding: 1),
+        // Window kernels on a padded image: stride 2 over an odd height (the narrow kernel, 5 outputs), and a
+        // border of two for a 5×5 kernel.
+        Convolution.Geometry(batch: 2, height: 7, width: 6, inChannels: 8, outChannels: 5, kernel: 3, stride: 2, padding: 1),
+        Convolution.Geometry(batch: 1, height: 6, width: 9, inChannels: 8, outChannels: 10, kernel: 5, padding: 2),
     ]
 
     @Test("convolution forward and both gradients match the direct oracle", arguments: geometries.indices)
@@ -67,8 +71,8 @@ import Testing
     /// here (depth 9·40 = 360 > 256), with a partial last column panel (24 outputs) and a partial last
     /// row panel, on 1 and 2 threads. At most eight outputs (8, 5) take the narrow kernel, two row panels
     /// at a time: 5×7 images give 18 panels (tiles of 8, 8 and 2, the last panel partial), 5×6 images 15
-    /// (tiles of 8 and 7: a last panel alone). 5×17 images have panels of six windows in one output row
-    /// inside the image, which `WindowRows.fill` writes from one origin.
+    /// (tiles of 8 and 7: a last panel alone). 5×17 images have panels of six windows in one output row,
+    /// whose origins `PaddedImage.panel` steps without an `OutputPosition` per window.
     @Test(
         "convolution forward equals the packed GEMM on the im2col matrix bit for bit",
         arguments: [(3, 24), (40, 24), (40, 8), (12, 5)], [7, 6, 17])

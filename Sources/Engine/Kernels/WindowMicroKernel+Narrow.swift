@@ -7,7 +7,7 @@ extension WindowMicroKernel {
     /// `accumulate`, so the results are the same bits.
     @inline(never)
     static func accumulateNarrow(
-        _ first: UnsafePointer<Rows>, _ second: UnsafePointer<Rows>, channels: Int, depth: Range<Int>,
+        _ first: Rows, _ second: Rows, taps: UnsafePointer<Int>, channels: Int, depth: Range<Int>,
         b: UnsafePointer<Float>, into acc: inout (Accumulators, Accumulators)
     ) {
         typealias V = SIMD8<Float>
@@ -19,21 +19,25 @@ extension WindowMicroKernel {
         while p < depth.upperBound {
             let tap = p / channels, start = p - tap * channels
             let last = min(channels, start + depth.upperBound - p)
-            let (r, s) = (first[tap], second[tap])
+            let t = taps[tap]
+            let (r0, r1, r2, r3, r4, r5) = (first.r0 + t, first.r1 + t, first.r2 + t, first.r3 + t, first.r4 + t, first.r5 + t)
+            let (s0, s1, s2, s3, s4, s5) = (
+                second.r0 + t, second.r1 + t, second.r2 + t, second.r3 + t, second.r4 + t, second.r5 + t
+            )
             for ch in start..<last {
                 let w = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
-                c0 = c0.addingProduct(V(repeating: r.r0[ch]), w)
-                c1 = c1.addingProduct(V(repeating: r.r1[ch]), w)
-                c2 = c2.addingProduct(V(repeating: r.r2[ch]), w)
-                c3 = c3.addingProduct(V(repeating: r.r3[ch]), w)
-                c4 = c4.addingProduct(V(repeating: r.r4[ch]), w)
-                c5 = c5.addingProduct(V(repeating: r.r5[ch]), w)
-                d0 = d0.addingProduct(V(repeating: s.r0[ch]), w)
-                d1 = d1.addingProduct(V(repeating: s.r1[ch]), w)
-                d2 = d2.addingProduct(V(repeating: s.r2[ch]), w)
-                d3 = d3.addingProduct(V(repeating: s.r3[ch]), w)
-                d4 = d4.addingProduct(V(repeating: s.r4[ch]), w)
-                d5 = d5.addingProduct(V(repeating: s.r5[ch]), w)
+                c0 = c0.addingProduct(V(repeating: r0[ch]), w)
+                c1 = c1.addingProduct(V(repeating: r1[ch]), w)
+                c2 = c2.addingProduct(V(repeating: r2[ch]), w)
+                c3 = c3.addingProduct(V(repeating: r3[ch]), w)
+                c4 = c4.addingProduct(V(repeating: r4[ch]), w)
+                c5 = c5.addingProduct(V(repeating: r5[ch]), w)
+                d0 = d0.addingProduct(V(repeating: s0[ch]), w)
+                d1 = d1.addingProduct(V(repeating: s1[ch]), w)
+                d2 = d2.addingProduct(V(repeating: s2[ch]), w)
+                d3 = d3.addingProduct(V(repeating: s3[ch]), w)
+                d4 = d4.addingProduct(V(repeating: s4[ch]), w)
+                d5 = d5.addingProduct(V(repeating: s5[ch]), w)
                 offset &+= 64
             }
             p += last - start

@@ -5,15 +5,16 @@
 /// bitwise those of the packed GEMM; but A is never packed: for each tap, the six rows' pixels are
 /// contiguous runs of channels in the NHWC image, read where they lie.
 enum WindowMicroKernel {
-    /// Six row pointers for one tap: the pixel each of the block's rows reads (zeros outside the image).
+    /// Six pointers, one per row of the block: where each row's window starts (its top-left tap) in a
+    /// `Convolution.PaddedImage`.
     struct Rows {
         var r0, r1, r2, r3, r4, r5: UnsafePointer<Float>
     }
 
     /// Accumulates `acc += Σ_{p in depth} window(p) ⊗ b[p - depth.lowerBound]`, p ascending as in the GEMM.
     ///
-    /// Depth index p is channel `p % channels` of tap `p / channels`; `windows[tap]` holds the six rows'
-    /// pixels for that tap; `b` points at the packed B panel's group for `depth.lowerBound`.
+    /// Depth index p is channel `p % channels` of tap `p / channels`, which row r reads at
+    /// `origins.r + taps[tap]`; `b` points at the packed B panel's group for `depth.lowerBound`.
     ///
     /// Out of line on purpose: inlined into its caller's loops, one accumulator was spilled to the stack
     /// on every step (15 of 16 vector registers are needed here, and the caller holds more). The taps
@@ -21,7 +22,7 @@ enum WindowMicroKernel {
     /// and twelve accumulator loads and stores per tap.
     @inline(never)
     static func accumulate(
-        _ windows: UnsafePointer<Rows>, channels: Int, depth: Range<Int>, b: UnsafePointer<Float>,
+        _ origins: Rows, taps: UnsafePointer<Int>, channels: Int, depth: Range<Int>, b: UnsafePointer<Float>,
         into acc: inout Accumulators
     ) {
         typealias V = SIMD8<Float>
@@ -35,8 +36,9 @@ enum WindowMicroKernel {
         while p < depth.upperBound {
             let tap = p / channels, first = p - tap * channels
             let last = min(channels, first + depth.upperBound - p)
-            let rows = windows[tap]
-            let (r0, r1, r2, r3, r4, r5) = (rows.r0, rows.r1, rows.r2, rows.r3, rows.r4, rows.r5)
+            let t = taps[tap]
+            let (r0, r1, r2) = (origins.r0 + t, origins.r1 + t, origins.r2 + t)
+            let (r3, r4, r5) = (origins.r3 + t, origins.r4 + t, origins.r5 + t)
             for ch in first..<last {
                 let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
                 let b1 = rb.loadUnaligned(fromByteOffset: offset &+ 32, as: V.self)

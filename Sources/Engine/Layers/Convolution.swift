@@ -43,12 +43,12 @@ package enum Convolution {
     }
 
     /// Scratch memory for convolutions: re-laid-out and flipped weights, window gradients (strided dx),
-    /// a row of zeros for pixels outside the image, weight-gradient partials and GEMM packing.
+    /// the padded image, weight-gradient partials and GEMM packing.
     package final class Workspace {
         let weights = ScratchBuffer()
         let flippedWeights = ScratchBuffer()
         let windowGradients = ScratchBuffer()
-        let zeros = ScratchBuffer()
+        let padded = ScratchBuffer()
         let gradientPartials = ScratchBuffer()
         let gemm = GemmWorkspace()
         private var pieces: [GemmWorkspace] = []
@@ -92,13 +92,11 @@ package enum Convolution {
                 parallelism: parallelism)
             return
         }
-        let zeros = workspace.zeros.pointer(count: g.inChannels)
-        zeros.update(repeating: 0, count: g.inChannels)
-        let (image, zero) = (SharedReadPointer(base: x), SharedReadPointer(base: UnsafePointer(zeros)))
+        let image = PaddedImage(x, g, buffer: workspace.padded, parallelism: parallelism)
         if g.inChannels < windowKernelChannels {
             Gemm.multiply(
                 m: g.positions, n: g.outChannels, k: g.depth,
-                packA: { packWindows(image.base, g, zeros: zero.base, panel: $0, into: $1) },
+                packA: { packWindows(image, g, panel: $0, into: $1) },
                 packB: { Gemm.packPanelB(weights, panel: $0, n: g.outChannels, k: g.depth, into: $1) },
                 c: y, ldc: g.outChannels, epilogue: epilogue, workspace: workspace.gemm, parallelism: parallelism)
             return
@@ -117,17 +115,19 @@ package enum Convolution {
             let panels = tile * Gemm.rowPanelsPerTile..<min(mPanels, (tile + 1) * Gemm.rowPanelsPerTile)
             var position = OutputPosition(panels.lowerBound * mr, in: g)
             var panel = panels.lowerBound
-            withUnsafeTemporaryAllocation(of: WindowMicroKernel.Rows.self, capacity: 2 * taps) { buffer in
-                guard let windows = buffer.baseAddress else { return }
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { buffer in
+                guard let offsets = buffer.baseAddress else { return }
+                image.tapOffsets(kernel: g.kernel, into: offsets)
                 while panel < panels.upperBound {
-                    WindowRows.fill(windows, image.base, g, zeros: zero.base, panel: panel, from: &position)
+                    let rows = image.panel(from: &position, count: g.positions - panel * mr, outWidth: g.outWidth)
                     // At most eight outputs: two panels at a time, so that no accumulator holds padding.
                     if n <= 8 && panel + 1 < panels.upperBound {
-                        WindowRows.fill(windows + taps, image.base, g, zeros: zero.base, panel: panel + 1, from: &position)
-                        narrowPanels(windows, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+                        let next = image.panel(from: &position, count: g.positions - (panel + 1) * mr, outWidth: g.outWidth)
+                        narrowPanels(
+                            (rows, next), taps: offsets, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
                         panel += 2
                     } else {
-                        windowPanel(windows, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
+                        windowPanel(rows, taps: offsets, g, panel: panel, packedB: b.base, y: out.base, bias: biases?.base)
                         panel += 1
                     }
                 }
@@ -137,13 +137,13 @@ package enum Convolution {
 
     /// `windowPanel` for panels `panel` and `panel + 1` of a layer with at most eight outputs.
     ///
-    /// Through `WindowMicroKernel.accumulateNarrow`: the same sums, stores and bias. `windows` holds both
-    /// panels' taps, the second's after the first's.
+    /// Through `WindowMicroKernel.accumulateNarrow`: the same sums, stores and bias. `origins` holds both
+    /// panels' window origins.
     private static func narrowPanels(
-        _ windows: UnsafePointer<WindowMicroKernel.Rows>, _ g: Geometry, panel: Int, packedB: UnsafePointer<Float>,
-        y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
+        _ origins: (WindowMicroKernel.Rows, WindowMicroKernel.Rows), taps: UnsafePointer<Int>, _ g: Geometry,
+        panel: Int, packedB: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
     ) {
-        let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, n = g.outChannels, taps = g.kernel * g.kernel
+        let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, n = g.outChannels
         let rows = (min(mr, g.positions - panel * mr), min(mr, g.positions - (panel + 1) * mr))
         let blockSize = Gemm.kBlockSize(k)
         let target = y + panel * mr * n
@@ -152,7 +152,8 @@ package enum Convolution {
             let kc = min(blockSize, k - pc)
             var acc = (WindowMicroKernel.Accumulators(), WindowMicroKernel.Accumulators())
             WindowMicroKernel.accumulateNarrow(
-                windows, windows + taps, channels: g.inChannels, depth: pc..<pc + kc, b: packedB + pc * nr, into: &acc)
+                origins.0, origins.1, taps: taps, channels: g.inChannels, depth: pc..<pc + kc, b: packedB + pc * nr,
+                into: &acc)
             acc.0.store(to: target, ldc: n, rows: rows.0, cols: n, accumulate: pc > 0)
             acc.1.store(to: target + mr * n, ldc: n, rows: rows.1, cols: n, accumulate: pc > 0)
             pc += kc
@@ -161,10 +162,10 @@ package enum Convolution {
     }
 
     /// Rows `panel*6 ..< panel*6 + 6` of y, every column panel, through `WindowMicroKernel` reading the
-    /// panel's taps in `windows`, with the k blocks of `Gemm`; then the bias, as `Gemm`'s epilogue adds it.
+    /// panel's windows from `origins`, with the k blocks of `Gemm`; then the bias, as `Gemm`'s epilogue adds it.
     private static func windowPanel(
-        _ windows: UnsafePointer<WindowMicroKernel.Rows>, _ g: Geometry, panel: Int, packedB: UnsafePointer<Float>,
-        y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
+        _ origins: WindowMicroKernel.Rows, taps: UnsafePointer<Int>, _ g: Geometry, panel: Int,
+        packedB: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
     ) {
         let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, c = g.inChannels, n = g.outChannels
         let rows = min(mr, g.positions - panel * mr)
@@ -176,7 +177,8 @@ package enum Convolution {
             while pc < k {
                 let kc = min(blockSize, k - pc)
                 var acc = WindowMicroKernel.Accumulators()
-                WindowMicroKernel.accumulate(windows, channels: c, depth: pc..<pc + kc, b: bPanel + pc * nr, into: &acc)
+                WindowMicroKernel.accumulate(
+                    origins, taps: taps, channels: c, depth: pc..<pc + kc, b: bPanel + pc * nr, into: &acc)
                 if rows == mr && cols == nr {
                     acc.storeFull(to: target + jp * nr, ldc: n, accumulate: pc > 0)
                 } else {
@@ -264,11 +266,9 @@ package enum Convolution {
         let size = g.outChannels * g.depth
         let out = SharedPointer(base: partials)
         let gemms = workspace.pieceWorkspaces(pieces)
-        let zeros = workspace.zeros.pointer(count: g.inChannels)
-        zeros.update(repeating: 0, count: g.inChannels)
-        let (image, gradient, zero) = (
-            SharedReadPointer(base: x), SharedReadPointer(base: dy), SharedReadPointer(base: UnsafePointer(zeros))
-        )
+        let gathers = gathersWindowColumns(g)
+        let padded = gathers ? PaddedImage(x, g, buffer: workspace.padded, parallelism: parallelism) : nil
+        let (image, gradient) = (SharedReadPointer(base: x), SharedReadPointer(base: dy))
         parallelism.forEach(pieces) { piece in
             let first = piece * imagesPerGradientPiece
             let part = Geometry(
@@ -285,9 +285,9 @@ package enum Convolution {
                 let positions = start..<min(k, start + blockSize)
                 let a = Gemm.Operand(base: dy + start * g.outChannels, ld: g.outChannels, transposed: true)
                 let c = out.base + piece * size
-                if gathersWindowColumns(g) {
+                if let padded {
                     gatheredProduct(
-                        a, x.base, part, zeros: zero.base, positions: positions, into: c, accumulate: start > 0,
+                        a, padded.dropping(first), part, positions: positions, into: c, accumulate: start > 0,
                         workspace: gemms[piece])
                     continue
                 }
@@ -329,48 +329,33 @@ package enum Convolution {
     }
 
     /// C (+)= dyᵀ·windows over `positions` (at most one k block), reading the window columns from the
-    /// image through a table of each position's tap pixels: bitwise what `Gemm.multiply` with
-    /// `packWindowColumns` computes (see `WindowColumnKernel`), without packing B.
+    /// padded image at fixed offsets from each position's window origin: bitwise what `Gemm.multiply`
+    /// with `packWindowColumns` computes (see `WindowColumnKernel`), without packing B.
     private static func gatheredProduct(
-        _ a: Gemm.Operand, _ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>,
-        positions: Range<Int>, into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace
+        _ a: Gemm.Operand, _ image: PaddedImage, _ g: Geometry, positions: Range<Int>,
+        into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace
     ) {
         let kc = positions.count, taps = g.kernel * g.kernel
-        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kc * taps) { buffer in
-            guard let table = buffer.baseAddress else { return }
-            var position = OutputPosition(positions.lowerBound, in: g)
-            for p in 0..<kc {
-                let (top, left) = position.windowOrigin, image = position.image
-                let row = table + p * taps
-                if top >= 0 && top + g.kernel <= g.height && left >= 0 && left + g.kernel <= g.width {
-                    // The whole window inside the image (most positions): no tests per tap.
-                    let origin = x + ((image * g.height + top) * g.width + left) * g.inChannels
-                    for ky in 0..<g.kernel {
-                        for kx in 0..<g.kernel {
-                            (row + ky * g.kernel + kx).initialize(to: origin + (ky * g.width + kx) * g.inChannels)
-                        }
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kc) { buffer in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsetBuffer in
+                guard let origins = buffer.baseAddress, let offsets = offsetBuffer.baseAddress else { return }
+                image.tapOffsets(kernel: g.kernel, into: offsets)
+                var position = OutputPosition(positions.lowerBound, in: g)
+                for p in 0..<kc {
+                    (origins + p).initialize(to: image.origin(position))
+                    position.advance()
+                }
+                if g.inChannels == 1 {
+                    for first in stride(from: 0, to: g.outChannels, by: 8) {
+                        WindowColumnKernel.singleChannel(
+                            dy: a.base + first, ldy: a.ld, origins: origins, taps: offsets, count: kc,
+                            into: c + first * taps, accumulate: accumulate)
                     }
                 } else {
-                    for ky in 0..<g.kernel {
-                        let iy = top + ky
-                        for kx in 0..<g.kernel {
-                            let ix = left + kx
-                            let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
-                            (row + ky * g.kernel + kx).initialize(
-                                to: inside ? x + ((image * g.height + iy) * g.width + ix) * g.inChannels : zeros)
-                        }
-                    }
+                    halvesProduct(
+                        a, g, origins: origins, taps: offsets, count: kc, into: c, accumulate: accumulate,
+                        workspace: workspace)
                 }
-                position.advance()
-            }
-            if g.inChannels == 1 {
-                for first in stride(from: 0, to: g.outChannels, by: 8) {
-                    WindowColumnKernel.singleChannel(
-                        dy: a.base + first, ldy: a.ld, taps: UnsafePointer(table), count: kc, into: c + first * taps,
-                        accumulate: accumulate)
-                }
-            } else {
-                halvesProduct(a, g, table: UnsafePointer(table), count: kc, into: c, accumulate: accumulate, workspace: workspace)
             }
         }
     }
@@ -378,10 +363,10 @@ package enum Convolution {
     /// `gatheredProduct` for channels a multiple of 8: each 6×16 block of C from `WindowColumnKernel.block`,
     /// reading dy packed as GEMM A panels (six outputs per position, zero-padded past the last).
     private static func halvesProduct(
-        _ a: Gemm.Operand, _ g: Geometry, table: UnsafePointer<UnsafePointer<Float>>, count kc: Int,
-        into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace
+        _ a: Gemm.Operand, _ g: Geometry, origins: UnsafePointer<UnsafePointer<Float>>, taps: UnsafePointer<Int>,
+        count kc: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: GemmWorkspace
     ) {
-        let mr = MicroKernel.mr, nr = MicroKernel.nr, taps = g.kernel * g.kernel
+        let mr = MicroKernel.mr, nr = MicroKernel.nr
         let m = g.outChannels, n = g.depth, channels = g.inChannels
         let mPanels = (m + mr - 1) / mr
         // dy's panels packed, as a GEMM packs A: each block then reads its six outputs' dy sequentially
@@ -394,11 +379,9 @@ package enum Convolution {
                 // Each half is 8 channels of one tap; a half past the last column repeats the first (its
                 // columns are not stored).
                 let low = jp * nr, high = min(low + 8, n - 8)
-                let halves = WindowColumnKernel.Halves(
-                    lowTap: low / channels, lowChannel: low % channels, highTap: high / channels,
-                    highChannel: high % channels)
                 let acc = WindowColumnKernel.block(
-                    panel, stride: mr, taps: table, tapCount: taps, halves: halves, count: kc)
+                    panel, stride: mr, origins: origins, low: taps[low / channels] + low % channels,
+                    high: taps[high / channels] + high % channels, count: kc)
                 let cols = min(nr, n - low), target = c + ip * mr * n + low
                 if rows == mr && cols == nr {
                     acc.storeFull(to: target, ldc: n, accumulate: accumulate)
@@ -440,19 +423,20 @@ package enum Convolution {
     }
 
     /// Packs GEMM A panel `panel` of the im2col matrix (rows: output positions; columns: (ky, kx, c))
-    /// directly from the image: per tap, six pixels read sequentially and interleaved into one sequential
-    /// write; `zeros` (at least `inChannels` zeros) stands for pixels outside the image and rows past the end.
-    static func packWindows(
-        _ x: UnsafePointer<Float>, _ g: Geometry, zeros: UnsafePointer<Float>, panel: Int,
-        into dst: UnsafeMutablePointer<Float>
-    ) {
+    /// from the padded image: per tap, six pixels read sequentially and interleaved into one sequential
+    /// write (rows past the last position repeat the first; they are never stored).
+    static func packWindows(_ image: PaddedImage, _ g: Geometry, panel: Int, into dst: UnsafeMutablePointer<Float>) {
         let mr = MicroKernel.mr, c = g.inChannels
-        let pixel = WindowRows(x, g, zeros: zeros, panel: panel)
-        var out = dst
-        for ky in 0..<g.kernel {
-            for kx in 0..<g.kernel {
-                let rows = pixel.rows(ky, kx)
-                let (s0, s1, s2, s3, s4, s5) = (rows.r0, rows.r1, rows.r2, rows.r3, rows.r4, rows.r5)
+        var position = OutputPosition(panel * mr, in: g)
+        let origins = image.panel(from: &position, count: g.positions - panel * mr, outWidth: g.outWidth)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: g.kernel * g.kernel) { buffer in
+            guard let taps = buffer.baseAddress else { return }
+            image.tapOffsets(kernel: g.kernel, into: taps)
+            var out = dst
+            for tap in 0..<g.kernel * g.kernel {
+                let t = taps[tap]
+                let (s0, s1, s2) = (origins.r0 + t, origins.r1 + t, origins.r2 + t)
+                let (s3, s4, s5) = (origins.r3 + t, origins.r4 + t, origins.r5 + t)
                 for ch in 0..<c {
                     out[0] = s0[ch]; out[1] = s1[ch]; out[2] = s2[ch]; out[3] = s3[ch]; out[4] = s4[ch]; out[5] = s5[ch]
                     out += mr
