@@ -72,24 +72,19 @@ import Testing
     /// row panel, on 1 and 2 threads. At most eight outputs (8, 5) take the narrow kernel, two row panels
     /// at a time: 5×7 images give 18 panels (tiles of 8, 8 and 2, the last panel partial), 5×6 images 15
     /// (tiles of 8 and 7: a last panel alone). 5×17 images have panels of six windows in one output row,
-    /// whose origins `PaddedImage.panel` steps without an `OutputPosition` per window.
+    /// whose origins `PaddedImage.panel` steps without an `OutputPosition` per window. One and three input
+    /// channels (first layers) take the same kernels, a tap's run being a channel or three.
     @Test(
         "convolution forward equals the packed GEMM on the im2col matrix bit for bit",
-        arguments: [(3, 24), (40, 24), (40, 8), (12, 5)], [7, 6, 17])
+        arguments: [(1, 16), (3, 24), (40, 24), (40, 8), (12, 5)], [7, 6, 17])
     func forwardMatchesGemm(channels: (inputs: Int, outputs: Int), width: Int) {
         let g = Convolution.Geometry(
             batch: 3, height: 5, width: width, inChannels: channels.inputs, outChannels: channels.outputs, kernel: 3,
             padding: 1)
         let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 11, purpose: "x")
         let w = Fixtures.matrix(g.outChannels, g.depth, seed: 12, purpose: "w")
-        var relaid = [Float](repeating: 0, count: w.count)
-        for o in 0..<g.outChannels {
-            for c in 0..<g.inChannels {
-                for t in 0..<9 { relaid[(o * 9 + t) * g.inChannels + c] = w[(o * g.inChannels + c) * 9 + t] }
-            }
-        }
         let expected = Gemm.product(
-            Self.im2col(x, g), relaid, m: g.positions, n: g.outChannels, k: g.depth, transposeB: true,
+            Self.im2col(x, g), Self.windowMajor(w, g), m: g.positions, n: g.outChannels, k: g.depth, transposeB: true,
             parallelism: .serial)
         for threads in [1, 2] {
             var y = [Float](repeating: .nan, count: expected.count)
@@ -101,17 +96,18 @@ import Testing
         }
     }
 
-    /// The im2col matrix of a 3×3, stride-1, padding-1 convolution: row (n, oy, ox), column (ky, kx, c).
+    /// The im2col matrix: row (n, oy, ox), column (ky, kx, c), zero outside the image.
     static func im2col(_ x: [Float], _ g: Convolution.Geometry) -> [Float] {
         var windows = [Float](repeating: 0, count: g.positions * g.depth)
+        let taps = g.kernel * g.kernel
         for n in 0..<g.batch {
-            for oy in 0..<g.height {
-                for ox in 0..<g.width {
-                    for t in 0..<9 {
-                        let (iy, ix) = (oy - 1 + t / 3, ox - 1 + t % 3)
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    for t in 0..<taps {
+                        let iy = oy * g.stride - g.padding + t / g.kernel, ix = ox * g.stride - g.padding + t % g.kernel
                         guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
                         for c in 0..<g.inChannels {
-                            windows[((n * g.height + oy) * g.width + ox) * g.depth + t * g.inChannels + c] =
+                            windows[((n * g.outHeight + oy) * g.outWidth + ox) * g.depth + t * g.inChannels + c] =
                                 x[((n * g.height + iy) * g.width + ix) * g.inChannels + c]
                         }
                     }
@@ -119,6 +115,68 @@ import Testing
             }
         }
         return windows
+    }
+
+    /// `[out, in, kh, kw]` ↔ `[out, kh, kw, in]`.
+    static func windowMajor(_ w: [Float], _ g: Convolution.Geometry, inverse: Bool = false) -> [Float] {
+        let taps = g.kernel * g.kernel
+        var relaid = [Float](repeating: 0, count: w.count)
+        for o in 0..<g.outChannels {
+            for c in 0..<g.inChannels {
+                for t in 0..<taps {
+                    let (torch, windows) = ((o * g.inChannels + c) * taps + t, (o * taps + t) * g.inChannels + c)
+                    if inverse { relaid[torch] = w[windows] } else { relaid[windows] = w[torch] }
+                }
+            }
+        }
+        return relaid
+    }
+
+    /// The forward product and the weight gradient's per-piece products, from the im2col matrix.
+    static func gemmReference(x: [Float], w: [Float], dy: [Float], _ g: Convolution.Geometry) -> (y: [Float], dw: [Float]) {
+        let windows = im2col(x, g), perImage = g.outHeight * g.outWidth
+        let y = Gemm.product(
+            windows, windowMajor(w, g), m: g.positions, n: g.outChannels, k: g.depth, transposeB: true,
+            parallelism: .serial)
+        var dw = [Float](repeating: 0, count: w.count)
+        for first in stride(from: 0, to: g.batch, by: Convolution.imagesPerGradientPiece) {
+            let rows = first * perImage..<min(g.batch, first + Convolution.imagesPerGradientPiece) * perImage
+            let part = Gemm.product(
+                Array(dy[rows.lowerBound * g.outChannels..<rows.upperBound * g.outChannels]),
+                Array(windows[rows.lowerBound * g.depth..<rows.upperBound * g.depth]), m: g.outChannels, n: g.depth,
+                k: rows.count, transposeA: true, parallelism: .serial)
+            dw = first == 0 ? part : zip(dw, part).map { $0 + $1 }
+        }
+        return (y, windowMajor(dw, g, inverse: true))
+    }
+
+    /// The window kernels read a padded copy of the image (or the image itself, unpadded) for any kernel,
+    /// stride and padding, and must still sum as the packed GEMM does: stride 2 over odd sizes (8 outputs:
+    /// the narrow kernel), no padding, a 5×5 kernel with a border of two, a 1×1 stride-2 shortcut.
+    @Test(
+        "window kernels on strided, unpadded and wide kernels equal the packed GEMM bit for bit",
+        arguments: [
+            Convolution.Geometry(batch: 9, height: 7, width: 9, inChannels: 8, outChannels: 8, kernel: 3, stride: 2, padding: 1),
+            Convolution.Geometry(batch: 3, height: 6, width: 8, inChannels: 16, outChannels: 20, kernel: 3, padding: 0),
+            Convolution.Geometry(batch: 2, height: 6, width: 7, inChannels: 8, outChannels: 13, kernel: 5, padding: 2),
+            Convolution.Geometry(
+                batch: 2, height: 6, width: 7, inChannels: 16, outChannels: 12, kernel: 1, stride: 2, padding: 0),
+        ])
+    func windowKernelsMatchGemm(_ g: Convolution.Geometry) {
+        let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 31, purpose: "x")
+        let w = Fixtures.matrix(g.outChannels, g.depth, seed: 32, purpose: "w")
+        let dy = Fixtures.matrix(g.positions, g.outChannels, seed: 33, purpose: "dy")
+        let expected = Self.gemmReference(x: x, w: w, dy: dy, g)
+        for threads in [1, 2] {
+            let workspace = Convolution.Workspace(), parallelism = Parallelism(threads: threads)
+            var y = [Float](repeating: .nan, count: expected.y.count), dw = [Float](repeating: .nan, count: w.count)
+            Convolution.forward(x: x, weight: w, bias: nil, geometry: g, y: &y, workspace: workspace, parallelism: parallelism)
+            Convolution.backward(
+                dy: dy, x: x, weight: w, geometry: g, dWeight: &dw, dBias: nil, dx: nil, workspace: workspace,
+                parallelism: parallelism)
+            #expect(zip(y, expected.y).allSatisfy { $0.bitPattern == $1.bitPattern }, "y on \(threads) threads")
+            #expect(zip(dw, expected.dw).allSatisfy { $0.bitPattern == $1.bitPattern }, "dW on \(threads) threads")
+        }
     }
 
     /// The weight gradient reads window columns from the image (8 and 24 channels: a column panel's
@@ -135,23 +193,7 @@ import Testing
         let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 21, purpose: "x")
         let w = Fixtures.matrix(g.outChannels, g.depth, seed: 22, purpose: "w")
         let dy = Fixtures.matrix(g.positions, g.outChannels, seed: 23, purpose: "dy")
-        let windows = Self.im2col(x, g), perImage = g.height * g.width
-        var expected = [Float](repeating: 0, count: w.count)
-        for first in stride(from: 0, to: g.batch, by: Convolution.imagesPerGradientPiece) {
-            let rows = first * perImage..<min(g.batch, first + Convolution.imagesPerGradientPiece) * perImage
-            let part = Gemm.product(
-                Array(dy[rows.lowerBound * g.outChannels..<rows.upperBound * g.outChannels]),
-                Array(windows[rows.lowerBound * g.depth..<rows.upperBound * g.depth]), m: g.outChannels, n: g.depth,
-                k: rows.count, transposeA: true, parallelism: .serial)
-            expected = first == 0 ? part : zip(expected, part).map { $0 + $1 }
-        }
-        // [out, (ky, kx, c)] to PyTorch's [out, c, ky, kx].
-        var relaid = [Float](repeating: 0, count: w.count)
-        for o in 0..<g.outChannels {
-            for c in 0..<g.inChannels {
-                for t in 0..<9 { relaid[(o * g.inChannels + c) * 9 + t] = expected[(o * 9 + t) * g.inChannels + c] }
-            }
-        }
+        let relaid = Self.gemmReference(x: x, w: w, dy: dy, g).dw
         for threads in [1, 2] {
             var dw = [Float](repeating: .nan, count: w.count)
             Convolution.backward(

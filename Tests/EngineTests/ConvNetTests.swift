@@ -165,8 +165,9 @@ import Testing
         #expect(stream3.members.contains { $0.tensor == "fc.weight" && $0.axis == 1 } && stream3.size == 12)
     }
 
-    /// The fused route writes only a ReLU's output and lets the norm before it do the ReLU's backward (or
-    /// the linear layer after it mask); the unfused one runs every layer on its own.
+    /// The fused route writes only a ReLU's output (after a norm or a residual addition) and lets the norm
+    /// before it do the ReLU's backward (or the linear layer after it mask); the unfused one runs every
+    /// layer on its own.
     @Test(
         "gradients with ReLUs fused into the layers beside them are bitwise those without",
         arguments: [

@@ -3,7 +3,7 @@
 /// It computes what `MicroKernel.block` computes from a packed A panel of im2col rows, with the same
 /// sums in the same order (p ascending within each k block, blocks added to C in order), so results are
 /// bitwise those of the packed GEMM; but A is never packed: for each tap, the six rows' pixels are
-/// contiguous runs of channels in the NHWC image, read where they lie.
+/// contiguous runs of channels in the (padded) NHWC image, read where they lie.
 enum WindowMicroKernel {
     /// Six pointers, one per row of the block: where each row's window starts (its top-left tap) in a
     /// `Convolution.PaddedImage`.

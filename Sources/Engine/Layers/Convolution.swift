@@ -1,6 +1,7 @@
 /// 2-D convolution as an implicit GEMM, forward and backward.
 ///
-/// The GEMM's operand panels are packed straight from the image (the im2col matrix is never built).
+/// The GEMM's operands are read from the image, or a copy of it inside a border of zeros
+/// (`PaddedImage`): the im2col matrix is never built.
 /// Activations are NHWC (`[batch, height, width, channels]`, channels contiguous), so the GEMM's output
 /// is already the next layer's input; weights stay in PyTorch's `[out, in, kh, kw]` and are re-laid out
 /// to `[out, kh, kw, in]` for each call (a small copy next to the product). Every output element has
@@ -68,14 +69,10 @@ package enum Convolution {
         subscript(_ i: Int) -> GemmWorkspace { items[i] }
     }
 
-    /// Below this many input channels a tap's run is too short for `WindowMicroKernel`: such layers
-    /// pack their windows into a GEMM panel instead (the same sums either way).
-    static let windowKernelChannels = 8
-
     /// y = conv(x, W) (+ b per output channel).
     ///
     /// A pointwise convolution is a plain GEMM on the image. Otherwise `WindowMicroKernel` reads each
-    /// block's six windows straight from the image (no im2col matrix, no packing of A), against the
+    /// block's six windows from the padded image (no im2col matrix, no packing of A), against the
     /// weights packed as a GEMM's B; sums are split and ordered exactly as `Gemm.multiply` splits them.
     package static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: Geometry,
@@ -93,14 +90,6 @@ package enum Convolution {
             return
         }
         let image = PaddedImage(x, g, buffer: workspace.padded, parallelism: parallelism)
-        if g.inChannels < windowKernelChannels {
-            Gemm.multiply(
-                m: g.positions, n: g.outChannels, k: g.depth,
-                packA: { packWindows(image, g, panel: $0, into: $1) },
-                packB: { Gemm.packPanelB(weights, panel: $0, n: g.outChannels, k: g.depth, into: $1) },
-                c: y, ldc: g.outChannels, epilogue: epilogue, workspace: workspace.gemm, parallelism: parallelism)
-            return
-        }
         let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, n = g.outChannels
         let mPanels = (g.positions + mr - 1) / mr, nPanels = (n + nr - 1) / nr
         let packed = workspace.gemm.buffers(aCount: 0, bCount: nPanels * nr * k).b
@@ -275,7 +264,6 @@ package enum Convolution {
                 batch: min(imagesPerGradientPiece, g.batch - first), height: g.height, width: g.width,
                 inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel, stride: g.stride,
                 padding: g.padding)
-            let x = SharedReadPointer(base: image.base + first * g.height * g.width * g.inChannels)
             let dy = gradient.base + first * g.outHeight * g.outWidth * g.outChannels
             // One product per k block, adding into the partial: the same sums as one GEMM over all of the
             // piece's positions (which also adds block by block), but each block's window columns are
@@ -294,7 +282,11 @@ package enum Convolution {
                 Gemm.multiply(
                     m: g.outChannels, n: g.depth, k: positions.count,
                     packA: { Gemm.packPanelA(a, panel: $0, m: part.outChannels, k: positions.count, into: $1) },
-                    packB: { packWindowColumns(x.base, part, positions: positions, panel: $0, into: $1) },
+                    packB: {
+                        packWindowColumns(
+                            image.base + first * g.height * g.width * g.inChannels, part, positions: positions,
+                            panel: $0, into: $1)
+                    },
                     c: c, ldc: g.depth, accumulate: start > 0, workspace: gemms[piece], parallelism: .serial)
             }
         }
@@ -422,29 +414,6 @@ package enum Convolution {
         }
     }
 
-    /// Packs GEMM A panel `panel` of the im2col matrix (rows: output positions; columns: (ky, kx, c))
-    /// from the padded image: per tap, six pixels read sequentially and interleaved into one sequential
-    /// write (rows past the last position repeat the first; they are never stored).
-    static func packWindows(_ image: PaddedImage, _ g: Geometry, panel: Int, into dst: UnsafeMutablePointer<Float>) {
-        let mr = MicroKernel.mr, c = g.inChannels
-        var position = OutputPosition(panel * mr, in: g)
-        let origins = image.panel(from: &position, count: g.positions - panel * mr, outWidth: g.outWidth)
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: g.kernel * g.kernel) { buffer in
-            guard let taps = buffer.baseAddress else { return }
-            image.tapOffsets(kernel: g.kernel, into: taps)
-            var out = dst
-            for tap in 0..<g.kernel * g.kernel {
-                let t = taps[tap]
-                let (s0, s1, s2) = (origins.r0 + t, origins.r1 + t, origins.r2 + t)
-                let (s3, s4, s5) = (origins.r3 + t, origins.r4 + t, origins.r5 + t)
-                for ch in 0..<c {
-                    out[0] = s0[ch]; out[1] = s1[ch]; out[2] = s2[ch]; out[3] = s3[ch]; out[4] = s4[ch]; out[5] = s5[ch]
-                    out += mr
-                }
-            }
-        }
-    }
-
     /// W'[c, o, ky, kx] = W[o, c, K−1−ky, K−1−kx] (both in PyTorch's layout).
     static func flip(_ weight: UnsafePointer<Float>, _ g: Geometry, into flipped: UnsafeMutablePointer<Float>) {
         let k = g.kernel, taps = k * k
@@ -457,7 +426,7 @@ package enum Convolution {
         }
     }
 
-    /// dx = Σ over window gradients (rows as `packWindows` reads them), one image per piece, windows in
+    /// dx = Σ over window gradients (rows of the im2col matrix), one image per piece, windows in
     /// row order.
     static func scatterWindows(
         _ windows: UnsafePointer<Float>, _ g: Geometry, into dx: UnsafeMutablePointer<Float>, parallelism: Parallelism

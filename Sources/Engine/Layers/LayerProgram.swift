@@ -257,18 +257,18 @@ public struct LayerProgram: Sendable, Hashable {
         return needs
     }
 
-    /// Indices of the layers (norms, biased linear layers) whose output is read only by the next layer, a ReLU:
-    /// the forward pass computes such a pair in one sweep, writing only the ReLU's output (backward reads
-    /// the ReLU's output and the layer's input, never the layer's own output).
+    /// Indices of the layers (norms, biased linear layers, additions) whose output is read only by the next
+    /// layer, a ReLU: the forward pass computes such a pair in one sweep, writing only the ReLU's output
+    /// (backward reads the ReLU's output and the layer's input, never the layer's own output).
     var fusedWithReLU: Set<Int> {
         let readers = Self.readers(architecture.layers, buffers: buffers.count)
         var fused = Set<Int>()
         let layers = architecture.layers
         for i in layers.indices.dropLast() where layers[i + 1].operation == .relu && layers[i + 1].inputs == [i + 1] {
             switch layers[i].operation {
-            case .norm, .linear(_, bias: true): if readers[i + 1] == 1 { fused.insert(i) }
+            case .norm, .linear(_, bias: true), .add: if readers[i + 1] == 1 { fused.insert(i) }
             case .linear(_, bias: false), .tokenLinear, .conv, .relu, .gelu, .maxPool, .averagePool, .globalAveragePool,
-                .flatten, .add, .positionEmbedding, .attention:
+                .flatten, .positionEmbedding, .attention:
                 continue
             }
         }

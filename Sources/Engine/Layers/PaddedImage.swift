@@ -12,6 +12,10 @@ extension Convolution {
 
         /// `x` with its border, in `buffer` (when the layer pads), copied one image per piece of work.
         init(_ x: UnsafePointer<Float>, _ g: Geometry, buffer: ScratchBuffer, parallelism: Parallelism) {
+            // Every window inside the padded image (`LayerProgram` and the ONNX import check it).
+            precondition(
+                g.height + 2 * g.padding >= g.kernel && g.width + 2 * g.padding >= g.kernel,
+                "window larger than the padded image")
             let p = g.padding, c = g.inChannels
             (height, width, channels, stride) = (g.height + 2 * p, g.width + 2 * p, c, g.stride)
             guard p > 0 else {

@@ -333,9 +333,13 @@ package final class NetworkState {
                     parallelism: parallelism)
             case .add:
                 let (xs, zs) = (SharedReadPointer(base: x), SharedReadPointer(base: read(layer.inputs[1])))
-                let y = SharedPointer(base: write(to))
+                let y = SharedPointer(base: write(output))
                 Self.elementwise(batch, program.buffers[to].size, parallelism) { r in
-                    for e in r { y.base[e] = xs.base[e] + zs.base[e] }
+                    if relu {
+                        for e in r { y.base[e] = max(xs.base[e] + zs.base[e], 0) }
+                    } else {
+                        for e in r { y.base[e] = xs.base[e] + zs.base[e] }
+                    }
                 }
             case .linear(let outputs, let bias):
                 Dense.forward(
