@@ -99,22 +99,24 @@ import Testing
         // Not a multiple of the 8-image gradient pieces: the last run is short.
         let batch = 45
         let images = Fixtures.matrix(batch, 784, seed: 52, purpose: "images")
-        func step(chunking: Bool, threads: Int) -> (loss: Double, gradients: [UInt32], chunked: Bool) {
-            let state = NetworkState(network: network, batchCapacity: 64, training: true, chunking: chunking)
+        func step(chunkBytes: Int?, threads: Int) -> (loss: Double, gradients: [UInt32], chunked: Bool) {
+            let state = NetworkState(network: network, batchCapacity: 64, training: true, chunkBytes: chunkBytes)
             state.batchInputs.update(from: images, count: images.count)
             for r in 0..<batch { state.batchLabels[r] = Int32(r % 3) }
             let loss = state.computeGradients(batch: batch, parallelism: Parallelism(threads: threads))
             let gradients = UnsafeBufferPointer(start: state.gradients, count: state.parameterCount).map(\.bitPattern)
             return (loss, gradients, state.trainsInChunks)
         }
-        let whole = step(chunking: false, threads: 1)
+        let whole = step(chunkBytes: nil, threads: 1)
         #expect(!whole.chunked && whole.gradients.contains { $0 != 0 })
-        // 4 threads: runs of 8, 16, 8 and 13 images; 7: more threads than the 6 pieces of the batch.
-        for threads in [2, 3, 4, 7] {
-            let chunked = step(chunking: true, threads: threads)
+        // 4 threads: runs of 8, 16, 8 and 13 images; 7: more threads than the 6 pieces of the batch. A
+        // budget of one byte makes every chunk one piece of 8 images (the last 5), one thread included;
+        // the default budget holds each run in one chunk.
+        for (threads, chunkBytes) in [1, 2, 3, 4, 7].flatMap({ t in [(t, 1), (t, Network.evaluationBytes)] }) {
+            let chunked = step(chunkBytes: chunkBytes, threads: threads)
             #expect(chunked.chunked)
-            #expect(chunked.loss.bitPattern == whole.loss.bitPattern, "\(threads) threads")
-            #expect(chunked.gradients == whole.gradients, "\(threads) threads")
+            #expect(chunked.loss.bitPattern == whole.loss.bitPattern, "\(threads) threads, \(chunkBytes) bytes")
+            #expect(chunked.gradients == whole.gradients, "\(threads) threads, \(chunkBytes) bytes")
         }
     }
 

@@ -86,5 +86,5 @@ extension Network {
     }
 
     /// 1 MiB: a core's L2 on the machines this was measured on.
-    static let evaluationBytes = 1 << 20
+    package static let evaluationBytes = 1 << 20
 }

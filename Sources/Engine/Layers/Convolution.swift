@@ -74,29 +74,37 @@ package enum Convolution {
     /// A pointwise convolution is a plain GEMM on the image. Otherwise `WindowMicroKernel` reads each
     /// block's six windows from the padded image (no im2col matrix, no packing of A), against the
     /// weights packed as a GEMM's B; sums are split and ordered exactly as `Gemm.multiply` splits them.
+    ///
+    /// - Parameter packedWeights: the weights as `packWeights` leaves them, when the caller packed them
+    ///   once for several calls; nil: packed here.
     package static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: Geometry,
-        y: UnsafeMutablePointer<Float>, workspace: Workspace, parallelism: Parallelism
+        y: UnsafeMutablePointer<Float>, packedWeights: UnsafePointer<Float>? = nil, workspace: Workspace,
+        parallelism: Parallelism
     ) {
-        let w = workspace.weights.pointer(count: g.outChannels * g.depth)
-        windowMajor(weight, g, into: w)
-        let weights = Gemm.Operand(base: w, ld: g.depth, transposed: true)
         let epilogue: Gemm.Epilogue = bias.map { .bias($0) } ?? .none
         if g.isPointwise {
+            let w = workspace.weights.pointer(count: g.outChannels * g.depth)
+            windowMajor(weight, g, into: w)
             Gemm.multiply(
                 m: g.positions, n: g.outChannels, k: g.depth, a: .init(base: x, ld: g.depth, transposed: false),
-                b: weights, c: y, ldc: g.outChannels, epilogue: epilogue, workspace: workspace.gemm,
-                parallelism: parallelism)
+                b: .init(base: w, ld: g.depth, transposed: true), c: y, ldc: g.outChannels, epilogue: epilogue,
+                workspace: workspace.gemm, parallelism: parallelism)
             return
         }
         let image = PaddedImage(x, g, buffer: workspace.padded, parallelism: parallelism)
-        let mr = MicroKernel.mr, nr = MicroKernel.nr, k = g.depth, n = g.outChannels
-        let mPanels = (g.positions + mr - 1) / mr, nPanels = (n + nr - 1) / nr
-        let packed = workspace.gemm.buffers(aCount: 0, bCount: nPanels * nr * k).b
-        for panel in 0..<nPanels { Gemm.packPanelB(weights, panel: panel, n: n, k: k, into: packed + panel * nr * k) }
-        let (b, out) = (SharedReadPointer(base: UnsafePointer(packed)), SharedPointer(base: y))
+        let mr = MicroKernel.mr, n = g.outChannels
+        let mPanels = (g.positions + mr - 1) / mr
+        let packed =
+            packedWeights
+            ?? {
+                let buffer = workspace.gemm.buffers(aCount: 0, bCount: packedWeightCount(g)).b
+                packWeights(weight, g, into: buffer, workspace: workspace)
+                return UnsafePointer(buffer)
+            }()
+        let (b, out) = (SharedReadPointer(base: packed), SharedPointer(base: y))
         let biases = bias.map { SharedReadPointer(base: $0) }
-        let work = g.positions.multipliedReportingOverflow(by: n * k).partialValue
+        let work = g.positions.multipliedReportingOverflow(by: n * g.depth).partialValue
         let lanes = work >= Gemm.parallelThreshold ? parallelism : .serial
         let tiles = (mPanels + Gemm.rowPanelsPerTile - 1) / Gemm.rowPanelsPerTile
         let taps = g.kernel * g.kernel
@@ -122,6 +130,43 @@ package enum Convolution {
                 }
             }
         }
+    }
+
+    /// Floats of a layer's packed weights (`packWeights`).
+    package static func packedWeightCount(_ g: Geometry) -> Int {
+        (g.outChannels + MicroKernel.nr - 1) / MicroKernel.nr * MicroKernel.nr * g.depth
+    }
+
+    /// The weights as the window kernels read them: window-major `[out, (ky, kx, c)]`, packed as a GEMM's B
+    /// panels (`packedWeightCount(g)` floats at `packed`).
+    package static func packWeights(
+        _ weight: UnsafePointer<Float>, _ g: Geometry, into packed: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) {
+        let nr = MicroKernel.nr, k = g.depth, n = g.outChannels
+        let w = workspace.weights.pointer(count: n * k)
+        windowMajor(weight, g, into: w)
+        let weights = Gemm.Operand(base: w, ld: k, transposed: true)
+        for panel in 0..<(n + nr - 1) / nr { Gemm.packPanelB(weights, panel: panel, n: n, k: k, into: packed + panel * nr * k) }
+    }
+
+    /// The convolution whose forward pass is this one's dx, when there is one: a same-size convolution's dx
+    /// is the convolution of dy with the kernel flipped and its channel axes swapped.
+    package static func inputGradientConvolution(_ g: Geometry) -> Geometry? {
+        guard g.stride == 1 && 2 * g.padding == g.kernel - 1 && !g.isPointwise else { return nil }
+        var transposed = g
+        (transposed.inChannels, transposed.outChannels) = (g.outChannels, g.inChannels)
+        transposed.padding = g.kernel - 1 - g.padding
+        return transposed
+    }
+
+    /// `packWeights` of that convolution's (flipped) weights, for `backward`'s `packedInputGradientWeights`.
+    package static func packInputGradientWeights(
+        _ weight: UnsafePointer<Float>, _ g: Geometry, into packed: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) {
+        guard let transposed = inputGradientConvolution(g) else { return }
+        let flipped = workspace.flippedWeights.pointer(count: g.outChannels * g.depth)
+        flip(weight, g, into: flipped)
+        packWeights(flipped, transposed, into: packed, workspace: workspace)
     }
 
     /// `windowPanel` for panels `panel` and `panel + 1` of a layer with at most eight outputs.
@@ -191,10 +236,13 @@ package enum Convolution {
     ///
     /// - Parameter pieces: where the weight gradient's partials go, one per piece of images (see
     ///   `weightGradientPieces`); nil: scratch. A chunked training step gives its own and sums them later.
+    /// - Parameter packedInputGradientWeights: `packInputGradientWeights`' result, when the caller packed
+    ///   it once for several calls; nil: packed here.
     package static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: Geometry,
         dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
-        pieces: UnsafeMutablePointer<Float>? = nil, workspace: Workspace, parallelism: Parallelism
+        pieces: UnsafeMutablePointer<Float>? = nil, packedInputGradientWeights: UnsafePointer<Float>? = nil,
+        workspace: Workspace, parallelism: Parallelism
     ) {
         let count = gradientPieces(g.batch)
         let partials = pieces ?? workspace.gradientPartials.pointer(count: count * g.outChannels * g.depth)
@@ -203,25 +251,30 @@ package enum Convolution {
             weightGradient(summing: partials, pieces: count, g, into: dWeight, workspace: workspace, parallelism: parallelism)
         }
         if let dBias { Dense.biasGradient(dy: dy, rows: g.positions, columns: g.outChannels, into: dBias) }
-        if let dx { inputGradient(dy: dy, weight: weight, g, into: dx, workspace: workspace, parallelism: parallelism) }
+        if let dx {
+            inputGradient(
+                dy: dy, weight: weight, g, into: dx, packed: packedInputGradientWeights, workspace: workspace,
+                parallelism: parallelism)
+        }
     }
 
     /// dx (overwritten) given dL/dy.
     private static func inputGradient(
         dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ g: Geometry, into dx: UnsafeMutablePointer<Float>,
-        workspace: Workspace, parallelism: Parallelism
+        packed: UnsafePointer<Float>?, workspace: Workspace, parallelism: Parallelism
     ) {
-        if g.stride == 1 && 2 * g.padding == g.kernel - 1 && !g.isPointwise {
-            // A same-size convolution's dx is itself a convolution: of dy, with the kernel flipped and its
-            // channel axes swapped. No window matrix, no scatter.
-            let flipped = workspace.flippedWeights.pointer(count: g.outChannels * g.depth)
-            flip(weight, g, into: flipped)
-            var transposed = g
-            (transposed.inChannels, transposed.outChannels) = (g.outChannels, g.inChannels)
-            transposed.padding = g.kernel - 1 - g.padding
+        if let transposed = inputGradientConvolution(g) {
+            // No window matrix, no scatter; `weight` is unread, the packed flipped weights standing for it.
+            let weights =
+                packed
+                ?? {
+                    let buffer = workspace.gemm.buffers(aCount: 0, bCount: packedWeightCount(transposed)).b
+                    packInputGradientWeights(weight, g, into: buffer, workspace: workspace)
+                    return UnsafePointer(buffer)
+                }()
             forward(
-                x: dy, weight: flipped, bias: nil, geometry: transposed, y: dx, workspace: workspace,
-                parallelism: parallelism)
+                x: dy, weight: weight, bias: nil, geometry: transposed, y: dx, packedWeights: weights,
+                workspace: workspace, parallelism: parallelism)
             return
         }
         let w = workspace.weights.pointer(count: g.outChannels * g.depth)

@@ -1,13 +1,15 @@
-/// How a training step of a small convolutional net runs on several threads: each thread takes its own
-/// run of the batch's samples through forward, loss and backward.
+/// How a training step of a small convolutional net runs: each thread takes its own run of the batch's
+/// samples through forward, loss and backward, a chunk of a few images at a time.
 ///
 /// A whole-batch step splits every layer among the threads, which then meet at every layer (a few
-/// dozen times per step for a ResNet-20); here they meet once per step. The sums over samples that a
+/// dozen times per step for a ResNet-20), and streams every layer's activations for the whole batch
+/// through memory; here the threads meet once per step, and a chunk's activations stay in its core's
+/// cache. The convolutions' weights are re-laid out and packed once per step for all chunks
+/// (`packedWeights`). The sums over samples that a
 /// whole-batch step splits in fixed pieces are kept apart here too and added in the same order
 /// afterwards (`NetworkState.parameterGradients`): a convolution's weight gradient per piece of
 /// `Convolution.imagesPerGradientPiece` images, a norm's dγ and dβ per sample; a linear layer's product
-/// runs once over the whole batch. So the gradients are the same bits. On one thread a step is one run
-/// of the whole batch, as before.
+/// runs once over the whole batch. So the gradients are the same bits.
 ///
 /// Taken by programs with at least one convolution, made of the layers of convolutional nets whose
 /// parameter gradients are split as above (convolutions, group and layer norms, ReLU, pooling, flatten,
@@ -18,18 +20,33 @@ final class ChunkedGradients {
     let convolutionPartials: [Int: UnsafeMutablePointer<Float>]
     /// Per norm: each sample's Σ dy·x̂ and Σ dy per channel.
     let normPartials: [Int: UnsafeMutablePointer<Double>]
+    /// Per convolution: its weights as its forward pass reads them, and its dx's (flipped) when dx is a
+    /// convolution (`Convolution.inputGradientConvolution`); written at the start of each step.
+    let packedWeights: [Int: (forward: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?)]
+    /// Pieces of images per chunk: what keeps the widest buffer's rows within `chunkBytes`.
+    let piecesPerChunk: Int
 
     /// At most this much memory for the partials; a larger net's layers are long enough per sample anyway.
     static let partialBytes = 64 << 20
 
-    init?(_ program: LayerProgram, operations: [(layer: Architecture.Layer, from: Int, to: Int)], batchCapacity: Int) {
+    /// - Parameter chunkBytes: the widest buffer's size for a chunk's samples, at most (or one piece of
+    ///   images): a core's cache.
+    init?(
+        _ program: LayerProgram, operations: [(layer: Architecture.Layer, from: Int, to: Int)], batchCapacity: Int,
+        chunkBytes: Int
+    ) {
         let pieces = Convolution.gradientPieces(batchCapacity)
-        var convolutions: [Int: Int] = [:], norms: [Int: Int] = [:]
+        var convolutions: [Int: Int] = [:], norms: [Int: Int] = [:], packed: [Int: (Int, Int?)] = [:]
         for (i, (layer, from, _)) in operations.enumerated() {
             let input = program.buffers[from]
             switch layer.operation {
-            case .conv(let channels, let kernel, _, _, _):
+            case .conv(let channels, let kernel, let stride, let padding, _):
                 convolutions[i] = pieces * channels * kernel * kernel * input.channels
+                let g = Convolution.Geometry(
+                    batch: 1, height: input.height, width: input.width, inChannels: input.channels,
+                    outChannels: channels, kernel: kernel, stride: stride, padding: padding)
+                let inputGradient = Convolution.inputGradientConvolution(g).map(Convolution.packedWeightCount)
+                packed[i] = (Convolution.packedWeightCount(g), inputGradient)
             case .norm(.group), .norm(.layer):
                 norms[i] = batchCapacity * 2 * input.channels
             case .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add, .linear:
@@ -44,20 +61,29 @@ final class ChunkedGradients {
         else { return nil }
         convolutionPartials = convolutions.mapValues { .allocate(capacity: $0) }
         normPartials = norms.mapValues { .allocate(capacity: $0) }
+        packedWeights = packed.mapValues { (.allocate(capacity: $0.0), $0.1.map { .allocate(capacity: $0) }) }
+        let widest = max(1, program.buffers.map(\.size).max() ?? 1) * MemoryLayout<Float>.size
+        piecesPerChunk = max(1, chunkBytes / widest / Convolution.imagesPerGradientPiece)
     }
 
     deinit {
         convolutionPartials.values.forEach { $0.deallocate() }
         normPartials.values.forEach { $0.deallocate() }
+        packedWeights.values.forEach { ($0.forward.deallocate(), $0.inputGradient?.deallocate()) }
     }
 
-    /// The batch's samples as one run per thread (pieces of images shared out evenly, in order), or nil
-    /// for one thread (or one piece): the whole-batch step.
-    func runs(batch: Int, threads: Int) -> [Range<Int>]? {
+    /// The batch's samples as one run of chunks per thread (pieces of images shared out evenly, in order),
+    /// or nil when one whole-batch pass would be the same: one thread and one chunk.
+    func runs(batch: Int, threads: Int) -> [[Range<Int>]]? {
         let pieces = Convolution.gradientPieces(batch), size = Convolution.imagesPerGradientPiece
-        let count = min(threads, pieces)
-        guard count > 1 else { return nil }
-        return (0..<count).map { g in g * pieces / count * size..<min(batch, (g + 1) * pieces / count * size) }
+        let count = max(1, min(threads, pieces))
+        guard count > 1 || pieces > piecesPerChunk else { return nil }
+        return (0..<count).map { g in
+            let run = g * pieces / count..<(g + 1) * pieces / count
+            return stride(from: run.lowerBound, to: run.upperBound, by: piecesPerChunk).map { first in
+                first * size..<min(batch, min(run.upperBound, first + piecesPerChunk) * size)
+            }
+        }
     }
 
     /// The state, handed to the threads of a chunked step: each touches its own samples' rows and its own

@@ -10,13 +10,17 @@ extension NetworkState {
         precondition(!activationGradients.isEmpty, "this state was made for evaluation only")
         if let chunked, let runs = chunked.runs(batch: batch, threads: parallelism.threads) {
             reserveLanes(runs.count)
+            packWeights(chunked)
             // Each run writes its own samples' rows and its own lane's scratch only.
             let state = ChunkedGradients.SharedState(state: self)
             parallelism.forEach(runs.count) { g in
-                let (lane, rows) = (state.state.lanes[g], runs[g])
-                state.state.forward(rows: rows, training: true, lane: lane, parallelism: .serial)
-                state.state.lossGradient(rows: rows, batch: batch)
-                state.state.backward(rows: rows, lane: lane, chunked: state.state.chunked, parallelism: .serial)
+                let lane = state.state.lanes[g]
+                for rows in runs[g] {
+                    let chunked = state.state.chunked
+                    state.state.forward(rows: rows, training: true, lane: lane, chunked: chunked, parallelism: .serial)
+                    state.state.lossGradient(rows: rows, batch: batch)
+                    state.state.backward(rows: rows, lane: lane, chunked: chunked, parallelism: .serial)
+                }
             }
             parameterGradients(batch: batch, chunked: chunked, parallelism: parallelism)
         } else {
@@ -27,6 +31,22 @@ extension NetworkState {
         var loss = 0.0
         for r in 0..<batch { loss += exampleLosses[r] }
         return loss
+    }
+
+    /// Each convolution's weights packed for this step's chunks (`ChunkedGradients.packedWeights`).
+    private func packWeights(_ chunked: ChunkedGradients) {
+        let workspace = lanes[0].convolution
+        for (i, (layer, from, _)) in operations.enumerated() {
+            guard case .conv(let channels, let kernel, let stride, let padding, _) = layer.operation,
+                let packed = chunked.packedWeights[i]
+            else { continue }
+            let weight = parameter(layer.name + ".weight")
+            let g = geometry(from: from, batch: 1, channels, kernel, stride, padding)
+            Convolution.packWeights(weight, g, into: packed.forward, workspace: workspace)
+            if let inputGradient = packed.inputGradient {
+                Convolution.packInputGradientWeights(weight, g, into: inputGradient, workspace: workspace)
+            }
+        }
     }
 
     /// The gradient of the mean loss over `batch` examples at the logits of the samples `rows`, into the
@@ -81,6 +101,7 @@ extension NetworkState {
                     dy: dy, x: x(from), weight: parameter(layer.name + ".weight"), geometry: g,
                     dWeight: pieces == nil ? gradient(layer.name + ".weight") : nil,
                     dBias: bias && pieces == nil ? gradient(layer.name + ".bias") : nil, dx: dx, pieces: pieces,
+                    packedInputGradientWeights: chunked?.packedWeights[i]?.inputGradient.map { UnsafePointer($0) },
                     workspace: workspace, parallelism: parallelism)
                 if let dx { commit(from, dx) }
             case .norm(let kind):

@@ -55,9 +55,12 @@ package final class NetworkState {
 
     /// - Parameter fusingReLU: false keeps every norm's and linear layer's own output in its buffer (for what reads
     ///   pre-activations, such as REPAIR); results are the same bits either way.
-    /// - Parameter chunking: false runs every training step over the whole batch at once, the reference
-    ///   that chunked steps (`ChunkedGradients`) match bit for bit.
-    package init(network: Network, batchCapacity: Int, training: Bool, fusingReLU: Bool = true, chunking: Bool = true) {
+    /// - Parameter chunkBytes: a chunked training step's cache budget (`ChunkedGradients`); nil runs every
+    ///   training step over the whole batch at once, the reference that chunked steps match bit for bit.
+    package init(
+        network: Network, batchCapacity: Int, training: Bool, fusingReLU: Bool = true,
+        chunkBytes: Int? = Network.evaluationBytes
+    ) {
         program = network.program
         fused = fusingReLU ? program.fusedWithReLU : []
         needsGradient = program.needsGradient
@@ -139,7 +142,11 @@ package final class NetworkState {
         batchLabels = .allocate(capacity: batchCapacity)
         exampleLosses = .allocate(capacity: batchCapacity)
         chunked =
-            training && chunking ? ChunkedGradients(program, operations: operations, batchCapacity: batchCapacity) : nil
+            if training, let chunkBytes {
+                ChunkedGradients(program, operations: operations, batchCapacity: batchCapacity, chunkBytes: chunkBytes)
+            } else {
+                nil
+            }
     }
 
     /// Whether training steps run in chunks of samples.
@@ -254,10 +261,11 @@ package final class NetworkState {
     /// `forward` on the samples `rows` of the batch: their rows of every buffer, with `lane`'s scratch.
     ///
     /// Passes over disjoint rows may run at the same time on distinct lanes, unless the program has
-    /// BatchNorm (whose statistics are one set for the batch).
+    /// BatchNorm (whose statistics are one set for the batch). A chunked training step passes `chunked`,
+    /// whose packed weights it has just written.
     func forward(
         rows: Range<Int>, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
-        inputs: UnsafePointer<Float>? = nil, lane: Lane, parallelism: Parallelism
+        inputs: UnsafePointer<Float>? = nil, lane: Lane, chunked: ChunkedGradients? = nil, parallelism: Parallelism
     ) {
         let batch = rows.count
         /// A buffer to read: the caller's `inputs` stand for buffer 0 (and what shares its memory) when
@@ -279,7 +287,8 @@ package final class NetworkState {
                     x: x, weight: parameter(layer.name + ".weight"),
                     bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil,
                     geometry: geometry(from: from, batch: batch, channels, kernel, stride, padding), y: write(to),
-                    workspace: workspace, parallelism: parallelism)
+                    packedWeights: chunked?.packedWeights[i].map { UnsafePointer($0.forward) }, workspace: workspace,
+                    parallelism: parallelism)
             case .norm(let kind):
                 guard let stats = statistics(i, kind, from, rows) else { continue }
                 let runningStats = running[layer.name + ".running_mean"].flatMap { m in
