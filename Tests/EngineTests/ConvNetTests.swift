@@ -92,7 +92,7 @@ import Testing
     }()
 
     @Test(
-        "a training step in runs of samples, one per thread, gives the whole-batch step's gradients and loss, bit for bit",
+        "a training step in chunks of samples, one run of chunks per thread, gives the whole-batch step's gradients and loss, bit for bit",
         arguments: chunkedArchitectures.indices)
     func chunkedTrainingStep(_ index: Int) throws {
         let network = try Self.randomNetwork(Self.chunkedArchitectures[index], seed: UInt64(index) + 51)
@@ -110,8 +110,8 @@ import Testing
         let whole = step(chunkBytes: nil, threads: 1)
         #expect(!whole.chunked && whole.gradients.contains { $0 != 0 })
         // 4 threads: runs of 8, 16, 8 and 13 images; 7: more threads than the 6 pieces of the batch. A
-        // budget of one byte makes every chunk one piece of 8 images (the last 5), one thread included;
-        // the default budget holds each run in one chunk.
+        // budget of one byte makes every chunk one piece of 8 images (the last 5); the default budget
+        // (1 MB, 20 images of 28×28×16 floats) makes chunks of 16 images, three on one thread.
         for (threads, chunkBytes) in [1, 2, 3, 4, 7].flatMap({ t in [(t, 1), (t, Network.evaluationBytes)] }) {
             let chunked = step(chunkBytes: chunkBytes, threads: threads)
             #expect(chunked.chunked)

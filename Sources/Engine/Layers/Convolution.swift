@@ -4,7 +4,8 @@
 /// (`PaddedImage`): the im2col matrix is never built.
 /// Activations are NHWC (`[batch, height, width, channels]`, channels contiguous), so the GEMM's output
 /// is already the next layer's input; weights stay in PyTorch's `[out, in, kh, kw]` and are re-laid out
-/// to `[out, kh, kw, in]` for each call (a small copy next to the product). Every output element has
+/// to `[out, kh, kw, in]` and packed for each call (a small copy next to the product), or once by a caller
+/// that makes several (`packWeights`). Every output element has
 /// one writer and every sum a fixed order (the weight gradient's in fixed pieces of images), so results
 /// do not depend on the thread count.
 package enum Convolution {
@@ -76,7 +77,7 @@ package enum Convolution {
     /// weights packed as a GEMM's B; sums are split and ordered exactly as `Gemm.multiply` splits them.
     ///
     /// - Parameter packedWeights: the weights as `packWeights` leaves them, when the caller packed them
-    ///   once for several calls; nil: packed here.
+    ///   once for several calls; nil: packed here. A pointwise convolution (a GEMM) does not read them.
     package static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: Geometry,
         y: UnsafeMutablePointer<Float>, packedWeights: UnsafePointer<Float>? = nil, workspace: Workspace,
@@ -95,13 +96,9 @@ package enum Convolution {
         let image = PaddedImage(x, g, buffer: workspace.padded, parallelism: parallelism)
         let mr = MicroKernel.mr, n = g.outChannels
         let mPanels = (g.positions + mr - 1) / mr
-        let packed =
-            packedWeights
-            ?? {
-                let buffer = workspace.gemm.buffers(aCount: 0, bCount: packedWeightCount(g)).b
-                packWeights(weight, g, into: buffer, workspace: workspace)
-                return UnsafePointer(buffer)
-            }()
+        let packed = given(packedWeights, count: packedWeightCount(g), workspace: workspace) {
+            packWeights(weight, g, into: $0, workspace: workspace)
+        }
         let (b, out) = (SharedReadPointer(base: packed), SharedPointer(base: y))
         let biases = bias.map { SharedReadPointer(base: $0) }
         let work = g.positions.multipliedReportingOverflow(by: n * g.depth).partialValue
@@ -130,6 +127,16 @@ package enum Convolution {
                 }
             }
         }
+    }
+
+    /// `packed` when the caller gave it, else `count` floats of the workspace that `pack` fills.
+    private static func given(
+        _ packed: UnsafePointer<Float>?, count: Int, workspace: Workspace, pack: (UnsafeMutablePointer<Float>) -> Void
+    ) -> UnsafePointer<Float> {
+        if let packed { return packed }
+        let buffer = workspace.gemm.buffers(aCount: 0, bCount: count).b
+        pack(buffer)
+        return UnsafePointer(buffer)
     }
 
     /// Floats of a layer's packed weights (`packWeights`).
@@ -265,13 +272,9 @@ package enum Convolution {
     ) {
         if let transposed = inputGradientConvolution(g) {
             // No window matrix, no scatter; `weight` is unread, the packed flipped weights standing for it.
-            let weights =
-                packed
-                ?? {
-                    let buffer = workspace.gemm.buffers(aCount: 0, bCount: packedWeightCount(transposed)).b
-                    packInputGradientWeights(weight, g, into: buffer, workspace: workspace)
-                    return UnsafePointer(buffer)
-                }()
+            let weights = given(packed, count: packedWeightCount(transposed), workspace: workspace) {
+                packInputGradientWeights(weight, g, into: $0, workspace: workspace)
+            }
             forward(
                 x: dy, weight: weight, bias: nil, geometry: transposed, y: dx, packedWeights: weights,
                 workspace: workspace, parallelism: parallelism)

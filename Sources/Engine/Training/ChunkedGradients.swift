@@ -20,8 +20,9 @@ final class ChunkedGradients {
     let convolutionPartials: [Int: UnsafeMutablePointer<Float>]
     /// Per norm: each sample's Σ dy·x̂ and Σ dy per channel.
     let normPartials: [Int: UnsafeMutablePointer<Double>]
-    /// Per convolution: its weights as its forward pass reads them, and its dx's (flipped) when dx is a
-    /// convolution (`Convolution.inputGradientConvolution`); written at the start of each step.
+    /// Per convolution that is not pointwise: its weights as its forward pass reads them, and its dx's
+    /// (flipped) when it needs dx and dx is a convolution (`Convolution.inputGradientConvolution`); written
+    /// at the start of each step.
     let packedWeights: [Int: (forward: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?)]
     /// Pieces of images per chunk: what keeps the widest buffer's rows within `chunkBytes`.
     let piecesPerChunk: Int
@@ -45,8 +46,8 @@ final class ChunkedGradients {
                 let g = Convolution.Geometry(
                     batch: 1, height: input.height, width: input.width, inChannels: input.channels,
                     outChannels: channels, kernel: kernel, stride: stride, padding: padding)
-                let inputGradient = Convolution.inputGradientConvolution(g).map(Convolution.packedWeightCount)
-                packed[i] = (Convolution.packedWeightCount(g), inputGradient)
+                let dx = program.needsGradient[from] ? Convolution.inputGradientConvolution(g) : nil
+                if !g.isPointwise { packed[i] = (Convolution.packedWeightCount(g), dx.map(Convolution.packedWeightCount)) }
             case .norm(.group), .norm(.layer):
                 norms[i] = batchCapacity * 2 * input.channels
             case .relu, .maxPool, .averagePool, .globalAveragePool, .flatten, .add, .linear:

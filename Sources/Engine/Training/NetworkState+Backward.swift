@@ -3,8 +3,8 @@ extension NetworkState {
     /// leaves gradients of the mean loss in `gradients` and returns the summed loss.
     ///
     /// Buffers that no trained parameter feeds (the input, a flatten of it) get no gradient. When the
-    /// program trains in chunks (`ChunkedGradients`) on several threads, each thread takes its own samples
-    /// through the whole step, and the parameter gradients are summed afterwards in the order a
+    /// program trains in chunks (`ChunkedGradients`), each thread takes its own samples through the whole
+    /// step, a chunk at a time, and the parameter gradients are summed afterwards in the order a
     /// whole-batch step sums them: the same bits either way.
     package func computeGradients(batch: Int, parallelism: Parallelism) -> Double {
         precondition(!activationGradients.isEmpty, "this state was made for evaluation only")
