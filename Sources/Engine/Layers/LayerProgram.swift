@@ -257,6 +257,16 @@ public struct LayerProgram: Sendable, Hashable {
         return needs
     }
 
+    /// The geometry of a convolution reading buffer `from`, over `batch` samples.
+    func convolutionGeometry(
+        from: Int, batch: Int, _ channels: Int, _ kernel: Int, _ stride: Int, _ padding: Int
+    ) -> Convolution.Geometry {
+        let b = buffers[from]
+        return Convolution.Geometry(
+            batch: batch, height: b.height, width: b.width, inChannels: b.channels, outChannels: channels, kernel: kernel,
+            stride: stride, padding: padding)
+    }
+
     /// Indices of the layers (norms, biased linear layers, additions) whose output is read only by the next
     /// layer, a ReLU: the forward pass computes such a pair in one sweep, writing only the ReLU's output
     /// (backward reads the ReLU's output and the layer's input, never the layer's own output).

@@ -5,11 +5,11 @@
 /// dozen times per step for a ResNet-20), and streams every layer's activations for the whole batch
 /// through memory; here the threads meet once per step, and a chunk's activations stay in its core's
 /// cache. The convolutions' weights are re-laid out and packed once per step for all chunks
-/// (`packedWeights`). The sums over samples that a
-/// whole-batch step splits in fixed pieces are kept apart here too and added in the same order
-/// afterwards (`NetworkState.parameterGradients`): a convolution's weight gradient per piece of
-/// `Convolution.imagesPerGradientPiece` images, a norm's dγ and dβ per sample; a linear layer's product
-/// runs once over the whole batch. So the gradients are the same bits.
+/// (`packedWeights`). The sums over samples that a whole-batch step splits in fixed pieces are kept
+/// apart here too and added in the same order afterwards (`NetworkState.parameterGradients`): a
+/// convolution's weight gradient per piece of `Convolution.imagesPerGradientPiece` images, a norm's dγ and
+/// dβ per sample; a linear layer's product runs once over the whole batch. So the gradients are the same
+/// bits.
 ///
 /// Taken by programs with at least one convolution, made of the layers of convolutional nets whose
 /// parameter gradients are split as above (convolutions, group and layer norms, ReLU, pooling, flatten,
@@ -42,10 +42,8 @@ final class ChunkedGradients {
             let input = program.buffers[from]
             switch layer.operation {
             case .conv(let channels, let kernel, let stride, let padding, _):
-                convolutions[i] = pieces * channels * kernel * kernel * input.channels
-                let g = Convolution.Geometry(
-                    batch: 1, height: input.height, width: input.width, inChannels: input.channels,
-                    outChannels: channels, kernel: kernel, stride: stride, padding: padding)
+                let g = program.convolutionGeometry(from: from, batch: 1, channels, kernel, stride, padding)
+                convolutions[i] = pieces * channels * g.depth
                 let dx = program.needsGradient[from] ? Convolution.inputGradientConvolution(g) : nil
                 if !g.isPointwise { packed[i] = (Convolution.packedWeightCount(g), dx.map(Convolution.packedWeightCount)) }
             case .norm(.group), .norm(.layer):

@@ -41,7 +41,7 @@ extension NetworkState {
                 let packed = chunked.packedWeights[i]
             else { continue }
             let weight = parameter(layer.name + ".weight")
-            let g = geometry(from: from, batch: 1, channels, kernel, stride, padding)
+            let g = program.convolutionGeometry(from: from, batch: 1, channels, kernel, stride, padding)
             Convolution.packWeights(weight, g, into: packed.forward, workspace: workspace)
             if let inputGradient = packed.inputGradient {
                 Convolution.packInputGradientWeights(weight, g, into: inputGradient, workspace: workspace)
@@ -92,7 +92,7 @@ extension NetworkState {
             switch layer.operation {
             case .conv(let channels, let kernel, let stride, let padding, let bias):
                 let dx = target(from)
-                let g = geometry(from: from, batch: batch, channels, kernel, stride, padding)
+                let g = program.convolutionGeometry(from: from, batch: batch, channels, kernel, stride, padding)
                 // Chunked: this chunk's pieces of the weight gradient, summed with the others' afterwards.
                 let pieces = chunked?.convolutionPartials[i].map {
                     $0 + rows.lowerBound / Convolution.imagesPerGradientPiece * channels * g.depth
@@ -238,7 +238,7 @@ extension NetworkState {
             switch layer.operation {
             case .conv(let channels, let kernel, let stride, let padding, let bias):
                 guard let partials = chunked.convolutionPartials[i] else { continue }
-                let g = geometry(from: from, batch: batch, channels, kernel, stride, padding)
+                let g = program.convolutionGeometry(from: from, batch: batch, channels, kernel, stride, padding)
                 Convolution.weightGradient(
                     summing: partials, pieces: Convolution.gradientPieces(batch), g,
                     into: gradient(layer.name + ".weight"), workspace: workspace, parallelism: parallelism)

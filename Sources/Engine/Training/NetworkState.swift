@@ -286,7 +286,8 @@ package final class NetworkState {
                 Convolution.forward(
                     x: x, weight: parameter(layer.name + ".weight"),
                     bias: bias ? UnsafePointer(parameter(layer.name + ".bias")) : nil,
-                    geometry: geometry(from: from, batch: batch, channels, kernel, stride, padding), y: write(to),
+                    geometry: program.convolutionGeometry(from: from, batch: batch, channels, kernel, stride, padding),
+                    y: write(to),
                     packedWeights: chunked?.packedWeights[i].map { UnsafePointer($0.forward) }, workspace: workspace,
                     parallelism: parallelism)
             case .norm(let kind):
@@ -439,14 +440,5 @@ package final class NetworkState {
         .init(
             rows: batch * buffer.height * buffer.width, channels: buffer.channels,
             positionsPerSample: buffer.height * buffer.width)
-    }
-
-    func geometry(
-        from: Int, batch: Int, _ channels: Int, _ kernel: Int, _ stride: Int, _ padding: Int
-    ) -> Convolution.Geometry {
-        let b = program.buffers[from]
-        return Convolution.Geometry(
-            batch: batch, height: b.height, width: b.width, inChannels: b.channels, outChannels: channels, kernel: kernel,
-            stride: stride, padding: padding)
     }
 }
