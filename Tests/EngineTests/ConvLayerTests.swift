@@ -152,7 +152,8 @@ import Testing
 
     /// The window kernels read a padded copy of the image (or the image itself, unpadded) for any kernel,
     /// stride and padding, and must still sum as the packed GEMM does: stride 2 over odd sizes (8 outputs:
-    /// the narrow kernel), no padding, a 5×5 kernel with a border of two, a 1×1 stride-2 shortcut.
+    /// the narrow kernel), no padding, a 5×5 kernel with a border of two, a 1×1 stride-2 shortcut, and 32
+    /// channels (depth 288: two k blocks, the second added to the first's stores).
     @Test(
         "window kernels on strided, unpadded and wide kernels equal the packed GEMM bit for bit",
         arguments: [
@@ -161,6 +162,7 @@ import Testing
             Convolution.Geometry(batch: 2, height: 6, width: 7, inChannels: 8, outChannels: 13, kernel: 5, padding: 2),
             Convolution.Geometry(
                 batch: 2, height: 6, width: 7, inChannels: 16, outChannels: 12, kernel: 1, stride: 2, padding: 0),
+            Convolution.Geometry(batch: 2, height: 5, width: 6, inChannels: 32, outChannels: 16, kernel: 3, padding: 1),
         ])
     func windowKernelsMatchGemm(_ g: Convolution.Geometry) {
         let x = Fixtures.matrix(g.batch * g.height * g.width, g.inChannels, seed: 31, purpose: "x")
@@ -180,13 +182,14 @@ import Testing
     }
 
     /// The weight gradient reads window columns from the image (8 and 24 channels: a column panel's
-    /// halves in one tap or in two; one channel and 16 outputs: the single-channel kernel; 3 channels,
+    /// halves in one tap or in two; one channel and 16 or 24 outputs: the single-channel kernel, on 16
+    /// outputs and on a last 8; 3 channels,
     /// or one channel and 13 outputs: packed), but must sum as the packed GEMM does: per piece of 8
     /// images dyᵀ·windows (280 positions, so two k blocks), pieces added in order; on 1 and 2 threads,
     /// 13 outputs giving a partial last row panel.
     @Test(
         "convolution weight gradient equals per-piece GEMMs on the im2col matrix bit for bit",
-        arguments: [(1, 16), (1, 13), (3, 13), (8, 13), (24, 13), (24, 20)])
+        arguments: [(1, 16), (1, 24), (1, 13), (3, 13), (8, 13), (24, 13), (24, 20)])
     func weightGradientMatchesGemm(inChannels: Int, outChannels: Int) {
         let g = Convolution.Geometry(
             batch: 11, height: 5, width: 7, inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1)

@@ -44,40 +44,52 @@ enum WindowColumnKernel {
             c50: c50, c51: c51)
     }
 
-    /// One input channel and nine taps: dW[o, t] for the 8 outputs starting at `dy` (whose position p is at
-    /// `dy + p * ldy`), as `acc[t] += window(p, t) · dy[p]` for p ascending, window(p, t) at
-    /// `origins[p] + taps[t]`; then written to `c` (row stride 9, one row per output), added to what is
-    /// there when `accumulate`, as the GEMM's edge block adds.
+    /// One input channel: dW[o, t] for 16 outputs and the taps `tapRange` (at most five), as
+    /// `acc[o, t] += window(p, t) · dy[p, o]` for p ascending, window(p, t) at `origins[p] + taps[t]`;
+    /// then written to `c` (row stride `taps.count`, one row per output), added to what is there when
+    /// `accumulate`, as the GEMM's edge block adds. Outputs 0–7 are read at `dy + p * ldy`, outputs 8–15
+    /// at `dy + p * ldy + high`; only the first `outputs` are written (with 8, pass `high` 0).
+    ///
+    /// Ten accumulators and two dy vectors leave room for the broadcasts: nine taps at once spilled three
+    /// accumulators to the stack, and each step then waited on a store and a reload.
     @inline(never)
     static func singleChannel(
-        dy: UnsafePointer<Float>, ldy: Int, origins: UnsafePointer<UnsafePointer<Float>>, taps: UnsafePointer<Int>,
-        count: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool
+        dy: UnsafePointer<Float>, ldy: Int, high: Int, outputs: Int, origins: UnsafePointer<UnsafePointer<Float>>,
+        taps: UnsafeBufferPointer<Int>, tapRange: Range<Int>, count: Int, into c: UnsafeMutablePointer<Float>,
+        accumulate: Bool
     ) {
         typealias V = SIMD8<Float>
-        var t0 = V(), t1 = V(), t2 = V(), t3 = V(), t4 = V(), t5 = V(), t6 = V(), t7 = V(), t8 = V()
-        // Tap 0 is the origin itself.
-        let (o1, o2, o3, o4) = (taps[1], taps[2], taps[3], taps[4])
-        let (o5, o6, o7, o8) = (taps[5], taps[6], taps[7], taps[8])
-        var d = dy, origin = origins
+        // Taps past the range repeat its first: computed, never stored.
+        func offset(_ i: Int) -> Int { taps[tapRange.lowerBound + (i < tapRange.count ? i : 0)] }
+        let (o0, o1, o2, o3, o4) = (offset(0), offset(1), offset(2), offset(3), offset(4))
+        var (a0, a1, a2, a3, a4) = (V(), V(), V(), V(), V())
+        var (b0, b1, b2, b3, b4) = (V(), V(), V(), V(), V())
+        var d = UnsafeRawPointer(dy), origin = origins
+        let (step, second) = (ldy &* 4, high &* 4)
         for _ in 0..<count {
-            let v = UnsafeRawPointer(d).loadUnaligned(as: V.self)
+            let (low, up) = (d.loadUnaligned(as: V.self), d.loadUnaligned(fromByteOffset: second, as: V.self))
             let o = origin.pointee
-            t0 = t0.addingProduct(V(repeating: o[0]), v)
-            t1 = t1.addingProduct(V(repeating: o[o1]), v)
-            t2 = t2.addingProduct(V(repeating: o[o2]), v)
-            t3 = t3.addingProduct(V(repeating: o[o3]), v)
-            t4 = t4.addingProduct(V(repeating: o[o4]), v)
-            t5 = t5.addingProduct(V(repeating: o[o5]), v)
-            t6 = t6.addingProduct(V(repeating: o[o6]), v)
-            t7 = t7.addingProduct(V(repeating: o[o7]), v)
-            t8 = t8.addingProduct(V(repeating: o[o8]), v)
-            d += ldy
+            var s = V(repeating: o[o0])
+            a0 = a0.addingProduct(s, low); b0 = b0.addingProduct(s, up)
+            s = V(repeating: o[o1])
+            a1 = a1.addingProduct(s, low); b1 = b1.addingProduct(s, up)
+            s = V(repeating: o[o2])
+            a2 = a2.addingProduct(s, low); b2 = b2.addingProduct(s, up)
+            s = V(repeating: o[o3])
+            a3 = a3.addingProduct(s, low); b3 = b3.addingProduct(s, up)
+            s = V(repeating: o[o4])
+            a4 = a4.addingProduct(s, low); b4 = b4.addingProduct(s, up)
+            d += step
             origin += 1
         }
-        func store(_ t: Int, _ sums: V) {
-            for o in 0..<8 { c[o * 9 + t] = accumulate ? c[o * 9 + t] + sums[o] : sums[o] }
+        func store(_ i: Int, _ low: V, _ high: V) {
+            guard i < tapRange.count else { return }
+            let column = c + tapRange.lowerBound + i
+            for o in 0..<outputs {
+                let value = o < 8 ? low[o] : high[o - 8], target = column + o * taps.count
+                target.pointee = accumulate ? target.pointee + value : value
+            }
         }
-        store(0, t0); store(1, t1); store(2, t2); store(3, t3); store(4, t4)
-        store(5, t5); store(6, t6); store(7, t7); store(8, t8)
+        store(0, a0, b0); store(1, a1, b1); store(2, a2, b2); store(3, a3, b3); store(4, a4, b4)
     }
 }

@@ -15,9 +15,8 @@ extension WindowMicroKernel {
         var c0 = acc.0.c00, c1 = acc.0.c10, c2 = acc.0.c20, c3 = acc.0.c30, c4 = acc.0.c40, c5 = acc.0.c50
         var d0 = acc.1.c00, d1 = acc.1.c10, d2 = acc.1.c20, d3 = acc.1.c30, d4 = acc.1.c40, d5 = acc.1.c50
         var offset = 0
-        var p = depth.lowerBound
+        var p = depth.lowerBound, tap = p / channels, start = p - tap * channels
         while p < depth.upperBound {
-            let tap = p / channels, start = p - tap * channels
             let last = min(channels, start + depth.upperBound - p)
             let t = taps[tap]
             let (r0, r1, r2, r3, r4, r5) = (first.r0 + t, first.r1 + t, first.r2 + t, first.r3 + t, first.r4 + t, first.r5 + t)
@@ -41,6 +40,7 @@ extension WindowMicroKernel {
                 offset &+= 64
             }
             p += last - start
+            (tap, start) = (tap + 1, 0)
         }
         (acc.0.c00, acc.0.c10, acc.0.c20, acc.0.c30, acc.0.c40, acc.0.c50) = (c0, c1, c2, c3, c4, c5)
         (acc.1.c00, acc.1.c10, acc.1.c20, acc.1.c30, acc.1.c40, acc.1.c50) = (d0, d1, d2, d3, d4, d5)

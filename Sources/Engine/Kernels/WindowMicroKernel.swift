@@ -25,6 +25,26 @@ enum WindowMicroKernel {
         _ origins: Rows, taps: UnsafePointer<Int>, channels: Int, depth: Range<Int>, b: UnsafePointer<Float>,
         into acc: inout Accumulators
     ) {
+        acc = sums(origins, taps: taps, channels: channels, depth: depth, b: b, from: acc)
+    }
+
+    /// A whole 6×16 block's sums over `depth` from zero, written to `c` (row stride `ldc`), or added to
+    /// what is there when `adding`: `accumulate` then `Accumulators.storeFull`, without passing the
+    /// accumulators through memory between the two (with few channels a tap, that cost as much as the sums).
+    @inline(never)
+    static func storeBlock(
+        _ origins: Rows, taps: UnsafePointer<Int>, channels: Int, depth: Range<Int>, b: UnsafePointer<Float>,
+        to c: UnsafeMutablePointer<Float>, ldc: Int, adding: Bool
+    ) {
+        sums(origins, taps: taps, channels: channels, depth: depth, b: b, from: Accumulators())
+            .storeFull(to: c, ldc: ldc, accumulate: adding)
+    }
+
+    @inline(__always)
+    private static func sums(
+        _ origins: Rows, taps: UnsafePointer<Int>, channels: Int, depth: Range<Int>, b: UnsafePointer<Float>,
+        from acc: Accumulators
+    ) -> Accumulators {
         typealias V = SIMD8<Float>
         let rb = UnsafeRawPointer(b)
         // Local copies: the compiler cannot prove the image does not alias `acc`, and would otherwise
@@ -32,9 +52,10 @@ enum WindowMicroKernel {
         var c00 = acc.c00, c01 = acc.c01, c10 = acc.c10, c11 = acc.c11, c20 = acc.c20, c21 = acc.c21
         var c30 = acc.c30, c31 = acc.c31, c40 = acc.c40, c41 = acc.c41, c50 = acc.c50, c51 = acc.c51
         var offset = 0
-        var p = depth.lowerBound
+        // One division for the block, not one per tap: with one channel a tap, the chain of divisions
+        // took longer than the tap's twelve multiply-adds.
+        var p = depth.lowerBound, tap = p / channels, first = p - tap * channels
         while p < depth.upperBound {
-            let tap = p / channels, first = p - tap * channels
             let last = min(channels, first + depth.upperBound - p)
             let t = taps[tap]
             let (r0, r1, r2) = (origins.r0 + t, origins.r1 + t, origins.r2 + t)
@@ -57,8 +78,9 @@ enum WindowMicroKernel {
                 offset &+= 64
             }
             p += last - first
+            (tap, first) = (tap + 1, 0)
         }
-        acc = Accumulators(
+        return Accumulators(
             c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21, c30: c30, c31: c31, c40: c40, c41: c41,
             c50: c50, c51: c51)
     }

@@ -217,12 +217,14 @@ package enum Convolution {
             var pc = 0
             while pc < k {
                 let kc = min(blockSize, k - pc)
-                var acc = WindowMicroKernel.Accumulators()
-                WindowMicroKernel.accumulate(
-                    origins, taps: taps, channels: c, depth: pc..<pc + kc, b: bPanel + pc * nr, into: &acc)
                 if rows == mr && cols == nr {
-                    acc.storeFull(to: target + jp * nr, ldc: n, accumulate: pc > 0)
+                    WindowMicroKernel.storeBlock(
+                        origins, taps: taps, channels: c, depth: pc..<pc + kc, b: bPanel + pc * nr, to: target + jp * nr,
+                        ldc: n, adding: pc > 0)
                 } else {
+                    var acc = WindowMicroKernel.Accumulators()
+                    WindowMicroKernel.accumulate(
+                        origins, taps: taps, channels: c, depth: pc..<pc + kc, b: bPanel + pc * nr, into: &acc)
                     acc.store(to: target + jp * nr, ldc: n, rows: rows, cols: cols, accumulate: pc > 0)
                 }
                 pc += kc
@@ -394,10 +396,15 @@ package enum Convolution {
                     position.advance()
                 }
                 if g.inChannels == 1 {
-                    for first in stride(from: 0, to: g.outChannels, by: 8) {
-                        WindowColumnKernel.singleChannel(
-                            dy: a.base + first, ldy: a.ld, origins: origins, taps: offsets, count: kc,
-                            into: c + first * taps, accumulate: accumulate)
+                    let offsetTable = UnsafeBufferPointer(start: offsets, count: taps)
+                    for first in stride(from: 0, to: g.outChannels, by: 16) {
+                        let outputs = min(16, g.outChannels - first)
+                        for tapRange in stride(from: 0, to: taps, by: 5).map({ $0..<min($0 + 5, taps) }) {
+                            WindowColumnKernel.singleChannel(
+                                dy: a.base + first, ldy: a.ld, high: outputs > 8 ? 8 : 0, outputs: outputs,
+                                origins: origins, taps: offsetTable, tapRange: tapRange, count: kc,
+                                into: c + first * taps, accumulate: accumulate)
+                        }
                     }
                 } else {
                     halvesProduct(
