@@ -26,15 +26,21 @@ final class ChunkedGradients {
     let packedWeights: [Int: (forward: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?)]
     /// Pieces of images per chunk: what keeps the widest buffer's rows within `chunkBytes`.
     let piecesPerChunk: Int
+    /// Per buffer: whether a chunk's samples stay at their own rows of it, because the step reads the
+    /// buffer after its chunks (the input, a linear layer's input and output, a biased convolution's
+    /// output, the logits). Every other buffer holds each chunk at its run's first rows: a run's chunks
+    /// reuse one stretch of it, which stays in cache, instead of streaming the whole batch's buffer.
+    let keptRows: [Bool]
 
     /// At most this much memory for the partials; a larger net's layers are long enough per sample anyway.
     static let partialBytes = 64 << 20
 
     /// - Parameter chunkBytes: the widest buffer's size for a chunk's samples, at most (or one piece of
     ///   images): a core's cache.
+    /// - Parameter sources: buffers that are another buffer's memory, by that buffer (`NetworkState`).
     init?(
         _ program: LayerProgram, operations: [(layer: Architecture.Layer, from: Int, to: Int)], batchCapacity: Int,
-        chunkBytes: Int
+        chunkBytes: Int, sources: [Int: Int]
     ) {
         let pieces = Convolution.gradientPieces(batchCapacity)
         var convolutions: [Int: Int] = [:], norms: [Int: Int] = [:], packed: [Int: (Int, Int?)] = [:]
@@ -63,6 +69,18 @@ final class ChunkedGradients {
         packedWeights = packed.mapValues { (.allocate(capacity: $0.0), $0.1.map { .allocate(capacity: $0) }) }
         let widest = max(1, program.buffers.map(\.size).max() ?? 1) * MemoryLayout<Float>.size
         piecesPerChunk = max(1, chunkBytes / widest / Convolution.imagesPerGradientPiece)
+        var kept: Set<Int> = [0, program.buffers.count - 1]
+        for (layer, from, to) in operations {
+            switch layer.operation {
+            case .linear: kept.formUnion([from, to])
+            case .conv(_, _, _, _, bias: true): kept.insert(to)
+            default: continue
+            }
+        }
+        // A buffer that is another's memory keeps its rows where that one does.
+        for (b, source) in sources where kept.contains(b) { kept.insert(source) }
+        for (b, source) in sources where kept.contains(source) { kept.insert(b) }
+        keptRows = program.buffers.indices.map(kept.contains)
     }
 
     deinit {

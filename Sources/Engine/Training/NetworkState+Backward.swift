@@ -14,12 +14,13 @@ extension NetworkState {
             // Each run writes its own samples' rows and its own lane's scratch only.
             let state = ChunkedGradients.SharedState(state: self)
             parallelism.forEach(runs.count) { g in
-                let lane = state.state.lanes[g]
+                let lane = state.state.lanes[g], home = runs[g].first?.lowerBound
                 for rows in runs[g] {
                     let chunked = state.state.chunked
-                    state.state.forward(rows: rows, training: true, lane: lane, chunked: chunked, parallelism: .serial)
+                    state.state.forward(
+                        rows: rows, training: true, lane: lane, chunked: chunked, home: home, parallelism: .serial)
                     state.state.lossGradient(rows: rows, batch: batch)
-                    state.state.backward(rows: rows, lane: lane, chunked: chunked, parallelism: .serial)
+                    state.state.backward(rows: rows, lane: lane, chunked: chunked, home: home, parallelism: .serial)
                 }
             }
             parameterGradients(batch: batch, chunked: chunked, parallelism: parallelism)
@@ -63,13 +64,15 @@ extension NetworkState {
     /// Backward over the samples `rows`, from the last buffer's gradient; with `chunked`, the parameter
     /// gradients that sum over samples are left for `parameterGradients` (the convolutions' as one partial
     /// per piece of images, the norms' as one partial per sample).
-    private func backward(rows: Range<Int>, lane: Lane, chunked: ChunkedGradients?, parallelism: Parallelism) {
+    private func backward(
+        rows: Range<Int>, lane: Lane, chunked: ChunkedGradients?, home: Int? = nil, parallelism: Parallelism
+    ) {
         let batch = rows.count, workspace = lane.convolution
         let last = activations.count - 1
         assert(chunked == nil || rows.lowerBound % Convolution.imagesPerGradientPiece == 0, "a chunk starts a piece")
         var written = [Bool](repeating: false, count: activations.count)
         written[last] = true
-        func x(_ buffer: Int) -> UnsafeMutablePointer<Float> { sampleRows(activations[buffer], buffer, rows) }
+        func x(_ buffer: Int) -> UnsafeMutablePointer<Float> { sampleRows(activations[buffer], buffer, rows, home: home) }
         /// Where a layer's input gradient goes: straight into the buffer's gradient the first time, into
         /// scratch (then added) when another reader already wrote it; readers run in reverse order. Nil
         /// for a buffer that needs no gradient.
@@ -77,18 +80,18 @@ extension NetworkState {
             guard needsGradient[buffer] else { return nil }
             return written[buffer]
                 ? lane.scratch.pointer(count: batch * program.buffers[buffer].size)
-                : sampleRows(activationGradients[buffer], buffer, rows)
+                : sampleRows(activationGradients[buffer], buffer, rows, home: home)
         }
         func commit(_ buffer: Int, _ pointer: UnsafeMutablePointer<Float>) {
             if written[buffer] {
-                let g = SharedPointer(base: sampleRows(activationGradients[buffer], buffer, rows))
+                let g = SharedPointer(base: sampleRows(activationGradients[buffer], buffer, rows, home: home))
                 let p = SharedReadPointer(base: pointer)
                 Self.elementwise(batch, program.buffers[buffer].size, parallelism) { r in for e in r { g.base[e] += p.base[e] } }
             }
             written[buffer] = true
         }
         for (i, (layer, from, to)) in operations.enumerated().reversed() where needsGradient[to] {
-            let dy = UnsafePointer(sampleRows(activationGradients[to], to, rows))
+            let dy = UnsafePointer(sampleRows(activationGradients[to], to, rows, home: home))
             switch layer.operation {
             case .conv(let channels, let kernel, let stride, let padding, let bias):
                 let dx = target(from)
@@ -110,7 +113,7 @@ extension NetworkState {
                 let dx = target(from) ?? lane.scratch.pointer(count: batch * program.buffers[from].size)
                 // Doing the ReLU's backward too: dy is then the ReLU's output gradient.
                 let relu = normsMaskingReLU.contains(i)
-                let upstream = relu ? UnsafePointer(sampleRows(activationGradients[to + 1], to + 1, rows)) : dy
+                let upstream = relu ? UnsafePointer(sampleRows(activationGradients[to + 1], to + 1, rows, home: home)) : dy
                 let reluOutput = relu ? UnsafePointer(x(to + 1)) : nil
                 let (shape, gamma) = (Self.normShape(program.buffers[from], batch: batch), parameter(layer.name + ".weight"))
                 if let partials = chunked?.normPartials[i] {
@@ -136,13 +139,13 @@ extension NetworkState {
             case .gelu:
                 guard let dx = target(from), let erfs = geluErf[i] else { continue }
                 let (xs, g) = (SharedReadPointer(base: x(from)), SharedReadPointer(base: dy))
-                let (out, kept) = (SharedPointer(base: dx), SharedReadPointer(base: UnsafePointer(sampleRows(erfs, from, rows))))
+                let (out, kept) = (SharedPointer(base: dx), SharedReadPointer(base: UnsafePointer(sampleRows(erfs, from, rows, home: home))))
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { out.base[e] = g.base[e] * GELU.derivative(xs.base[e], erf: kept.base[e]) }
                 }
                 commit(from, dx)
             case .maxPool:
-                guard let indices = argmax[i].map({ sampleRows($0, to, rows) }),
+                guard let indices = argmax[i].map({ sampleRows($0, to, rows, home: home) }),
                     let dx = target(from)
                 else { continue }
                 Pooling.maxBackward(
@@ -213,7 +216,7 @@ extension NetworkState {
                 defer { owned.forEach { $0.deallocate() } }
                 func separate(_ b: Int) -> UnsafeMutablePointer<Float>? {
                     guard needsGradient[b] else { return nil }
-                    guard written[b] else { return sampleRows(activationGradients[b], b, rows) }
+                    guard written[b] else { return sampleRows(activationGradients[b], b, rows, home: home) }
                     owned.append(.allocate(capacity: batch * program.buffers[b].size))
                     return owned.last
                 }

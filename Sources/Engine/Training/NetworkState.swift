@@ -143,7 +143,8 @@ package final class NetworkState {
         exampleLosses = .allocate(capacity: batchCapacity)
         chunked =
             if training, let chunkBytes {
-                ChunkedGradients(program, operations: operations, batchCapacity: batchCapacity, chunkBytes: chunkBytes)
+                ChunkedGradients(
+                    program, operations: operations, batchCapacity: batchCapacity, chunkBytes: chunkBytes, sources: sources)
             } else {
                 nil
             }
@@ -265,7 +266,8 @@ package final class NetworkState {
     /// whose packed weights it has just written.
     func forward(
         rows: Range<Int>, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
-        inputs: UnsafePointer<Float>? = nil, lane: Lane, chunked: ChunkedGradients? = nil, parallelism: Parallelism
+        inputs: UnsafePointer<Float>? = nil, lane: Lane, chunked: ChunkedGradients? = nil, home: Int? = nil,
+        parallelism: Parallelism
     ) {
         let batch = rows.count
         /// A buffer to read: the caller's `inputs` stand for buffer 0 (and what shares its memory) when
@@ -273,9 +275,9 @@ package final class NetworkState {
         func read(_ b: Int) -> UnsafePointer<Float> {
             let source = sources[b] ?? b
             if source == 0, let inputs { return inputs + rows.lowerBound * program.buffers[b].size }
-            return UnsafePointer(sampleRows(activations[source], b, rows))
+            return UnsafePointer(sampleRows(activations[source], b, rows, home: home))
         }
-        func write(_ b: Int) -> UnsafeMutablePointer<Float> { sampleRows(activations[b], b, rows) }
+        func write(_ b: Int) -> UnsafeMutablePointer<Float> { sampleRows(activations[b], b, rows, home: home) }
         let workspace = lane.convolution
         for (i, (layer, from, to)) in operations.enumerated() where i >= first && i <= last ?? Int.max {
             // Fused with the next layer's ReLU: write the ReLU's output, and the ReLU is skipped.
@@ -308,7 +310,7 @@ package final class NetworkState {
                 }
             case .gelu:
                 let (xs, y) = (SharedReadPointer(base: x), SharedPointer(base: write(to)))
-                if let kept = geluErf[i].map({ SharedPointer(base: sampleRows($0, from, rows)) }) {
+                if let kept = geluErf[i].map({ SharedPointer(base: sampleRows($0, from, rows, home: home)) }) {
                     Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                         for e in r {
                             kept.base[e] = GELU.erfTerm(xs.base[e])
@@ -322,7 +324,7 @@ package final class NetworkState {
                 }
             case .maxPool:
                 let b = program.buffers[from]
-                guard let indices = argmax[i].map({ sampleRows($0, to, rows) }) else { continue }
+                guard let indices = argmax[i].map({ sampleRows($0, to, rows, home: home) }) else { continue }
                 Pooling.maxForward(
                     x: x, batch: batch, height: b.height, width: b.width, channels: b.channels, y: write(to),
                     argmax: indices, parallelism: parallelism)
@@ -397,11 +399,14 @@ package final class NetworkState {
         return Attention.Shape(batch: batch, tokens: b.height * b.width, width: b.channels, heads: heads)
     }
 
-    /// The samples `rows` of memory laid out as buffer `b`: a batch of its size per sample.
+    /// The samples `rows` of memory laid out as buffer `b`: a batch of its size per sample. In a chunked
+    /// step (`home`, the first row of the chunk's run), a buffer whose rows are not kept holds them from
+    /// `home` on (`ChunkedGradients.keptRows`).
     func sampleRows<Element>(
-        _ base: UnsafeMutablePointer<Element>, _ b: Int, _ rows: Range<Int>
+        _ base: UnsafeMutablePointer<Element>, _ b: Int, _ rows: Range<Int>, home: Int? = nil
     ) -> UnsafeMutablePointer<Element> {
-        base + rows.lowerBound * program.buffers[b].size
+        let first = home.flatMap { chunked?.keptRows[b] == false ? $0 : nil } ?? rows.lowerBound
+        return base + first * program.buffers[b].size
     }
 
     /// Norm `i`'s statistics of the samples `rows` (BatchNorm's, the batch's, only from the first).
