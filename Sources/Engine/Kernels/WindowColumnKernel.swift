@@ -44,9 +44,10 @@ enum WindowColumnKernel {
             c50: c50, c51: c51)
     }
 
-    /// One input channel: dW[o, t] for 16 outputs and the taps `tapRange` (at most five), as
-    /// `acc[o, t] += window(p, t) · dy[p, o]` for p ascending, window(p, t) at `origins[p] + taps[t]`;
-    /// then written to `c` (row stride `taps.count`, one row per output), added to what is there when
+    /// One input channel: dW[o, t] for 16 outputs and the taps `tapRange` (at most five).
+    ///
+    /// Sums `acc[o, t] += window(p, t) · dy[p, o]` for p ascending, window(p, t) at `origins[p] + taps[t]`;
+    /// then writes them to `c` (row stride `taps.count`, one row per output), added to what is there when
     /// `accumulate`, as the GEMM's edge block adds. Outputs 0–7 are read at `dy + p * ldy`, outputs 8–15
     /// at `dy + p * ldy + high`; only the first `outputs` are written (with 8, pass `high` 0).
     ///

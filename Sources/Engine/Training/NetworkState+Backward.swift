@@ -113,7 +113,8 @@ extension NetworkState {
                 let dx = target(from) ?? lane.scratch.pointer(count: batch * program.buffers[from].size)
                 // Doing the ReLU's backward too: dy is then the ReLU's output gradient.
                 let relu = normsMaskingReLU.contains(i)
-                let upstream = relu ? UnsafePointer(sampleRows(activationGradients[to + 1], to + 1, rows, home: home)) : dy
+                let upstream =
+                    relu ? UnsafePointer(sampleRows(activationGradients[to + 1], to + 1, rows, home: home)) : dy
                 let reluOutput = relu ? UnsafePointer(x(to + 1)) : nil
                 let (shape, gamma) = (Self.normShape(program.buffers[from], batch: batch), parameter(layer.name + ".weight"))
                 if let partials = chunked?.normPartials[i] {
@@ -139,7 +140,8 @@ extension NetworkState {
             case .gelu:
                 guard let dx = target(from), let erfs = geluErf[i] else { continue }
                 let (xs, g) = (SharedReadPointer(base: x(from)), SharedReadPointer(base: dy))
-                let (out, kept) = (SharedPointer(base: dx), SharedReadPointer(base: UnsafePointer(sampleRows(erfs, from, rows, home: home))))
+                let kept = SharedReadPointer(base: UnsafePointer(sampleRows(erfs, from, rows, home: home)))
+                let out = SharedPointer(base: dx)
                 Self.elementwise(batch, program.buffers[from].size, parallelism) { r in
                     for e in r { out.base[e] = g.base[e] * GELU.derivative(xs.base[e], erf: kept.base[e]) }
                 }

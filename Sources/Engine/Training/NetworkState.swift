@@ -399,9 +399,10 @@ package final class NetworkState {
         return Attention.Shape(batch: batch, tokens: b.height * b.width, width: b.channels, heads: heads)
     }
 
-    /// The samples `rows` of memory laid out as buffer `b`: a batch of its size per sample. In a chunked
-    /// step (`home`, the first row of the chunk's run), a buffer whose rows are not kept holds them from
-    /// `home` on (`ChunkedGradients.keptRows`).
+    /// The samples `rows` of memory laid out as buffer `b`: a batch of its size per sample.
+    ///
+    /// In a chunked step (`home`, the first row of the chunk's run), a buffer whose rows are not kept
+    /// holds them from `home` on (`ChunkedGradients.keptRows`).
     func sampleRows<Element>(
         _ base: UnsafeMutablePointer<Element>, _ b: Int, _ rows: Range<Int>, home: Int? = nil
     ) -> UnsafeMutablePointer<Element> {
