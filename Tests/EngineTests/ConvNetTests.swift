@@ -110,9 +110,9 @@ import Testing
         let whole = step(chunkBytes: nil, threads: 1)
         #expect(!whole.chunked && whole.gradients.contains { $0 != 0 })
         // 4 threads: runs of 8, 16, 8 and 13 images; 7: more threads than the 6 pieces of the batch. A
-        // budget of one byte makes every chunk one piece of 8 images (the last 5); the default budget
-        // (1 MB, 20 images of 28×28×16 floats) makes chunks of 16 images, three on one thread.
-        for (threads, chunkBytes) in [1, 2, 3, 4, 7].flatMap({ t in [(t, 1), (t, Network.evaluationBytes)] }) {
+        // budget of one byte makes every chunk one piece of 8 images (the last 5); 1 MB (20 images of
+        // 28×28×16 floats) makes chunks of 16 images, three on one thread.
+        for (threads, chunkBytes) in [1, 2, 3, 4, 7].flatMap({ t in [(t, 1), (t, 1 << 20)] }) {
             let chunked = step(chunkBytes: chunkBytes, threads: threads)
             #expect(chunked.chunked)
             #expect(chunked.loss.bitPattern == whole.loss.bitPattern, "\(threads) threads, \(chunkBytes) bytes")
