@@ -59,6 +59,7 @@ enum WindowColumnKernel {
         taps: UnsafeBufferPointer<Int>, tapRange: Range<Int>, count: Int, into c: UnsafeMutablePointer<Float>,
         accumulate: Bool
     ) {
+        assert(tapRange.count <= 5 && (outputs == 16 && high == 8 || outputs == 8 && high == 0), "a 5×16 block")
         typealias V = SIMD8<Float>
         // Taps past the range repeat its first: computed, never stored.
         func offset(_ i: Int) -> Int { taps[tapRange.lowerBound + (i < tapRange.count ? i : 0)] }

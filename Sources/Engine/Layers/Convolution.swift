@@ -399,10 +399,10 @@ package enum Convolution {
                     let offsetTable = UnsafeBufferPointer(start: offsets, count: taps)
                     for first in stride(from: 0, to: g.outChannels, by: 16) {
                         let outputs = min(16, g.outChannels - first)
-                        for tapRange in stride(from: 0, to: taps, by: 5).map({ $0..<min($0 + 5, taps) }) {
+                        for tap in stride(from: 0, to: taps, by: 5) {
                             WindowColumnKernel.singleChannel(
                                 dy: a.base + first, ldy: a.ld, high: outputs > 8 ? 8 : 0, outputs: outputs,
-                                origins: origins, taps: offsetTable, tapRange: tapRange, count: kc,
+                                origins: origins, taps: offsetTable, tapRange: tap..<min(tap + 5, taps), count: kc,
                                 into: c + first * taps, accumulate: accumulate)
                         }
                     }

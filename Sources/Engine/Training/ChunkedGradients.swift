@@ -28,10 +28,11 @@ final class ChunkedGradients {
     let piecesPerChunk: Int
     /// Per buffer: whether a chunk's samples stay at their own rows of it.
     ///
-    /// Those are the buffers the step reads after its chunks: the input, a linear layer's input and
-    /// output, a biased convolution's output, the logits. Every other buffer holds each chunk at its
-    /// run's first rows: a run's chunks reuse one stretch of it, which stays in cache, instead of
-    /// streaming the whole batch's buffer.
+    /// Those are the input (filled for the whole batch before the step), the buffers the step reads after
+    /// its chunks (a linear layer's input and output, a biased convolution's output), the logits (whose
+    /// gradient a linear layer reads), and the buffers that share these' memory. Every other buffer holds
+    /// each chunk at its run's first rows: a run's chunks reuse one stretch of it, which stays in cache,
+    /// instead of streaming the whole batch's buffer.
     let keptRows: [Bool]
 
     /// At most this much memory for the partials; a larger net's layers are long enough per sample anyway.

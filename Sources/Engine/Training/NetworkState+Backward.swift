@@ -64,6 +64,8 @@ extension NetworkState {
     /// Backward over the samples `rows`, from the last buffer's gradient; with `chunked`, the parameter
     /// gradients that sum over samples are left for `parameterGradients` (the convolutions' as one partial
     /// per piece of images, the norms' as one partial per sample).
+    ///
+    /// Buffers are read and written where `forward` put them (`sampleRows` with the same `home`).
     private func backward(
         rows: Range<Int>, lane: Lane, chunked: ChunkedGradients?, home: Int? = nil, parallelism: Parallelism
     ) {
@@ -236,7 +238,7 @@ extension NetworkState {
     /// The parameter gradients a chunked step left: each convolution's pieces and each norm's samples
     /// added in order, each linear layer's product over the whole batch, as a whole-batch step computes them.
     ///
-    /// Reads every chunk's activations and output gradients, which no later pass of the step overwrites.
+    /// Reads the kept buffers (`ChunkedGradients.keptRows`), which hold every chunk's rows.
     private func parameterGradients(batch: Int, chunked: ChunkedGradients, parallelism: Parallelism) {
         let workspace = lanes[0].convolution
         for (i, (layer, from, to)) in operations.enumerated() where needsGradient[to] {

@@ -270,7 +270,8 @@ package final class NetworkState {
     ///
     /// Passes over disjoint rows may run at the same time on distinct lanes, unless the program has
     /// BatchNorm (whose statistics are one set for the batch). A chunked training step passes `chunked`,
-    /// whose packed weights it has just written.
+    /// whose packed weights it has just written, and `home`, the first row of the chunk's run: buffers
+    /// that are not kept hold the chunk from there (`sampleRows`), so concurrent runs need disjoint runs.
     func forward(
         rows: Range<Int>, training: Bool, momentum: Double = 0.1, from first: Int = 0, through last: Int? = nil,
         inputs: UnsafePointer<Float>? = nil, lane: Lane, chunked: ChunkedGradients? = nil, home: Int? = nil,
