@@ -183,8 +183,8 @@ import Testing
 
     /// The weight gradient reads window columns from the image (8 and 24 channels: a column panel's
     /// halves in one tap or in two; one channel and 16 or 24 outputs: the single-channel kernel, on 16
-    /// outputs and on a last 8; 3 channels,
-    /// or one channel and 13 outputs: packed), but must sum as the packed GEMM does: per piece of 8
+    /// outputs and on a last 8; 3 channels, or one channel and 13 outputs: packed), but must sum as the
+    /// packed GEMM does: per piece of 8
     /// images dyᵀ·windows (280 positions, so two k blocks), pieces added in order; on 1 and 2 threads,
     /// 13 outputs giving a partial last row panel.
     @Test(

@@ -48,18 +48,18 @@ enum WindowColumnKernel {
     ///
     /// Sums `acc[o, t] += window(p, t) · dy[p, o]` for p ascending, window(p, t) at `origins[p] + taps[t]`;
     /// then writes them to `c` (row stride `taps.count`, one row per output), added to what is there when
-    /// `accumulate`, as the GEMM's edge block adds. Outputs 0–7 are read at `dy + p * ldy`, outputs 8–15
-    /// at `dy + p * ldy + high`; only the first `outputs` are written (with 8, pass `high` 0).
+    /// `accumulate`, as the GEMM's edge block adds. `outputs` is 16 or 8 (a last eight), whose dy at
+    /// position p is at `dy + p * ldy`.
     ///
     /// Ten accumulators and two dy vectors leave room for the broadcasts: nine taps at once spilled three
     /// accumulators to the stack, and each step then waited on a store and a reload.
     @inline(never)
     static func singleChannel(
-        dy: UnsafePointer<Float>, ldy: Int, high: Int, outputs: Int, origins: UnsafePointer<UnsafePointer<Float>>,
+        dy: UnsafePointer<Float>, ldy: Int, outputs: Int, origins: UnsafePointer<UnsafePointer<Float>>,
         taps: UnsafeBufferPointer<Int>, tapRange: Range<Int>, count: Int, into c: UnsafeMutablePointer<Float>,
         accumulate: Bool
     ) {
-        assert(tapRange.count <= 5 && (outputs == 16 && high == 8 || outputs == 8 && high == 0), "a 5×16 block")
+        assert(tapRange.count <= 5 && (outputs == 16 || outputs == 8), "a 5×16 block")
         typealias V = SIMD8<Float>
         // Taps past the range repeat its first: computed, never stored.
         func offset(_ i: Int) -> Int { taps[tapRange.lowerBound + (i < tapRange.count ? i : 0)] }
@@ -67,7 +67,8 @@ enum WindowColumnKernel {
         var (a0, a1, a2, a3, a4) = (V(), V(), V(), V(), V())
         var (b0, b1, b2, b3, b4) = (V(), V(), V(), V(), V())
         var d = UnsafeRawPointer(dy), origin = origins
-        let (step, second) = (ldy &* 4, high &* 4)
+        // With eight outputs, the upper half reads them again (computed, never stored).
+        let (step, second) = (ldy &* 4, outputs > 8 ? 32 : 0)
         for _ in 0..<count {
             let (low, up) = (d.loadUnaligned(as: V.self), d.loadUnaligned(fromByteOffset: second, as: V.self))
             let o = origin.pointee

@@ -401,9 +401,9 @@ package enum Convolution {
                         let outputs = min(16, g.outChannels - first)
                         for tap in stride(from: 0, to: taps, by: 5) {
                             WindowColumnKernel.singleChannel(
-                                dy: a.base + first, ldy: a.ld, high: outputs > 8 ? 8 : 0, outputs: outputs,
-                                origins: origins, taps: offsetTable, tapRange: tap..<min(tap + 5, taps), count: kc,
-                                into: c + first * taps, accumulate: accumulate)
+                                dy: a.base + first, ldy: a.ld, outputs: outputs, origins: origins, taps: offsetTable,
+                                tapRange: tap..<min(tap + 5, taps), count: kc, into: c + first * taps,
+                                accumulate: accumulate)
                         }
                     }
                 } else {

@@ -14,9 +14,8 @@ extension NetworkState {
             // Each run writes its own samples' rows and its own lane's scratch only.
             let state = ChunkedGradients.SharedState(state: self)
             parallelism.forEach(runs.count) { g in
-                let lane = state.state.lanes[g], home = runs[g].first?.lowerBound
+                let (lane, chunked, home) = (state.state.lanes[g], state.state.chunked, runs[g].first?.lowerBound)
                 for rows in runs[g] {
-                    let chunked = state.state.chunked
                     state.state.forward(
                         rows: rows, training: true, lane: lane, chunked: chunked, home: home, parallelism: .serial)
                     state.state.lossGradient(rows: rows, batch: batch)
